@@ -1,0 +1,68 @@
+"""Targeted rewrites used as step proofs (cheaper and more predictable than ``simplify``).
+
+Each function maps an expression to an *equal* expression; a step that names one
+is proved when the rewrite reduces ``lhs - rhs`` to zero.  Every rewrite here is
+an identity, never an assumption.
+
+>>> import sympy as sp
+>>> w, g = sp.MatrixSymbol("w", 3, 1), sp.MatrixSymbol("g", 3, 1)
+>>> scalar_transposes(w.T * g - g.T * w)
+0
+"""
+
+import sympy as sp
+
+__all__ = ["scalar_transposes", "expand_matrix", "factor_radicands"]
+
+
+def _canonical_scalar(term):
+    """A 1x1 matrix product equals its transpose; pick a canonical one of the two."""
+    if isinstance(term, sp.MatMul) and term.shape == (1, 1):
+        other = term.T.doit()
+        return min(term, other, key=sp.srepr)
+    return term
+
+
+def scalar_transposes(expr):
+    """Expand, then replace every 1x1 product ``u^T v`` by a canonical one of ``u^T v``, ``v^T u``.
+
+    For matrix expressions of symbolic size SymPy does not know that a 1x1
+    product equals its transpose; this rewrite uses exactly that fact and
+    nothing else, then expands again.
+    """
+    e = sp.expand(expr.doit()) if hasattr(expr, "doit") else sp.expand(expr)
+
+    def canon(x):
+        if isinstance(x, sp.MatAdd):
+            return sp.MatAdd(*[canon(t) for t in x.args]).doit()
+        if isinstance(x, sp.MatMul) and x.shape == (1, 1):
+            coeff, mats = x.as_coeff_matrices()
+            core = sp.MatMul(*mats).doit() if len(mats) > 1 else mats[0]
+            return (coeff * _canonical_scalar(core)).doit() if len(mats) > 1 else x
+        return x
+
+    out = canon(e)
+    return sp.expand(out).doit() if hasattr(out, "doit") else out
+
+
+def expand_matrix(expr):
+    """``expand`` entrywise for explicit matrices, ``expand().doit()`` for matrix expressions."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(sp.expand)
+    return sp.expand(expr).doit()
+
+
+def factor_radicands(expr):
+    """Factor the radicand of every square root (``sqrt(x**2 + 2xy + y**2) -> sqrt((x+y)**2)``).
+
+    SymPy then takes the root itself when the base is known positive; no
+    branch is assumed beyond the symbols' assumptions.  Expands afterwards.
+    """
+    def one(e):
+        e = e.replace(
+            lambda x: isinstance(x, sp.Pow) and x.exp == sp.S.Half,
+            lambda x: sp.sqrt(sp.factor(x.base)),
+        )
+        return sp.expand(sp.cancel(sp.together(e)))
+
+    return expr.applyfunc(one) if isinstance(expr, sp.MatrixBase) else one(expr)

@@ -1,0 +1,1 @@
+"""The symbolic layer: SymPy expressions per network family, proved in ``symrich.derivations``."""

@@ -1,0 +1,327 @@
+"""Symbolic layer, wide two-layer linear network ``f(x) = A^T W x``: the expressions the derivations prove.
+
+Shapes: ``W`` is ``h x d``, ``A`` is ``h x c``, ``beta = W^T A`` is ``d x c``;
+data ``X`` (``n x d``), targets ``Y`` (``n x c``), loss ``1/2 ||X beta - Y||_F^2``
+and ``G = X^T (X beta - Y)``.
+
+Three groups of expressions live here:
+
+* the coordinate-free flow (:func:`parameter_flow`, matrix symbols of symbolic
+  size ``d, h, c, n``), the conserved matrix ``Delta`` and the beta-flow of
+  Theorem 4.2 with learning rates (:func:`beta_flow_rhs`);
+* explicit small networks built by the balanced-initialisation recipes of the
+  specification (:func:`balanced_network`), with the symmetric PSD square root of
+  a ``2 x 2`` (or ``1 x 1``) matrix in closed form (:func:`sqrt_psd_2x2`), for the
+  randomized 30-digit checks;
+* the aligned singular-value dynamics: the rate, the Riccati variable
+  ``v = sigma + sqrt(sigma^2 + kappa^2)`` with ``kappa = |delta| / (2 sqrt(eta))``,
+  its explicit solution in a textbook form and in the cancellation-free form that
+  :mod:`symrich.wide_linear` compiles, the time ``t(sigma)``, and the hyperbolic
+  entropy ``q_delta``.
+
+``kappa`` is the constant called ``c`` in the specification (renamed here since
+``c`` is the output width).  ``eta`` always means ``eta_a * eta_w``.
+
+>>> from symrich.symbolic.wide_linear import sigma_rate
+>>> from symrich.symbols import delta, s
+>>> import sympy as sp
+>>> x = sp.Symbol("x", positive=True)
+>>> sigma_rate(x, s, 0).subs({"eta_a": 1, "eta_w": 1})
+-2*x*(-s + x)
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+
+from symrich.symbols import d, delta, eta_a, eta_w, n, s, t
+
+__all__ = [
+    "h", "c", "kappa", "sigma", "sigma0", "v", "v0", "E", "phi",
+    "parameter_flow",
+    "conserved_Delta",
+    "beta_flow_rhs",
+    "sqrt_psd_2x2",
+    "rotation",
+    "balanced_network",
+    "ntk_kronecker",
+    "sigma_rate",
+    "kappa_of",
+    "v_of_sigma",
+    "sigma_of_v",
+    "v_plus",
+    "v_minus",
+    "riccati_rhs",
+    "v_trajectory",
+    "v_trajectory_stable",
+    "sigma_of_v_stable",
+    "v_gap_stable",
+    "time_of_v",
+    "time_to_reach_stable",
+    "time_to_reach_critical",
+    "saxe_sigmoid",
+    "q_delta",
+    "q_delta_prime",
+    "q_delta_second",
+]
+
+#: Hidden width and output width (symbolic sizes).
+h = sp.Symbol("h", integer=True, positive=True)
+c = sp.Symbol("c", integer=True, positive=True)
+
+#: ``kappa = |delta| / (2 sqrt(eta))`` (``c`` of the specification), and singular values.
+kappa = sp.Symbol("kappa", nonnegative=True)
+sigma = sp.Symbol("sigma", nonnegative=True)
+sigma0 = sp.Symbol("sigma_0", nonnegative=True)
+#: Riccati variable ``v = sigma + sqrt(sigma^2 + kappa^2) > 0`` and its initial value.
+v = sp.Symbol("v", positive=True)
+v0 = sp.Symbol("v_0", positive=True)
+#: ``E = exp(-2 R sqrt(eta) t)`` and ``phi = (1 - E) / (2 R)``, computed stably by the numeric layer.
+E = sp.Symbol("E", positive=True)
+phi = sp.Symbol("phi", nonnegative=True)
+
+_eta = eta_a * eta_w
+
+
+def parameter_flow(d_=d, h_=h, c_=c, n_=n):
+    """Loss, gradients and gradient flow of the wide linear network, coordinate-free.
+
+    Returns a namespace with matrix symbols ``W`` (h x d), ``A`` (h x c),
+    ``X`` (n x d), ``Y`` (n x c); ``beta = W^T A``; ``R = X beta - Y``;
+    ``L = 1/2 tr(R^T R)``; ``G = X^T R``; the gradients ``dL_dW``, ``dL_dA``
+    computed by SymPy's matrix calculus; the flow ``Wdot = -eta_w A G^T``,
+    ``Adot = -eta_a W G`` and ``betadot = Wdot^T A + W^T Adot``; ``P = W^T W``
+    and ``Q = A^T A``.
+    """
+    W = sp.MatrixSymbol("W", h_, d_)
+    A = sp.MatrixSymbol("A", h_, c_)
+    X = sp.MatrixSymbol("X", n_, d_)
+    Y = sp.MatrixSymbol("Y", n_, c_)
+    beta = W.T * A
+    R = X * beta - Y
+    L = sp.Trace(R.T * R) / 2
+    G = X.T * R
+    Wdot = -eta_w * A * G.T
+    Adot = -eta_a * W * G
+    return SimpleNamespace(
+        W=W, A=A, X=X, Y=Y, beta=beta, R=R, L=L, G=G,
+        dL_dW=L.diff(W), dL_dA=L.diff(A),
+        Wdot=Wdot, Adot=Adot, betadot=Wdot.T * A + W.T * Adot,
+        P=W.T * W, Q=A.T * A,
+    )
+
+
+def conserved_Delta(W, A):
+    """``Delta = eta_w A A^T - eta_a W W^T`` (``h x h``)."""
+    return eta_w * A * A.T - eta_a * W * W.T
+
+
+def _eye(k, explicit):
+    return sp.eye(k) if explicit else sp.Identity(k)
+
+
+def beta_flow_rhs(G, S_left, S_right, delta_=delta):
+    """``-(S_left - delta/2 I) G - G (S_right + delta/2 I)``.
+
+    With ``S_left = sqrt(eta beta beta^T + delta^2/4 I_d)`` and
+    ``S_right = sqrt(eta beta^T beta + delta^2/4 I_c)`` this is the beta-flow of
+    Theorem 4.2 with learning rates.
+    """
+    explicit = isinstance(G, sp.MatrixBase)
+    dd, cc = G.shape
+    return -(S_left - delta_ / 2 * _eye(dd, explicit)) * G - G * (S_right + delta_ / 2 * _eye(cc, explicit))
+
+
+def sqrt_psd_2x2(M):
+    """Symmetric PSD square root of an explicit symmetric PSD ``1 x 1`` or ``2 x 2`` matrix ``M != 0``.
+
+    For ``2 x 2``: ``(M + sqrt(det M) I) / sqrt(tr M + 2 sqrt(det M))`` (Cayley-Hamilton);
+    its eigenvalues ``(lambda_i + sqrt(lambda_1 lambda_2)) / (sqrt(lambda_1) + sqrt(lambda_2))``
+    are ``sqrt(lambda_i) >= 0``.
+    """
+    M = sp.Matrix(M)
+    if M.shape == (1, 1):
+        return sp.Matrix([[sp.sqrt(M[0, 0])]])
+    if M.shape != (2, 2):
+        raise ValueError(f"sqrt_psd_2x2 needs a 1x1 or 2x2 matrix, got shape {M.shape}")
+    root_det = sp.sqrt(M.det())
+    return (M + root_det * sp.eye(2)) / sp.sqrt(M.trace() + 2 * root_det)
+
+
+def rotation(theta, k):
+    """A ``k x k`` rotation (``k`` = 1 or 2) by angle ``theta``; ``k = 1`` gives ``[1]``."""
+    if k == 1:
+        return sp.Matrix([[1]])
+    if k == 2:
+        return sp.Matrix([[sp.cos(theta), -sp.sin(theta)], [sp.sin(theta), sp.cos(theta)]])
+    raise ValueError(f"rotation: k must be 1 or 2, got {k}")
+
+
+def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
+    """Explicit ``(W, A)`` with ``Delta = delta I_h``, by the recipes of the specification.
+
+    ``kind`` is ``"positive"`` (``h = c <= 2``, ``W`` free, ``A = ((eta_a W W^T +
+    delta I)/eta_w)^{1/2} O``), ``"negative"`` (``h = d <= 2``, ``A`` free, ``W =
+    ((eta_w A A^T - delta I)/eta_a)^{1/2} O``) or ``"zero"`` (``W = U S V_1^T``,
+    ``A = sqrt(eta_a/eta_w) U S V_2^T``, ``h = 1``: ``U = 1``, unit vectors
+    ``V_1``, ``V_2`` parametrised by angles).  Free entries are fresh real
+    symbols; returns ``(W, A, free_symbols)``.
+    """
+    theta = sp.Symbol(f"theta{prefix}", real=True)
+    if kind == "positive":
+        W = sp.Matrix(cc, dd, lambda i, j: sp.Symbol(f"W{prefix}_{i + 1}{j + 1}", real=True))
+        A = sqrt_psd_2x2((eta_a * W * W.T + delta_ * sp.eye(cc)) / eta_w) * rotation(theta, cc)
+        return W, A, tuple(W) + ((theta,) if cc == 2 else ())
+    if kind == "negative":
+        A = sp.Matrix(dd, cc, lambda i, j: sp.Symbol(f"A{prefix}_{i + 1}{j + 1}", real=True))
+        W = sqrt_psd_2x2((eta_w * A * A.T - delta_ * sp.eye(dd)) / eta_a) * rotation(theta, dd)
+        return W, A, tuple(A) + ((theta,) if dd == 2 else ())
+    if kind == "zero":
+        if hh not in (None, 1):
+            raise ValueError("balanced_network('zero') builds h = 1 only")
+        scale = sp.Symbol(f"S{prefix}", positive=True)
+        t1, t2 = sp.Symbol(f"theta{prefix}_1", real=True), sp.Symbol(f"theta{prefix}_2", real=True)
+
+        def unit(th, k):
+            return sp.Matrix([[sp.cos(th), sp.sin(th)]])[:, :k] if k == 2 else sp.Matrix([[1]])
+
+        W = scale * unit(t1, dd)
+        A = sp.sqrt(eta_a / eta_w) * scale * unit(t2, cc)
+        return W, A, (scale, t1, t2)
+    raise ValueError(f"kind must be 'positive', 'negative' or 'zero', got {kind!r}")
+
+
+def ntk_kronecker(X, P, Q):
+    """``K = eta_a (X P X^T) (x) I_c + eta_w (X X^T) (x) Q`` for explicit matrices (row-major outputs)."""
+    from sympy.physics.quantum import TensorProduct
+
+    cc = Q.shape[0]
+    return eta_a * TensorProduct(X * P * X.T, sp.eye(cc)) + eta_w * TensorProduct(X * X.T, Q)
+
+
+# --------------------------------------------------------------------------
+# aligned singular values
+
+
+def kappa_of(delta_=delta):
+    """``kappa = |delta| / (2 sqrt(eta_a eta_w))``."""
+    return sp.Abs(delta_) / (2 * sp.sqrt(_eta))
+
+
+def sigma_rate(sigma_=sigma, s_=s, delta_=delta):
+    """``sigma' = -2 sqrt(eta sigma^2 + delta^2/4) (sigma - s)``."""
+    return -2 * sp.sqrt(_eta * sigma_**2 + delta_**2 / 4) * (sigma_ - s_)
+
+
+def v_of_sigma(sigma_=sigma, kappa_=kappa):
+    """``v = sigma + sqrt(sigma^2 + kappa^2)``."""
+    return sigma_ + sp.sqrt(sigma_**2 + kappa_**2)
+
+
+def sigma_of_v(v_=v, kappa_=kappa):
+    """``sigma = (v^2 - kappa^2) / (2 v)`` (inverse of :func:`v_of_sigma`)."""
+    return (v_**2 - kappa_**2) / (2 * v_)
+
+
+def _R(s_, kappa_):
+    return sp.sqrt(s_**2 + kappa_**2)
+
+
+def v_plus(s_=s, kappa_=kappa):
+    """``v_+ = s + sqrt(s^2 + kappa^2)``: the attracting root (``sigma = s``)."""
+    return s_ + _R(s_, kappa_)
+
+
+def v_minus(s_=s, kappa_=kappa):
+    """``v_- = s - sqrt(s^2 + kappa^2) = -kappa^2 / (s + sqrt(s^2 + kappa^2))`` (repelling root, <= 0)."""
+    return s_ - _R(s_, kappa_)
+
+
+def riccati_rhs(v_=v, s_=s, kappa_=kappa):
+    """``v' = sqrt(eta) (-v^2 + 2 s v + kappa^2)``."""
+    return sp.sqrt(_eta) * (-v_**2 + 2 * s_ * v_ + kappa_**2)
+
+
+def v_trajectory(t_=t, v0_=v0, s_=s, kappa_=kappa):
+    """Textbook solution of the Riccati equation from ``v(0) = v0``.
+
+    ``v = [v+ (v0 - v-) - v- (v0 - v+) e^{-2 R sqrt(eta) t}] / [(v0 - v-) - (v0 - v+) e^{-2 R sqrt(eta) t}]``.
+    """
+    R = _R(s_, kappa_)
+    vp, vm = v_plus(s_, kappa_), v_minus(s_, kappa_)
+    e = sp.exp(-2 * R * sp.sqrt(_eta) * t_)
+    return (vp * (v0_ - vm) - vm * (v0_ - vp) * e) / ((v0_ - vm) - (v0_ - vp) * e)
+
+
+def v_gap_stable(x_, s_=s, kappa_=kappa):
+    """``v(x) - v_+ = (x - s)(1 + (x + s)/(sqrt(x^2 + kappa^2) + sqrt(s^2 + kappa^2)))`` (no cancellation)."""
+    return (x_ - s_) * (1 + (x_ + s_) / (sp.sqrt(x_**2 + kappa_**2) + _R(s_, kappa_)))
+
+
+def v_trajectory_stable(sigma0_=sigma0, s_=s, kappa_=kappa, E_=E, phi_=phi):
+    """``(v - v_+, v)`` in the cancellation-free form, with ``E = e^{-2 R sqrt(eta) t}``, ``phi = (1 - E)/(2R)``.
+
+    ``v - v_+ = b E / (1 + b phi)`` with ``b = v0 - v_+`` from :func:`v_gap_stable`;
+    continuous at ``R = 0`` (where ``phi = sqrt(eta) t``).
+    """
+    b = v_gap_stable(sigma0_, s_, kappa_)
+    gap = b * E_ / (1 + b * phi_)
+    return gap, v_plus(s_, kappa_) + gap
+
+
+def sigma_of_v_stable(gap, v_, s_=s, kappa_=kappa):
+    """``sigma = s + (v - v_+)(v - v_+ + 2R) / (2 v)``, i.e. :func:`sigma_of_v` written around ``s``."""
+    return s_ + gap * (gap + 2 * _R(s_, kappa_)) / (2 * v_)
+
+
+def time_of_v(v_=v, v0_=v0, s_=s, kappa_=kappa):
+    """``t = log[(v - v-)(v0 - v+) / ((v - v+)(v0 - v-))] / (2 R sqrt(eta))``."""
+    R = _R(s_, kappa_)
+    vp, vm = v_plus(s_, kappa_), v_minus(s_, kappa_)
+    return sp.log((v_ - vm) * (v0_ - vp) / ((v_ - vp) * (v0_ - vm))) / (2 * R * sp.sqrt(_eta))
+
+
+def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
+    """:func:`time_of_v` as ``[log1p((v - v0)/(v0 - v-)) + log1p((v0 - v)/(v - v+))] / (2 R sqrt(eta))``.
+
+    The pieces are free of cancellation: ``v - v0 = (sigma - sigma0)(1 + (sigma + sigma0)/(r + r0))``,
+    ``v0 - v- = sigma0 + r0 + kappa^2/(s + R)``, ``v - v+`` by :func:`v_gap_stable`.
+    """
+    from sympy.codegen.cfunctions import log1p
+
+    R = _R(s_, kappa_)
+    r, r0 = sp.sqrt(sigma_**2 + kappa_**2), sp.sqrt(sigma0_**2 + kappa_**2)
+    dv = (sigma_ - sigma0_) * (1 + (sigma_ + sigma0_) / (r + r0))
+    v0_minus_vm = sigma0_ + r0 + kappa_**2 / (s_ + R)
+    gap = v_gap_stable(sigma_, s_, kappa_)
+    return (log1p(dv / v0_minus_vm) + log1p(-dv / gap)) / (2 * R * sp.sqrt(_eta))
+
+
+def time_to_reach_critical(sigma_=sigma, sigma0_=sigma0):
+    """``t(sigma)`` at ``R = 0`` (``s = 0``, ``delta = 0``): ``sigma' = -2 sqrt(eta) sigma^2``, ``t = (1/sigma - 1/sigma0)/(2 sqrt(eta))``."""
+    return (1 / sigma_ - 1 / sigma0_) / (2 * sp.sqrt(_eta))
+
+
+def saxe_sigmoid(t_=t, sigma0_=sigma0, s_=s):
+    """``delta = 0``: ``sigma = s sigma0 e^{2 s sqrt(eta) t} / (s + sigma0 (e^{2 s sqrt(eta) t} - 1))`` (Saxe et al. 2014)."""
+    e = sp.exp(2 * s_ * sp.sqrt(_eta) * t_)
+    return s_ * sigma0_ * e / (s_ + sigma0_ * (e - 1))
+
+
+def q_delta(x, delta_=delta):
+    """Hyperbolic entropy ``q = [x asinh(2 sqrt(eta) x/|delta|) - sqrt(x^2 + delta^2/(4 eta))] / (2 sqrt(eta))``."""
+    se = sp.sqrt(_eta)
+    return (x * sp.asinh(2 * se * x / sp.Abs(delta_)) - sp.sqrt(x**2 + delta_**2 / (4 * _eta))) / (2 * se)
+
+
+def q_delta_prime(x, delta_=delta):
+    """``q' = asinh(2 sqrt(eta) x / |delta|) / (2 sqrt(eta))``."""
+    se = sp.sqrt(_eta)
+    return sp.asinh(2 * se * x / sp.Abs(delta_)) / (2 * se)
+
+
+def q_delta_second(x, delta_=delta):
+    """``q'' = 1 / (2 sqrt(eta x^2 + delta^2/4))``."""
+    return 1 / (2 * sp.sqrt(_eta * x**2 + delta_**2 / 4))

@@ -1,0 +1,33 @@
+"""Shared test configuration: hypothesis profiles and a clean numeric context per test."""
+
+import os
+
+import mpmath
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _reset_mpmath():
+    """No test may leak a changed global precision into another."""
+    dps = mpmath.mp.dps
+    yield
+    mpmath.mp.dps = dps
+
+
+@pytest.fixture()
+def cache_dir(tmp_path, monkeypatch):
+    """A private, empty derivation cache."""
+    monkeypatch.setenv("SYMRICH_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
