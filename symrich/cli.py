@@ -108,7 +108,23 @@ def build_parser():
     lx.set_defaults(func=cmd_latex)
     ls = sub.add_parser("list", help="list the derivations")
     ls.set_defaults(func=cmd_list)
+    for module in _PLUGIN_MODULES:
+        _add_plugin_commands(sub, module)
     return p
+
+
+#: User-layer modules that add their own subcommands through ``add_cli_commands(subparsers)``.
+#: They must import their heavy dependencies inside the command functions, not at import time.
+_PLUGIN_MODULES = ("symrich.experiments", "symrich.figures", "symrich.export")
+
+
+def _add_plugin_commands(subparsers, module):
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        return
+    importlib.import_module(module).add_cli_commands(subparsers)
 
 
 def main(argv=None) -> int:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["derivation_latex", "document_latex", "write_document", "text", "PREAMBLE"]
+__all__ = ["derivation_latex", "document_latex", "standalone_latex", "write_document", "result_text", "text", "PREAMBLE"]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
-\usepackage{breqn}
+\usepackage{listings}
+\lstset{basicstyle=\ttfamily\footnotesize,breaklines=true,columns=fullflexible,keepspaces=true}
 \usepackage[hidelinks]{hyperref}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
@@ -42,17 +43,101 @@ _SYMBOL_NAMES = {
 }
 
 
+_GREEK = {
+    "alpha", "beta", "gamma", "delta", "Delta", "epsilon", "eta", "theta", "kappa", "lambda", "Lambda", "mu",
+    "nu", "rho", "sigma", "Sigma", "tau", "phi", "Phi", "chi", "psi", "omega", "pi", "xi",
+}
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "&": r"\&",
+    "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_OPERATORS = [("+oo", r"$+\infty$"), ("-oo", r"$-\infty$"), ("->", r"$\to$"), (">=", r"$\geq$"),
+              ("<=", r"$\leq$"), ("!=", r"$\neq$"), ("~", r"$\sim$")]
+_TOKEN = re.compile(
+    r"\$[^$]*\$"                                   # inline math, passed through
+    r"|\|\|[^|]+\|\|(?:\^[A-Za-z0-9]+)?"           # ||x|| norms, optionally squared
+    r"|\+oo|-oo|->|>=|<=|!=|~"                     # operators
+    r"|:[a-z]+:`[^`]*`"                            # reST roles such as :func:`name`
+    r"|(?<![A-Za-z0-9])[A-Za-z]+_hat(?:_[A-Za-z0-9]+)?(?:\^[A-Za-z0-9]+)?"  # w_hat_k
+    r"|(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){2,}"      # identifiers a_b_c
+    r"|(?<![A-Za-z0-9])[A-Za-z]+(?:_(?:\{[^}]*\}|[A-Za-z0-9*]+))?(?:\^(?:\{[^}]*\}|[A-Za-z0-9+*-]+))?"
+)
+
+
+def _escape(s: str) -> str:
+    return "".join(_SPECIAL.get(c, c) for c in s)
+
+
+def _math_word(word: str) -> str | None:
+    """LaTeX for a math-looking word (``eta_w``, ``a^2``, ``delta``), or None for plain words."""
+    m = re.fullmatch(r"([A-Za-z]+)(?:_(\{[^}]*\}|[A-Za-z0-9*]+))?(?:\^(\{[^}]*\}|[A-Za-z0-9+*-]+))?", word)
+    base, sub, sup = m.group(1), m.group(2), m.group(3)
+    if base not in _GREEK and sub is None and sup is None:
+        return None
+    if base == "beta" and sub == "star":
+        sub = "*"
+    out = ("\\" + base) if base in _GREEK else base
+    if sub is not None:
+        sub = sub.strip("{}")
+        sub = "\\" + sub if sub in _GREEK else sub
+        out += "_{" + sub + "}"
+    if sup is not None:
+        out += "^{" + sup.strip("{}") + "}"
+    return out
+
+
 def text(s: str) -> str:
-    """Escape plain text for LaTeX; ``||x||`` becomes ``\\|x\\|``."""
-    repl = {
-        "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "&": r"\&",
-        "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\~{}",
-    }
-    return "".join(repl.get(c, c) for c in s)
+    r"""Prose with ASCII math to LaTeX: ``eta_w a^2`` -> ``$\eta_{w}$ $a^{2}$``, ``||w||`` -> ``$\|w\|$``.
+
+    ``$...$`` segments pass through unchanged; every other special character is escaped.
+
+    >>> print(text("delta -> +oo, ||w||^2 and eta_a > 0 (100%)"))
+    $\delta$ $\to$ $+\infty$, $\|w\|^{2}$ and $\eta_{a}$ \textgreater{} 0 (100\%)
+    """
+    s = s.replace("``", "")
+    out, pos = [], 0
+    for m in _TOKEN.finditer(s):
+        out.append(_escape(s[pos:m.start()]))
+        tok = m.group(0)
+        if tok.startswith("$"):
+            out.append(tok)
+        elif tok.startswith(":"):
+            out.append("\\texttt{" + _escape(tok.split("`")[1]) + "}")
+        elif "_hat" in tok:
+            base, _, rest = tok.partition("_hat")
+            sub, _, sup = rest.lstrip("_").partition("^")
+            word = "\\hat{" + (("\\" + base) if base in _GREEK else base) + "}"
+            word += ("_{" + sub + "}" if sub else "") + ("^{" + sup + "}" if sup else "")
+            out.append(f"${word}$")
+        elif tok.count("_") >= 2:
+            out.append("\\texttt{" + _escape(tok) + "}")
+        elif tok.startswith("||"):
+            body, _, power = tok[2:].rpartition("||")
+            inner = _math_word(body) if re.fullmatch(r"[A-Za-z_0-9^*{}]+", body) else None
+            out.append("$\\|" + (inner or _escape(body)) + "\\|" + (power and "^{" + power[1:] + "}") + "$")
+        elif tok in dict(_OPERATORS):
+            out.append(dict(_OPERATORS)[tok])
+        else:
+            word = _math_word(tok)
+            out.append(f"${word}$" if word else _escape(tok))
+        pos = m.end()
+    out.append(_escape(s[pos:]))
+    return "".join(out)
+
+
+#: A side whose LaTeX is longer than this is shown abbreviated (its size is stated).
+MAX_SIDE_CHARS = 420
+#: A matrix whose LaTeX is longer than this is shown entry by entry.
+MAX_MATRIX_CHARS = 220
 
 
 def math(expr) -> str:
-    """``sympy.latex`` with the paper's symbol names."""
+    """``sympy.latex`` with the paper's symbol names, made breakable by ``breqn``.
+
+    ``\\left( ... \\right)`` groups cannot be broken across lines, so plain
+    parentheses are used; long fractions become ``(num)/(den)``; ``a(t)`` prints
+    as ``a(t)``.
+    """
     import sympy as sp
 
     symbol_names = {}
@@ -60,7 +145,118 @@ def math(expr) -> str:
         name = str(sym)
         if name in _SYMBOL_NAMES:
             symbol_names[sym] = _SYMBOL_NAMES[name]
-    return sp.latex(expr, symbol_names=symbol_names, mat_delim="(")
+    out = sp.latex(expr, symbol_names=symbol_names, mat_delim="(", fold_short_frac=False)
+    return _breakable(out)
+
+
+def _breakable(tex: str) -> str:
+    tex = re.sub(r"\{\\left\(t \\right\)\}", "(t)", tex)
+    if "\\begin{matrix}" not in tex:
+        tex = tex.replace("\\left(", "(").replace("\\right)", ")").replace("\\left[", "[").replace("\\right]", "]")
+    return _unfold_long_fractions(tex)
+
+
+def _brace_group(tex, i):
+    """Index just past the brace group starting at ``tex[i] == '{'``."""
+    depth = 0
+    for j in range(i, len(tex)):
+        if tex[j] == "{":
+            depth += 1
+        elif tex[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    raise ValueError("unbalanced braces")
+
+
+def _unfold_long_fractions(tex: str, limit: int = 90) -> str:
+    out, i = [], 0
+    while True:
+        k = tex.find("\\frac{", i)
+        if k < 0:
+            out.append(tex[i:])
+            return "".join(out)
+        n_end = _brace_group(tex, k + 5)
+        d_end = _brace_group(tex, n_end)
+        num, den = tex[k + 6:n_end - 1], tex[n_end + 1:d_end - 1]
+        out.append(tex[i:k])
+        if len(num) + len(den) > limit and "\\begin{matrix}" not in num + den:
+            out.append("(" + _unfold_long_fractions(num, limit) + ") / (" + _unfold_long_fractions(den, limit) + ")")
+        else:
+            out.append("\\frac{" + _unfold_long_fractions(num, limit) + "}{" + _unfold_long_fractions(den, limit) + "}")
+        i = d_end
+
+
+#: Approximate LaTeX source characters that fit on one displayed line.
+LINE_CHARS = 140
+
+
+def _break_points(tex):
+    """Indices of top-level (brace depth 0) ``+``, ``-`` and ``=`` where a line may break."""
+    points, depth, i = [], 0, 0
+    while i < len(tex):
+        c = tex[i]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and tex[i:i + 3] in (" + ", " - ", " = ") and i > 0:
+            points.append(i + 1)
+        i += 1
+    return points
+
+
+def split_lines(tex: str, width: int = LINE_CHARS) -> list:
+    """Split a LaTeX formula at top-level operators into lines of about ``width`` source characters.
+
+    Plain parentheses (never ``\\left``/``\\right``) may open on one line and close
+    on another, so breaks are allowed at any parenthesis depth.
+
+    >>> split_lines("a + b + c", width=5)
+    ['a', '+ b', '+ c']
+    """
+    if len(tex) <= width or "\\begin{matrix}" in tex:
+        return [tex]
+    lines, start, last = [], 0, None
+    for p in _break_points(tex) + [len(tex)]:
+        if p - start > width and last is not None and last > start:
+            lines.append(tex[start:last].strip())
+            start = last
+        last = p
+    lines.append(tex[start:].strip())
+    return [ln for ln in lines if ln]
+
+
+def _display(line):
+    parts = split_lines(line)
+    if len(parts) == 1:
+        return ["  \\begin{equation*}", f"    {parts[0]}", "  \\end{equation*}"]
+    body = [f"    & {parts[0]} \\\\"] + [f"    & \\qquad {p} \\\\" for p in parts[1:-1]] + [f"    & \\qquad {parts[-1]}"]
+    return ["  \\begin{align*}"] + body + ["  \\end{align*}"]
+
+
+def _side(expr) -> str:
+    tex = math(expr)
+    if len(tex) <= MAX_SIDE_CHARS:
+        return tex
+    import sympy as sp
+
+    ops = sp.count_ops(expr) if not hasattr(expr, "shape") else sum(sp.count_ops(e) for e in expr)
+    return r"\left[\text{expression with " + str(ops) + r" operations, abbreviated}\right]"
+
+
+def _equation_lines(lhs, rhs):
+    """The displayed equations of one step (entrywise for wide matrices)."""
+    import sympy as sp
+
+    if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and len(math(lhs)) + len(math(rhs)) > MAX_MATRIX_CHARS:
+        rows = []
+        for i in range(lhs.shape[0]):
+            for j in range(lhs.shape[1]):
+                idx = f"{i + 1}" if lhs.shape[1] == 1 else f"{i + 1}{j + 1}"
+                rows.append(rf"[\,\cdot\,]_{{{idx}}}:\ {_side(lhs[i, j])} = {_side(rhs[i, j])}")
+        return rows
+    return [f"{_side(lhs)} = {_side(rhs)}"]
 
 
 def _label(name):
@@ -76,7 +272,7 @@ def _proof_text(proof) -> str:
 def derivation_latex(verified, *, level="section") -> str:
     """One verified derivation as a LaTeX ``\\section`` (or ``\\subsection``)."""
     d = verified.derivation
-    out = [f"\\{level}{{{text(d.title)}}}\\label{{der:{_label(d.name)}}}", ""]
+    out = [f"\\{level}{{{_escape(d.title)}}}\\label{{der:{_label(d.name)}}}", ""]
     if d.statement:
         out += [f"\\textbf{{Statement.}} {text(d.statement)}", ""]
     if d.assumptions:
@@ -87,16 +283,24 @@ def derivation_latex(verified, *, level="section") -> str:
     for step, proof in verified:
         out += [
             f"  \\item {text(step.why)} \\proofkind{{{text(_proof_text(proof))}}}",
-            "  \\begin{dmath*}",
-            f"    {math(step.lhs)} = {math(step.rhs)}",
-            "  \\end{dmath*}",
         ]
+        for line in _equation_lines(step.lhs, step.rhs):
+            out += _display(line)
     out += ["\\end{enumerate}", ""]
     if d.notes:
         out += [f"\\textbf{{Notes.}} {text(d.notes)}", ""]
     lhs, rhs = d.final
     out += ["\\textbf{Result.}", "\\begin{equation*}", f"  \\boxed{{{math(lhs)} = {math(rhs)}}}", "\\end{equation*}", ""]
+    out += ["In SymPy notation:", "\\begin{lstlisting}", result_text(verified), "\\end{lstlisting}", ""]
     return "\n".join(out)
+
+
+def result_text(verified) -> str:
+    """The boxed result in SymPy's plain notation (``lhs = rhs``), one line."""
+    import sympy as sp
+
+    lhs, rhs = verified.derivation.final
+    return f"{sp.sstr(lhs)} = {sp.sstr(rhs)}".replace("\n", " ")
 
 
 def document_latex(verified_list, *, title="symrich: verified derivations") -> str:

@@ -18,6 +18,14 @@ settings.register_profile("dev", max_examples=20, deadline=None, suppress_health
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+def pytest_configure(config):
+    """One fresh derivation cache for the whole run: each derivation is verified from scratch
+    once (the first test that needs it misses the cache), later tests reuse the result."""
+    import tempfile
+
+    os.environ["SYMRICH_CACHE_DIR"] = tempfile.mkdtemp(prefix="symrich-test-cache-")
+
+
 @pytest.fixture(autouse=True)
 def _reset_mpmath():
     """No test may leak a changed global precision into another."""

@@ -86,7 +86,11 @@ def dsigma(z_=z, slope=alpha):
 
 
 def native_activation(name, z_=z, slope=alpha):
-    """The activation written with SymPy's own functions (``Max``, ``Abs``), to compare with :func:`sigma`."""
+    """The activation written with SymPy's own functions (``Max``, ``Abs``), to compare with :func:`sigma`.
+
+    >>> native_activation("abs")
+    Abs(z)
+    """
     if name == "relu":
         return sp.Max(z_, 0)
     if name == "abs":
@@ -107,6 +111,10 @@ def neuron_flow(dim=d, samples=n):
     ``X``, ``y``, ``c``, ``D``, ``o``, ``r`` (residuals), ``L``, ``g = X^T D r``,
     ``dL_da``, ``dL_dw`` (SymPy's matrix calculus), ``adot``, ``wdot`` and ``beta``.
     ``a`` is the glossary's readout symbol.
+
+    >>> f = neuron_flow()
+    >>> f.g
+    X.T*DiagMatrix(c)*(a*DiagMatrix(c)*X*w + o - y)
     """
     w = sp.MatrixSymbol("w", dim, 1)
     X = sp.MatrixSymbol("X", samples, dim)
@@ -144,6 +152,10 @@ def network_components(K, samples, dim, activation=None):
     ``z`` (K x samples pre-activations), ``f`` (outputs), ``r``, ``L``, ``flow``
     (``{Derivative(theta, t): -eta dL/dtheta}``), ``delta`` (list of the
     ``delta_k``) and ``dsig`` (the derivative of the activation as a function).
+
+    >>> net = network_components(2, 3, 2)
+    >>> net.W.shape, len(net.flow)
+    ((2, 2), 6)
     """
     sig = activation if activation is not None else sp.Function("sigma")
     xi = sp.Dummy("xi", real=True)
@@ -168,16 +180,22 @@ def network_components(K, samples, dim, activation=None):
 def pattern_flow(K, samples, dim):
     """The polynomial gradient flow of the network for a fixed activation pattern.
 
-    The pattern enters as symbols ``c_ki`` (``= sigma'(w_k^T x_i)``), the data
-    as symbols ``X_ij``, ``y_i``; outputs are ``f_i = sum_k a_k c_ki w_k^T x_i``
+    The pattern enters as symbols ``c_k_i`` (``= sigma'(w_k^T x_i)``), the data
+    as symbols ``X_i_j``, ``y_i``; outputs are ``f_i = sum_k a_k c_ki w_k^T x_i``
     (Euler's identity).  Returns a namespace with ``state`` (``a_1..a_K``, then
     ``w_11, .., w_1d, w_21, ...``), ``rhs`` (cubic polynomials), ``C``, ``X``,
     ``y``, ``z`` (pre-activations, the event functions) and ``params``.
+
+    >>> pf = pattern_flow(1, 1, 1)
+    >>> pf.rhs[0]
+    -X_1_1*c_1_1*eta_a*w_1_1*(X_1_1*a_1*c_1_1*w_1_1 - y_1)
     """
-    X, y = matrix("X", samples, dim), matrix("y", samples, 1)
-    C = matrix("c", K, samples)
+    def mat(name, rows, cols):  # names with separators stay distinct for any size (c_1_11 vs c_11_1)
+        return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i + 1}_{j + 1}", real=True))
+
+    X, C, W = mat("X", samples, dim), mat("c", K, samples), mat("w", K, dim)
+    y = sp.Matrix(samples, 1, lambda i, j: sp.Symbol(f"y_{i + 1}", real=True))
     A = [sp.Symbol(f"a_{k + 1}", real=True) for k in range(K)]
-    W = matrix("w", K, dim)
     Z = W * X.T
     r = [sum(A[k] * C[k, i] * Z[k, i] for k in range(K)) - y[i, 0] for i in range(samples)]
     g = [[sum(C[k, i] * r[i] * X[i, j] for i in range(samples)) for j in range(dim)] for k in range(K)]
@@ -189,36 +207,66 @@ def pattern_flow(K, samples, dim):
 
 
 def radial_factor(delta_=delta, rho_=rho):
-    """``R = sqrt(delta^2 + 4 eta ||beta||^2)``: ``d/dt ||beta|| = -R beta_hat^T g``."""
+    """``R = sqrt(delta^2 + 4 eta ||beta||^2)``: ``d/dt ||beta|| = -R beta_hat^T g``.
+
+    >>> radial_factor(0, 1)
+    2*sqrt(eta_a)*sqrt(eta_w)
+    """
     return R_of(delta_, rho_)
 
 
 def directional_factor(delta_=delta, rho_=rho):
-    """``(R + delta)/2 = eta_w a^2``: ``d/dt beta_hat = -((R + delta)/(2 rho)) P_perp g``."""
+    """``(R + delta)/2 = eta_w a^2``: ``d/dt beta_hat = -((R + delta)/(2 rho)) P_perp g``.
+
+    >>> directional_factor(0, 1)
+    sqrt(eta_a)*sqrt(eta_w)
+    """
     return m_perp(delta_, rho_)
 
 
 def directional_fraction(delta_=delta, rho_=rho):
-    """``(R + delta)/(2 R)`` in ``(0, 1)``: directional over radial factor."""
+    """``(R + delta)/(2 R)`` in ``(0, 1)``: directional over radial factor.
+
+    >>> directional_fraction(0, 1)
+    1/2
+    """
     return directional_factor(delta_, rho_) / radial_factor(delta_, rho_)
 
 
 def angular_speed_sq(delta_=delta, rho_=rho, gpar=g_par, gperp=g_perp):
-    """``||d/dt w_hat||^2 = ||d/dt beta_hat||^2 = ((R + delta)/(2 rho))^2 ||P_perp g||^2``."""
+    """``||d/dt w_hat||^2 = ||d/dt beta_hat||^2 = ((R + delta)/(2 rho))^2 ||P_perp g||^2``.
+
+    >>> angular_speed_sq(0, 1, 0, 1)
+    eta_a*eta_w
+    """
     return (directional_factor(delta_, rho_) / rho_) ** 2 * gperp**2
 
 
 def parameter_speed_sq(delta_=delta, rho_=rho, gpar=g_par, gperp=g_perp):
-    """``a'^2 + ||w'||^2 = eta_a (R - delta)/2 (beta_hat^T g)^2 + eta_w (R + delta)/2 ||g||^2``."""
+    """``a'^2 + ||w'||^2 = eta_a (R - delta)/2 (beta_hat^T g)^2 + eta_w (R + delta)/2 ||g||^2``.
+
+    >>> parameter_speed_sq(0, 1, 1, 0)
+    eta_a**(3/2)*sqrt(eta_w) + sqrt(eta_a)*eta_w**(3/2)
+    """
     R = radial_factor(delta_, rho_)
     return eta_a * (R - delta_) / 2 * gpar**2 + eta_w * (R + delta_) / 2 * (gpar**2 + gperp**2)
 
 
 def function_speed_sq(delta_=delta, rho_=rho, gpar=g_par, gperp=g_perp):
-    """``||beta'||^2 = ||M g||^2 = R^2 (beta_hat^T g)^2 + ((R + delta)/2)^2 ||P_perp g||^2``."""
+    """``||beta'||^2 = ||M g||^2 = R^2 (beta_hat^T g)^2 + ((R + delta)/2)^2 ||P_perp g||^2``.
+
+    >>> function_speed_sq(0, 1, 1, 0)
+    4*eta_a*eta_w
+    """
     return radial_factor(delta_, rho_) ** 2 * gpar**2 + directional_factor(delta_, rho_) ** 2 * gperp**2
 
 
 def angular_to_parameter_speed_sq(delta_=delta, rho_=rho, gpar=g_par, gperp=g_perp):
-    """Squared ratio of the angular speed of ``w_k`` (which sets the activation pattern) to the parameter speed."""
+    """Squared ratio of the angular speed of ``w_k`` (which sets the activation pattern) to the parameter speed.
+
+    >>> import sympy as sp
+    >>> from symrich.symbols import delta, rho
+    >>> sp.limit(angular_to_parameter_speed_sq(delta, rho, 1, 1), delta, -sp.oo)
+    0
+    """
     return angular_speed_sq(delta_, rho_, gpar, gperp) / parameter_speed_sq(delta_, rho_, gpar, gperp)

@@ -1,0 +1,176 @@
+"""Single neuron, whitened data: the branch-free closed form of ``(a(t), w(t))`` and its overflow-free evaluation.
+
+Coordinates that prove every dimension ``d``: write ``w = p beta_star + c w_perp0``
+with ``w_perp0 = w0 - pi0 beta_star`` orthogonal to ``beta_star``.  The first steps
+(matrix symbols of symbolic size ``d x 1``) show that the flow
+``w' = -eta_w a (a w - beta_star)`` is satisfied iff the two scalar coefficients
+obey ``p' = -eta_w a (a p - 1)`` and ``c' = -eta_w a^2 c`` (``beta_star`` and
+``w_perp0`` are linearly independent, or ``w_perp0 = 0`` and the ``c`` equation is
+void), and that ``a' = -eta_a w^T (a w - beta_star)`` only sees
+``w^T beta_star = p s^2`` and ``||w||^2 = p^2 s^2 + c^2 q0`` (``q0 = ||w_perp0||^2``).
+So the whole ``d``-dimensional flow is the 3-dimensional scalar flow of
+``(a, p, c)`` with parameters ``s^2, q0``, whatever ``d`` is; by uniqueness of ODE
+solutions the closed form below is *the* trajectory.
+
+The closed form is verified through the ODEs its pieces satisfy, as small
+identities: ``chi'' + delta chi' - eta_a eta_w s^2 chi = 0``, ``chi(0) = a0``,
+``chi'(0) = eta_a w0^T beta_star``, ``I' = e^{2 delta t} chi^2``, ``I(0) = 0``; then,
+for *any* ``chi, I`` with these properties, the three scalar flow equations hold,
+the ``a`` equation through the conserved combination
+``F = e^{2 delta t}(eta_w chi^2 - chi'^2/(eta_a s^2)) - 2 delta eta_w I``.
+``(e^{kt} - 1)/k`` is the entire function ``t phi1(k t)``, so nothing is singular at
+``delta = 0`` (no special case).  Finally the overflow-free forms compiled by
+``symrich.single_neuron.trajectory`` (``e^{(delta + Lam) t/2}`` factored out; the
+saddle branch ``U = 0``; ``s = 0``) are proved equal to the plain closed form.
+"""
+
+import sympy as sp
+
+from symrich.engine import Derivation, Step
+from symrich.symbolic import single_neuron_solution as sol
+from symrich.symbolic.single_neuron_solution import a0, phi1, pi0, s2
+from symrich.symbols import delta, eta_a, eta_w, s, t
+
+ORDER = 60
+
+
+def _rw_phi1(expr):
+    """Rewrite phi1 by its definition, then expand (exp of sums split)."""
+    return sp.expand(sp.powsimp(sp.expand(expr.rewrite(sp.exp)), combine="exp"))
+
+
+def derivation():
+    steps = []
+    # ---- 1. reduction of the d-dimensional flow to three scalars (coordinate-free) ----
+    d = sp.Symbol("d", integer=True, positive=True)
+    Bs = sp.MatrixSymbol("beta_star", d, 1)
+    Wp = sp.MatrixSymbol("w_perp0", d, 1)
+    a, p, c, dp, dc = sp.symbols("a p c pdot cdot", real=True)
+    w = p * Bs + c * Wp
+    steps.append(Step(
+        dp * Bs + dc * Wp + eta_w * a * (a * w - Bs),
+        (dp + eta_w * a * (a * p - 1)) * Bs + (dc + eta_w * a**2 * c) * Wp,
+        "w = p beta_star + c w_perp0 in w' + eta_w a (a w - beta_star): the flow of w holds iff "
+        "p' = -eta_w a (a p - 1) and c' = -eta_w a^2 c (every d)",
+    ))
+    steps.append(Step(
+        (w.T * (a * w - Bs)),
+        a * p**2 * (Bs.T * Bs) + a * p * c * (Bs.T * Wp + Wp.T * Bs) + a * c**2 * (Wp.T * Wp) - p * (Bs.T * Bs) - c * (Wp.T * Bs),
+        "w^T g expanded: with beta_star^T w_perp0 = 0, beta_star^T beta_star = s^2, w_perp0^T w_perp0 = q0 it is "
+        "a (p^2 s^2 + c^2 q0) - p s^2 (every d)",
+        rewrite="scalar_transposes",
+    ))
+    # ---- 2. the pieces chi and I ----
+    P = sol.plain_solution(t, s**2)
+    chi, dchi, I = P.chi, P.dchi, P.I
+    eta = eta_a * eta_w
+    steps += [
+        Step(sp.diff(chi, t, 2) + delta * dchi - eta * s**2 * chi, 0,
+             "chi solves the linear ODE chi'' + delta chi' - eta_a eta_w s^2 chi = 0 (l_pm are the roots of r^2 + delta r - eta_a eta_w s^2)"),
+        Step(chi.subs(t, 0), a0, "chi(0) = a0"),
+        Step(dchi.subs(t, 0), eta_a * s**2 * pi0, "chi'(0) = eta_a w0^T beta_star = eta_a s^2 pi0"),
+        Step(sp.diff(I, t), sp.exp(2 * delta * t) * chi**2,
+             "I' = e^{2 delta t} chi^2, with d/dt [t phi1(k t)] = e^{k t}", rewrite=_rw_phi1),
+        Step(I.subs(t, 0), 0, "I(0) = 0"),
+    ]
+    # ---- 3. any chi, I with those properties give a solution of the scalar flow ----
+    X = sp.Function("chi", real=True)(t)
+    Y = sp.Function("I", real=True)(t)
+    ode = {sp.Derivative(X, (t, 2)): eta * s**2 * X - delta * sp.Derivative(X, t),
+           sp.Derivative(Y, t): sp.exp(2 * delta * t) * X**2}
+    D = sp.sqrt(1 + 2 * eta_w * Y)
+    a_t = sp.exp(delta * t) * X / D
+    p_t = sp.exp(delta * t) * sp.Derivative(X, t) / (eta_a * s**2 * D)
+    c_t = 1 / D
+    q0 = (eta_w * a0**2 - delta) / eta_a - s**2 * pi0**2  # from delta = eta_w a0^2 - eta_a (s^2 pi0^2 + q0)
+    F = sp.exp(2 * delta * t) * (eta_w * X**2 - sp.Derivative(X, t) ** 2 / (eta_a * s**2)) - 2 * delta * eta_w * Y
+
+    def ddt(e):
+        return sp.diff(e, t).subs(ode)
+
+    steps += [
+        Step(ddt(c_t) + eta_w * a_t**2 * c_t, 0, "c = 1/D solves c' = -eta_w a^2 c (uses I' = e^{2 delta t} chi^2)"),
+        Step(ddt(p_t) + eta_w * a_t * (a_t * p_t - 1), 0,
+             "p = e^{delta t} chi'/(eta_a s^2 D) solves p' = -eta_w a (a p - 1) (uses the chi ODE)"),
+        Step(ddt(F), 0, "F = e^{2 delta t}(eta_w chi^2 - chi'^2/(eta_a s^2)) - 2 delta eta_w I is constant"),
+        Step(F.subs({Y: 0}).subs({sp.Derivative(X, t): eta_a * s**2 * pi0}).subs({X: a0}).subs(t, 0), eta_a * q0 + delta,
+             "F(0) = eta_w a0^2 - eta_a s^2 pi0^2 = eta_a q0 + delta"),
+        Step(ddt(a_t) + eta_a * (a_t * (p_t**2 * s**2 + c_t**2 * q0) - p_t * s**2),
+             sp.exp(delta * t) * X / D**3 * (eta_a * q0 + delta - F),
+             "the a equation a' = -eta_a (a ||w||^2 - p s^2) holds iff F = eta_a q0 + delta, i.e. by the two steps above",
+             methods=("expand", "cancel", "simplify")),
+        Step(a_t.subs(Y, 0).subs(X, a0).subs(t, 0), a0, "initial values: a(0) = a0"),
+        Step(p_t.subs(Y, 0).subs(sp.Derivative(X, t), eta_a * s**2 * pi0).subs(t, 0), pi0,
+             "p(0) = pi0 and c(0) = 1, so w(0) = pi0 beta_star + w_perp0 = w0"),
+    ]
+    # ---- 4. overflow-free forms, proved equal to the plain ones ----
+    G = sol.stable_general(t, s**2)
+    L = G.Lam
+    E = sp.exp(-(delta + L) * t / 2)
+    A, B = sol._AB(s**2)
+    steps += [
+        Step(sol.phi1_indicator_form(sp.Symbol("x", real=True)), phi1(sp.Symbol("x", real=True)),
+             "compiled phi1: expm1(x)/(x + [x = 0]) + [x = 0] = phi1(x) (both sides are 1 at x = 0)",
+             symbolic=False),
+        Step(sp.exp(delta * t) * chi * E, G.atil,
+             "atil = e^{delta t} chi e^{-(delta + Lam) t/2} = a0 (1 + e^{-Lam t})/2 + K t phi1(-Lam t), K = delta a0/2 + eta_a s^2 pi0",
+             rewrite=_rw_phi1),
+        Step(sp.exp(delta * t) * dchi * E / (eta_a * s**2), G.btil,
+             "btil = e^{delta t} chi' e^{-(delta + Lam) t/2}/(eta_a s^2) = pi0 (1 + e^{-Lam t})/2 + (eta_w a0 - delta pi0/2) t phi1(-Lam t)",
+             rewrite=_rw_phi1),
+        Step(G.U * L, A, "U Lam = A (for Lam > 0 the guard [Lam = 0] is 0)", symbolic=False),
+        Step(G.U + G.V, a0, "U + V = a0"),
+        Step(G.T1_pos, G.T1_neg, "the two forms of T1 = e^{-(delta + Lam) t} t phi1(delta t) are equal "
+             "(each branch is exact for every delta; delta >= 0 picks the one with exponents <= 0)", rewrite=_rw_phi1),
+        Step(G.T1_neg, sp.exp(-(delta + L) * t) * sp.Integral(sp.exp(delta * sp.Symbol("r")), (sp.Symbol("r"), 0, t)),
+             "T1 = e^{-(delta + Lam) t} int_0^t e^{delta r} dr", rewrite=_rw_phi1),
+        Step(sp.exp(-(delta + L) * t) * I, (A**2 * G.T0 + (-2 * A * B) * G.T1_neg + B**2 * G.T2) / L**2,
+             "J = e^{-(delta + Lam) t} I = U^2 T0 + 2 U V T1 + V^2 T2 (U = A/Lam, V = -B/Lam)", rewrite=_rw_phi1),
+        Step(G.a.subs(s2, s**2), P.a, "a = atil / sqrt(E^2 + 2 eta_w J) equals e^{delta t} chi / D (multiply by E > 0)",
+             symbolic=False),
+        Step(G.p.subs(s2, s**2), P.p, "p = btil / sqrt(E^2 + 2 eta_w J)", symbolic=False),
+        Step(G.c.subs(s2, s**2), P.c, "c = E / sqrt(E^2 + 2 eta_w J)", symbolic=False),
+    ]
+    # ---- 5. the saddle branch U = 0 ----
+    l_m = sol.l_minus(s**2)
+    m = (eta_w * a0 - delta * pi0 / 2) / L
+    steps.append(Step((pi0 / 2 + m) * l_m, -eta_w * A / L,
+                      "(pi0/2 + m) l_- = -eta_w U: on U = 0 with l_- != 0, btil = pi0 e^{-Lam t}",
+                      methods=("expand", "cancel", "simplify")))
+    # a point of the stable manifold: pi0 solving U = 0 (a0, s, delta, rates free)
+    pi_saddle = sp.solve(sp.Eq(A, 0), pi0)[0]
+    S = sol.stable_saddle(t, s**2)
+    for name in ("a", "p", "c"):
+        steps.append(Step(getattr(G, name).subs(pi0, pi_saddle), getattr(S, name).subs(pi0, pi_saddle),
+                          f"on U = 0 the general form of {name} equals the saddle form (common factor e^{{-(delta + Lam) t}} cancelled)",
+                          symbolic=False))
+    # ---- 6. beta_star = 0 (s = 0): the stable forms still solve the flow a' = delta a - eta_w a^3, c' = -eta_w a^2 c ----
+    G0 = sol.stable_general(t, 0)
+    a_s0 = G0.a
+    for sign, rng in (("delta > 0", (0.05, 3.0)), ("delta < 0", (-3.0, -0.05))):
+        steps += [
+            Step(sp.diff(a_s0, t), delta * a_s0 - eta_w * a_s0**3,
+                 f"s = 0, {sign}: a solves a' = delta a - eta_w a^3 (Lam = |delta|)", symbolic=False, domain={delta: rng}),
+            Step(sp.diff(G0.c, t), -eta_w * a_s0**2 * G0.c, f"s = 0, {sign}: c solves c' = -eta_w a^2 c",
+                 symbolic=False, domain={delta: rng}),
+        ]
+    steps += [
+        Step(G0.a.subs(delta, 0), a0 / sp.sqrt(1 + 2 * eta_w * a0**2 * t),
+             "s = 0, delta = 0 (Lam = 0): a = a0 / sqrt(1 + 2 eta_w a0^2 t), the solution of a' = -eta_w a^3"),
+    ]
+    return Derivation(
+        name="single_neuron_closed_form",
+        title="Single neuron, whitened data: the branch-free closed form",
+        family="single neuron",
+        statement=(
+            "With X^T X = I, beta_star = X^T y, s = ||beta_star||, p0 = w0^T beta_star: "
+            "chi = [A e^{l_+ t} - B e^{l_- t}]/Lam (A = eta_a p0 - l_- a0, B = eta_a p0 - l_+ a0), "
+            "I = int_0^t e^{2 delta r} chi^2 dr, D = sqrt(1 + 2 eta_w I); then a = e^{delta t} chi/D and "
+            "w = [e^{delta t} chi'/eta_a beta_star/s^2 + w_perp0]/D, for every delta, every rate, every initialisation "
+            "(a0 = 0, sign changes of a) and every d."
+        ),
+        assumptions=("X^T X = I_d", "eta_a, eta_w > 0", "s > 0 for the plain form; s = 0 for the stable form", "t >= 0"),
+        notes=__doc__.split("\n\n", 1)[1].strip(),
+        steps=tuple(steps),
+        result=(sp.Symbol("a(t)"), sp.exp(delta * t) * sp.Symbol(r"\chi(t)") / sp.sqrt(1 + 2 * eta_w * sp.Symbol("I(t)"))),
+    )
