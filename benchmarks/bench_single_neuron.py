@@ -147,6 +147,17 @@ def main(argv=None):
         "",
         "The closed form costs the same at every t; the integrator's cost grows with the time span and",
         "is shared between the output times of one trajectory, hence the dependence on the sampling.",
+        f"mpmath runs on its pure-Python backend here (`mpmath.libmp.BACKEND = {mpmath.libmp.BACKEND!r}`).",
+        "",
+        "### Against the targets",
+        "",
+        f"- <= 100 ns per point, d = 3 batched: {np_secs / pts * 1e9:.0f} ns "
+        f"({'met' if np_secs / pts * 1e9 <= 100 else 'not met'} in this run).",
+        f"- >= 3000x faster than solve_ivp per trajectory: {rk45_secs / np_secs:.0f}x (RK45), {dop_secs / np_secs:.0f}x (DOP853) "
+        f"({'met' if min(rk45_secs, dop_secs) / np_secs >= 3000 else 'not met'}).",
+        f"- mpmath kernel >= 100x faster than integration at 30 digits: {orac / kern:.0f}x with {T_MP} output times, "
+        f"{orac1 / kern1:.0f}x for one output time at t = {TMAX:g}, {orac2 / kern2:.0f}x at t = {10 * TMAX:g} "
+        f"({'met' if orac / kern >= 100 else 'not met for dense output'}).",
     ]
     report = "\n".join(lines)
     print(report)
@@ -168,6 +179,7 @@ def main(argv=None):
             "timings are upper bounds; the numpy kernel time is the best of 5 runs, numba compilation excluded.",
             "",
             "## Single neuron",
+            "",
             "",
         ]
         with open(args.write, "w") as f:

@@ -149,7 +149,7 @@ def _tuple_result(func):
     return call
 
 
-def compile_ufunc(exprs, args, *, cse=True, name="kernel"):
+def compile_ufunc(exprs, args, *, cse=True, name="kernel", target="cpu"):
     """Compile scalar expressions into numba-vectorised ufuncs, one per expression.
 
     Returns a function of ``args`` (broadcasting NumPy arrays of float64) that
@@ -172,7 +172,9 @@ def compile_ufunc(exprs, args, *, cse=True, name="kernel"):
     args = tuple(args)
     check_arguments(exprs, args)
     src = _scalar_source(exprs, args, cse, name)
-    return _numba_from_source(src, name, len(args), len(exprs))
+    if target not in ("cpu", "parallel"):
+        raise ValueError(f"target must be 'cpu' or 'parallel', got {target!r}")
+    return _numba_from_source(src, name, len(args), len(exprs), target)
 
 
 def _scalar_source(exprs, args, cse, name):
@@ -205,7 +207,7 @@ def _scalar_source(exprs, args, cse, name):
 
 
 @functools.lru_cache(maxsize=64)
-def _numba_from_source(src, name, nargs, nouts):
+def _numba_from_source(src, name, nargs, nouts, target="cpu"):
     import math
 
     import numba
@@ -221,7 +223,7 @@ def _numba_from_source(src, name, nargs, nouts):
     exec(f"def kernel({params}, {outs}):\n    r = scalar({params})\n{writes}\n", ns)
     sig = "void(" + ", ".join(["float64"] * nargs + ["float64[:]"] * nouts) + ")"
     layout = ",".join(["()"] * nargs) + "->" + ",".join(["()"] * nouts)
-    gufunc = numba.guvectorize([sig], layout, nopython=True)(ns["kernel"])
+    gufunc = numba.guvectorize([sig], layout, nopython=True, target=target)(ns["kernel"])
 
     def call(*values):
         arrays = [np.asarray(v, dtype=np.float64) for v in values]

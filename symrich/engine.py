@@ -349,7 +349,10 @@ def prove_step(step, *, name="?", index=0, digits=30, points=5, seed=0, default_
         method = _symbolic_proof(diff, step)
         if method is not None:
             return Proof("symbolic", method, time.perf_counter() - start)
-    residual, worst = _numeric_residual(step, diff, digits=digits, points=points, seed=seed, domain=default_domain_ or {})
+    try:
+        residual, worst = _numeric_residual(step, diff, digits=digits, points=points, seed=seed, domain=default_domain_ or {})
+    except ValueError as exc:  # e.g. matrix expressions of symbolic size cannot be sampled
+        raise DerivationError(name, index, step, "not computable", detail=f"symbolic proof failed and {exc}") from exc
     if residual is None or residual > mpmath.mpf(10) ** (-digits):
         shown = "undefined" if residual is None else mpmath.nstr(residual, 3)
         raise DerivationError(name, index, step, shown, detail=f"at {worst}" if worst else "")

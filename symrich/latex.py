@@ -71,6 +71,8 @@ def _escape(s: str) -> str:
 def _math_word(word: str) -> str | None:
     """LaTeX for a math-looking word (``eta_w``, ``a^2``, ``delta``), or None for plain words."""
     m = re.fullmatch(r"([A-Za-z]+)(?:_(\{[^}]*\}|[A-Za-z0-9*]+))?(?:\^(\{[^}]*\}|[A-Za-z0-9+*-]+))?", word)
+    if m is None:  # e.g. "w0": letters then digits, not a math word we rewrite
+        return None
     base, sub, sup = m.group(1), m.group(2), m.group(3)
     if base not in _GREEK and sub is None and sup is None:
         return None

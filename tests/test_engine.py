@@ -95,3 +95,10 @@ def test_bad_verify_arguments():
         d.verify(points=2)
     with pytest.raises(ValueError, match="why"):
         Step(x, x, "")
+
+
+def test_failing_symbolic_size_matrix_step_is_a_derivation_error():
+    d = sp.Symbol("d", integer=True, positive=True)
+    w = sp.MatrixSymbol("w", d, 1)
+    with pytest.raises(DerivationError, match="symbolic size"):
+        _derivation(Step(2 * w, 3 * w, "wrong factor")).verify()

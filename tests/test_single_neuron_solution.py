@@ -58,15 +58,14 @@ def problems(draw, max_d=5):
     return float(a0), w0, bs, float(eta_a), float(eta_w)
 
 
-# Times are 0 or >= 1e-3: the oracle (not the closed form) fails with "step size underflow" for a first
-# output time like 1e-20 (reported to its owner).
-def well_conditioned(problem, times, digits=13.0):
-    """False near the stable manifold U = 0 of the saddle beta = 0, where float64 inputs cannot decide the outcome.
+def well_conditioned(problem, times, eps=2.2e-16, tol=1e-12):
+    """False near the stable manifold U = 0 of the saddle beta = 0, where rounding at ``eps`` is amplified past ``tol``.
 
-    ``a ~ (U + V e^{-Lam t}) e^{...}`` with ``U = A/Lam``, ``V = -B/Lam`` (MATH.md item 6).  Rounding the
-    inputs moves ``U`` by ~ eps (|a0| + |U - V|); near ``U = 0`` that is amplified by ``e^{(delta + Lam) t/2}``
-    (e.g. ``a0 = -1/sqrt(3)``, ``w0 = beta_star = e_2``, rates (2, 6): ``U = 1e-17`` in exact arithmetic,
-    0 in float64).  Only the 30-digit kernel can follow those; they are excluded from float comparisons.
+    ``a e^{...} = U + V e^{-Lam t}`` up to a positive factor, with ``U = A/Lam``, ``V = -B/Lam`` (MATH.md item 6).
+    Rounding moves ``U`` by ~ eps (|a0| + |U| + |V|); that is amplified by ``e^{(delta + Lam) t/2}`` until the
+    growing mode dominates (then by ``1/|U|``).  E.g. ``a0 = -1/sqrt(3)``, ``w0 = beta_star = e_2``, rates (2, 6):
+    ``U = 1e-17`` in exact arithmetic, 0 in float64.  Such examples are filtered out (and covered, at higher
+    precision, by ``test_float_inputs_on_the_stable_manifold``).
     """
     a0, w0, bs, ea, ew = problem
     s2 = float(bs @ bs)
@@ -77,11 +76,14 @@ def well_conditioned(problem, times, digits=13.0):
     p0 = float(w0 @ bs)
     lp, lm = (-delta + Lam) / 2, (-delta - Lam) / 2
     U, V = (ea * p0 - lm * a0) / Lam, -(ea * p0 - lp * a0) / Lam
-    tmax = max(times) if len(times) else 0.0
-    size = max(abs(U) * math.exp(-Lam * 0) , abs(V) * math.exp(-Lam * tmax), abs(U))
-    return 2.2e-16 * (abs(a0) + abs(U) + abs(V)) < 10.0 ** (-digits) * max(size, 1e-300) or (delta + Lam) * tmax < 1.0
+    scale = abs(a0) + abs(U) + abs(V)
+    growth = math.exp(min((delta + Lam) * max(times, default=0.0) / 2, 700.0))
+    amp = min(growth, scale / abs(U)) if U != 0 else growth
+    return eps * scale * max(amp, 1.0) < tol / 10
 
 
+# Times are 0 or >= 1e-3: the oracle (not the closed form) fails with "step size underflow" for a first
+# output time like 1e-20 (reported to its owner).
 TIMES = st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 20.0)), min_size=1, max_size=3, unique=True).map(sorted)
 
 
@@ -90,6 +92,7 @@ TIMES = st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 20.0)), min_size=1, max
 @example((0.0, np.array([1.0, 0.5]), np.array([0.0, 1.0]), 1.0, 1.0), [0.5, 3.0, 20.0])  # a0 = 0
 @example((0.7071067811865476, np.array([0.7071067811865476]), np.array([1.0]), 1.0, 1.0), [1.0, 20.0])  # delta = 0 exactly
 def test_mpmath_kernel_matches_oracle_to_25_digits(problem, times):
+    assume(well_conditioned(problem, times, eps=1e-30, tol=1e-25))
     a0, w0, bs, ea, ew = problem
     a_ref, w_ref = oracle(times, a0, w0, bs, ea, ew)
     with mpmath.workdps(DPS):
