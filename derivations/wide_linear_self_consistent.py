@@ -35,7 +35,9 @@ stated sign.
 import sympy as sp
 
 from symrich.engine import Derivation, Step
-from symrich.symbolic.wide_linear import balanced_network, beta_flow_rhs, conserved_Delta, parameter_flow, sqrt_psd_2x2
+from symrich.symbolic.wide_linear import (
+    balanced_network, beta_flow_rhs, conserved_Delta, parameter_flow, root_factors, sqrt_psd_2x2,
+)
 from symrich.symbols import delta, eta_a, eta_w, matrix
 
 ORDER = 210
@@ -59,16 +61,20 @@ def derivation():
         Step(eta * beta * beta.T, eta_a * W.T * (Delta + eta_a * W * W.T) * W,
              "beta beta^T = W^T (A A^T) W and eta_w A A^T = Delta + eta_a W W^T"),
         Step(_sq(S_left) - (eta * beta * beta.T + delta**2 / 4 * I_d), eta_a * W.T * (delta * I_h - Delta) * W,
-             "(eta_a W^T W + delta/2)^2 = eta beta beta^T + delta^2/4 I exactly when Delta = delta I (residual shown)"),
+             "(eta_a W^T W + delta/2)^2 = eta beta beta^T + delta^2/4 I exactly when Delta = delta I (residual shown)",
+             rewrite="distribute_matrix_products"),
         Step(_sq(S_right) - (eta * beta.T * beta + delta**2 / 4 * I_c), eta_w * A.T * (Delta - delta * I_h) * A,
-             "(eta_w A^T A - delta/2)^2 = eta beta^T beta + delta^2/4 I exactly when Delta = delta I (residual shown)"),
+             "(eta_w A^T A - delta/2)^2 = eta beta^T beta + delta^2/4 I exactly when Delta = delta I (residual shown)",
+             rewrite="distribute_matrix_products"),
         Step(f.betadot, beta_flow_rhs(G, S_left, S_right, delta),
              "rewrite beta' with the two matrices whose squares were just computed; under (C) they are the PSD roots"),
     ]
-    M = matrix("B", 2, 2)
-    steps.append(Step(_sq(sqrt_psd_2x2(M * M.T)), M * M.T,
-                      "closed-form PSD root of a 2 x 2 PSD matrix B B^T squares back (Cayley-Hamilton)",
-                      methods=("expand", "cancel", "simplify"), symbolic=False))
+    p_, r_ = sp.symbols("p r", positive=True)
+    q_ = sp.Symbol("q", real=True)
+    M = sp.Matrix([[p_, q_], [q_, r_]])
+    steps.append(Step(_sq(sqrt_psd_2x2(M)), M,
+                      "closed-form root of a symmetric 2 x 2 matrix squares back (Cayley-Hamilton); for M PSD it is PSD",
+                      methods=("expand", "cancel"), domain={q_: (-0.5, 0.5), p_: (1, 3), r_: (1, 3)}))
     for kind, dims, sign in (
         ("positive", (2, 2), (0.2, 3.0)),
         ("positive", (2, 1), (0.2, 3.0)),
@@ -80,6 +86,14 @@ def derivation():
     ):
         steps.extend(_explicit_checks(kind, *dims, delta_range=sign))
     steps.extend(_explicit_checks("zero_rank_one", 2, 2, delta_range=None))
+    lam = sp.Symbol("lambda", nonnegative=True)
+    left, left_stable, right, right_stable = root_factors(lam, delta)
+    steps += [
+        Step(left_stable, left, "eigenvalue factor sqrt(lam + delta^2/4) - delta/2 rationalised (used for delta > 0)",
+             methods=("cancel", "simplify")),
+        Step(right_stable, right, "eigenvalue factor sqrt(lam + delta^2/4) + delta/2 rationalised (used for delta < 0)",
+             methods=("cancel", "simplify"), domain={lam: (0.1, 3.0)}),
+    ]
     return Derivation(
         name="wide_linear_self_consistent",
         title="Wide linear network: the self-consistent beta-flow when Delta = delta I",

@@ -27,16 +27,7 @@ html_theme = "alabaster"
 html_static_path = ["_static"]
 
 
-def def _gallery():
-    """Draw the gallery with ``symrich figures`` itself (PNG only) into _static/."""
-    static = Path(__file__).parent / "_static"
-    static.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, "-m", "symrich.cli", "figures", "--out", str(static)], check=True,
-                   capture_output=True)
-
-
-_cli_reference()
-_gallery():
+def _cli_reference():
     """Write the ``--help`` of every subcommand to a file that cli.md includes."""
     cmds = [[], ["derive"], ["latex"], ["list"], ["sweep"], ["plot-sweep"], ["figures"], ["export"]]
     out = []
@@ -48,7 +39,7 @@ _gallery():
 
 
 def _gallery():
-    """Draw the gallery with ``symrich figures`` itself (PNG only) into _static/."""
+    """Draw the gallery with ``symrich figures`` itself into _static/."""
     static = Path(__file__).parent / "_static"
     static.mkdir(exist_ok=True)
     subprocess.run([sys.executable, "-m", "symrich.cli", "figures", "--out", str(static)], check=True,

@@ -114,7 +114,7 @@ def compile_exprs(exprs, args, *, backend="numpy", cse=True):
     >>> k = compile_exprs([sp.sqrt(x)], (x,), backend="mpmath")
     >>> with mpmath.workdps(40):
     ...     print(k(2)[0])
-    1.414213562373095048801688724209698078570
+    1.41421356237309504880168872420969807857
     """
     import sympy as sp
 

@@ -92,3 +92,76 @@ def factor_half_powers(expr):
         return sp.expand(sp.cancel(sp.together(e)))
 
     return expr.applyfunc(one) if isinstance(expr, sp.MatrixBase) else one(expr)
+
+
+__all__ += ["distribute_matrix_products"]
+
+
+def _flat_product(factors):
+    """``(coeff, [matrix factors])`` of a product of terms, identities dropped."""
+    coeff, mats = sp.S.One, []
+    for f in factors:
+        if isinstance(f, sp.MatMul):
+            c_, m_ = f.as_coeff_matrices()
+            coeff *= c_
+            mats.extend(m_)
+        elif isinstance(f, sp.MatrixExpr):
+            mats.append(f)
+        else:
+            coeff *= f
+    return coeff, [m for m in mats if not isinstance(m, sp.Identity)]
+
+
+def _product_terms(e):
+    """The expansion of ``e`` as a list of terms ``(coeff, [matrix factors], shape)``."""
+    if isinstance(e, sp.MatAdd):
+        out = []
+        for a in e.args:
+            out += _product_terms(a)
+        return out
+    if isinstance(e, sp.MatPow) and e.exp.is_Integer and e.exp > 0:
+        return _product_terms(sp.MatMul(*([e.base] * int(e.exp)), evaluate=False))
+    if isinstance(e, sp.MatMul):
+        coeff, mats = e.as_coeff_matrices()
+        import itertools
+
+        out = []
+        for combo in itertools.product(*[_product_terms(m) for m in mats]):
+            c_ = coeff
+            ms = []
+            for cc, mm, _ in combo:
+                c_ *= cc
+                ms.extend(mm)
+            out.append((c_, ms, e.shape))
+        return out
+    c_, ms = _flat_product([e])
+    return [(c_, ms, e.shape)]
+
+
+def distribute_matrix_products(expr):
+    """Multiply out products and integer powers of sums of matrix expressions of symbolic size.
+
+    SymPy's ``expand`` leaves ``(P + Q)**2`` and ``(a I + b W^T W)(c I + ...)``
+    alone for matrix expressions; this rewrite distributes every product over
+    every sum (non-commutatively, factor order kept), drops identity factors
+    and collects the terms.  It is the distributive law and nothing else.
+
+    >>> import sympy as sp
+    >>> P = sp.MatrixSymbol("P", 3, 3)
+    >>> I = sp.Identity(3)
+    >>> distribute_matrix_products((P + I)**2 - P*P - 2*P - I)
+    0
+    """
+    e = expr.doit() if hasattr(expr, "doit") else expr
+    if not isinstance(e, sp.MatrixExpr):
+        return sp.expand(e)
+    terms = []
+    for coeff, mats, shape in _product_terms(e):
+        if not mats:
+            terms.append(coeff * sp.Identity(shape[0]))
+        else:
+            terms.append(sp.MatMul(coeff, *mats).doit())
+    out = sp.MatAdd(*terms).doit() if terms else sp.ZeroMatrix(*e.shape)
+    if isinstance(out, sp.MatAdd):
+        out = sp.expand(out).doit()
+    return out

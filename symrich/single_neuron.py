@@ -16,40 +16,54 @@ so it is accurate for ``||beta||`` tiny and ``delta`` near 0 of either sign.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
 
+from symrich import export_runtime as _rt
+from symrich.export_runtime import Observables  # re-exported (defined with the numpy-only driver)
 from symrich.validation import as_array, positive
 
 __all__ = ["M_matrix", "ntk", "delta_of"]
 
 
-@functools.lru_cache(maxsize=None)
-def _M_coefficients():
-    from symrich.codegen import compile_exprs
+def M_coefficient_exprs():
+    """``(exprs, args)`` of the ``M`` coefficients (what :func:`M_matrix` compiles and ``symrich export`` prints).
+
+    ``exprs = ((R + delta)/2, 2 eta/(R + delta), 2 eta rho^2/(R - delta), R - 2 eta rho^2/(R - delta))``
+    in ``args = (delta, rho, eta_a, eta_w)``: the plain forms, stable for ``delta >= 0``, and the forms
+    stable for ``delta < 0``.
+    """
     from symrich.symbolic.single_neuron import m_diff_stable_positive, m_par, m_perp, m_perp_stable_negative
     from symrich.symbols import delta, eta_a, eta_w, rho
 
     exprs = (m_perp(), m_diff_stable_positive(), m_perp_stable_negative(), m_par() - m_perp_stable_negative())
-    return compile_exprs(exprs, (delta, rho, eta_a, eta_w), backend="numpy")
+    return exprs, (delta, rho, eta_a, eta_w)
 
 
-def _beta_delta(beta, delta, eta_a, eta_w):
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    beta = as_array(beta, "beta", ndim=None)
-    if beta.ndim == 0 or beta.shape[-1] == 0:
-        raise ValueError(f"beta must have shape (..., d) with d >= 1, got shape {beta.shape}")
-    delta = as_array(delta, "delta")
-    try:
-        batch = np.broadcast_shapes(beta.shape[:-1], delta.shape)
-    except ValueError as exc:
-        raise ValueError(
-            f"delta of shape {delta.shape} does not broadcast against the batch shape {beta.shape[:-1]} of beta"
-        ) from exc
-    return beta, np.broadcast_to(delta, batch), eta_a, eta_w
+def delta_exprs():
+    """``(exprs, args)`` of the conserved ``delta = eta_w a^2 - eta_a ||w||^2`` in ``(a, ||w||^2, eta_a, eta_w)``."""
+    import sympy as sp
+
+    from symrich.symbolic.single_neuron import conserved_delta
+    from symrich.symbols import a, eta_a, eta_w
+
+    ww = sp.Symbol("w2", nonnegative=True)
+    return (conserved_delta(a, ww),), (a, ww, eta_a, eta_w)
+
+
+@functools.lru_cache(maxsize=None)
+def _M_coefficients():
+    from symrich.codegen import compile_exprs
+
+    return compile_exprs(*M_coefficient_exprs(), backend="numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def _delta_kernel():
+    from symrich.codegen import compile_exprs
+
+    return compile_exprs(*delta_exprs(), backend="numpy")
 
 
 def M_matrix(beta, delta, eta_a=1.0, eta_w=1.0):
@@ -86,27 +100,7 @@ def M_matrix(beta, delta, eta_a=1.0, eta_w=1.0):
     >>> np.allclose(M_matrix(a * w, delta), np.outer(w, w) + a**2 * np.eye(2))
     True
     """
-    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
-    rho = np.linalg.norm(beta, axis=-1)
-    if np.any((rho == 0) & (delta < 0)):
-        raise ValueError(
-            "M is not a function of beta at beta = 0 when delta < 0 (it is eta_a w w^T, which depends on "
-            "the direction of w); give a nonzero beta"
-        )
-    m_perp_pos, c_pos, m_perp_neg, m_diff_neg = _eval_coefficients(delta, rho, eta_a, eta_w)
-    negative = delta < 0
-    m_perp = np.where(negative, m_perp_neg, m_perp_pos)
-    safe_rho = np.where(rho > 0, rho, 1.0)
-    coeff = np.where(negative, m_diff_neg / safe_rho**2, np.where(rho > 0, c_pos, 0.0))
-    eye = np.eye(beta.shape[-1])
-    return m_perp[..., None, None] * eye + coeff[..., None, None] * beta[..., :, None] * beta[..., None, :]
-
-
-def _eval_coefficients(delta, rho, eta_a, eta_w):
-    kernel = _M_coefficients()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = kernel(delta, rho, eta_a, eta_w)
-    return [np.broadcast_to(np.asarray(o, dtype=float), rho.shape) for o in out]
+    return _rt.run_M_matrix(_M_coefficients(), beta, delta, eta_a, eta_w)
 
 
 def ntk(X, beta, delta, eta_a=1.0, eta_w=1.0):
@@ -131,12 +125,7 @@ def ntk(X, beta, delta, eta_a=1.0, eta_w=1.0):
     >>> K.shape, np.allclose(K, K.T)
     ((3, 3), True)
     """
-    X = as_array(X, "X", ndim=2)
-    beta = as_array(beta, "beta")
-    if beta.ndim == 0 or beta.shape[-1] != X.shape[1]:
-        raise ValueError(f"beta must have last axis of length d = X.shape[1] = {X.shape[1]}, got shape {beta.shape}")
-    M = M_matrix(beta, delta, eta_a, eta_w)
-    return np.einsum("id,...de,je->...ij", X, M, X)
+    return _rt.run_ntk(_M_coefficients(), X, beta, delta, eta_a, eta_w)
 
 
 def delta_of(a, w, eta_a=1.0, eta_w=1.0):
@@ -145,14 +134,7 @@ def delta_of(a, w, eta_a=1.0, eta_w=1.0):
     >>> delta_of(2.0, [1.0, 1.0])
     2.0
     """
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    a = as_array(a, "a")
-    w = as_array(w, "w")
-    if w.ndim == 0:
-        raise ValueError(f"w must have shape (..., d), got a scalar")
-    out = eta_w * a**2 - eta_a * np.sum(w * w, axis=-1)
-    return float(out) if out.ndim == 0 else out
+    return _rt.run_delta_of(_delta_kernel(), a, w, eta_a, eta_w)
 
 
 # --------------------------------------------------------------------------
@@ -226,86 +208,25 @@ def _mp_array(x, name):
     return np.asarray(out, dtype=object).reshape(arr.shape)
 
 
-def _solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, backend):
-    if backend not in ("numpy", "mpmath"):
-        raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    if backend == "numpy":
-        conv = lambda x, name: as_array(x, name)  # noqa: E731
-    else:
-        conv = _mp_array
-    tt, a0, w0, bs = conv(t, "t"), conv(a0, "a0"), conv(w0, "w0"), conv(beta_star, "beta_star")
-    problems = []
-    if tt.ndim > 1:
-        problems.append(f"t must be a scalar or have shape (T,), got shape {tt.shape}")
-    elif tt.size and any(v < 0 for v in np.ravel(tt)):
-        problems.append("t must be >= 0 (the closed form is stated for forward time)")
-    if a0.ndim > 1:
-        problems.append(f"a0 must be a scalar or have shape (B,), got shape {a0.shape}")
-    if w0.ndim not in (1, 2) or w0.shape[-1] == 0:
-        problems.append(f"w0 must have shape (d,) or (B, d) with d >= 1, got shape {w0.shape}")
-    if bs.ndim not in (1, 2):
-        problems.append(f"beta_star must have shape (d,) or (B, d), got shape {bs.shape}")
-    if not problems and w0.shape[-1] != bs.shape[-1]:
-        problems.append(f"w0 has d = {w0.shape[-1]} but beta_star has d = {bs.shape[-1]}")
-    if not problems:
-        try:
-            batch = np.broadcast_shapes(a0.shape, w0.shape[:-1], bs.shape[:-1])
-        except ValueError:
-            batch = None
-            problems.append(
-                f"batch shapes do not match: a0 {a0.shape}, w0 {w0.shape[:-1]}, beta_star {bs.shape[:-1]} (expected () or (B,))"
-            )
-    if problems:
-        raise ValueError("; ".join(problems))
-    scalar_t = tt.ndim == 0
-    tt = tt.reshape(-1)
-    d = w0.shape[-1]
-    B = batch[0] if batch else 1
-    a0 = np.broadcast_to(a0, (B,)) if batch else a0.reshape(1)
-    w0 = np.broadcast_to(w0, (B, d)) if batch else w0.reshape(1, d)
-    bs = np.broadcast_to(bs, (B, d)) if batch else bs.reshape(1, d)
-    return tt, a0, w0, bs, eta_a, eta_w, (batch == ()), scalar_t
+def _mp_row_scalars(a0, w0, bs, eta_a, eta_w):
+    """``s2``, ``pi0``, ``delta``, ``w_perp0`` per row, in mpmath (the float path is :func:`symrich.export_runtime.row_scalars`)."""
+    import mpmath
 
-
-def _row_scalars(a0, w0, bs, eta_a, eta_w, backend):
-    """``s2``, ``pi0``, ``delta``, ``w_perp0`` per row."""
-    if backend == "numpy":
-        s2 = np.sum(bs * bs, axis=-1)
-        safe = np.where(s2 > 0, s2, 1.0)
-        pi0 = np.where(s2 > 0, np.sum(w0 * bs, axis=-1) / safe, 0.0)
-        delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
-    else:
-        import mpmath
-
-        ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
-        s2 = np.array([mpmath.fsum(x * x for x in row) for row in bs], dtype=object)
-        pi0 = np.array([mpmath.fsum(x * y for x, y in zip(w, b)) / q if q != 0 else mpmath.mpf(0)
-                        for w, b, q in zip(w0, bs, s2)], dtype=object)
-        delta = np.array([ew * a * a - ea * mpmath.fsum(x * x for x in w) for a, w in zip(a0, w0)], dtype=object)
+    ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
+    s2 = np.array([mpmath.fsum(x * x for x in row) for row in bs], dtype=object)
+    pi0 = np.array([mpmath.fsum(x * y for x, y in zip(w, b)) / q if q != 0 else mpmath.mpf(0)
+                    for w, b, q in zip(w0, bs, s2)], dtype=object)
+    delta = np.array([ew * a * a - ea * mpmath.fsum(x * x for x in w) for a, w in zip(a0, w0)], dtype=object)
     wperp = w0 - pi0[:, None] * bs
     return s2, pi0, delta, wperp
 
 
-def _solve(tt, a0, pi0, s2, delta, eta_a, eta_w, backend, cse=True):
-    """``(a, p, c)`` of shape (B, T) from the compiled kernels."""
-    general, saddle, selector = solution_kernels(backend, cse)
-    B, T = a0.shape[0], tt.shape[0]
-    if backend == "numpy":
-        U, kappa = selector(a0, pi0, s2, delta, eta_a, eta_w)
-        on_saddle = (U == 0) & (kappa > 0)
-        if not np.any(on_saddle):
-            return general(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w)
-        out = [np.empty((B, T)) for _ in range(3)]
-        for mask, kern in ((~on_saddle, general), (on_saddle, saddle)):
-            if np.any(mask):
-                vals = kern(tt[None, :], a0[mask, None], pi0[mask, None], s2[mask, None], delta[mask, None], eta_a, eta_w)
-                for o, v in zip(out, vals):
-                    o[mask] = v
-        return tuple(out)
+def _mp_solve(tt, a0, pi0, s2, delta, eta_a, eta_w, cse=True):
+    """``(a, p, c)`` of shape (B, T) from the mpmath kernels (the float path is :func:`symrich.export_runtime.run_solve`)."""
     import mpmath
 
+    general, saddle, selector = solution_kernels("mpmath", cse)
+    B, T = a0.shape[0], tt.shape[0]
     ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
     out = [np.empty((B, T), dtype=object) for _ in range(3)]
     for b in range(B):
@@ -316,6 +237,11 @@ def _solve(tt, a0, pi0, s2, delta, eta_a, eta_w, backend, cse=True):
             for o, v in zip(out, vals):
                 o[b, j] = v
     return tuple(out)
+
+
+def _check_backend(backend):
+    if backend not in ("numpy", "mpmath"):
+        raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")
 
 
 def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
@@ -365,47 +291,19 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     >>> np.allclose(beta[[0, 2]], [[0, 0], [0, 1]])
     True
     """
-    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = _solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, backend)
-    s2, pi0, delta, wperp = _row_scalars(a0_, w0_, bs, eta_a, eta_w, backend)
-    a, p, c = _solve(tt, a0_, pi0, s2, delta, eta_a, eta_w, backend)
-    if backend == "numpy":  # w = p beta_star + c w_perp0, as one batched (T x 2) @ (2 x d) product
-        w = np.matmul(np.stack([p, c], axis=-1), np.stack([bs, wperp], axis=1))
-    else:
-        w = p[:, :, None] * bs[:, None, :] + c[:, :, None] * wperp[:, None, :]
+    _check_backend(backend)
+    if backend == "numpy":
+        return _rt.run_trajectory(solution_kernels("numpy"), t, a0, w0, beta_star, eta_a, eta_w)
+    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = _rt.solution_inputs(t, a0, w0, beta_star, eta_a, eta_w,
+                                                                               conv=_mp_array)
+    s2, pi0, delta, wperp = _mp_row_scalars(a0_, w0_, bs, eta_a, eta_w)
+    a, p, c = _mp_solve(tt, a0_, pi0, s2, delta, eta_a, eta_w)
+    w = p[:, :, None] * bs[:, None, :] + c[:, :, None] * wperp[:, None, :]
     if scalar_t:
         a, w = a[:, 0], w[:, 0]
     if unbatched:
         a, w = a[0], w[0]
     return a, w
-
-
-@dataclasses.dataclass(frozen=True)
-class Observables:
-    """Observables along exact trajectories (arrays of shape (B, T), or (T,) without a batch).
-
-    ``beta_norm`` ``||beta||``; ``signed_magnitude`` ``a ||w||``; ``alignment``
-    ``cos(w, beta_star)`` (NaN where ``w = 0`` or ``beta_star = 0``); ``loss``
-    ``1/2 ||beta - beta_star||^2`` (the loss minus its minimum
-    ``1/2 (||y||^2 - s^2)`` on whitened data); ``ntk_norm`` ``||K(t)||_F = ||M(t)||_F``;
-    ``kernel_distance`` ``S(0, t)``; ``a``, ``w`` the trajectory; ``ntk`` the
-    matrix ``M(t) = eta_w a^2 I + eta_a w w^T`` (shape (..., d, d)), equal to
-    ``X^T K(t) X`` (``K = X M X^T`` for whitened ``X``).
-
-    >>> obs = observables([0.0, 1.0], [0.5, 1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 1.0])
-    >>> isinstance(obs, Observables), obs.kernel_distance.shape, obs.ntk.shape
-    (True, (2, 2), (2, 2, 2, 2))
-    """
-
-    t: object
-    a: object
-    w: object
-    beta_norm: object
-    signed_magnitude: object
-    alignment: object
-    loss: object
-    ntk_norm: object
-    kernel_distance: object
-    ntk: object
 
 
 @functools.lru_cache(maxsize=None)
@@ -438,66 +336,51 @@ def observables(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     >>> float(obs.kernel_distance[0])
     0.0
     """
+    _check_backend(backend)
+    if backend == "numpy":
+        return _rt.run_observables(trajectory, _observable_kernel("numpy"), t, a0, w0, beta_star, eta_a, eta_w)
+    import mpmath
+
     a, w = trajectory(t, a0, w0, beta_star, eta_a, eta_w, backend)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    mpm = backend == "mpmath"
-    conv = (lambda x, name: _mp_array(x, name)) if mpm else (lambda x, name: np.asarray(x, dtype=float))  # noqa: E731
-    tt = conv(t, "t")
-    scalar_t = tt.ndim == 0
-    a = np.asarray(a, dtype=object) if mpm else np.asarray(a)
-    at = a if not scalar_t else a[..., None]  # (..., T)
-    wt = w if not scalar_t else w[..., None, :]  # (..., T, d)
-    bs, a0_arr, w0_arr = conv(beta_star, "beta_star"), conv(a0, "a0"), conv(w0, "w0")
-    batch = at.shape[:-1]
-    d = wt.shape[-1]
-    a_init = np.broadcast_to(a0_arr, batch)[..., None]
-    w_init = np.broadcast_to(w0_arr, batch + (d,))[..., None, :]
-    b = np.broadcast_to(bs, batch + (d,))[..., None, :]
-    ww = np.sum(wt * wt, axis=-1)
-    wb = np.sum(wt * b, axis=-1)
-    ww0 = np.sum(w_init * w_init, axis=-1)
-    w0w = np.sum(w_init * wt, axis=-1)
-    s2 = np.sum(b * b, axis=-1)
-    resid = at[..., None] * wt - b
-    loss = np.sum(resid * resid, axis=-1) / 2
+    x = _rt.observable_arrays(np.asarray(a, dtype=object), w, t, a0, w0, beta_star, _mp_array)
+    tt, scalar_t, at, wt, d = x["tt"], x["scalar_t"], x["at"], x["wt"], x["d"]
+    a = np.asarray(a, dtype=object)
     kern = _observable_kernel(backend)
-    if not mpm:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            vals = [np.broadcast_to(v, at.shape).astype(float) for v in kern(at, ww, wb, a_init, ww0, w0w, s2, d, eta_a, eta_w)]
-        eye = np.eye(d)
-    else:
-        import mpmath
-
-        args = np.broadcast_arrays(at, ww, wb, a_init, ww0, w0w, s2)
-        vals = [np.empty(at.shape, dtype=object) for _ in range(5)]
-        ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
-        for idx in np.ndindex(*at.shape):
-            x = [arr[idx] for arr in args]
-            defined = (x[1] != 0 and x[6] != 0, x[3] != 0 or x[4] != 0)  # alignment, kernel distance
-            safe = list(x)
-            if not defined[0]:
-                safe[1] = safe[1] if safe[1] != 0 else mpmath.mpf(1)
-                safe[6] = mpmath.mpf(1)
-            if not defined[1]:
-                safe[3] = mpmath.mpf(1)
-            out = list(kern(*safe, d, ea, ew))
-            if not defined[0]:
-                out = list(kern(x[0], x[1], x[2], safe[3], x[4], x[5], mpmath.mpf(1), d, ea, ew))[:4] + [mpmath.nan] \
-                    if x[1] != 0 else [mpmath.mpf(0), mpmath.mpf(0), abs(ew * x[0] ** 2) * mpmath.sqrt(d), out[3], mpmath.nan]
-            if not defined[1]:
-                out[3] = mpmath.nan
-            for v, o in zip(vals, out):
-                v[idx] = o
-        eye = np.array([[mpmath.mpf(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
-    names = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "alignment")
-    fields = dict(zip(names, vals))
-    if not mpm:
-        fields["alignment"] = np.where((ww > 0) & (s2 > 0), fields["alignment"], np.nan)
-        fields["kernel_distance"] = np.where((a_init != 0) | (ww0 > 0), fields["kernel_distance"], np.nan)
-    fields["loss"] = loss
+    args = np.broadcast_arrays(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"])
+    vals = [np.empty(at.shape, dtype=object) for _ in range(5)]
+    ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
+    for idx in np.ndindex(*at.shape):
+        x_ = [arr[idx] for arr in args]
+        defined = (x_[1] != 0 and x_[6] != 0, x_[3] != 0 or x_[4] != 0)  # alignment, kernel distance
+        safe = list(x_)
+        if not defined[0]:
+            safe[1] = safe[1] if safe[1] != 0 else mpmath.mpf(1)
+            safe[6] = mpmath.mpf(1)
+        if not defined[1]:
+            safe[3] = mpmath.mpf(1)
+        out = list(kern(*safe, d, ea, ew))
+        if not defined[0]:
+            out = list(kern(x_[0], x_[1], x_[2], safe[3], x_[4], x_[5], mpmath.mpf(1), d, ea, ew))[:4] + [mpmath.nan] \
+                if x_[1] != 0 else [mpmath.mpf(0), mpmath.mpf(0), abs(ew * x_[0] ** 2) * mpmath.sqrt(d), out[3], mpmath.nan]
+        if not defined[1]:
+            out[3] = mpmath.nan
+        for v, o in zip(vals, out):
+            v[idx] = o
+    eye = np.array([[mpmath.mpf(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
+    fields = dict(zip(_rt.OBSERVABLE_NAMES, vals))
+    fields["loss"] = x["loss"]
     M = eta_w * (at * at)[..., None, None] * eye + eta_a * wt[..., :, None] * wt[..., None, :]
     if scalar_t:
         fields = {k: v[..., 0] for k, v in fields.items()}
         M = M[..., 0, :, :]
     return Observables(t=tt, a=a, w=w, ntk=M, **fields)
+
+
+# --------------------------------------------------------------------------
+# implicit bias and basins (rank-deficient data; symrich.single_neuron_bias)
+
+from symrich.single_neuron_bias import Basin, ImplicitBias, Phi_delta, basin, grad_Phi_delta, implicit_bias  # noqa: E402
+
+__all__ += ["implicit_bias", "basin", "Phi_delta", "grad_Phi_delta", "ImplicitBias", "Basin"]

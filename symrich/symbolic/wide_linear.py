@@ -146,8 +146,8 @@ def sqrt_psd_2x2(M):
         return sp.Matrix([[sp.sqrt(M[0, 0])]])
     if M.shape != (2, 2):
         raise ValueError(f"sqrt_psd_2x2 needs a 1x1 or 2x2 matrix, got shape {M.shape}")
-    root_det = sp.sqrt(M.det())
-    return (M + root_det * sp.eye(2)) / sp.sqrt(M.trace() + 2 * root_det)
+    root_det = sp.sqrt(M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0])  # no Matrix.det(): it simplifies
+    return (M + root_det * sp.eye(2)) / sp.sqrt(M[0, 0] + M[1, 1] + 2 * root_det)
 
 
 def rotation(theta, k):
@@ -165,8 +165,8 @@ def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
     ``kind`` is ``"positive"`` (``h = c <= 2``, ``W`` free, ``A = ((eta_a W W^T +
     delta I)/eta_w)^{1/2} O``), ``"negative"`` (``h = d <= 2``, ``A`` free, ``W =
     ((eta_w A A^T - delta I)/eta_a)^{1/2} O``) or ``"zero"`` (``W = U S V_1^T``,
-    ``A = sqrt(eta_a/eta_w) U S V_2^T``, ``h = 1``: ``U = 1``, unit vectors
-    ``V_1``, ``V_2`` parametrised by angles).  Free entries are fresh real
+    ``A = sqrt(eta_a/eta_w) U S V_2^T``; ``h = d = c = 2`` with rotations, or
+    ``h = 1`` with ``U = 1`` and unit rows parametrised by angles).  Free entries are fresh real
     symbols; returns ``(W, A, free_symbols)``.
     """
     theta = sp.Symbol(f"theta{prefix}", real=True)
@@ -179,13 +179,21 @@ def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
         W = sqrt_psd_2x2((eta_w * A * A.T - delta_ * sp.eye(dd)) / eta_a) * rotation(theta, dd)
         return W, A, tuple(A) + ((theta,) if dd == 2 else ())
     if kind == "zero":
+        if hh == 2 and dd == 2 and cc == 2:
+            # W = U S V_1^T, A = sqrt(eta_a/eta_w) U S V_2^T with 2 x 2 rotations U, V_1, V_2.
+            S = sp.diag(sp.Symbol(f"S{prefix}_1", positive=True), sp.Symbol(f"S{prefix}_2", positive=True))
+            th = [sp.Symbol(f"theta{prefix}_{k}", real=True) for k in (0, 1, 2)]
+            U, V1, V2 = (rotation(x, 2) for x in th)
+            W = U * S * V1.T
+            A = sp.sqrt(eta_a / eta_w) * U * S * V2.T
+            return W, A, (S[0, 0], S[1, 1], *th)
         if hh not in (None, 1):
-            raise ValueError("balanced_network('zero') builds h = 1 only")
+            raise ValueError("balanced_network('zero') builds h = 1 (d, c <= 2) or h = d = c = 2")
         scale = sp.Symbol(f"S{prefix}", positive=True)
         t1, t2 = sp.Symbol(f"theta{prefix}_1", real=True), sp.Symbol(f"theta{prefix}_2", real=True)
 
         def unit(th, k):
-            return sp.Matrix([[sp.cos(th), sp.sin(th)]])[:, :k] if k == 2 else sp.Matrix([[1]])
+            return sp.Matrix([[sp.cos(th), sp.sin(th)]]) if k == 2 else sp.Matrix([[1]])
 
         W = scale * unit(t1, dd)
         A = sp.sqrt(eta_a / eta_w) * scale * unit(t2, cc)
@@ -325,3 +333,16 @@ def q_delta_prime(x, delta_=delta):
 def q_delta_second(x, delta_=delta):
     """``q'' = 1 / (2 sqrt(eta x^2 + delta^2/4))``."""
     return 1 / (2 * sp.sqrt(_eta * x**2 + delta_**2 / 4))
+
+
+def root_factors(lam, delta_=delta):
+    """Eigenvalue factors of the beta-flow, for an eigenvalue ``lam >= 0`` of ``eta beta beta^T`` (or ``beta^T beta``).
+
+    Returns ``(left, left_stable, right, right_stable)``: ``left = sqrt(lam +
+    delta^2/4) - delta/2`` and ``right = sqrt(lam + delta^2/4) + delta/2``, and
+    their rationalised forms ``lam / (sqrt(lam + delta^2/4) + delta/2)`` and
+    ``lam / (sqrt(lam + delta^2/4) - delta/2)``, free of cancellation for
+    ``delta > 0`` (left) and ``delta < 0`` (right).
+    """
+    root = sp.sqrt(lam + delta_**2 / 4)
+    return (root - delta_ / 2, lam / (root + delta_ / 2), root + delta_ / 2, lam / (root - delta_ / 2))

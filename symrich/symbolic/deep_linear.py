@@ -1,0 +1,79 @@
+"""Symbolic layer, deep linear network ``f(x) = W_L ... W_1 x``: the flow and its conserved matrices.
+
+``W_l`` is ``h_l x h_{l-1}`` (``h_0 = d``, ``h_L = c``), ``E = W_L ... W_1``
+(``c x d``), loss ``1/2 ||X E^T - Y||_F^2``, ``G_E = (X E^T - Y)^T X`` (``c x d``),
+per-layer rates ``eta_l``.  ``dL/dW_l = B_l^T G_E C_l^T`` with ``B_l = W_L ...
+W_{l+1}`` and ``C_l = W_{l-1} ... W_1`` (empty products are identities).
+
+>>> from symrich.symbolic.deep_linear import parameter_flow
+>>> f = parameter_flow(3)
+>>> len(f.weights), f.E.shape == (f.widths[3], f.widths[0])
+(3, True)
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import sympy as sp
+
+from symrich.symbols import n
+
+__all__ = ["parameter_flow", "conserved_Q", "local_flow"]
+
+
+def _product(mats, size):
+    return sp.MatMul(*mats).doit() if mats else sp.Identity(size)
+
+
+def parameter_flow(depth, samples=n):
+    """Loss, gradients (by SymPy's matrix calculus) and flow of a depth-``depth`` linear network.
+
+    Returns a namespace with ``weights`` (matrix symbols ``W_1 .. W_L``),
+    ``widths`` (``h_0 .. h_L``, symbolic), ``etas`` (``eta_1 .. eta_L``), ``X``,
+    ``Y``, ``E``, ``L``, ``G_E``, ``grads`` (``dL/dW_l``), ``B``, ``C`` (the
+    products above) and ``flows`` (``-eta_l dL/dW_l``).
+    """
+    if int(depth) < 1:
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    depth = int(depth)
+    widths = sp.symbols(f"h_0:{depth + 1}", integer=True, positive=True)
+    etas = sp.symbols(f"eta_1:{depth + 1}", positive=True)
+    Ws = [sp.MatrixSymbol(f"W_{l + 1}", widths[l + 1], widths[l]) for l in range(depth)]
+    X = sp.MatrixSymbol("X", samples, widths[0])
+    Y = sp.MatrixSymbol("Y", samples, widths[-1])
+    E = _product(list(reversed(Ws)), widths[0])
+    Rm = X * E.T - Y
+    L = sp.Trace(Rm.T * Rm) / 2
+    G_E = Rm.T * X
+    grads = [L.diff(W) for W in Ws]
+    B = [_product(list(reversed(Ws[l + 1:])), widths[-1]) for l in range(depth)]
+    C = [_product(list(reversed(Ws[:l])), widths[0]) for l in range(depth)]
+    flows = [-etas[l] * grads[l] for l in range(depth)]
+    return SimpleNamespace(weights=Ws, widths=widths, etas=etas, X=X, Y=Y, E=E, L=L, G_E=G_E,
+                           grads=grads, B=B, C=C, flows=flows)
+
+
+def conserved_Q(W_l, W_next, eta_l, eta_next):
+    """``Q_l = eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T`` (``h_l x h_l``)."""
+    return eta_l * W_next.T * W_next - eta_next * W_l * W_l.T
+
+
+def local_flow():
+    """Two adjacent layers inside a network of any depth, for the proof at symbolic depth.
+
+    ``B`` stands for ``W_L ... W_{l+2}`` (``c x h_{l+1}``) and ``C`` for
+    ``W_{l-1} ... W_1`` (``h_{l-1} x d``), both arbitrary; ``G`` (``c x d``) is
+    arbitrary.  Returns the flows ``-eta_l (B W_{l+1})^T G C^T`` and
+    ``-eta_{l+1} B^T G (W_l C)^T`` of the two layers.
+    """
+    c, d, a, b, m = sp.symbols("c d h_{l-1} h_l h_{l+1}", integer=True, positive=True)
+    W_l = sp.MatrixSymbol("W_l", b, a)
+    W_next = sp.MatrixSymbol("W_{l+1}", m, b)
+    B = sp.MatrixSymbol("B", c, m)
+    C = sp.MatrixSymbol("C", a, d)
+    G = sp.MatrixSymbol("G", c, d)
+    eta_l, eta_next = sp.symbols("eta_l eta_{l+1}", positive=True)
+    return SimpleNamespace(W_l=W_l, W_next=W_next, B=B, C=C, G=G, eta_l=eta_l, eta_next=eta_next,
+                           flow_l=-eta_l * (B * W_next).T * G * C.T,
+                           flow_next=-eta_next * B.T * G * (W_l * C).T)
