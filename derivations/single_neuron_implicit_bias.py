@@ -167,5 +167,5 @@ def derivation():
         notes=__doc__.split("\n\n", 1)[1].strip(),
         steps=tuple(steps),
         result=(sp.Symbol(r"\beta_\infty"),
-                sp.Symbol("X^+ y") + sp.Symbol(r"a_\infty") * sp.Symbol("P_N w_0")),
+                sp.Symbol(r"X^{+} y") + sp.Symbol(r"a_\infty") * sp.Symbol(r"P_{N} w_{0}")),
     )

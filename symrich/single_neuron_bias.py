@@ -210,6 +210,14 @@ class ImplicitBias:
     t_certificate : float or None
         Time at which the integrated flow reached ``L < (1 - 1e-3) ||y||^2/2`` (``None`` if no
         integration was needed).
+
+    Examples
+    --------
+    >>> res = implicit_bias([[1.0, 0.0, 0.0]], [2.0], 1.0, [0.5, 0.3, -0.2])
+    >>> res.rank, res.sign, round(res.a_inf, 5)     # a_inf^2 = (0.75 + sqrt(0.75^2 + 16))/2
+    (1, 1, 1.55237)
+    >>> [round(float(v), 5) for v in res.beta[1:]]  # the null(X) part of beta_inf is a_inf P_N w0
+    [0.46571, -0.31047]
     """
 
     beta: np.ndarray
@@ -418,6 +426,12 @@ class Basin:
     delta : float or ndarray
 
     Iterating gives ``(sign, a_inf, w_inf)``.
+
+    Examples
+    --------
+    >>> sign, a_inf, w_inf = basin(1.0, [0.5, 0.0], [1.0, 0.0])
+    >>> int(sign), round(float(a_inf * w_inf[0]), 12)
+    (1, 1.0)
     """
 
     sign: object
