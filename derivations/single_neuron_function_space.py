@@ -55,7 +55,6 @@ def derivation():
                               f"d = {dim}: v = b_{j + 1} e_1 - b_1 e_{j + 1} is orthogonal to beta, eigenvalue (R + delta)/2",
                               methods=("cancel", "simplify")))
     Rsym = sp.Symbol("R", positive=True)
-    beta_s = sp.Symbol("beta", commutative=False)
     return Derivation(
         name="single_neuron_function_space",
         title="Single neuron: function-space flow, eigenvalues of M, NTK",

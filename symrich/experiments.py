@@ -22,17 +22,17 @@ integrated by classical RK4 with step ``lr`` (``method = "rk4"``), with
 which only rescales time by ``n``).  Both layers share one learning rate, so
 ``eta_a = eta_w = 1`` in the single-neuron formulas.
 
-At log-spaced checkpoints a run records (columns of the tidy table):
+At log-spaced checkpoints a run records (columns of the tidy table)::
 
-``time``             gradient-flow time ``step * lr``;
-``train_loss``, ``test_loss``   ``L`` on the training set and on ``n_test`` fresh samples;
-``kernel_distance``  ``S(0, t) = 1 - <K0, Kt>_F / (||K0||_F ||Kt||_F)`` of the empirical NTK
-                     (:func:`relu_ntk`) on the first ``n_probe`` training inputs;
-``hamming``          fraction of (neuron, training sample) pairs whose activation
-                     ``1[w_k^T x_i > 0]`` differs from initialisation;
-``param_distance``   ``||theta_t - theta_0|| / ||theta_0||`` with ``theta = (a, W)``;
-``delta_drift``      ``max_k |delta_k(t) - delta_k(0)|`` (conserved by the flow; ``O(lr)`` at fixed time under descent);
-``diverged``         1 once the loss is no longer finite (later metrics are NaN).
+    ``time``             gradient-flow time ``step * lr``;
+    ``train_loss``, ``test_loss``   ``L`` on the training set and on ``n_test`` fresh samples;
+    ``kernel_distance``  ``S(0, t) = 1 - <K0, Kt>_F / (||K0||_F ||Kt||_F)`` of the empirical NTK
+                         (:func:`relu_ntk`) on the first ``n_probe`` training inputs;
+    ``hamming``          fraction of (neuron, training sample) pairs whose activation
+                         ``1[w_k^T x_i > 0]`` differs from initialisation;
+    ``param_distance``   ``||theta_t - theta_0|| / ||theta_0||`` with ``theta = (a, W)``;
+    ``delta_drift``      ``max_k |delta_k(t) - delta_k(0)|`` (conserved by the flow; ``O(lr)`` at fixed time under descent);
+    ``diverged``         1 once the loss is no longer finite (later metrics are NaN).
 
 Sweeps (:func:`run_sweep`, CLI ``symrich sweep``) write one CSV per
 configuration, atomically, under ``OUT/runs/`` and the combined table

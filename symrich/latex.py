@@ -64,6 +64,11 @@ _TOKEN = re.compile(
 )
 
 
+def _texttt(s: str) -> str:
+    """An identifier in typewriter type that may break after dots and underscores."""
+    return "\\texttt{" + _escape(s).replace(".", ".\\allowbreak{}").replace("\\_", "\\_\\allowbreak{}") + "}"
+
+
 def _escape(s: str) -> str:
     return "".join(_SPECIAL.get(c, c) for c in s)
 
@@ -78,6 +83,8 @@ def _math_word(word: str) -> str | None:
         return None
     if base == "beta" and sub == "star":
         sub = "*"
+    if base == "sum" and sub is not None:
+        return "\\sum_{" + sub.strip("{}") + "}"
     out = ("\\" + base) if base in _GREEK else base
     if sub is not None:
         sub = sub.strip("{}")
@@ -104,19 +111,21 @@ def text(s: str) -> str:
         if tok.startswith("$"):
             out.append(tok)
         elif tok.startswith(":"):
-            out.append("\\texttt{" + _escape(tok.split("`")[1]) + "}")
+            out.append(_texttt(tok.split("`")[1]))
         elif "_hat" in tok:
             base, _, rest = tok.partition("_hat")
             sub, _, sup = rest.lstrip("_").partition("^")
             word = "\\hat{" + (("\\" + base) if base in _GREEK else base) + "}"
             word += ("_{" + sub + "}" if sub else "") + ("^{" + sup + "}" if sup else "")
             out.append(f"${word}$")
-        elif tok.count("_") >= 2:
-            out.append("\\texttt{" + _escape(tok) + "}")
+        elif tok.count("_") >= 2 or re.fullmatch(r"[a-z]+_[a-z]{6,}", tok):  # identifiers: a_b_c, scalar_transposes
+            out.append(_texttt(tok))
         elif tok.startswith("||"):
             body, _, power = tok[2:].rpartition("||")
             inner = _math_word(body) if re.fullmatch(r"[A-Za-z_0-9^*{}]+", body) else None
-            out.append("$\\|" + (inner or _escape(body)) + "\\|" + (power and "^{" + power[1:] + "}") + "$")
+            if inner is None:
+                inner = body if re.fullmatch(r"[A-Za-z0-9]+", body) else "\\text{" + _escape(body) + "}"
+            out.append("$\\|" + inner + "\\|" + (power and "^{" + power[1:] + "}") + "$")
         elif tok in dict(_OPERATORS):
             out.append(dict(_OPERATORS)[tok])
         else:
@@ -155,7 +164,36 @@ def _breakable(tex: str) -> str:
     tex = re.sub(r"\{\\left\(t \\right\)\}", "(t)", tex)
     if "\\begin{matrix}" not in tex:
         tex = tex.replace("\\left(", "(").replace("\\right)", ")").replace("\\left[", "[").replace("\\right]", "]")
-    return _unfold_long_fractions(tex)
+    return _unfold_long_fractions(_unfold_long_roots(_unbrace_function_arguments(tex)))
+
+
+_FUNCTION = re.compile(r"\\(?:log|exp|sin|cos|tan|sinh|cosh|tanh|asinh|operatorname\{[A-Za-z]+\})\{\(")
+
+
+def _unbrace_function_arguments(tex: str) -> str:
+    """``\\log{(x + y)}`` -> ``\\log(x + y)``: no brace group, so a line may break inside."""
+    while True:
+        m = _FUNCTION.search(tex)
+        if not m:
+            return tex
+        open_brace = m.end() - 2
+        end = _brace_group(tex, open_brace)
+        tex = tex[:open_brace] + tex[open_brace + 1:end - 1] + tex[end:]
+
+
+def _unfold_long_roots(tex: str, limit: int = 60) -> str:
+    """``\\sqrt{long}`` -> ``(long)^{1/2}`` so that a line may break inside the root."""
+    out, i = [], 0
+    while True:
+        k = tex.find("\\sqrt{", i)
+        if k < 0:
+            out.append(tex[i:])
+            return "".join(out)
+        end = _brace_group(tex, k + 5)
+        body = _unfold_long_roots(tex[k + 6:end - 1], limit)
+        out.append(tex[i:k])
+        out.append(f"({body})^{{1/2}}" if len(body) > limit else f"\\sqrt{{{body}}}")
+        i = end
 
 
 def _brace_group(tex, i):
@@ -284,7 +322,7 @@ def derivation_latex(verified, *, level="section") -> str:
     out += ["\\textbf{Derivation.}", "\\begin{enumerate}"]
     for step, proof in verified:
         out += [
-            f"  \\item {text(step.why)} \\proofkind{{{text(_proof_text(proof))}}}",
+            f"  \\item {text(step.why)} \\proofkind{{{_escape(_proof_text(proof))}}}",
         ]
         for line in _equation_lines(step.lhs, step.rhs):
             out += _display(line)

@@ -1367,7 +1367,6 @@ def _odefun_series_count(solution: Callable) -> int:
 
 def _integrate_scipy(flow: PolynomialFlow, times: list, x0: list, pvals: list, *, rtol: float, atol: float,
                      ivp_method: Any, events: list[Event]) -> FlowSolution:
-    import sympy
     from scipy.integrate import solve_ivp
 
     t_eval = np.array([float(v) for v in times])

@@ -22,7 +22,7 @@ import numpy as np
 
 from symrich import export_runtime as _rt
 from symrich.export_runtime import Observables  # re-exported (defined with the numpy-only driver)
-from symrich.validation import as_array, positive
+from symrich.validation import positive
 
 __all__ = ["M_matrix", "ntk", "delta_of"]
 

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from symrich.export_runtime import run_grad_Phi_delta, run_Phi_delta
 from symrich.validation import as_array, finite_real, positive
 
 __all__ = ["ImplicitBias", "Basin", "implicit_bias", "basin", "Phi_delta", "grad_Phi_delta"]
@@ -76,33 +77,6 @@ def _basin_kernel():
 # the potential
 
 
-def _beta_delta(beta, delta, eta_a, eta_w):
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    beta = as_array(beta, "beta")
-    if beta.ndim == 0 or beta.shape[-1] == 0:
-        raise ValueError(f"beta must have shape (..., d) with d >= 1, got shape {beta.shape}")
-    delta = as_array(delta, "delta")
-    try:
-        batch = np.broadcast_shapes(beta.shape[:-1], delta.shape)
-    except ValueError as exc:
-        raise ValueError(
-            f"delta of shape {delta.shape} does not broadcast against the batch shape {beta.shape[:-1]} of beta"
-        ) from exc
-    beta = np.broadcast_to(beta, batch + beta.shape[-1:])
-    return beta, np.broadcast_to(delta, batch), eta_a, eta_w
-
-
-def _phi_parts(rho, delta, eta_a, eta_w):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = _phi_kernel()(rho, delta, eta_a, eta_w)
-    return [np.broadcast_to(np.asarray(o, dtype=float), rho.shape) for o in out]
-
-
-def _scalar(x):
-    return float(x) if np.ndim(x) == 0 else x
-
-
 def Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     """The mirror potential ``Phi_delta(beta) = phi_delta(||beta||)`` of the single neuron.
 
@@ -131,10 +105,7 @@ def Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     >>> round(2 / 3 * 5 ** 1.5, 12)
     7.453559924999
     """
-    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
-    rho = np.linalg.norm(beta, axis=-1)
-    plain, stable_neg, _, _ = _phi_parts(rho, delta, eta_a, eta_w)
-    return _scalar(np.where(delta < 0, stable_neg, plain))
+    return run_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
 
 
 def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
@@ -165,17 +136,7 @@ def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     >>> np.allclose(grad_Phi_delta(a * w, delta), np.sign(a) * w)
     True
     """
-    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
-    rho = np.linalg.norm(beta, axis=-1)
-    if np.any((rho == 0) & (delta < 0)):
-        raise ValueError(
-            "grad Phi_delta does not exist at beta = 0 when delta < 0 (a cone point; the subdifferential is the "
-            "ball of radius sqrt(|delta|/eta_a)); give a nonzero beta"
-        )
-    _, _, phi_prime, tangential_pos = _phi_parts(rho, delta, eta_a, eta_w)
-    safe_rho = np.where(rho > 0, rho, 1.0)
-    coeff = np.where(delta > 0, tangential_pos, np.where(rho > 0, phi_prime / safe_rho, 0.0))
-    return coeff[..., None] * beta
+    return run_grad_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
 
 
 # --------------------------------------------------------------------------

@@ -23,10 +23,10 @@ Three groups of expressions live here:
 ``c`` is the output width).  ``eta`` always means ``eta_a * eta_w``.
 
 >>> from symrich.symbolic.wide_linear import sigma_rate
->>> from symrich.symbols import delta, s
+>>> from symrich.symbols import delta, eta_a, eta_w, s
 >>> import sympy as sp
 >>> x = sp.Symbol("x", positive=True)
->>> sigma_rate(x, s, 0).subs({"eta_a": 1, "eta_w": 1})
+>>> sigma_rate(x, s, 0).subs({eta_a: 1, eta_w: 1})
 -2*x*(-s + x)
 """
 
