@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import os
 import pickle
@@ -45,7 +46,27 @@ def cache_dir() -> Path:
 
 
 def _package():
-    return importlib.import_module("symrich.derivations")
+    """``symrich.derivations``: installed inside the package, or ``derivations/`` of a source checkout.
+
+    Installed (wheel or editable), the worked derivations are the subpackage
+    ``symrich.derivations``.  When ``symrich`` is imported straight from a source
+    checkout (its folder on ``sys.path``, nothing installed), they are the
+    ``derivations/`` folder beside it, loaded under the same name.
+    """
+    try:
+        return importlib.import_module("symrich.derivations")
+    except ModuleNotFoundError:
+        import symrich
+
+        init = Path(symrich.__file__).resolve().parent.parent / "derivations" / "__init__.py"
+        if not init.exists():
+            raise
+        spec = importlib.util.spec_from_file_location("symrich.derivations", init,
+                                                      submodule_search_locations=[str(init.parent)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["symrich.derivations"] = module
+        spec.loader.exec_module(module)
+        return module
 
 
 def derivation_names() -> tuple[str, ...]:
@@ -60,6 +81,7 @@ def derivation_names() -> tuple[str, ...]:
 def _module(name):
     if name not in derivation_names():
         raise ValueError(f"unknown derivation {name!r}; expected one of {', '.join(derivation_names())}")
+    _package()
     return importlib.import_module(f"symrich.derivations.{name}")
 
 

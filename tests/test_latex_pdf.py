@@ -28,7 +28,7 @@ def _squash(s):
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("build")
     proc = subprocess.run([sys.executable, "-m", "symrich.cli", "derive", "--out", str(out)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, cwd=out)  # the installed package, not the checkout
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
