@@ -128,6 +128,33 @@ def _add_plugin_commands(subparsers, module):
 
 
 def main(argv=None) -> int:
+    """Run the ``symrich`` command line on ``argv`` (default: ``sys.argv[1:]``).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name, e.g. ``["derive", "-v"]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when a derivation fails, 2 for an
+        unknown derivation name.
+
+    Examples
+    --------
+    >>> main(["list"])
+    single_neuron_conservation
+    single_neuron_function_space
+    single_neuron_regimes
+    ...
+    0
+
+    An unknown derivation name is reported on stderr with exit status 2:
+
+    >>> main(["latex", "no_such_derivation"])
+    2
+    """
     args = build_parser().parse_args(argv)
     return args.func(args)
 

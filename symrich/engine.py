@@ -70,7 +70,30 @@ SIMPLIFY_SECONDS = 30.0
 
 
 class DerivationError(ValueError):
-    """A step of a derivation could not be proved (or was disproved)."""
+    """A step of a derivation could not be proved (or was disproved).
+
+    Attributes
+    ----------
+    derivation : str
+        Name of the derivation.
+    index : int
+        1-based position of the failing step.
+    step : Step
+        The failing step.
+    residual : object
+        What ``lhs - rhs`` reduced to (or a description of it).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, DerivationError, Step
+    >>> x = sp.Symbol("x")
+    >>> try:
+    ...     Derivation("demo", "Demo", steps=(Step(x + 1, x + 2, "wrong"),)).verify()
+    ... except DerivationError as exc:
+    ...     print(exc.derivation, exc.index, exc.step.why, exc.residual)
+    demo 1 wrong 1.0
+    """
 
     def __init__(self, derivation, index, step, residual, detail=""):
         self.derivation = derivation
@@ -92,6 +115,16 @@ class Assumption:
 
     ``low``/``high`` bound a uniform draw.  Integers are drawn uniformly from
     ``[low, high]`` when ``integer`` is true.
+
+    Examples
+    --------
+    >>> import random
+    >>> from symrich.engine import Assumption
+    >>> a = Assumption(1, 4, integer=True)
+    >>> a.draw(random.Random(0)) in {1, 2, 3, 4}
+    True
+    >>> 0.2 <= Assumption(0.2, 3.0).draw(random.Random(0)) <= 3.0
+    True
     """
 
     low: float
@@ -146,6 +179,19 @@ class Step:
     subs : mapping, optional
         Substitutions applied to both sides *before* the numeric check, e.g.
         to evaluate undefined functions of ``t``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> step = Step(sp.sqrt(x**2), x, "x > 0", domain={x: (0.5, 2)})
+    >>> step.lhs == step.rhs
+    True
+    >>> Step(x, x, "")
+    Traceback (most recent call last):
+    ...
+    ValueError: Step.why must be a non-empty justification string
     """
 
     lhs: Any
@@ -210,6 +256,18 @@ class Proof:
     that reduced ``lhs - rhs`` to zero (``"expand"``, ``"simplify"``,
     ``"rewrite:scalar_transposes"``...) or ``"random points"``; numeric proofs
     also record ``digits``, ``points`` and the largest relative residual.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> v = Derivation("demo", "Demo", steps=(Step((x + 1)**2, x**2 + 2*x + 1, "expand"),)).verify()
+    >>> proof = v.proofs[0]
+    >>> proof.kind, proof.method
+    ('symbolic', 'expand')
+    >>> proof.describe()
+    'symbolic (expand)'
     """
 
     kind: str
@@ -248,6 +306,20 @@ class Derivation:
         Remarks, e.g. why a fixed-dimension check proves the general case.
     domain : mapping
         Default sampling ranges for every step's numeric fallback.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> d = Derivation("demo", "Demo", steps=(
+    ...     Step((x + 1)**2, x**2 + 2*x + 1, "binomial formula"),
+    ...     Step(x**2 + 2*x + 1, (x + 1)**2, "factor"),
+    ... ))
+    >>> d.final
+    (x**2 + 2*x + 1, (x + 1)**2)
+    >>> d.verify().proof_kinds
+    {'symbolic': 2, 'numeric': 0}
     """
 
     name: str
@@ -307,6 +379,18 @@ class VerifiedDerivation:
     """A derivation whose every step has been proved; immutable.
 
     ``proofs[i]`` is the proof of ``derivation.steps[i]``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", steps=(Step(sp.sqrt(x**2), x, "x > 0"),)).verify()
+    >>> v.name, v.title
+    ('demo', 'Demo')
+    >>> for step, proof in v:
+    ...     print(step.why, "->", proof.describe())
+    x > 0 -> symbolic (identical)
     """
 
     derivation: Derivation

@@ -304,7 +304,29 @@ def _loss(a, W, X, y):
 
 @dataclass(frozen=True)
 class RunResult:
-    """Rows of one run (one dict per checkpoint) and, if recorded, ``params[step] = (a, W)``."""
+    """Rows of one run (one dict per checkpoint) and, if recorded, ``params[step] = (a, W)``.
+
+    Attributes
+    ----------
+    config : RunConfig
+        The configuration that was run.
+    rows : list of dict
+        One row per checkpoint: the configuration's columns, ``step`` and the metrics.
+    params : dict
+        ``{step: (a, W)}`` when :func:`simulate` was called with ``record_params=True``, else empty.
+
+    Examples
+    --------
+    >>> cfg = RunConfig(scale=1.0, alpha=4.0, seed=1, d=4, m=6, n=30, n_test=30, n_probe=8, steps=10)
+    >>> res = simulate(cfg, record_params=True)
+    >>> res.config is cfg, [row["step"] for row in res.rows]
+    (True, [0, 1, 10])
+    >>> a, W = res.params[10]
+    >>> a.shape, W.shape
+    ((6,), (6, 4))
+    >>> simulate(cfg).params
+    {}
+    """
 
     config: RunConfig
     rows: list
@@ -555,7 +577,32 @@ def read_table(path):
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What :func:`run_sweep` did: the combined table, counts, failures and wall time."""
+    """What :func:`run_sweep` did: the combined table, counts, failures and wall time.
+
+    Attributes
+    ----------
+    results : Path
+        The combined table ``results.csv`` (read it with :func:`read_table`).
+    total : int
+        Configurations in the sweep.
+    ran : int
+        Configurations run (successfully) by this call.
+    skipped : int
+        Configurations whose result already existed.
+    failed : tuple
+        ``(id, error)`` of the configurations that raised.
+    seconds : float
+        Wall-clock time of the call.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cfg = {"grid": {"scale": 1.0, "alpha": [0.5, 2.0], "seed": [0]},
+    ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "n_probe": 5, "steps": 10}}
+    >>> rep = run_sweep(cfg, tempfile.mkdtemp(), workers=0, progress=False)
+    >>> rep.total, rep.ran, rep.skipped, rep.failed, rep.results.name
+    (2, 2, 0, (), 'results.csv')
+    """
 
     results: Path
     total: int

@@ -105,6 +105,16 @@ def parameter_space_figure(deltas=(-2.0, 0.0, 2.0), t_max=20.0, n_times=400, ove
     One panel per ``delta``: the surface ``a^2 - ||w||^2 = delta`` (``a > 0`` sheet,
     wireframe) and the exact trajectory from ``beta0 = (-1, 0)`` to the solution
     hyperbola ``a w = beta_star``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = parameter_space_figure(deltas=(0.0,), n_times=20)
+    >>> len(fig.axes), [ln.get_gid() for ln in fig.axes[0].lines if ln.get_gid()]
+    (1, ['params:delta=0'])
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
@@ -137,7 +147,21 @@ def parameter_space_figure(deltas=(-2.0, 0.0, 2.0), t_max=20.0, n_times=400, ove
 
 
 def function_space_figure(deltas=PAPER_DELTAS, t_max=20.0, n_times=400, overlay=True):
-    """Function-space trajectories ``beta(t)`` over the loss landscape, one curve per ``delta``."""
+    """Function-space trajectories ``beta(t)`` over the loss landscape, one curve per ``delta``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = function_space_figure(deltas=(-1.0, 1.0), n_times=20)
+    >>> [ln.get_gid() for ln in fig.axes[0].lines if ln.get_gid()]
+    ['beta:delta=-1', 'beta:delta=1']
+    >>> line = fig.axes[0].lines[0]
+    >>> line.get_xydata()[0].tolist()  # every curve starts at beta0 = (-1, 0)
+    [-1.0, 0.0]
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     from symrich.single_neuron import trajectory
@@ -172,7 +196,18 @@ def function_space_figure(deltas=PAPER_DELTAS, t_max=20.0, n_times=400, overlay=
 
 
 def observables_figure(deltas=PAPER_DELTAS, t_max=20.0, n_times=400):
-    """``||beta||``, alignment ``cos(w, beta_star)`` and kernel distance ``S(0, t)`` against time."""
+    """``||beta||``, alignment ``cos(w, beta_star)`` and kernel distance ``S(0, t)`` against time.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = observables_figure(deltas=(0.0,), n_times=20)
+    >>> [ln.get_gid() for ax in fig.axes for ln in ax.lines]
+    ['beta_norm:delta=0', 'alignment:delta=0', 'kernel_distance:delta=0']
+    >>> plt.close(fig)
+    """
     import matplotlib.pyplot as plt
 
     from symrich.single_neuron import observables
@@ -198,6 +233,20 @@ def implicit_bias_figure(deltas=PAPER_DELTAS):
     """Paper Fig. 4b: rank-one data, the interpolant reached depends on ``delta``.
 
     ``x = (0.5, 1)``, ``X^T y = 1.1 x``, ``beta0 = 0.5 (0.6 (1, -0.5) + 0.4 (0.5, 1))``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = implicit_bias_figure(deltas=(0.0,))
+    >>> (marker,) = [ln for ln in fig.axes[0].lines if ln.get_gid()]
+    >>> marker.get_gid()
+    'beta_inf:delta=0'
+    >>> b1, b2 = marker.get_xydata()[0]
+    >>> round(float(0.5 * b1 + b2), 6)  # the limit interpolates: x . beta = 1.1
+    1.1
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
@@ -236,6 +285,17 @@ def basins_figure(deltas=(0.0, -2.0, -10.0), n=41):
 
     ``X^T X = I_2``, ``beta_star = (1, 0.25)``; initialisations on a grid of
     ``beta0`` directions and scales, colored by :func:`symrich.single_neuron.basin`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig = basins_figure(deltas=(0.0,), n=5)
+    >>> (image,) = fig.axes[0].images
+    >>> image.get_gid(), image.get_array().shape
+    ('basin:delta=0', (5, 5))
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
@@ -278,6 +338,19 @@ def make_all(out_dir, names=None, formats=("png", "pdf")):
     """Draw every figure (or those named) and save ``<name>.<fmt>`` under ``out_dir``.
 
     Returns ``{name: [paths]}``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> written = make_all(tempfile.mkdtemp(), ["implicit_bias"], formats=("png",))
+    >>> [(name, [p.name for p in paths]) for name, paths in written.items()]
+    [('implicit_bias', ['implicit_bias.png'])]
+    >>> written["implicit_bias"][0].stat().st_size > 0
+    True
+    >>> make_all(tempfile.mkdtemp(), ["no_such_figure"])
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown figure 'no_such_figure'; expected one of ...
     """
     import matplotlib
 
@@ -302,7 +375,17 @@ def make_all(out_dir, names=None, formats=("png", "pdf")):
 
 
 def add_cli_commands(subparsers):
-    """Add ``symrich figures --out DIR [--only NAME ...]``."""
+    """Add ``symrich figures --out DIR [--only NAME ...]``.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> parser = argparse.ArgumentParser(prog="symrich")
+    >>> add_cli_commands(parser.add_subparsers(dest="command"))
+    >>> args = parser.parse_args(["figures", "--out", "figs", "--only", "basins"])
+    >>> args.out, args.only
+    ('figs', ['basins'])
+    """
     p = subparsers.add_parser("figures", help="reproduce the paper's single-neuron figures (PNG and PDF)")
     p.add_argument("--out", default="figures", help="output folder (default: figures)")
     p.add_argument("--only", nargs="+", metavar="NAME", choices=sorted(FIGURES), help="only these figures")

@@ -310,7 +310,28 @@ def _proof_text(proof) -> str:
 
 
 def derivation_latex(verified, *, level="section") -> str:
-    """One verified derivation as a LaTeX ``\\section`` (or ``\\subsection``)."""
+    """One verified derivation as a LaTeX ``\\section`` (or ``\\subsection``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", family="toy",
+    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
+    >>> print(derivation_latex(v))
+    \\section{Demo}\\label{der:demo}
+    ...
+      \\item binomial \\proofkind{symbolic: expand}
+      \\begin{equation*}
+        (x + 1)^{2} = x^{2} + 2 x + 1
+      \\end{equation*}
+    ...
+      \\boxed{(x + 1)^{2} = x^{2} + 2 x + 1}
+    ...
+    >>> print(derivation_latex(v, level="subsection").splitlines()[0])
+    \\subsection{Demo}\\label{der:demo}
+    """
     d = verified.derivation
     out = [f"\\{level}{{{_escape(d.title)}}}\\label{{der:{_label(d.name)}}}", ""]
     if d.statement:
@@ -336,7 +357,18 @@ def derivation_latex(verified, *, level="section") -> str:
 
 
 def result_text(verified) -> str:
-    """The boxed result in SymPy's plain notation (``lhs = rhs``), one line."""
+    """The boxed result in SymPy's plain notation (``lhs = rhs``), one line.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", family="toy",
+    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
+    >>> result_text(v)
+    '(x + 1)**2 = x**2 + 2*x + 1'
+    """
     import sympy as sp
 
     lhs, rhs = verified.derivation.final
@@ -344,7 +376,25 @@ def result_text(verified) -> str:
 
 
 def document_latex(verified_list, *, title="symrich: verified derivations") -> str:
-    """A complete document: title, table of contents, one part per family."""
+    """A complete document: title, table of contents, one part per family.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", family="toy",
+    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
+    >>> doc = document_latex([v], title="Toy results")
+    >>> for line in doc.splitlines():
+    ...     if "Toy" in line or "Demo" in line:
+    ...         print(line)
+    \\title{Toy results}
+    \\part{Toy}
+    \\section{Demo}\\label{der:demo}
+    >>> doc.rstrip().endswith("end{document}")
+    True
+    """
     out = [PREAMBLE, f"\\title{{{text(title)}}}", "\\date{}", "\\begin{document}", "\\maketitle", "\\tableofcontents", ""]
     family = None
     for v in verified_list:
@@ -358,12 +408,43 @@ def document_latex(verified_list, *, title="symrich: verified derivations") -> s
 
 
 def standalone_latex(verified) -> str:
-    """One derivation as a complete compilable document."""
+    """One derivation as a complete compilable document.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", family="toy",
+    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
+    >>> tex = standalone_latex(v)
+    >>> print(tex.splitlines()[0])
+    \\documentclass[11pt]{article}
+    >>> "begin{document}" in tex and derivation_latex(v) in tex
+    True
+    """
     return "\n".join([PREAMBLE, "\\begin{document}", derivation_latex(verified), "\\end{document}"]) + "\n"
 
 
 def write_document(verified_list, out_dir) -> dict:
-    """Write ``<name>.tex`` per derivation and ``symrich-derivations.tex``; return the paths."""
+    """Write ``<name>.tex`` per derivation and ``symrich-derivations.tex``; return the paths.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x", positive=True)
+    >>> v = Derivation("demo", "Demo", family="toy",
+    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
+    >>> import tempfile
+    >>> paths = write_document([v], tempfile.mkdtemp())
+    >>> sorted(paths)
+    ['__combined__', 'demo']
+    >>> paths["demo"].name, paths["__combined__"].name
+    ('demo.tex', 'symrich-derivations.tex')
+    >>> paths["demo"].read_text() == standalone_latex(v)
+    True
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {}

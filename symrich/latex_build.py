@@ -14,7 +14,15 @@ __all__ = ["build_pdf", "find_engine"]
 
 
 def find_engine(engine=None):
-    """``latexmk`` or ``pdflatex`` on the PATH (or the named one), else None."""
+    """``latexmk`` or ``pdflatex`` on the PATH (or the named one), else None.
+
+    Examples
+    --------
+    >>> find_engine("no-such-engine") is None
+    True
+    >>> find_engine() in ("latexmk", "pdflatex", None)
+    True
+    """
     for name in ([engine] if engine else ["latexmk", "pdflatex"]):
         if name and shutil.which(name):
             return name
@@ -25,6 +33,13 @@ def build_pdf(tex_path, *, engine=None, timeout=300):
     """Build ``tex_path`` into a PDF beside it; return its path, or None without an engine.
 
     Raises ``RuntimeError`` with the end of the log when LaTeX reports an error.
+
+    Examples
+    --------
+    Without a LaTeX engine nothing is built and the result is None:
+
+    >>> build_pdf("paper.tex", engine="no-such-engine") is None
+    True
     """
     exe = find_engine(engine)
     if exe is None:

@@ -764,6 +764,28 @@ class Event:
     for scipy) is not a crossing; the side is taken from the direction in
     which the flow moves ``g``.  With ``method="taylor"`` the crossing time is
     located to the working precision; with ``"scipy"`` by ``solve_ivp``.
+
+    Examples
+    --------
+    Record (without stopping) every upward crossing of ``v = 0`` for the
+    oscillator ``x' = v, v' = -x`` started at ``(1, 0)``, where ``v = -sin t``:
+
+    >>> import mpmath, sympy
+    >>> x, v = sympy.symbols("x v")
+    >>> oscillator = PolynomialFlow(state=(x, v), rhs=(v, -x))
+    >>> upward = Event(v, terminal=False, direction=1, name="v up")
+    >>> sol = integrate_flow(oscillator, [0, 4], [1, 0], events=[upward])
+    >>> [(hit.index, hit.direction, hit.terminal) for hit in sol.events]
+    [(0, 1, False)]
+    >>> with mpmath.workdps(40):
+    ...     abs(sol.events[0].t - mpmath.pi) < mpmath.mpf(10) ** -28
+    True
+
+    ``g`` may also be a callable of the state list:
+
+    >>> sol = integrate_flow(oscillator, [0, 4], [1, 0], events=[Event(lambda y: y[1], terminal=False)])
+    >>> len(sol.events)
+    1
     """
 
     g: Any
@@ -789,6 +811,21 @@ class EventHit:
         +1 if ``g`` increases through zero, -1 if it decreases.
     terminal : bool
         Whether the integration stopped here.
+
+    Examples
+    --------
+    The oscillator ``x' = v, v' = -x`` from ``(1, 0)`` first reaches ``x = 0``
+    at ``t = pi/2``, moving downwards, with ``v = -1`` there:
+
+    >>> import mpmath, sympy
+    >>> x, v = sympy.symbols("x v")
+    >>> oscillator = PolynomialFlow(state=(x, v), rhs=(v, -x))
+    >>> sol = integrate_flow(oscillator, [0, 1, 2, 3], [1, 0], events=[Event(x, name="x = 0")])
+    >>> (hit,) = sol.events
+    >>> hit.index, hit.direction, hit.terminal
+    (0, -1, True)
+    >>> mpmath.nstr(hit.t, 10), [mpmath.nstr(c, 10) for c in hit.y]
+    ('1.570796327', ['0.0', '-1.0'])
     """
 
     index: int
@@ -819,6 +856,20 @@ class FlowSolution:
         or :func:`scipy.integrate.solve_ivp` steps).
     events : tuple of EventHit
         Located event crossings, in time order.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x, v = sympy.symbols("x v")
+    >>> oscillator = PolynomialFlow(state=(x, v), rhs=(v, -x))
+    >>> sol = integrate_flow(oscillator, [0, 1, 2], [1, 0], dps=20)
+    >>> sol.method, sol.dps, sol.t.shape, sol.y.shape, sol.events
+    ('taylor', 20, (3,), (3, 2), ())
+    >>> sol.y.dtype  # mpmath numbers
+    dtype('O')
+    >>> fast = integrate_flow(oscillator, [0, 1, 2], [1, 0], method="scipy")
+    >>> fast.method, fast.dps, fast.y.dtype
+    ('scipy', None, dtype('float64'))
     """
 
     t: np.ndarray

@@ -467,6 +467,23 @@ class FlipEvent:
         +1 if ``w_k^T x_i`` became positive, -1 if it became non-positive.
     a : ndarray (K,), W : ndarray (K, d)
         The state at the crossing.
+
+    Examples
+    --------
+    The second sample's pre-activation ``w^T x_2`` of one ReLU neuron starts
+    negative and becomes positive; at the flip it is exactly zero:
+
+    >>> import mpmath
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+    >>> sol = integrate([0.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+    >>> (flip,) = sol.events
+    >>> flip.neuron, flip.sample, flip.direction
+    (0, 1, 1)
+    >>> mpmath.nstr(flip.t, 8)
+    '0.28411451'
+    >>> abs(float(flip.W[flip.neuron] @ X[flip.sample])) < 1e-15
+    True
     """
 
     t: object
@@ -494,6 +511,18 @@ class PiecewiseSolution:
         The flips, in time order.
     n_segments : int
         Number of oracle runs (flips + 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+    >>> sol = integrate([0.0, 1.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+    >>> sol.a.shape, sol.W.shape, sol.patterns.shape
+    ((3, 1), (3, 1, 2), (3, 1, 2))
+    >>> sol.patterns[0].tolist(), sol.patterns[-1].tolist()  # sample 2 switches on
+    ([[True, False]], [[True, True]])
+    >>> len(sol.events), sol.n_segments
+    (1, 2)
     """
 
     t: np.ndarray

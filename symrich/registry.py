@@ -37,7 +37,22 @@ _LIBRARY_MODULES = ("engine", "rewrites", "symbols", "symbolic")
 
 
 def cache_dir() -> Path:
-    """The on-disk cache folder (created on demand)."""
+    """The on-disk cache folder (``derive`` creates it when it first stores a result).
+
+    ``$SYMRICH_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/symrich`` (or
+    ``~/.cache/symrich``).
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"SYMRICH_CACHE_DIR": "/tmp/my-symrich-cache"}):
+    ...     print(cache_dir().as_posix())
+    /tmp/my-symrich-cache
+    >>> with mock.patch.dict(os.environ, {"SYMRICH_CACHE_DIR": "", "XDG_CACHE_HOME": "/tmp/xdg"}):
+    ...     print(cache_dir().as_posix())
+    /tmp/xdg/symrich
+    """
     env = os.environ.get("SYMRICH_CACHE_DIR")
     if env:
         return Path(env)
@@ -70,7 +85,16 @@ def _package():
 
 
 def derivation_names() -> tuple[str, ...]:
-    """Names of all derivation modules, in document order (``ORDER``, then name)."""
+    """Names of all derivation modules, in document order (``ORDER``, then name).
+
+    Examples
+    --------
+    >>> names = derivation_names()
+    >>> names[0]
+    'single_neuron_conservation'
+    >>> "single_neuron_regimes" in names
+    True
+    """
     pkg = _package()
     names = [m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
     mods = [importlib.import_module(f"symrich.derivations.{n}") for n in names]
@@ -114,7 +138,31 @@ def cache_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class DeriveReport:
-    """One derivation's outcome: the verified value, seconds spent, cache hit or not."""
+    """One derivation's outcome: the verified value, seconds spent, cache hit or not.
+
+    Attributes
+    ----------
+    name : str
+        The derivation's name.
+    verified : VerifiedDerivation
+        The verified derivation (see :class:`~symrich.engine.VerifiedDerivation`).
+    seconds : float
+        Wall-clock time spent verifying or loading it.
+    cached : bool
+        True when it was loaded from the on-disk cache.
+
+    Examples
+    --------
+    Usually returned by :func:`derive`; it can also be built directly:
+
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> v = Derivation("demo", "Demo", steps=(Step(2*x, x + x, "doubling"),)).verify()
+    >>> rep = DeriveReport("demo", v, seconds=0.01, cached=False)
+    >>> rep.verified.proof_kinds, rep.cached
+    ({'symbolic': 1, 'numeric': 0}, False)
+    """
 
     name: str
     verified: object
@@ -126,6 +174,25 @@ def derive(name: str, *, use_cache: bool = True) -> DeriveReport:
     """Build, verify (or load from cache) the derivation ``name``.
 
     Raises :class:`~symrich.engine.DerivationError` when a step fails.
+
+    Examples
+    --------
+    The first call verifies and stores the result, the second loads it
+    (here in a throwaway cache folder):
+
+    >>> import os, tempfile
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"SYMRICH_CACHE_DIR": tempfile.mkdtemp()}):
+    ...     first = derive("single_neuron_regimes")
+    ...     second = derive("single_neuron_regimes")
+    >>> first.cached, second.cached
+    (False, True)
+    >>> second.verified.name, second.verified.proof_kinds == first.verified.proof_kinds
+    ('single_neuron_regimes', True)
+    >>> derive("no_such_derivation", use_cache=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown derivation 'no_such_derivation'; expected one of ...
     """
     start = time.perf_counter()
     path = cache_dir() / f"{name}-{cache_key(name)}.pickle"
@@ -158,5 +225,11 @@ def derive_all(names=None, *, use_cache: bool = True):
 
     Stops at the first failing derivation by raising its
     :class:`~symrich.engine.DerivationError`.
+
+    Examples
+    --------
+    >>> reports = derive_all(["single_neuron_regimes"], use_cache=False)
+    >>> [(r.name, r.cached, r.verified.proof_kinds["numeric"]) for r in reports]
+    [('single_neuron_regimes', False, 0)]
     """
     return tuple(derive(n, use_cache=use_cache) for n in (names or derivation_names()))

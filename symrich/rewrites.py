@@ -29,6 +29,18 @@ def scalar_transposes(expr):
     For matrix expressions of symbolic size SymPy does not know that a 1x1
     product equals its transpose; this rewrite uses exactly that fact and
     nothing else, then expands again.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> u, v = sp.MatrixSymbol("u", n, 1), sp.MatrixSymbol("v", n, 1)
+    >>> sp.expand(u.T * v - v.T * u)  # SymPy alone cannot cancel these
+    u.T*v - v.T*u
+    >>> scalar_transposes(u.T * v - v.T * u)
+    0
+    >>> scalar_transposes(2 * u.T * v + 3 * v.T * u)
+    5*u.T*v
     """
     e = sp.expand(expr.doit()) if hasattr(expr, "doit") else sp.expand(expr)
 
@@ -46,7 +58,19 @@ def scalar_transposes(expr):
 
 
 def expand_matrix(expr):
-    """``expand`` entrywise for explicit matrices, ``expand().doit()`` for matrix expressions."""
+    """``expand`` entrywise for explicit matrices, ``expand().doit()`` for matrix expressions.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> expand_matrix(sp.Matrix([[(x + y)**2, x*(x - y)]]))
+    Matrix([[x**2 + 2*x*y + y**2, x**2 - x*y]])
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> A, B = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
+    >>> expand_matrix(A * (A + B))
+    A**2 + A*B
+    """
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(sp.expand)
     return sp.expand(expr).doit()
@@ -57,6 +81,15 @@ def factor_radicands(expr):
 
     SymPy then takes the root itself when the base is known positive; no
     branch is assumed beyond the symbols' assumptions.  Expands afterwards.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y", positive=True)
+    >>> factor_radicands(sp.sqrt(x**2 + 2*x*y + y**2))
+    x + y
+    >>> factor_radicands(sp.sqrt(x**2 + 2*x*y + y**2) - x - y)
+    0
     """
     def one(e):
         e = e.replace(

@@ -33,6 +33,14 @@ def parameter_flow(depth, samples=n):
     ``widths`` (``h_0 .. h_L``, symbolic), ``etas`` (``eta_1 .. eta_L``), ``X``,
     ``Y``, ``E``, ``L``, ``G_E``, ``grads`` (``dL/dW_l``), ``B``, ``C`` (the
     products above) and ``flows`` (``-eta_l dL/dW_l``).
+
+    Examples
+    --------
+    >>> f = parameter_flow(2)
+    >>> f.E
+    W_2*W_1
+    >>> len(f.flows), f.flows[0].shape == f.weights[0].shape
+    (2, True)
     """
     if int(depth) < 1:
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
@@ -55,7 +63,20 @@ def parameter_flow(depth, samples=n):
 
 
 def conserved_Q(W_l, W_next, eta_l, eta_next):
-    """``Q_l = eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T`` (``h_l x h_l``)."""
+    """``Q_l = eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T`` (``h_l x h_l``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> W_1, W_2 = sp.Matrix([[1], [0]]), sp.Matrix([[1, 0]])
+    >>> conserved_Q(W_1, W_2, 1, 1)
+    Matrix([
+    [0, 0],
+    [0, 0]])
+    >>> f = local_flow()
+    >>> conserved_Q(f.W_l, f.W_next, f.eta_l, f.eta_next).shape
+    (h_l, h_l)
+    """
     return eta_l * W_next.T * W_next - eta_next * W_l * W_l.T
 
 
@@ -66,6 +87,12 @@ def local_flow():
     ``W_{l-1} ... W_1`` (``h_{l-1} x d``), both arbitrary; ``G`` (``c x d``) is
     arbitrary.  Returns the flows ``-eta_l (B W_{l+1})^T G C^T`` and
     ``-eta_{l+1} B^T G (W_l C)^T`` of the two layers.
+
+    Examples
+    --------
+    >>> f = local_flow()
+    >>> f.flow_l.shape == f.W_l.shape, f.flow_next.shape == f.W_next.shape
+    (True, True)
     """
     c, d, a, b, m = sp.symbols("c d h_{l-1} h_l h_{l+1}", integer=True, positive=True)
     W_l = sp.MatrixSymbol("W_l", b, a)

@@ -75,12 +75,28 @@ g_perp = sp.Symbol("g_perp", nonnegative=True)  # ||P_perp g||
 
 
 def sigma(z_=z, slope=alpha):
-    """``sigma(z) = z`` for ``z > 0``, ``slope * z`` otherwise (ReLU: 0, abs: -1, leaky: alpha)."""
+    """``sigma(z) = z`` for ``z > 0``, ``slope * z`` otherwise (ReLU: 0, abs: -1, leaky: alpha).
+
+    Examples
+    --------
+    >>> sigma(-2, 0), sigma(3, 0), sigma(-2, -1)
+    (0, 3, 2)
+    >>> sigma()
+    Piecewise((z, z > 0), (alpha*z, True))
+    """
     return sp.Piecewise((z_, z_ > 0), (slope * z_, True))
 
 
 def dsigma(z_=z, slope=alpha):
-    """``sigma'(z)``, differentiated by SymPy (``Piecewise((1, z > 0), (slope, True))``)."""
+    """``sigma'(z)``, differentiated by SymPy (``Piecewise((1, z > 0), (slope, True))``).
+
+    Examples
+    --------
+    >>> dsigma()
+    Piecewise((1, z > 0), (alpha, True))
+    >>> dsigma(-1, 0), dsigma(2, 0)
+    (0, 1)
+    """
     xi = sp.Dummy("xi", real=True)
     return sp.diff(sigma(xi, slope), xi).subs(xi, z_)
 

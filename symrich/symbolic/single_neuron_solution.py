@@ -120,13 +120,28 @@ def phi1_indicator_form(x):
 
     ``[x = 0]`` is the indicator ``Piecewise((1, x == 0), (0, True))``; the
     denominator never vanishes, so any common-subexpression hoisting is safe.
+
+    Examples
+    --------
+    >>> phi1_indicator_form(0)
+    1
+    >>> round(float(phi1_indicator_form(1)), 6)
+    1.718282
     """
     ind = sp.Piecewise((1, sp.Eq(x, 0)), (0, True))
     return expm1(x) / (x + ind) + ind
 
 
 def for_compile(expr):
-    """Replace every :class:`phi1` by :func:`phi1_indicator_form` (an identity)."""
+    """Replace every :class:`phi1` by :func:`phi1_indicator_form` (an identity).
+
+    Examples
+    --------
+    >>> from symrich.symbols import t
+    >>> expr = for_compile(3 * phi1(t))
+    >>> expr.has(phi1), expr.subs(t, 0)
+    (False, 3)
+    """
     return sp.sympify(expr).replace(lambda e: isinstance(e, phi1), lambda e: phi1_indicator_form(e.args[0]))
 
 
@@ -136,17 +151,41 @@ def tphi1(k, time=t):
 
 
 def Lam_of(s2_=s**2):
-    """``Lam = sqrt(delta^2 + 4 eta_a eta_w s^2)``."""
+    """``Lam = sqrt(delta^2 + 4 eta_a eta_w s^2)``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> Lam_of(4).subs({delta: 3, eta_a: 1, eta_w: 1})
+    5
+    """
     return sp.sqrt(delta**2 + 4 * eta_a * eta_w * s2_)
 
 
 def l_plus(s2_=s**2):
-    """``l_+ = (-delta + Lam)/2`` (``eta_a`` times the stable fixed point of the Riccati equation)."""
+    """``l_+ = (-delta + Lam)/2`` (``eta_a`` times the stable fixed point of the Riccati equation).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> l_plus(4).subs({delta: 3, eta_a: 1, eta_w: 1})
+    1
+    >>> sp.expand(l_plus() + l_minus()), sp.expand(l_plus() * l_minus())
+    (-delta, -eta_a*eta_w*s**2)
+    """
     return (-delta + Lam_of(s2_)) / 2
 
 
 def l_minus(s2_=s**2):
-    """``l_- = (-delta - Lam)/2``."""
+    """``l_- = (-delta - Lam)/2``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> l_minus(4).subs({delta: 3, eta_a: 1, eta_w: 1})
+    -4
+    """
     return (-delta - Lam_of(s2_)) / 2
 
 
@@ -156,13 +195,28 @@ def _AB(s2_=s**2):
 
 
 def chi_plain(time=t, s2_=s**2):
-    """``chi = [A e^{l_+ t} - B e^{l_- t}]/Lam``: ``chi(0) = a0``, ``chi'(0) = eta_a w0^T beta_star``."""
+    """``chi = [A e^{l_+ t} - B e^{l_- t}]/Lam``: ``chi(0) = a0``, ``chi'(0) = eta_a w0^T beta_star``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import t
+    >>> chi = chi_plain()
+    >>> sp.simplify(chi.subs(t, 0)), sp.simplify(sp.diff(chi, t).subs(t, 0))
+    (a_0, eta_a*pi_0*s**2)
+    """
     A, B = _AB(s2_)
     return (A * sp.exp(l_plus(s2_) * time) - B * sp.exp(l_minus(s2_) * time)) / Lam_of(s2_)
 
 
 def I_plain(time=t, s2_=s**2):
-    """``I = int_0^t e^{2 delta r} chi^2 dr``: three terms with rates ``delta + Lam``, ``delta - Lam``, ``delta``."""
+    """``I = int_0^t e^{2 delta r} chi^2 dr``: three terms with rates ``delta + Lam``, ``delta - Lam``, ``delta``.
+
+    Examples
+    --------
+    >>> I_plain(0)
+    0
+    """
     A, B = _AB(s2_)
     L = Lam_of(s2_)
     return (A**2 * tphi1(delta + L, time) + B**2 * tphi1(delta - L, time) - 2 * A * B * tphi1(delta, time)) / L**2
@@ -173,6 +227,14 @@ def plain_solution(time=t, s2_=s**2):
 
     ``a`` is the readout, ``p`` the coefficient of ``beta_star`` and ``c`` the
     coefficient of ``w_perp0`` in ``w(t) = p beta_star + c w_perp0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import t
+    >>> sol = plain_solution()
+    >>> sol.c.subs(t, 0), sp.simplify(sol.a.subs(t, 0))
+    (1, a_0)
     """
     chi = chi_plain(time, s2_)
     dchi = sp.diff(chi, time) if isinstance(time, sp.Symbol) else None
@@ -212,7 +274,15 @@ def _pieces(time=t, s2_=s2):
 
 
 def saddle_U(s2_=s2):
-    """``U = A/Lam``: the coefficient of the growing mode; ``U = 0`` is the stable manifold of ``beta = 0``."""
+    """``U = A/Lam``: the coefficient of the growing mode; ``U = 0`` is the stable manifold of ``beta = 0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> sp.factor(saddle_U(4).subs({delta: 3, eta_a: 1, eta_w: 1}))
+    4*(a_0 + pi_0)/5
+    """
     return _pieces(t, s2_).U
 
 
@@ -223,6 +293,13 @@ def stable_general(time=t, s2_=s2):
     ``atil = e^{delta t} chi E``, ``btil = e^{delta t} chi' E / (eta_a s^2)``,
     ``Dt^2 = E^2 D^2 = E^2 + 2 eta_w J``, ``J = E^2 I = U^2 T0 + 2 U V T1 + V^2 T2``.
     Returns a namespace with ``a, p, c`` and every piece.
+
+    Examples
+    --------
+    >>> from symrich.symbols import t
+    >>> P = stable_general()
+    >>> P.a.subs(t, 0), P.p.subs(t, 0), P.c.subs(t, 0)
+    (a_0, pi_0, 1)
     """
     P = _pieces(time, s2_)
     Dt = sp.sqrt(P.E2 + 2 * eta_w * P.J)
@@ -238,6 +315,13 @@ def stable_saddle(time=t, s2_=s2):
     ``e^{-(delta + Lam) t}`` of ``Dt^2`` is cancelled: with
     ``V = a0 - U = a0`` and ``S = sqrt(1 + 2 eta_w a0^2 t phi1((delta - Lam) t))``,
     ``a = a0 e^{(delta - Lam) t/2}/S``, ``p = pi0 e^{(delta - Lam) t/2}/S``, ``c = 1/S``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import t
+    >>> S = stable_saddle()
+    >>> S.a.subs(t, 0), S.p.subs(t, 0), S.c.subs(t, 0)
+    (a_0, pi_0, 1)
     """
     P = _pieces(time, s2_)
     L = P.Lam
@@ -263,12 +347,29 @@ OBS_NAMES = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "al
 
 
 def M_frobenius_sq(a_, ww):
-    """``||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4`` for ``M = eta_w a^2 I + eta_a w w^T``."""
+    """``||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4`` for ``M = eta_w a^2 I + eta_a w w^T``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.single_neuron import M_parameters
+    >>> M = M_parameters(1, sp.Matrix([1, 0]))
+    >>> sp.expand(sum(m**2 for m in M) - M_frobenius_sq(1, 1).subs(obs_d, 2))
+    0
+    """
     return obs_d * eta_w**2 * a_**4 + 2 * eta_w * eta_a * a_**2 * ww + eta_a**2 * ww**2
 
 
 def M_inner(a_0, ww0, a_t, wwt, w0w):
-    """``<M0, Mt>_F = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||wt||^2 + at^2 ||w0||^2) + eta_a^2 (w0^T wt)^2``."""
+    """``<M0, Mt>_F = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||wt||^2 + at^2 ||w0||^2) + eta_a^2 (w0^T wt)^2``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> sp.expand(M_inner(obs_a, obs_ww, obs_a, obs_ww, obs_ww) - M_frobenius_sq(obs_a, obs_ww))
+    0
+    """
     return (obs_d * eta_w**2 * a_0**2 * a_t**2 + eta_w * eta_a * (a_0**2 * wwt + a_t**2 * ww0)
             + eta_a**2 * w0w**2)
 
@@ -277,7 +378,15 @@ def observable_exprs():
     """The observables in ``OBS_ARGS``, named by ``OBS_NAMES``: ``||beta|| = |a| ||w||``, ``a ||w||``,
     ``||K||_F = ||M||_F``, the kernel distance ``S(0, t) = 1 - <M0, Mt>/(||M0|| ||Mt||)`` (whitened data) and
     ``cos(w, beta_star) = w^T beta_star / (||w|| s)``.  (The loss ``1/2 ||a w - beta_star||^2`` is
-    evaluated from its definition, which has no cancellation near the minimum.)"""
+    evaluated from its definition, which has no cancellation near the minimum.)
+
+    Examples
+    --------
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> point = dict(zip(OBS_ARGS, (1, 1, 1, 1, 1, 1, 1, 2, 1, 1)))
+    >>> dict(zip(OBS_NAMES, (e.subs(point) for e in observable_exprs())))
+    {'beta_norm': 1, 'signed_magnitude': 1, 'ntk_norm': sqrt(5), 'kernel_distance': 0, 'alignment': 1}
+    """
     nw = sp.sqrt(obs_ww)
     return (
         sp.Abs(obs_a) * nw,

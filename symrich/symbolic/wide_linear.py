@@ -94,6 +94,14 @@ def parameter_flow(d_=d, h_=h, c_=c, n_=n):
     computed by SymPy's matrix calculus; the flow ``Wdot = -eta_w A G^T``,
     ``Adot = -eta_a W G`` and ``betadot = Wdot^T A + W^T Adot``; ``P = W^T W``
     and ``Q = A^T A``.
+
+    Examples
+    --------
+    >>> f = parameter_flow()
+    >>> f.beta
+    W.T*A
+    >>> f.betadot.shape == f.beta.shape
+    True
     """
     W = sp.MatrixSymbol("W", h_, d_)
     A = sp.MatrixSymbol("A", h_, c_)
@@ -114,7 +122,14 @@ def parameter_flow(d_=d, h_=h, c_=c, n_=n):
 
 
 def conserved_Delta(W, A):
-    """``Delta = eta_w A A^T - eta_a W W^T`` (``h x h``)."""
+    """``Delta = eta_w A A^T - eta_a W W^T`` (``h x h``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> conserved_Delta(sp.Matrix([[1, 0]]), sp.Matrix([[2]]))
+    Matrix([[-eta_a + 4*eta_w]])
+    """
     return eta_w * A * A.T - eta_a * W * W.T
 
 
@@ -128,6 +143,12 @@ def beta_flow_rhs(G, S_left, S_right, delta_=delta):
     With ``S_left = sqrt(eta beta beta^T + delta^2/4 I_d)`` and
     ``S_right = sqrt(eta beta^T beta + delta^2/4 I_c)`` this is the beta-flow of
     Theorem 4.2 with learning rates.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> beta_flow_rhs(sp.Matrix([[1]]), sp.Matrix([[2]]), sp.Matrix([[2]]))
+    Matrix([[-4]])
     """
     explicit = isinstance(G, sp.MatrixBase)
     dd, cc = G.shape
@@ -140,6 +161,18 @@ def sqrt_psd_2x2(M):
     For ``2 x 2``: ``(M + sqrt(det M) I) / sqrt(tr M + 2 sqrt(det M))`` (Cayley-Hamilton);
     its eigenvalues ``(lambda_i + sqrt(lambda_1 lambda_2)) / (sqrt(lambda_1) + sqrt(lambda_2))``
     are ``sqrt(lambda_i) >= 0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> M = sp.Matrix([[5, 4], [4, 5]])
+    >>> S = sqrt_psd_2x2(M)
+    >>> S
+    Matrix([
+    [2, 1],
+    [1, 2]])
+    >>> S**2 == M
+    True
     """
     M = sp.Matrix(M)
     if M.shape == (1, 1):
@@ -151,7 +184,18 @@ def sqrt_psd_2x2(M):
 
 
 def rotation(theta, k):
-    """A ``k x k`` rotation (``k`` = 1 or 2) by angle ``theta``; ``k = 1`` gives ``[1]``."""
+    """A ``k x k`` rotation (``k`` = 1 or 2) by angle ``theta``; ``k = 1`` gives ``[1]``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> rotation(sp.pi / 2, 2)
+    Matrix([
+    [0, -1],
+    [1,  0]])
+    >>> rotation(sp.pi / 2, 1)
+    Matrix([[1]])
+    """
     if k == 1:
         return sp.Matrix([[1]])
     if k == 2:
@@ -168,6 +212,12 @@ def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
     ``A = sqrt(eta_a/eta_w) U S V_2^T``; ``h = d = c = 2`` with rotations, or
     ``h = 1`` with ``U = 1`` and unit rows parametrised by angles).  Free entries are fresh real
     symbols; returns ``(W, A, free_symbols)``.
+
+    Examples
+    --------
+    >>> W, A, free = balanced_network("positive", 1, 1)
+    >>> free, conserved_Delta(W, A).expand()
+    ((W_11,), Matrix([[delta]]))
     """
     theta = sp.Symbol(f"theta{prefix}", real=True)
     if kind == "positive":
@@ -202,7 +252,14 @@ def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
 
 
 def ntk_kronecker(X, P, Q):
-    """``K = eta_a (X P X^T) (x) I_c + eta_w (X X^T) (x) Q`` for explicit matrices (row-major outputs)."""
+    """``K = eta_a (X P X^T) (x) I_c + eta_w (X X^T) (x) Q`` for explicit matrices (row-major outputs).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> ntk_kronecker(sp.Matrix([[1, 0]]), sp.eye(2), sp.Matrix([[2]]))
+    Matrix([[eta_a + 2*eta_w]])
+    """
     from sympy.physics.quantum import TensorProduct
 
     cc = Q.shape[0]
@@ -214,22 +271,53 @@ def ntk_kronecker(X, P, Q):
 
 
 def kappa_of(delta_=delta):
-    """``kappa = |delta| / (2 sqrt(eta_a eta_w))``."""
+    """``kappa = |delta| / (2 sqrt(eta_a eta_w))``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> kappa_of(-2).subs({eta_a: 1, eta_w: 4})
+    1/2
+    """
     return sp.Abs(delta_) / (2 * sp.sqrt(_eta))
 
 
 def sigma_rate(sigma_=sigma, s_=s, delta_=delta):
-    """``sigma' = -2 sqrt(eta sigma^2 + delta^2/4) (sigma - s)``."""
+    """``sigma' = -2 sqrt(eta sigma^2 + delta^2/4) (sigma - s)``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import eta_a, eta_w, s
+    >>> sigma_rate(s, s)
+    0
+    >>> sigma_rate(1, 2, 0).subs({eta_a: 1, eta_w: 1})
+    2
+    """
     return -2 * sp.sqrt(_eta * sigma_**2 + delta_**2 / 4) * (sigma_ - s_)
 
 
 def v_of_sigma(sigma_=sigma, kappa_=kappa):
-    """``v = sigma + sqrt(sigma^2 + kappa^2)``."""
+    """``v = sigma + sqrt(sigma^2 + kappa^2)``.
+
+    Examples
+    --------
+    >>> v_of_sigma(3, 4), v_of_sigma(0, 4)
+    (8, 4)
+    """
     return sigma_ + sp.sqrt(sigma_**2 + kappa_**2)
 
 
 def sigma_of_v(v_=v, kappa_=kappa):
-    """``sigma = (v^2 - kappa^2) / (2 v)`` (inverse of :func:`v_of_sigma`)."""
+    """``sigma = (v^2 - kappa^2) / (2 v)`` (inverse of :func:`v_of_sigma`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> sigma_of_v(v_of_sigma(3, 4), 4)
+    3
+    >>> sp.simplify(sigma_of_v(v_of_sigma()) - sigma)
+    0
+    """
     return (v_**2 - kappa_**2) / (2 * v_)
 
 
@@ -238,17 +326,38 @@ def _R(s_, kappa_):
 
 
 def v_plus(s_=s, kappa_=kappa):
-    """``v_+ = s + sqrt(s^2 + kappa^2)``: the attracting root (``sigma = s``)."""
+    """``v_+ = s + sqrt(s^2 + kappa^2)``: the attracting root (``sigma = s``).
+
+    Examples
+    --------
+    >>> v_plus(3, 4), sigma_of_v(v_plus(3, 4), 4)
+    (8, 3)
+    """
     return s_ + _R(s_, kappa_)
 
 
 def v_minus(s_=s, kappa_=kappa):
-    """``v_- = s - sqrt(s^2 + kappa^2) = -kappa^2 / (s + sqrt(s^2 + kappa^2))`` (repelling root, <= 0)."""
+    """``v_- = s - sqrt(s^2 + kappa^2) = -kappa^2 / (s + sqrt(s^2 + kappa^2))`` (repelling root, <= 0).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v_minus(3, 4)
+    -2
+    >>> sp.expand(v_plus() * v_minus())
+    -kappa**2
+    """
     return s_ - _R(s_, kappa_)
 
 
 def riccati_rhs(v_=v, s_=s, kappa_=kappa):
-    """``v' = sqrt(eta) (-v^2 + 2 s v + kappa^2)``."""
+    """``v' = sqrt(eta) (-v^2 + 2 s v + kappa^2)``.
+
+    Examples
+    --------
+    >>> riccati_rhs(v_plus(3, 4), 3, 4), riccati_rhs(v_minus(3, 4), 3, 4)
+    (0, 0)
+    """
     return sp.sqrt(_eta) * (-v_**2 + 2 * s_ * v_ + kappa_**2)
 
 
@@ -256,6 +365,15 @@ def v_trajectory(t_=t, v0_=v0, s_=s, kappa_=kappa):
     """Textbook solution of the Riccati equation from ``v(0) = v0``.
 
     ``v = [v+ (v0 - v-) - v- (v0 - v+) e^{-2 R sqrt(eta) t}] / [(v0 - v-) - (v0 - v+) e^{-2 R sqrt(eta) t}]``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> sp.simplify(v_trajectory(0) - v0)
+    0
+    >>> round(float(v_trajectory(10, 1, 3, 4).subs({eta_a: 1, eta_w: 1})), 6)
+    8.0
     """
     R = _R(s_, kappa_)
     vp, vm = v_plus(s_, kappa_), v_minus(s_, kappa_)
@@ -264,7 +382,13 @@ def v_trajectory(t_=t, v0_=v0, s_=s, kappa_=kappa):
 
 
 def v_gap_stable(x_, s_=s, kappa_=kappa):
-    """``v(x) - v_+ = (x - s)(1 + (x + s)/(sqrt(x^2 + kappa^2) + sqrt(s^2 + kappa^2)))`` (no cancellation)."""
+    """``v(x) - v_+ = (x - s)(1 + (x + s)/(sqrt(x^2 + kappa^2) + sqrt(s^2 + kappa^2)))`` (no cancellation).
+
+    Examples
+    --------
+    >>> v_gap_stable(0, 3, 4), v_of_sigma(0, 4) - v_plus(3, 4)
+    (-4, -4)
+    """
     return (x_ - s_) * (1 + (x_ + s_) / (sp.sqrt(x_**2 + kappa_**2) + _R(s_, kappa_)))
 
 
@@ -273,6 +397,13 @@ def v_trajectory_stable(sigma0_=sigma0, s_=s, kappa_=kappa, E_=E, phi_=phi):
 
     ``v - v_+ = b E / (1 + b phi)`` with ``b = v0 - v_+`` from :func:`v_gap_stable`;
     continuous at ``R = 0`` (where ``phi = sqrt(eta) t``).
+
+    Examples
+    --------
+    >>> v_trajectory_stable(0, 3, 4, 1, 0)
+    (-4, 4)
+    >>> v_of_sigma(0, 4)
+    4
     """
     b = v_gap_stable(sigma0_, s_, kappa_)
     gap = b * E_ / (1 + b * phi_)
@@ -280,12 +411,28 @@ def v_trajectory_stable(sigma0_=sigma0, s_=s, kappa_=kappa, E_=E, phi_=phi):
 
 
 def sigma_of_v_stable(gap, v_, s_=s, kappa_=kappa):
-    """``sigma = s + (v - v_+)(v - v_+ + 2R) / (2 v)``, i.e. :func:`sigma_of_v` written around ``s``."""
+    """``sigma = s + (v - v_+)(v - v_+ + 2R) / (2 v)``, i.e. :func:`sigma_of_v` written around ``s``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> sigma_of_v_stable(-4, 4, 3, 4), sigma_of_v(sp.S(4), 4)
+    (0, 0)
+    """
     return s_ + gap * (gap + 2 * _R(s_, kappa_)) / (2 * v_)
 
 
 def time_of_v(v_=v, v0_=v0, s_=s, kappa_=kappa):
-    """``t = log[(v - v-)(v0 - v+) / ((v - v+)(v0 - v-))] / (2 R sqrt(eta))``."""
+    """``t = log[(v - v-)(v0 - v+) / ((v - v+)(v0 - v-))] / (2 R sqrt(eta))``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> time_of_v(v0)
+    0
+    >>> round(float(time_of_v(v_trajectory(1, 1, 3, 4), 1, 3, 4).subs({eta_a: 1, eta_w: 1})), 6)
+    1.0
+    """
     R = _R(s_, kappa_)
     vp, vm = v_plus(s_, kappa_), v_minus(s_, kappa_)
     return sp.log((v_ - vm) * (v0_ - vp) / ((v_ - vp) * (v0_ - vm))) / (2 * R * sp.sqrt(_eta))
@@ -296,6 +443,17 @@ def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
 
     The pieces are free of cancellation: ``v - v0 = (sigma - sigma0)(1 + (sigma + sigma0)/(r + r0))``,
     ``v0 - v- = sigma0 + r0 + kappa^2/(s + R)``, ``v - v+`` by :func:`v_gap_stable`.
+
+    Examples
+    --------
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> time_to_reach_stable(sigma0)
+    0
+    >>> point = {eta_a: 1, eta_w: 1}
+    >>> t_stable = time_to_reach_stable(1, 0, 3, 4).subs(point)
+    >>> t_plain = time_of_v(v_of_sigma(1, 4), v_of_sigma(0, 4), 3, 4).subs(point)
+    >>> abs(float(t_stable - t_plain)) < 1e-12
+    True
     """
     from sympy.codegen.cfunctions import log1p
 
@@ -308,30 +466,74 @@ def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
 
 
 def time_to_reach_critical(sigma_=sigma, sigma0_=sigma0):
-    """``t(sigma)`` at ``R = 0`` (``s = 0``, ``delta = 0``): ``sigma' = -2 sqrt(eta) sigma^2``, ``t = (1/sigma - 1/sigma0)/(2 sqrt(eta))``."""
+    """``t(sigma)`` at ``R = 0`` (``s = 0``, ``delta = 0``): ``sigma' = -2 sqrt(eta) sigma^2``, ``t = (1/sigma - 1/sigma0)/(2 sqrt(eta))``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> time_to_reach_critical(sp.S(1), sp.S(2)).subs({eta_a: 1, eta_w: 1})
+    1/4
+    """
     return (1 / sigma_ - 1 / sigma0_) / (2 * sp.sqrt(_eta))
 
 
 def saxe_sigmoid(t_=t, sigma0_=sigma0, s_=s):
-    """``delta = 0``: ``sigma = s sigma0 e^{2 s sqrt(eta) t} / (s + sigma0 (e^{2 s sqrt(eta) t} - 1))`` (Saxe et al. 2014)."""
+    """``delta = 0``: ``sigma = s sigma0 e^{2 s sqrt(eta) t} / (s + sigma0 (e^{2 s sqrt(eta) t} - 1))`` (Saxe et al. 2014).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> saxe_sigmoid(0)
+    sigma_0
+    >>> round(float(saxe_sigmoid(10, sp.Rational(1, 100), 1).subs({eta_a: 1, eta_w: 1})), 6)
+    1.0
+    """
     e = sp.exp(2 * s_ * sp.sqrt(_eta) * t_)
     return s_ * sigma0_ * e / (s_ + sigma0_ * (e - 1))
 
 
 def q_delta(x, delta_=delta):
-    """Hyperbolic entropy ``q = [x asinh(2 sqrt(eta) x/|delta|) - sqrt(x^2 + delta^2/(4 eta))] / (2 sqrt(eta))``."""
+    """Hyperbolic entropy ``q = [x asinh(2 sqrt(eta) x/|delta|) - sqrt(x^2 + delta^2/(4 eta))] / (2 sqrt(eta))``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> sp.simplify(sp.diff(q_delta(x), x) - q_delta_prime(x))
+    0
+    """
     se = sp.sqrt(_eta)
     return (x * sp.asinh(2 * se * x / sp.Abs(delta_)) - sp.sqrt(x**2 + delta_**2 / (4 * _eta))) / (2 * se)
 
 
 def q_delta_prime(x, delta_=delta):
-    """``q' = asinh(2 sqrt(eta) x / |delta|) / (2 sqrt(eta))``."""
+    """``q' = asinh(2 sqrt(eta) x / |delta|) / (2 sqrt(eta))``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> q_delta_prime(0)
+    0
+    >>> sp.simplify(sp.diff(q_delta_prime(x), x) - q_delta_second(x))
+    0
+    """
     se = sp.sqrt(_eta)
     return sp.asinh(2 * se * x / sp.Abs(delta_)) / (2 * se)
 
 
 def q_delta_second(x, delta_=delta):
-    """``q'' = 1 / (2 sqrt(eta x^2 + delta^2/4))``."""
+    """``q'' = 1 / (2 sqrt(eta x^2 + delta^2/4))``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import eta_a, eta_w
+    >>> q_delta_second(0, sp.S(2)).subs({eta_a: 1, eta_w: 1})
+    1/2
+    """
     return 1 / (2 * sp.sqrt(_eta * x**2 + delta_**2 / 4))
 
 
