@@ -22,6 +22,17 @@ the ``a`` equation through the conserved combination
 ``delta = 0`` (no special case).  Finally the overflow-free forms compiled by
 ``symrich.single_neuron.trajectory`` (``e^{(delta + Lam) t/2}`` factored out; the
 saddle branch ``U = 0``; ``s = 0``) are proved equal to the plain closed form.
+
+Last, the form the float kernel compiles: with the rates ``alpha = l_+`` and
+``gamma = -l_-`` (each written without cancellation for its sign of ``delta``;
+then ``Lam = alpha + gamma``, ``delta = gamma - alpha``), every exponential of the
+stable form is a product of ``x = e^{-alpha t}`` and ``y = e^{-gamma t}``, so a
+point costs two exponentials.  Each divided exponential ``t phi1(-k t)`` is
+``(1 - e^{-k t})/k`` where ``k t >= 1/2`` and its entire form below (written
+``phi1_near0``, printed with a tilde: the same function ``phi1``, at an argument the
+branch keeps in ``[-1/2, 1/2]``, where the float loop may use a Taylor polynomial); both branches
+of every piece are proved equal to the stable form's piece, and the assembled
+forms are checked at 30 digits in both regimes.
 """
 
 import sympy as sp
@@ -37,6 +48,73 @@ ORDER = 60
 def _rw_phi1(expr):
     """Rewrite phi1 by its definition, then expand (exp of sums split)."""
     return sp.expand(sp.powsimp(sp.expand(expr.rewrite(sp.exp)), combine="exp"))
+
+
+def _branch(expr, k):
+    """The ``k``-th branch of every Piecewise in ``expr`` (0: the quotient for ``k t >= 1/2``; 1: the entire form)."""
+    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[k][0])
+
+
+def _fast_form_steps():
+    """Section 7: the two-exponential form compiled by the float loop equals the stable form."""
+    dp, dn = sp.Symbol("delta_p", positive=True), sp.Symbol("delta_n", negative=True)
+    al, ga = sol.fast_rates(s**2)
+    lp, lm = sol.l_plus(s**2), sol.l_minus(s**2)
+    steps = [
+        Step(al.subs(delta, dp), lp.subs(delta, dp),
+             "alpha = 2 eta_a eta_w s^2/(Lam + delta) = l_+ for delta > 0 (the difference (Lam - delta)/2 would cancel)",
+             methods=("cancel", "simplify")),
+        Step(al.subs(delta, dn), lp.subs(delta, dn), "alpha = (Lam - delta)/2 = l_+ for delta < 0"),
+        Step(al.subs(delta, 0), lp.subs(delta, 0), "alpha = l_+ at delta = 0 (the guard is 0 for s > 0)"),
+        Step(ga.subs(delta, dn), -lm.subs(delta, dn),
+             "gamma = 2 eta_a eta_w s^2/(Lam - delta) = -l_- for delta < 0 (the difference (Lam + delta)/2 would cancel)",
+             methods=("cancel", "simplify")),
+        Step(ga.subs(delta, dp), -lm.subs(delta, dp), "gamma = (Lam + delta)/2 = -l_- for delta >= 0"),
+        Step(sol.fast_rates(0)[0].subs(delta, 0), sol.l_plus(0).subs(delta, 0), "s = delta = 0: alpha = l_+ = 0 (the guard [Lam + delta = 0] = 1)"),
+        Step(sp.expand(lp * lm), -eta_a * eta_w * s**2, "l_+ l_- = -eta_a eta_w s^2, so alpha gamma = eta_a eta_w s^2"),
+        Step(sp.expand(lp + lm), -delta, "l_+ + l_- = -delta, so gamma - alpha = delta"),
+    ]
+    # in the rates: delta = gamma - alpha, eta_a eta_w s^2 = alpha gamma, and then Lam = alpha + gamma
+    ap, gp, k = sp.symbols("alpha gamma k", positive=True)
+    on = {delta: gp - ap, s2: ap * gp / (eta_a * eta_w)}
+    lam_on = sol.Lam_of(s2).xreplace(on)
+    steps.append(Step(lam_on, ap + gp, "Lam = sqrt((gamma - alpha)^2 + 4 alpha gamma) = alpha + gamma", rewrite="factor_radicands"))
+
+    def stable(e):
+        return e.xreplace(on).xreplace({lam_on: ap + gp})
+
+    F = sol.fast_general(t, s2)
+    # the bound names: alpha, gamma are the rates (steps above); x, y their exponentials
+    names = {sol.alpha_: ap, sol.gamma_: gp, sol.x_: sp.exp(-ap * t), sol.y_: sp.exp(-gp * t)}
+
+    def fast(e):
+        return e.xreplace(names).xreplace(on)
+
+    G = sol.stable_general(t, s2)
+    steps.append(Step((1 - sp.exp(-k * t)) / k, sol.tphi1(-k, t),
+                      "(1 - e^{-k t})/k = t phi1(-k t): the quotient branch of every divided exponential (k t >= 1/2 > 0)",
+                      rewrite=_rw_phi1))
+    for name, label, ref in (("tpL", "t phi1(-Lam t) with e^{-Lam t} = x y", sol.tphi1(-sol.Lam_of(s2), t)),
+                             ("T0", "T0 with e^{-(delta + Lam) t} = y^2", G.T0),
+                             ("T1", "T1 = y (x - y)/delta (large |delta| t) or x y t phi1(-delta t)", G.T1_pos),
+                             ("T2", "T2 = y^2 t phi1(-2 alpha t) with e^{(delta - Lam) t} = x^2", G.T2)):
+        for k_, which in ((0, "quotient branch"), (1, "entire branch")):
+            steps.append(Step(fast(_branch(getattr(F, name), k_)), stable(ref),
+                              f"{label}: the {which} equals the stable form's piece", rewrite=_rw_phi1))
+    steps.append(Step(fast(_branch(F.T1, 0)), stable(G.T1_neg),
+                      "T1 = y (x - y)/delta also equals the delta < 0 form e^{-(delta + Lam) t} t phi1(delta t)", rewrite=_rw_phi1))
+    # the assembled forms, both branch regimes, at 30 digits (the pieces above are the proof; this checks the assembly)
+    S = sol.stable_saddle(t, s2)
+    FS = sol.fast_saddle(t, s2)
+    for name in ("a", "p", "c"):
+        for lo, hi, regime in ((0.001, 0.2, "small t: entire branches"), (1.0, 20.0, "large t: quotient branches")):
+            steps.append(Step(F.bind(getattr(F, name)), getattr(G, name),
+                              f"the two-exponential form of {name} equals the stable form ({regime})",
+                              symbolic=False, domain={t: (lo, hi), s2: (0.1, 4.0)}))
+        steps.append(Step(FS.bind(getattr(FS, name)), getattr(S, name),
+                          f"the one-exponential saddle form of {name} equals the stable saddle form",
+                          symbolic=False, domain={t: (0.001, 20.0), s2: (0.1, 4.0)}))
+    return steps
 
 
 def derivation():
@@ -158,6 +236,7 @@ def derivation():
         Step(G0.a.subs(delta, 0), a0 / sp.sqrt(1 + 2 * eta_w * a0**2 * t),
              "s = 0, delta = 0 (Lam = 0): a = a0 / sqrt(1 + 2 eta_w a0^2 t), the solution of a' = -eta_w a^3"),
     ]
+    steps += _fast_form_steps()
     return Derivation(
         name="single_neuron_closed_form",
         title="Single neuron, whitened data: the branch-free closed form",

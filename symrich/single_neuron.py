@@ -239,12 +239,51 @@ def _mp_solve(tt, a0, pi0, s2, delta, eta_a, eta_w, cse=True):
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=None)
+def _fast_loops(parallel):
+    """Fused numba loops over (row, time) for the two-exponential forms, and the numpy selector.
+
+    ``(general, saddle, selector)``: the loops map ``(t, a0, pi0, s2, delta, eta_a,
+    eta_w, beta_star, w_perp0)`` to ``(a (B, T), w (B, T, d))`` with
+    ``w = p beta_star + c w_perp0`` assembled in the loop; ``selector`` gives
+    ``(U, kappa)`` per row.
+    """
+    from symrich.codegen import compile_exprs, compile_time_loop
+    from symrich.symbolic import single_neuron_solution as sol
+
+    from symrich import vecmath
+
+    loops = []
+    for form, name in ((sol.fast_general(), "sn_fast_general"), (sol.fast_saddle(), "sn_fast_saddle")):
+        lets = [(sym, sol.for_compile(v, keep_near0=True)) for sym, v in form.lets]
+        exprs = [sol.for_compile(e, keep_near0=True) for e in (form.a, form.p, form.c)]
+        loops.append(compile_time_loop(exprs, sol.t, sol.KERNEL_ARGS[1:], lets=lets, combine=((1, 2),),
+                                       name=name, parallel=parallel, helpers={"phi1_near0": vecmath.phi1_near0}))
+    selector = compile_exprs(_solution_exprs()[2], sol.KERNEL_ARGS[1:], backend="numpy")
+    return loops[0], loops[1], selector
+
+
+def _fast_solve(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp, parallel=False):
+    """``(a (B, T), w (B, T, d))`` from the fused loops; rows on the saddle's stable manifold use the saddle form."""
+    general, saddle, selector = _fast_loops(bool(parallel))
+    U, kappa = (np.broadcast_to(np.asarray(v, dtype=float), a0.shape) for v in selector(a0, pi0, s2, delta, eta_a, eta_w))
+    on_saddle = (U == 0) & (kappa > 0)
+    if not np.any(on_saddle):
+        return general(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp)
+    a = np.empty((a0.shape[0], tt.shape[0]))
+    w = np.empty((a0.shape[0], tt.shape[0], bs.shape[1]))
+    for mask, loop in ((~on_saddle, general), (on_saddle, saddle)):
+        if np.any(mask):
+            a[mask], w[mask] = loop(tt, a0[mask], pi0[mask], s2[mask], delta[mask], eta_a, eta_w, bs[mask], wperp[mask])
+    return a, w
+
+
 def _check_backend(backend):
     if backend not in ("numpy", "mpmath"):
         raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")
 
 
-def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
+def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", parallel=False):
     """Exact gradient-flow trajectory ``(a(t), w(t))`` of ``f(x) = a w^T x`` on whitened data.
 
     Evaluates the closed form proved in the derivation ``single_neuron_closed_form``
@@ -265,8 +304,14 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     eta_a, eta_w : float > 0
         Learning rates of ``a`` and ``w``.
     backend : {"numpy", "mpmath"}
-        ``"numpy"``: float64 numba kernel; ``"mpmath"``: object arrays of mpf at
-        the caller's ``mpmath.mp.dps`` (inputs may be mpf).
+        ``"numpy"``: float64, one fused numba loop over (initialisation, time)
+        with two exponentials per point (the form proved equal to the closed
+        form in ``single_neuron_closed_form``); ``"mpmath"``: object arrays of
+        mpf at the caller's ``mpmath.mp.dps`` (inputs may be mpf).
+    parallel : bool
+        ``backend="numpy"`` only: spread the initialisations over numba's
+        threads (``numba.set_num_threads``).  Off by default: numba's default
+        threading layer must not be entered from several Python threads at once.
 
     Returns
     -------
@@ -293,12 +338,15 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     """
     _check_backend(backend)
     if backend == "numpy":
-        return _rt.run_trajectory(solution_kernels("numpy"), t, a0, w0, beta_star, eta_a, eta_w)
-    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = _rt.solution_inputs(t, a0, w0, beta_star, eta_a, eta_w,
-                                                                               conv=_mp_array)
-    s2, pi0, delta, wperp = _mp_row_scalars(a0_, w0_, bs, eta_a, eta_w)
-    a, p, c = _mp_solve(tt, a0_, pi0, s2, delta, eta_a, eta_w)
-    w = p[:, :, None] * bs[:, None, :] + c[:, :, None] * wperp[:, None, :]
+        tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = _rt.solution_inputs(t, a0, w0, beta_star, eta_a, eta_w)
+        s2, pi0, delta, wperp = _rt.row_scalars(a0_, w0_, bs, eta_a, eta_w)
+        a, w = _fast_solve(tt, a0_, pi0, s2, delta, eta_a, eta_w, bs, wperp, parallel)
+    else:
+        tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = _rt.solution_inputs(t, a0, w0, beta_star, eta_a, eta_w,
+                                                                                   conv=_mp_array)
+        s2, pi0, delta, wperp = _mp_row_scalars(a0_, w0_, bs, eta_a, eta_w)
+        a, p, c = _mp_solve(tt, a0_, pi0, s2, delta, eta_a, eta_w)
+        w = p[:, :, None] * bs[:, None, :] + c[:, :, None] * wperp[:, None, :]
     if scalar_t:
         a, w = a[:, 0], w[:, 0]
     if unbatched:

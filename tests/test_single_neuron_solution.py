@@ -126,6 +126,74 @@ def test_numpy_and_mpmath_kernels_agree(problem, times):
     assert float_err(w, wm) < 1e-12
 
 
+def _rates(problem):
+    """(Lam, kappa = delta + Lam, 2 alpha = Lam - delta, |delta|): the rates whose k t = 1/2 switches a branch of the float loop."""
+    a0, w0, bs, ea, ew = problem
+    delta = ew * a0**2 - ea * float(w0 @ w0)
+    Lam = math.sqrt(delta**2 + 4 * ea * ew * float(bs @ bs))
+    return {"Lam": Lam, "kappa": delta + Lam, "2alpha": Lam - delta, "delta": abs(delta)}
+
+
+@settings(deadline=None, max_examples=40)
+@given(problems(), st.sampled_from(["Lam", "kappa", "2alpha", "delta"]), st.floats(1e-12, 1e-3))
+def test_numpy_kernel_across_its_branch_switches(problem, rate, gap):
+    """Just below, at and above k t = 1/2 (where a quotient replaces t phi1(-k t)) the float loop matches 30 digits."""
+    k = _rates(problem)[rate]
+    assume(k > 1e-6)
+    times = sorted({0.5 / k * (1 - gap), 0.5 / k, 0.5 / k * (1 + gap)})
+    assume(times[-1] < 1e4 and well_conditioned(problem, times))
+    a0, w0, bs, ea, ew = problem
+    a, w = trajectory(times, a0, w0, bs, ea, ew)
+    with mpmath.workdps(DPS):
+        am, wm = trajectory(times, a0, w0, bs, ea, ew, backend="mpmath")
+    assert float_err(a, am) < 1e-12
+    assert float_err(w, wm) < 1e-12
+
+
+@pytest.mark.parametrize("a0, w0, bs", [
+    (100.0, [1e-3, 0.0], [1e-3, 0.0]),     # delta = 1e4, s = 1e-3: Lam - delta cancels in l_+
+    (1e-3, [100.0, 0.0], [1e-3, 2e-3]),    # delta = -1e4: Lam + delta cancels in -l_-
+    (0.0, [30.0, 0.0], [0.0, 1e-4]),
+])
+def test_numpy_kernel_when_a_rate_is_a_small_difference(a0, w0, bs):
+    """|delta| >> s: the rates alpha, gamma are taken in their quotient forms; 1e-12 against 40 digits up to t = 1e6."""
+    times = [0.5, 1.0, 1e3, 1e5, 1e6]
+    a, w = trajectory(times, a0, w0, bs)
+    with mpmath.workdps(40):
+        am, wm = trajectory(times, a0, w0, bs, backend="mpmath")
+    assert float_err(a, am) < 1e-12
+    assert float_err(w, wm) < 1e-12
+
+
+def test_parallel_loop_is_bitwise_the_serial_one():
+    rng = np.random.default_rng(11)
+    a0, w0, bs = rng.normal(size=64), rng.normal(size=(64, 3)), rng.normal(size=(64, 3))
+    a0[5], w0[5] = 0.0, 0.0                              # a fixed point
+    bs[7] = 0.0                                          # beta_star = 0
+    a0[9], w0[9], bs[9] = 1.0, [-1.0, 0.0, 0.0], [1.0, 0.0, 0.0]  # U = 1/2 + K/Lam = 1/2 - 1/2 = 0: the saddle loop
+    tt = np.linspace(0.0, 30.0, 50)
+    serial = trajectory(tt, a0, w0, bs)
+    par = trajectory(tt, a0, w0, bs, parallel=True)
+    for x, y in zip(serial, par):
+        np.testing.assert_array_equal(x, y)
+    assert abs(serial[0][9, -1]) < 1e-10  # the saddle row goes to beta = 0
+
+
+def test_float_loop_has_two_exponentials_per_point():
+    """The compiled general loop evaluates exp twice per (row, time) point and makes no libm call (so it vectorises)."""
+    from symrich.single_neuron import _fast_loops
+
+    general, saddle, _ = _fast_loops(False)
+    point = general.source.split("for j in range(t.shape[0]):")[1]
+    assert point.count("vexp(") == 2 and "math.exp" not in point and "expm1" not in point
+    assert saddle.source.split("for j in range(t.shape[0]):")[1].count("vexp(") == 1
+    assert "math.sqrt" not in point.replace("1/math.sqrt(", "")  # the one square root is the normaliser 1/Dt
+    # phi1_near0 (a polynomial valid on [-1/2, 1/2]) only appears in the branch k t < 1/2 of a divided exponential
+    for line in point.splitlines():
+        if "phi1_near0" in line:
+            assert ">= 1/2" in line or ">= 1/4" in line
+
+
 def test_cse_on_and_off_agree():
     rng = np.random.default_rng(7)
     B, T = 50, 7

@@ -41,6 +41,7 @@ from symrich.symbols import delta, eta_a, eta_w, s, t
 
 __all__ = [
     "phi1",
+    "phi1_near0",
     "phi1_indicator_form",
     "for_compile",
     "a0",
@@ -55,6 +56,10 @@ __all__ = [
     "stable_general",
     "stable_saddle",
     "saddle_U",
+    "fast_rates",
+    "divided_exp",
+    "fast_general",
+    "fast_saddle",
     "KERNEL_ARGS",
     "OBS_ARGS",
     "OBS_NAMES",
@@ -115,6 +120,30 @@ class phi1(sp.Function):
         return sp.Float(v, mpmath.libmp.prec_to_dps(prec))
 
 
+class phi1_near0(phi1):
+    """:class:`phi1` at an argument that a branch condition keeps in ``[-1/2, 1/2]``.
+
+    The same function (same rewrite, derivative and values), so every proof about
+    :class:`phi1` holds for it; it only tells the float loop compiler that the
+    Taylor polynomial :func:`symrich.vecmath.phi1_near0` may evaluate it.  The
+    fast forms use it exactly in the branches ``k t < 1/2`` (``k >= 0``) and
+    ``|delta| t < 1/2``.
+
+    Printed as ``\\tilde\\phi_1`` in LaTeX.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> phi1_near0(x).rewrite(sp.exp), phi1_near0(0)
+    ((exp(x) - 1)/x, 1)
+    >>> print(sp.latex(phi1_near0(x)))
+    \\tilde{\\phi}_{1}{\\left(x \\right)}
+    """
+
+    def _latex(self, printer, exp=None):
+        body = r"\tilde{\phi}_{1}{\left(%s \right)}" % printer._print(self.args[0])
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+
 def phi1_indicator_form(x):
     """``phi1(x)`` without a division by zero: ``expm1(x)/(x + [x = 0]) + [x = 0]``.
 
@@ -132,8 +161,11 @@ def phi1_indicator_form(x):
     return expm1(x) / (x + ind) + ind
 
 
-def for_compile(expr):
+def for_compile(expr, keep_near0=False):
     """Replace every :class:`phi1` by :func:`phi1_indicator_form` (an identity).
+
+    With ``keep_near0=True`` the :class:`phi1_near0` are kept, for the float loop
+    compiler that evaluates them by a polynomial.
 
     Examples
     --------
@@ -142,7 +174,8 @@ def for_compile(expr):
     >>> expr.has(phi1), expr.subs(t, 0)
     (False, 3)
     """
-    return sp.sympify(expr).replace(lambda e: isinstance(e, phi1), lambda e: phi1_indicator_form(e.args[0]))
+    return sp.sympify(expr).replace(lambda e: isinstance(e, phi1) and not (keep_near0 and isinstance(e, phi1_near0)),
+                                    lambda e: phi1_indicator_form(e.args[0]))
 
 
 def tphi1(k, time=t):
@@ -328,6 +361,130 @@ def stable_saddle(time=t, s2_=s2):
     S = sp.sqrt(1 + 2 * eta_w * a0**2 * tphi1(delta - L, time))
     decay = sp.exp((delta - L) * time / 2)
     return SimpleNamespace(S=S, a=a0 * decay / S, p=pi0 * decay / S, c=1 / S, U=P.U, kappa=P.kappa)
+
+
+# --------------------------------------------------------------------------
+# the two-exponential forms compiled by the float loop kernel
+
+#: below this value of ``k t`` the quotient ``(1 - e^{-k t})/k`` loses digits to cancellation,
+#: and the entire form ``t phi1(-k t)`` is evaluated instead.
+SMALL = sp.Rational(1, 2)
+
+
+def fast_rates(s2_=s2):
+    """``(alpha, gamma) = (l_+, -l_-)``, each in the form without cancellation for the sign of ``delta``.
+
+    ``l_+ = (Lam - delta)/2 = 2 eta_a eta_w s^2/(Lam + delta)`` and
+    ``-l_- = (Lam + delta)/2 = 2 eta_a eta_w s^2/(Lam - delta)``; the quotient is used
+    where the difference would cancel.  Both are ``>= 0``, ``alpha + gamma = Lam``
+    and ``gamma - alpha = delta``.  The guard ``[Lam + delta = 0]`` only acts at
+    ``s = delta = 0``, where ``alpha = 0``.
+
+    Examples
+    --------
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> al, ga = fast_rates(4)
+    >>> al.subs({delta: 3, eta_a: 1, eta_w: 1}), ga.subs({delta: 3, eta_a: 1, eta_w: 1})
+    (1, 4)
+    >>> al.subs({delta: -3, eta_a: 1, eta_w: 1}), ga.subs({delta: -3, eta_a: 1, eta_w: 1})
+    (4, 1)
+    """
+    L = Lam_of(s2_)
+    eta2 = 2 * eta_a * eta_w * s2_
+    guard = sp.Piecewise((1, sp.Eq(L + delta, 0)), (0, True))
+    alpha = sp.Piecewise((eta2 / (L + delta + guard), delta >= 0), ((L - delta) / 2, True))
+    gamma = sp.Piecewise(((L + delta) / 2, delta >= 0), (eta2 / (L - delta), True))
+    return alpha, gamma
+
+
+def divided_exp(k, e, time=t):
+    """``int_0^t e^{-k r} dr = t phi1(-k t)`` given ``e = e^{-k t}``: ``(1 - e)/k`` where ``k t >= 1/2``, else the entire form.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbols import t
+    >>> divided_exp(2, sp.exp(-2 * t)).subs(t, 1)
+    1/2 - exp(-2)/2
+    >>> divided_exp(2, sp.exp(-2 * t)).subs(t, sp.Rational(1, 8))
+    phi1_near0(-1/4)/8
+    """
+    return sp.Piecewise(((1 - e) / k, k * time >= SMALL), (time * phi1_near0(-k * time), True))
+
+
+#: names bound by the fast forms (``lets``): the rates and the two exponentials.
+alpha_, gamma_ = sp.symbols("alpha gamma", nonnegative=True)
+x_, y_ = sp.symbols("x y", positive=True)
+
+
+def fast_general(time=t, s2_=s2):
+    """The stable general form with two exponentials per time: ``x = e^{-alpha t}``, ``y = e^{-gamma t}``.
+
+    With ``(alpha, gamma)`` from :func:`fast_rates`: ``e^{-Lam t} = x y``,
+    ``e^{-(delta + Lam) t} = y^2``, ``e^{(delta - Lam) t} = x^2``;
+    ``t phi1(-Lam t)``, ``T0`` and ``T2`` by :func:`divided_exp`;
+    ``T1 = y (x - y)/delta`` where ``|delta| t >= 1/2`` (both signs of ``delta``), else
+    ``x y t phi1(-delta t)``.  Every other piece is that of :func:`stable_general`.
+
+    The expressions ``a, p, c`` are written in the bound names ``alpha, gamma, x, y``
+    (so that nothing merges ``x^2`` back into a third exponential); ``lets`` is the
+    ordered list of their definitions and ``bind(expr)`` substitutes them.
+
+    Examples
+    --------
+    >>> from symrich.symbols import t
+    >>> F = fast_general()
+    >>> [str(name) for name, _ in F.lets]
+    ['alpha', 'gamma', 'x', 'y']
+    >>> F.bind(F.a).subs(t, 0), F.bind(F.p).subs(t, 0), F.bind(F.c).subs(t, 0)
+    (a_0, pi_0, 1)
+    """
+    alpha, gamma = fast_rates(s2_)
+    lets = [(alpha_, alpha), (gamma_, gamma), (x_, sp.exp(-alpha_ * time)), (y_, sp.exp(-gamma_ * time))]
+    x, y, L = x_, y_, alpha_ + gamma_
+    K = delta * a0 / 2 + eta_a * s2_ * pi0
+    q = K / (L + sp.Piecewise((1, sp.Eq(L, 0)), (0, True)))
+    U, V = a0 / 2 + q, a0 / 2 - q
+    em = x * y
+    tpL = divided_exp(L, em, time)
+    T0 = divided_exp(2 * gamma_, y**2, time)
+    T1 = sp.Piecewise((y * (x - y) / delta, sp.Abs(delta) * time >= SMALL), (em * time * phi1_near0(-delta * time), True))
+    T2 = y**2 * divided_exp(2 * alpha_, x**2, time)
+    atil = a0 * (1 + em) / 2 + K * tpL
+    btil = pi0 * (1 + em) / 2 + (eta_w * a0 - delta * pi0 / 2) * tpL
+    J = U**2 * T0 + 2 * U * V * T1 + V**2 * T2
+    Dt = sp.sqrt(y**2 + 2 * eta_w * J)
+    return SimpleNamespace(lets=lets, bind=_binder(lets), Lam=L, K=K, U=U, V=V, em=em, tpL=tpL,
+                           T0=T0, T1=T1, T2=T2, J=J, Dt=Dt, a=atil / Dt, p=btil / Dt, c=y / Dt)
+
+
+def fast_saddle(time=t, s2_=s2):
+    """:func:`stable_saddle` with the one exponential ``x = e^{-alpha t} = e^{(delta - Lam) t/2}``.
+
+    ``S = sqrt(1 + 2 eta_w a0^2 t phi1(-2 alpha t))`` (:func:`divided_exp` with ``e = x^2``),
+    ``a = a0 x/S``, ``p = pi0 x/S``, ``c = 1/S``; ``lets`` and ``bind`` as in
+    :func:`fast_general`.
+
+    Examples
+    --------
+    >>> from symrich.symbols import t
+    >>> F = fast_saddle()
+    >>> F.bind(F.a).subs(t, 0), F.bind(F.p).subs(t, 0), F.bind(F.c).subs(t, 0)
+    (a_0, pi_0, 1)
+    """
+    alpha, _ = fast_rates(s2_)
+    lets = [(alpha_, alpha), (x_, sp.exp(-alpha_ * time))]
+    S = sp.sqrt(1 + 2 * eta_w * a0**2 * divided_exp(2 * alpha_, x_**2, time))
+    return SimpleNamespace(lets=lets, bind=_binder(lets), S=S, a=a0 * x_ / S, p=pi0 * x_ / S, c=1 / S)
+
+
+def _binder(lets):
+    def bind(expr):
+        for name, value in reversed(lets):
+            expr = expr.xreplace({name: value})
+        return expr
+
+    return bind
 
 
 #: argument order of the compiled kernels.
