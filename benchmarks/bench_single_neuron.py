@@ -63,7 +63,7 @@ def best_of(fn, repeat=5):
 
 def bench_numpy(a0, w0, bs, t, parallel=False):
     trajectory(t[:2], a0[:2], w0[:2], bs[:2], parallel=parallel)  # compile (numba) outside the timing
-    secs, (a, w) = best_of(lambda: trajectory(t, a0, w0, bs, parallel=parallel))
+    secs, (a, w) = best_of(lambda: trajectory(t, a0, w0, bs, parallel=parallel), repeat=10)
     return secs, a, w
 
 
@@ -245,7 +245,7 @@ def main(argv=None):
             "",
             f"on {machine()}; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC"
             + (f", commit {rev}" if rev else "") + f"; 1-minute load average {load:.2f} at the start. Kernel times are",
-            "the best of 5 runs (3 for the earlier path), numba compilation excluded; solve_ivp and mpmath are timed once.",
+            "the best of 10 runs (3 for the earlier path), numba compilation excluded; solve_ivp and mpmath are timed once.",
             "",
             "## Single neuron",
             "",

@@ -425,11 +425,12 @@ def _loop_source(exprs, time, args, lets, combine, name, parallel, functions=Non
     writes = [f"            o{n}[b, j] = e{k}" for n, k in enumerate(outs)]
     writes += [f"            s{k}[j] = e{k}" for k in sorted(used)]
     second = []
-    if combine:  # the vector outputs, from the scratch rows s{k}
-        second = ["        for j in range(t.shape[0]):"]
-        for m, (i, k) in enumerate(combine):
-            second.append(f"            for q in range(v{m}.shape[1]):")
-            second.append(f"                ov{m}[b, j, q] = s{i}[j] * v{m}[b, q] + s{k}[j] * u{m}[b, q]")
+    for m, (i, k) in enumerate(combine):  # the vector outputs, from the scratch rows s{k}
+        second += [f"        for q in range(v{m}.shape[1]):",
+                   f"            vq = v{m}[b, q]",
+                   f"            uq = u{m}[b, q]",
+                   "            for j in range(t.shape[0]):",
+                   f"                ov{m}[b, j, q] = s{i}[j] * vq + s{k}[j] * uq"]
     params = [f"x{i}_" for i in range(len(args))] + [p for m in range(len(combine)) for p in (f"v{m}", f"u{m}")]
     params += [f"o{n}" for n in range(len(outs))] + [f"ov{m}" for m in range(len(combine))]
     lines = [f"def {name}(t, {', '.join(params)}):",
