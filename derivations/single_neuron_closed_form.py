@@ -62,15 +62,21 @@ def _fast_form_steps():
     lp, lm = sol.l_plus(s**2), sol.l_minus(s**2)
     steps = [
         Step(al.subs(delta, dp), lp.subs(delta, dp),
-             "alpha = 2 eta_a eta_w s^2/(Lam + delta) = l_+ for delta > 0 (the difference (Lam - delta)/2 would cancel)",
+             "alpha = m = 2 eta_a eta_w s^2/(Lam + delta) = l_+ for delta > 0 (the difference (Lam - delta)/2 would cancel)",
              methods=("cancel", "simplify")),
-        Step(al.subs(delta, dn), lp.subs(delta, dn), "alpha = (Lam - delta)/2 = l_+ for delta < 0"),
+        Step(al.subs(delta, dn), lp.subs(delta, dn),
+             "alpha = m + |delta| = l_+ for delta < 0, m = 2 eta_a eta_w s^2/(Lam + |delta|)", methods=("cancel", "simplify")),
         Step(al.subs(delta, 0), lp.subs(delta, 0), "alpha = l_+ at delta = 0 (the guard is 0 for s > 0)"),
         Step(ga.subs(delta, dn), -lm.subs(delta, dn),
-             "gamma = 2 eta_a eta_w s^2/(Lam - delta) = -l_- for delta < 0 (the difference (Lam + delta)/2 would cancel)",
+             "gamma = m = -l_- for delta < 0 (the difference (Lam + delta)/2 would cancel)", methods=("cancel", "simplify")),
+        Step(ga.subs(delta, dp), -lm.subs(delta, dp), "gamma = m + delta = -l_- for delta > 0", methods=("cancel", "simplify")),
+        Step(sol.fast_rates(0)[0].subs(delta, 0), sol.l_plus(0).subs(delta, 0), "s = delta = 0: alpha = l_+ = 0 (the guard [Lam + |delta| = 0] = 1)"),
+        Step(sol.saddle_A(s**2).subs(delta, dp), sol._AB(s**2)[0].subs(delta, dp),
+             "saddle selector A = eta_a s^2 pi0 + gamma a0 = eta_a w0^T beta_star - l_- a0 (delta > 0)",
              methods=("cancel", "simplify")),
-        Step(ga.subs(delta, dp), -lm.subs(delta, dp), "gamma = (Lam + delta)/2 = -l_- for delta >= 0"),
-        Step(sol.fast_rates(0)[0].subs(delta, 0), sol.l_plus(0).subs(delta, 0), "s = delta = 0: alpha = l_+ = 0 (the guard [Lam + delta = 0] = 1)"),
+        Step(sol.saddle_A(s**2).subs(delta, dn), sol._AB(s**2)[0].subs(delta, dn),
+             "saddle selector A = eta_a s^2 pi0 + gamma a0 (delta < 0; no cancellation, unlike U = a0/2 + K/Lam)",
+             methods=("cancel", "simplify")),
         Step(sp.expand(lp * lm), -eta_a * eta_w * s**2, "l_+ l_- = -eta_a eta_w s^2, so alpha gamma = eta_a eta_w s^2"),
         Step(sp.expand(lp + lm), -delta, "l_+ + l_- = -delta, so gamma - alpha = delta"),
     ]
@@ -91,6 +97,7 @@ def _fast_form_steps():
         return e.xreplace(names).xreplace(on)
 
     G = sol.stable_general(t, s2)
+    S_saddle = sol.stable_saddle(t, s2)
     steps.append(Step((1 - sp.exp(-k * t)) / k, sol.tphi1(-k, t),
                       "(1 - e^{-k t})/k = t phi1(-k t): the quotient branch of every divided exponential (k t >= 1/2 > 0)",
                       rewrite=_rw_phi1))
@@ -103,8 +110,27 @@ def _fast_form_steps():
                               f"{label}: the {which} equals the stable form's piece", rewrite=_rw_phi1))
     steps.append(Step(fast(_branch(F.T1, 0)), stable(G.T1_neg),
                       "T1 = y (x - y)/delta also equals the delta < 0 form e^{-(delta + Lam) t} t phi1(delta t)", rewrite=_rw_phi1))
+    # the stable forms with the rates of fast_rates (what the pointwise and exported kernels compile): the three
+    # combinations they use, for both signs of delta, then the assembled general form at 30 digits
+    al2, ga2 = sol.fast_rates(s**2)
+    L2 = sol.Lam_of(s**2)
+    for sym, sign in ((dp, "delta > 0"), (dn, "delta < 0")):
+        steps += [
+            Step((al2 + ga2).subs(delta, sym), L2.subs(delta, sym), f"Lam = alpha + gamma ({sign})",
+                 methods=("cancel", "simplify")),
+            Step((2 * ga2).subs(delta, sym), (delta + L2).subs(delta, sym), f"delta + Lam = 2 gamma ({sign})",
+                 methods=("cancel", "simplify")),
+            Step((-2 * al2).subs(delta, sym), (delta - L2).subs(delta, sym), f"delta - Lam = -2 alpha ({sign})",
+                 methods=("cancel", "simplify")),
+        ]
+    G_rates = sol.stable_general(t, s2, stable_rates=True)
+    for name in ("a", "p", "c"):
+        for lo, hi, sign in ((0.05, 3.0, "delta > 0"), (-3.0, -0.05, "delta < 0")):
+            steps.append(Step(getattr(G_rates, name), getattr(G, name),
+                              f"{name} with Lam = alpha + gamma, delta + Lam = 2 gamma, delta - Lam = -2 alpha ({sign})",
+                              symbolic=False, domain={delta: (lo, hi), t: (0.001, 20.0), s2: (0.1, 4.0)}))
     # the assembled forms, both branch regimes, at 30 digits (the pieces above are the proof; this checks the assembly)
-    S = sol.stable_saddle(t, s2)
+    S = S_saddle
     FS = sol.fast_saddle(t, s2)
     for name in ("a", "p", "c"):
         for lo, hi, regime in ((0.001, 0.2, "small t: entire branches"), (1.0, 20.0, "large t: quotient branches")):

@@ -131,7 +131,8 @@ def _compile_cached(exprs, args, backend, cse):
     import sympy as sp
 
     modules = {"numpy": "numpy", "mpmath": "mpmath", "math": "math"}[backend]
-    func = sp.lambdify(args, list(exprs), modules=modules, cse=cse)
+    printer = _broadcasting_numpy_printer() if backend == "numpy" else None
+    func = sp.lambdify(args, list(exprs), modules=modules, cse=cse, printer=printer)
     import inspect
 
     try:
@@ -139,6 +140,28 @@ def _compile_cached(exprs, args, backend, cse):
     except (OSError, TypeError):
         source = ""
     return Kernel(exprs, args, backend, _tuple_result(func), source)
+
+
+def _broadcasting_numpy_printer():
+    """NumPy printer whose ``Max``/``Min`` are nested ``numpy.maximum``/``minimum`` (SymPy's ``amax`` of a tuple
+    does not broadcast arguments of different shapes)."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    class _Printer(NumPyPrinter):
+        def _print_Max(self, expr):
+            return self._nested("maximum", expr)
+
+        def _print_Min(self, expr):
+            return self._nested("minimum", expr)
+
+        def _nested(self, fn, expr):
+            out = self._print(expr.args[-1])
+            for arg in reversed(expr.args[:-1]):
+                out = f"{self._module_format('numpy.' + fn)}({self._print(arg)}, {out})"
+            return out
+
+    return _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True,
+                     "user_functions": {}})
 
 
 def _tuple_result(func):

@@ -260,6 +260,32 @@ def _numpy_printer(jax=False):
         def _print_phi1(self, expr):
             return f"_phi1({self._print(expr.args[0])})"
 
+        def _print_And(self, expr):
+            return self._logical("logical_and", expr) if jax else super()._print_And(expr)
+
+        def _print_Or(self, expr):
+            return self._logical("logical_or", expr) if jax else super()._print_Or(expr)
+
+        def _print_Max(self, expr):
+            return self._nested("maximum", expr)
+
+        def _print_Min(self, expr):
+            return self._nested("minimum", expr)
+
+        def _nested(self, fn, expr):
+            # numpy.maximum(a, numpy.maximum(b, ...)): no functools.reduce, whose import the module lacks
+            out = self._print(expr.args[-1])
+            for arg in reversed(expr.args[:-1]):
+                out = f"{mod}.{fn}({self._print(arg)}, {out})"
+            return out
+
+        def _logical(self, fn, expr):
+            # SymPy's JAX printer writes jax.numpy.asarray, which the module (importing only jax.numpy) lacks
+            out = self._print(expr.args[0])
+            for arg in expr.args[1:]:
+                out = f"jnp.{fn}({out}, {self._print(arg)})"
+            return out
+
         def _module_format(self, fqn, register=True):
             if jax and fqn.startswith("jax.numpy."):
                 return "jnp." + fqn[len("jax.numpy."):]
@@ -623,7 +649,7 @@ def _jax_kernels():
     from symrich.symbolic import single_neuron_solution as sol
     from symrich.symbolic.single_neuron_solution import KERNEL_ARGS
 
-    gen, sad = sol.stable_general(), sol.stable_saddle()
+    gen, sad = sol.stable_general(stable_rates=True), sol.stable_saddle(stable_rates=True)
     general = (gen.a, gen.p, gen.c)
     pos = tuple(e.xreplace({gen.T1: gen.T1_pos}) for e in general)
     neg = tuple(e.xreplace({gen.T1: gen.T1_neg}) for e in general)
@@ -632,7 +658,7 @@ def _jax_kernels():
     out["sn_general_pos"] = (pos, KERNEL_ARGS)
     out["sn_general_neg"] = (neg, KERNEL_ARGS)
     out["sn_saddle"] = ((sad.a, sad.p, sad.c), KERNEL_ARGS)
-    out["sn_select"] = ((gen.U, gen.kappa), KERNEL_ARGS[1:])
+    out["sn_select"] = ((sol.saddle_A(), gen.kappa), KERNEL_ARGS[1:])
     return out
 
 

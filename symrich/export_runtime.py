@@ -202,7 +202,7 @@ def run_solve(kernels, tt, a0, pi0, s2, delta, eta_a, eta_w):
 
     ``kernels = (general, saddle, selector)``: ``general``/``saddle`` map
     ``(t, a0, pi0, s2, delta, eta_a, eta_w)`` to ``(a, p, c)``, ``selector`` maps
-    ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(U, kappa)``.
+    ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(A, kappa)`` (``A = U Lam``, the saddle form where ``A = 0``, ``kappa > 0``).
 
     >>> import numpy as np
     >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)

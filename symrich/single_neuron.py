@@ -145,14 +145,14 @@ __all__ += ["trajectory", "observables", "Observables", "solution_kernels"]
 
 @functools.lru_cache(maxsize=None)
 def _solution_exprs():
-    """The proved stable forms: (general (a, p, c), saddle (a, p, c), selector (U, kappa)), phi1 made division-free."""
+    """The proved stable forms with cancellation-free rates: (general (a, p, c), saddle (a, p, c), selector (A, kappa)), phi1 made division-free."""
     from symrich.symbolic import single_neuron_solution as sol
 
-    gen = sol.stable_general()
-    sad = sol.stable_saddle()
+    gen = sol.stable_general(stable_rates=True)
+    sad = sol.stable_saddle(stable_rates=True)
     general = tuple(sol.for_compile(e) for e in (gen.a, gen.p, gen.c))
     saddle = tuple(sol.for_compile(e) for e in (sad.a, sad.p, sad.c))
-    selector = tuple(sol.for_compile(e) for e in (gen.U, gen.kappa))
+    selector = tuple(sol.for_compile(e) for e in (sol.saddle_A(), gen.kappa))
     return general, saddle, selector
 
 
@@ -161,7 +161,7 @@ def solution_kernels(backend="numpy", cse=True):
 
     ``general`` and ``saddle`` map ``(t, a0, pi0, s2, delta, eta_a, eta_w)`` to
     ``(a, p, c)`` with ``w(t) = p beta_star + c (w0 - pi0 beta_star)``; ``selector``
-    maps ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(U, kappa)`` (the saddle form is
+    maps ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(A, kappa)``, ``A = U Lam`` (the saddle form is
     used where ``U = 0`` and ``kappa > 0``).  ``backend="numpy"`` gives numba
     ufuncs (:func:`symrich.codegen.compile_ufunc`), ``"mpmath"`` and ``"math"``
     scalar kernels (:func:`symrich.codegen.compile_exprs`).
@@ -246,7 +246,7 @@ def _fast_loops(parallel):
     ``(general, saddle, selector)``: the loops map ``(t, a0, pi0, s2, delta, eta_a,
     eta_w, beta_star, w_perp0)`` to ``(a (B, T), w (B, T, d))`` with
     ``w = p beta_star + c w_perp0`` assembled in the loop; ``selector`` gives
-    ``(U, kappa)`` per row.
+    ``(A, kappa)`` per row (``A = U Lam``).
     """
     from symrich.codegen import compile_exprs, compile_time_loop
     from symrich.symbolic import single_neuron_solution as sol

@@ -62,6 +62,13 @@ def observables(*case):
     return export_runtime.run_observables(trajectory, kernel, *case)
 
 
+def _small_difference_cases():
+    """|delta| >> s: delta + Lam (delta < 0) and Lam - delta (delta > 0) are small differences of large numbers."""
+    t = np.array([0.5, 1.0, 1e3, 1e5, 1e6])
+    return [(t, 100.0, np.array([1e-3, 0.0]), np.array([1e-3, 0.0]), 1.0, 1.0),
+            (t, 1e-3, np.array([100.0, 0.0]), np.array([1e-3, 2e-3]), 1.0, 1.0)]
+
+
 def _cases():
     """(t, a0, w0, beta_star, eta_a, eta_w) cases: random batches, delta = 0 and near 0, a0 = 0, beta_star = 0, saddle."""
     rng = np.random.default_rng(2024)
@@ -128,8 +135,8 @@ import doctest, pickle, sys
 import numpy as np
 import symrich_kernels as k
 assert "sympy" not in [m for m in sys.modules if sys.modules[m] is not None]
-cases, (beta, delta, X, a, w), bias = pickle.loads(sys.stdin.buffer.read())
-res = {"traj": [k.trajectory(*c) for c in cases], "obs": [dict(vars(o), __class__=type(o).__name__) for o in (k.observables(*c[:4], c[4], c[5]) for c in cases[:4])],
+cases, (beta, delta, X, a, w), bias, small = pickle.loads(sys.stdin.buffer.read())
+res = {"traj": [k.trajectory(*c) for c in cases], "traj_small": [k.trajectory(*c) for c in small], "obs": [dict(vars(o), __class__=type(o).__name__) for o in (k.observables(*c[:4], c[4], c[5]) for c in cases[:4])],
        "M": k.M_matrix(beta, delta, 0.7, 1.9), "ntk": k.ntk(X, beta, delta), "delta": k.delta_of(a, w, 1.5, 0.5),
        "delta_scalar": k.delta_of(2.0, [1.0, 1.0])}
 if bias:
@@ -165,7 +172,7 @@ def _close(x, y, rtol, what, floor=None):
 @pytest.fixture(scope="module")
 def numpy_results(out):
     root, _ = out
-    return _run(_NUMPY_DRIVER, root / "numpy", (_cases(), _matrix_inputs(), HAVE_BIAS))
+    return _run(_NUMPY_DRIVER, root / "numpy", (_cases(), _matrix_inputs(), HAVE_BIAS, _small_difference_cases()))
 
 
 def test_numpy_module_needs_only_numpy(out):
@@ -191,12 +198,15 @@ def test_exported_numpy_trajectory_is_accurate(numpy_results):
     """The export and the package's fused loop both agree with the 30-digit mpmath kernel to 1e-12."""
     import mpmath
 
-    for case, (a, w) in zip(_cases(), numpy_results["traj"]):
+    # the small-difference cases have |w| = 100 and a component 1e-8 that w = p beta_star + c w_perp0 gets as a
+    # difference of two terms of size 40: compared as in the single-neuron tests, relative to max(1, |y|)
+    cases = [(c, None) for c in _cases()] + [(c, 1.0) for c in _small_difference_cases()]
+    for (case, floor), (a, w) in zip(cases, numpy_results["traj"] + numpy_results["traj_small"]):
         with mpmath.workdps(30):
             a_mp, w_mp = package_trajectory(*case, backend="mpmath")
         a_fast, w_fast = package_trajectory(*case)
         for x, y, what in ((a, a_mp, "export a"), (w, w_mp, "export w"), (a_fast, a_mp, "loop a"), (w_fast, w_mp, "loop w")):
-            _close(x, np.asarray(y, dtype=float), 1e-12, f"{what} {case[1:]}")
+            _close(x, np.asarray(y, dtype=float), 1e-12, f"{what} {case[1:]}", floor=floor)
 
 
 def test_numpy_observables_and_matrices_equal_package(numpy_results):
@@ -400,6 +410,9 @@ if {shim}:   # jax is not installed: numpy stands in for jax.numpy (same calls: 
     jax = types.ModuleType("jax"); jax.numpy = np
     sys.modules["jax"] = jax; sys.modules["jax.numpy"] = np
     warnings.simplefilter("ignore")
+else:
+    import jax
+    jax.config.update("jax_enable_x64", True)   # float64, as the module's README asks
 import symrich_kernels_jax as kj
 cases, (beta, delta, X, a, w), bias = pickle.loads(sys.stdin.buffer.read())
 res = {{"traj": [tuple(np.asarray(v) for v in kj.trajectory(*c)) for c in cases],

@@ -57,6 +57,7 @@ __all__ = [
     "stable_saddle",
     "saddle_U",
     "fast_rates",
+    "saddle_A",
     "divided_exp",
     "fast_general",
     "fast_saddle",
@@ -283,9 +284,13 @@ def plain_solution(time=t, s2_=s**2):
     )
 
 
-def _pieces(time=t, s2_=s2):
-    L = Lam_of(s2_)
-    kappa = delta + L
+def _pieces(time=t, s2_=s2, stable_rates=False):
+    if stable_rates:  # Lam, delta + Lam, delta - Lam from the cancellation-free rates alpha = l_+, gamma = -l_-
+        alpha, gamma = fast_rates(s2_)
+        L, kappa, dmL = alpha + gamma, 2 * gamma, -2 * alpha
+    else:
+        L = Lam_of(s2_)
+        kappa, dmL = delta + L, delta - L
     K = delta * a0 / 2 + eta_a * s2_ * pi0
     ind = sp.Piecewise((1, sp.Eq(L, 0)), (0, True))
     q = K / (L + ind)  # K/Lam, bounded; any value is right at Lam = 0 (then U + V = a0 is all that enters)
@@ -298,10 +303,10 @@ def _pieces(time=t, s2_=s2):
     T1_pos = sp.exp(-L * time) * tphi1(-delta, time)
     T1_neg = sp.exp(-kappa * time) * tphi1(delta, time)
     T1 = sp.Piecewise((T1_pos, delta >= 0), (T1_neg, True))
-    T2 = sp.exp(-kappa * time) * tphi1(delta - L, time)
+    T2 = sp.exp(-kappa * time) * tphi1(dmL, time)
     J = U**2 * T0 + 2 * U * V * T1 + V**2 * T2
     E2 = sp.exp(-kappa * time)
-    return SimpleNamespace(Lam=L, kappa=kappa, K=K, q=q, U=U, V=V, atil=atil, btil=btil,
+    return SimpleNamespace(Lam=L, kappa=kappa, dmL=dmL, K=K, q=q, U=U, V=V, atil=atil, btil=btil,
                            T0=T0, T1=T1, T1_pos=T1_pos, T1_neg=T1_neg, T2=T2, J=J, E2=E2,
                            E=sp.exp(-kappa * time / 2))
 
@@ -319,13 +324,18 @@ def saddle_U(s2_=s2):
     return _pieces(t, s2_).U
 
 
-def stable_general(time=t, s2_=s2):
+def stable_general(time=t, s2_=s2, stable_rates=False):
     """Overflow-free forms of ``(a, p, c)``, valid unless ``U = 0`` and ``delta + Lam > 0`` (then use :func:`stable_saddle`).
 
     ``a = atil / Dt``, ``p = btil / Dt``, ``c = E / Dt`` with ``E = e^{-(delta+Lam) t/2}``,
     ``atil = e^{delta t} chi E``, ``btil = e^{delta t} chi' E / (eta_a s^2)``,
     ``Dt^2 = E^2 D^2 = E^2 + 2 eta_w J``, ``J = E^2 I = U^2 T0 + 2 U V T1 + V^2 T2``.
     Returns a namespace with ``a, p, c`` and every piece.
+
+    ``stable_rates=True`` writes ``Lam``, ``delta + Lam`` and ``delta - Lam`` as
+    ``alpha + gamma``, ``2 gamma`` and ``-2 alpha`` with the rates of
+    :func:`fast_rates`, which do not cancel when ``|delta| >> s`` (the form the
+    kernels compile; proved equal in ``single_neuron_closed_form``).
 
     Examples
     --------
@@ -334,20 +344,21 @@ def stable_general(time=t, s2_=s2):
     >>> P.a.subs(t, 0), P.p.subs(t, 0), P.c.subs(t, 0)
     (a_0, pi_0, 1)
     """
-    P = _pieces(time, s2_)
+    P = _pieces(time, s2_, stable_rates)
     Dt = sp.sqrt(P.E2 + 2 * eta_w * P.J)
     P.Dt = Dt
     P.a, P.p, P.c = P.atil / Dt, P.btil / Dt, P.E / Dt
     return P
 
 
-def stable_saddle(time=t, s2_=s2):
+def stable_saddle(time=t, s2_=s2, stable_rates=False):
     """Forms of ``(a, p, c)`` on the stable manifold ``U = 0`` of the saddle ``beta = 0`` (``delta + Lam > 0``).
 
     There ``atil = a0 e^{-Lam t}``, ``btil = pi0 e^{-Lam t}`` and the common factor
     ``e^{-(delta + Lam) t}`` of ``Dt^2`` is cancelled: with
     ``V = a0 - U = a0`` and ``S = sqrt(1 + 2 eta_w a0^2 t phi1((delta - Lam) t))``,
     ``a = a0 e^{(delta - Lam) t/2}/S``, ``p = pi0 e^{(delta - Lam) t/2}/S``, ``c = 1/S``.
+    ``stable_rates`` as in :func:`stable_general`.
 
     Examples
     --------
@@ -356,10 +367,9 @@ def stable_saddle(time=t, s2_=s2):
     >>> S.a.subs(t, 0), S.p.subs(t, 0), S.c.subs(t, 0)
     (a_0, pi_0, 1)
     """
-    P = _pieces(time, s2_)
-    L = P.Lam
-    S = sp.sqrt(1 + 2 * eta_w * a0**2 * tphi1(delta - L, time))
-    decay = sp.exp((delta - L) * time / 2)
+    P = _pieces(time, s2_, stable_rates)
+    S = sp.sqrt(1 + 2 * eta_w * a0**2 * tphi1(P.dmL, time))
+    decay = sp.exp(P.dmL * time / 2)
     return SimpleNamespace(S=S, a=a0 * decay / S, p=pi0 * decay / S, c=1 / S, U=P.U, kappa=P.kappa)
 
 
@@ -372,13 +382,16 @@ SMALL = sp.Rational(1, 2)
 
 
 def fast_rates(s2_=s2):
-    """``(alpha, gamma) = (l_+, -l_-)``, each in the form without cancellation for the sign of ``delta``.
+    """``(alpha, gamma) = (l_+, -l_-)`` as sums of nonnegative terms: nothing cancels for either sign of ``delta``.
 
-    ``l_+ = (Lam - delta)/2 = 2 eta_a eta_w s^2/(Lam + delta)`` and
-    ``-l_- = (Lam + delta)/2 = 2 eta_a eta_w s^2/(Lam - delta)``; the quotient is used
-    where the difference would cancel.  Both are ``>= 0``, ``alpha + gamma = Lam``
-    and ``gamma - alpha = delta``.  The guard ``[Lam + delta = 0]`` only acts at
-    ``s = delta = 0``, where ``alpha = 0``.
+    With ``m = 2 eta_a eta_w s^2/(Lam + |delta|) = (Lam - |delta|)/2``:
+    ``alpha = m + max(-delta, 0)`` and ``gamma = m + max(delta, 0)``.
+    The differences ``(Lam -+ delta)/2`` they replace lose digits when
+    ``|delta| >> s``.  Both are ``>= 0``, ``alpha + gamma = Lam`` and
+    ``gamma - alpha = delta``.  The denominator is written
+    ``max(Lam + |delta|, 1 - sign(s^2))``: the same for ``s > 0``, at least 1 for
+    ``s = 0`` (where ``m = 0``), so it never vanishes and common-subexpression
+    hoisting is safe.
 
     Examples
     --------
@@ -390,11 +403,29 @@ def fast_rates(s2_=s2):
     (4, 1)
     """
     L = Lam_of(s2_)
-    eta2 = 2 * eta_a * eta_w * s2_
-    guard = sp.Piecewise((1, sp.Eq(L + delta, 0)), (0, True))
-    alpha = sp.Piecewise((eta2 / (L + delta + guard), delta >= 0), ((L - delta) / 2, True))
-    gamma = sp.Piecewise(((L + delta) / 2, delta >= 0), (eta2 / (L - delta), True))
-    return alpha, gamma
+    # the denominator Lam + |delta| vanishes only with s = 0, where the numerator does too: Max(., 1 - sign(s^2))
+    # is exactly Lam + |delta| for s > 0 and >= 1 for s = 0 (a Piecewise guard here would be folded by SymPy into
+    # every condition that contains the rates; an added indicator would be rounded away)
+    m = 2 * eta_a * eta_w * s2_ / sp.Max(L + sp.Abs(delta), 1 - sp.sign(s2_))
+    # Max(-+delta, 0) = (|delta| -+ delta)/2, written so that SymPy does not distribute the 1/2 into a
+    # difference of two large terms
+    return m + sp.Max(-delta, 0), m + sp.Max(delta, 0)
+
+
+def saddle_A(s2_=s2):
+    """``A = eta_a s^2 pi0 + gamma a0`` (``= eta_a w0^T beta_star - l_- a0 = U Lam``), the saddle selector.
+
+    ``A = 0`` (with ``delta + Lam > 0``) is the stable manifold of ``beta = 0``.  In
+    this form the test ``A == 0`` is not fooled by rounding: ``U = a0/2 + K/Lam``
+    cancels when ``|delta| >> s`` and would read 0 off the manifold.
+
+    Examples
+    --------
+    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> saddle_A(1).subs({a0: 1, pi0: -1, delta: 0, eta_a: 1, eta_w: 1})
+    0
+    """
+    return eta_a * s2_ * pi0 + fast_rates(s2_)[1] * a0
 
 
 def divided_exp(k, e, time=t):
