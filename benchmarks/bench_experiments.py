@@ -71,7 +71,6 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=400)
     p.add_argument("--workers", type=int, default=2)
     args = p.parse_args(argv)
-    scale_to = 10_000 / args.steps
 
     run_s, setup_s, peak = one_run(args.steps)
     per_step = (run_s - setup_s) / args.steps

@@ -25,7 +25,7 @@ import sympy as sp
 from symrich.engine import Derivation, Step
 from symrich.symbolic.piecewise_linear import dsigma, neuron_flow, pattern_flow, sigma
 from symrich.symbolic.single_neuron import M_beta, M_parameters, conserved_delta
-from symrich.symbols import a, eta_a, eta_w, vector
+from symrich.symbols import a, vector
 
 ORDER = 310
 

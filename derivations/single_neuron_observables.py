@@ -32,9 +32,8 @@ def _M(a_, w):
 
 def derivation():
     steps = []
-    # loss on whitened data: explicit X (n = 3, d = 2), G = X^T X kept symbolic then set to I
+    # loss on whitened data: explicit X (n = 3, d = 2)
     X, y, b = matrix("X", 3, 2), vector("y", 3), vector("b", 2)
-    G = sp.MatrixSymbol("G", 2, 2).as_explicit()
     r = X * b - y
     loss = (r.T * r)[0, 0] / 2
     bstar = X.T * y

@@ -25,7 +25,7 @@ from symrich.engine import Derivation, Step
 from symrich.symbolic.wide_linear import (
     E, beta_flow_rhs, kappa, kappa_of, phi, riccati_rhs, rotation, saxe_sigmoid, sigma, sigma0, sigma_of_v,
     sigma_of_v_stable, sigma_rate, sqrt_psd_2x2, time_of_v, time_to_reach_critical, time_to_reach_stable,
-    v, v0, v_gap_stable, v_minus, v_of_sigma, v_plus, v_trajectory, v_trajectory_stable,
+    v, v0, v_minus, v_of_sigma, v_plus, v_trajectory, v_trajectory_stable,
 )
 from symrich.symbols import delta, eta_a, eta_w, s, t
 
