@@ -355,6 +355,15 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
 
 
 @functools.lru_cache(maxsize=None)
+def _observable_kernels_mp():
+    """One mpmath kernel per observable (in ``OBSERVABLE_NAMES`` order)."""
+    from symrich.codegen import compile_exprs
+    from symrich.symbolic.single_neuron_solution import OBS_ARGS, observable_exprs
+
+    return tuple(compile_exprs((e,), OBS_ARGS, backend="mpmath") for e in observable_exprs())
+
+
+@functools.lru_cache(maxsize=None)
 def _observable_kernel(backend):
     from symrich.codegen import compile_exprs
     from symrich.symbolic.single_neuron_solution import OBS_ARGS, observable_exprs
@@ -395,27 +404,17 @@ def observables(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     x = _rt.observable_arrays(np.asarray(a, dtype=object), w, t, a0, w0, beta_star, _mp_array)
     tt, scalar_t, at, wt, d = x["tt"], x["scalar_t"], x["at"], x["wt"], x["d"]
     a = np.asarray(a, dtype=object)
-    kern = _observable_kernel(backend)
+    kernels = _observable_kernels_mp()
     args = np.broadcast_arrays(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"])
-    vals = [np.empty(at.shape, dtype=object) for _ in range(5)]
+    # where an observable is undefined (NaN, as on the float path): alignment needs w != 0 and beta_star != 0,
+    # the kernel distance needs M(0) != 0; one kernel per observable, so nothing undefined is ever evaluated
+    defined = {"alignment": lambda v: v[1] != 0 and v[6] != 0, "kernel_distance": lambda v: v[3] != 0 or v[4] != 0}
+    vals = [np.empty(at.shape, dtype=object) for _ in kernels]
     ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
     for idx in np.ndindex(*at.shape):
-        x_ = [arr[idx] for arr in args]
-        defined = (x_[1] != 0 and x_[6] != 0, x_[3] != 0 or x_[4] != 0)  # alignment, kernel distance
-        safe = list(x_)
-        if not defined[0]:
-            safe[1] = safe[1] if safe[1] != 0 else mpmath.mpf(1)
-            safe[6] = mpmath.mpf(1)
-        if not defined[1]:
-            safe[3] = mpmath.mpf(1)
-        out = list(kern(*safe, d, ea, ew))
-        if not defined[0]:
-            out = list(kern(x_[0], x_[1], x_[2], safe[3], x_[4], x_[5], mpmath.mpf(1), d, ea, ew))[:4] + [mpmath.nan] \
-                if x_[1] != 0 else [mpmath.mpf(0), mpmath.mpf(0), abs(ew * x_[0] ** 2) * mpmath.sqrt(d), out[3], mpmath.nan]
-        if not defined[1]:
-            out[3] = mpmath.nan
-        for v, o in zip(vals, out):
-            v[idx] = o
+        point = [arr[idx] for arr in args]
+        for name, kern, out in zip(_rt.OBSERVABLE_NAMES, kernels, vals):
+            out[idx] = kern(*point, d, ea, ew)[0] if defined.get(name, lambda v: True)(point) else mpmath.nan
     eye = np.array([[mpmath.mpf(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
     fields = dict(zip(_rt.OBSERVABLE_NAMES, vals))
     fields["loss"] = x["loss"]

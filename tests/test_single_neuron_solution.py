@@ -371,6 +371,24 @@ def test_observables_against_oracle():
     np.testing.assert_allclose(np.asarray(om.kernel_distance, dtype=float), obs.kernel_distance, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("a0, w0, bs", [
+    (0.3, [0.0, 0.0], [1.0, 0.0]),   # w(0) = 0: alignment undefined at t = 0 only
+    (0.5, [1.0, 0.0], [0.0, 0.0]),   # beta_star = 0: alignment undefined throughout
+    (0.0, [0.0, 0.0], [1.0, 0.0]),   # the fixed point a = 0, w = 0: alignment and kernel distance undefined
+    (-0.4, [0.2, 0.9], [1.0, -0.5]),
+])
+def test_observables_mpmath_and_numpy_agree_where_undefined_too(a0, w0, bs):
+    t = [0.0, 0.5, 4.0]
+    obs = observables(t, a0, w0, bs, 1.3, 0.8)
+    with mpmath.workdps(DPS):
+        om = observables(t, a0, w0, bs, 1.3, 0.8, backend="mpmath")
+    for name in ("beta_norm", "signed_magnitude", "alignment", "ntk_norm", "kernel_distance", "loss"):
+        x, y = np.asarray(getattr(om, name), dtype=float), getattr(obs, name)
+        assert np.array_equal(np.isnan(x), np.isnan(y)), name
+        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14, err_msg=name)
+    assert np.isnan(obs.alignment[0]) == (not np.any(w0) or not np.any(bs))
+
+
 # ---------------------------------------------------------------- shapes and validation
 
 
