@@ -142,23 +142,42 @@ def _compile_cached(exprs, args, backend, cse):
     return Kernel(exprs, args, backend, _tuple_result(func), source)
 
 
+class NestedMaxMin:
+    """Mixin for NumPy-style printers: ``Max``/``Min`` as nested binary ``maximum``/``minimum`` of the printer's module.
+
+    SymPy prints them as ``amax`` of a tuple, which does not broadcast arguments
+    of different shapes, or as ``functools.reduce``, which needs an import.
+    ``_fold(fn, args)`` nests any binary function of the module the same way.
+
+    >>> import sympy as sp
+    >>> from sympy.printing.numpy import NumPyPrinter
+    >>> class P(NestedMaxMin, NumPyPrinter):
+    ...     pass
+    >>> x, y, z = sp.symbols("x y z")
+    >>> P().doprint(sp.Max(x, y, z))
+    'numpy.maximum(x, numpy.maximum(y, z))'
+    """
+
+    def _print_Max(self, expr):
+        return self._fold("maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._fold("minimum", expr.args)
+
+    def _fold(self, fn, args):
+        name = self._module_format(f"{self._module}.{fn}")
+        out = self._print(args[-1])
+        for arg in reversed(args[:-1]):
+            out = f"{name}({self._print(arg)}, {out})"
+        return out
+
+
 def _broadcasting_numpy_printer():
-    """NumPy printer whose ``Max``/``Min`` are nested ``numpy.maximum``/``minimum`` (SymPy's ``amax`` of a tuple
-    does not broadcast arguments of different shapes)."""
+    """lambdify's NumPy printer with :class:`NestedMaxMin`."""
     from sympy.printing.numpy import NumPyPrinter
 
-    class _Printer(NumPyPrinter):
-        def _print_Max(self, expr):
-            return self._nested("maximum", expr)
-
-        def _print_Min(self, expr):
-            return self._nested("minimum", expr)
-
-        def _nested(self, fn, expr):
-            out = self._print(expr.args[-1])
-            for arg in reversed(expr.args[:-1]):
-                out = f"{self._module_format('numpy.' + fn)}({self._print(arg)}, {out})"
-            return out
+    class _Printer(NestedMaxMin, NumPyPrinter):
+        pass
 
     return _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True,
                      "user_functions": {}})
@@ -220,6 +239,11 @@ def _scalar_source(exprs, args, cse, name):
     return "\n".join(lines) + "\n"
 
 
+def _run_source(src, name, namespace):
+    """Execute generated source in ``namespace`` under a file name that names it (for tracebacks)."""
+    exec(compile(src, f"<symrich:{name}:{hashlib.sha1(src.encode()).hexdigest()[:8]}>", "exec"), namespace)
+
+
 @functools.lru_cache(maxsize=64)
 def _numba_from_source(src, name, nargs, nouts, target="cpu"):
     import math
@@ -228,7 +252,7 @@ def _numba_from_source(src, name, nargs, nouts, target="cpu"):
     import numpy as np
 
     namespace = {"math": math}
-    exec(compile(src, f"<symrich:{name}:{hashlib.sha1(src.encode()).hexdigest()[:8]}>", "exec"), namespace)
+    _run_source(src, name, namespace)
     scalar = numba.njit(cache=False)(namespace[f"{name}_scalar"])
     params = ", ".join(f"x{i}" for i in range(nargs))
     outs = ", ".join(f"o{k}" for k in range(nouts))
@@ -251,7 +275,7 @@ def _numba_from_source(src, name, nargs, nouts, target="cpu"):
 # --------------------------------------------------------------------------
 # batched loops over (row, time) with loop-invariant code motion
 
-__all__ += ["compile_time_loop", "hoist_invariants"]
+__all__ += ["compile_time_loop", "hoist_invariants", "NestedMaxMin"]
 
 
 def hoist_invariants(exprs, time, lets=()):
@@ -474,7 +498,7 @@ def _numba_loop_from_source(src, name, nargs, nouts, nvec, parallel, helpers=())
     import numpy as np
 
     namespace = {"math": math, "numba": numba, "np": np, **dict(helpers)}
-    exec(compile(src, f"<symrich:{name}:{hashlib.sha1(src.encode()).hexdigest()[:8]}>", "exec"), namespace)
+    _run_source(src, name, namespace)
     loop = numba.njit(parallel=parallel, error_model="numpy", cache=False)(namespace[name])
 
     def call(t, *values):

@@ -243,10 +243,12 @@ def _examples_of(func):
 def _numpy_printer(jax=False):
     from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
+    from symrich.codegen import NestedMaxMin
+
     base = JaxPrinter if jax else NumPyPrinter
     mod = "jnp" if jax else "numpy"
 
-    class Printer(base):
+    class Printer(NestedMaxMin, base):
         def _print_Piecewise(self, expr):
             # nested where (both branches are evaluated; the compiled forms keep every branch finite or unselected)
             *pairs, last = expr.args
@@ -260,31 +262,12 @@ def _numpy_printer(jax=False):
         def _print_phi1(self, expr):
             return f"_phi1({self._print(expr.args[0])})"
 
+        # SymPy's JAX printer writes jax.numpy.asarray for And/Or, which the module (importing only jax.numpy) lacks
         def _print_And(self, expr):
-            return self._logical("logical_and", expr) if jax else super()._print_And(expr)
+            return self._fold("logical_and", expr.args) if jax else super()._print_And(expr)
 
         def _print_Or(self, expr):
-            return self._logical("logical_or", expr) if jax else super()._print_Or(expr)
-
-        def _print_Max(self, expr):
-            return self._nested("maximum", expr)
-
-        def _print_Min(self, expr):
-            return self._nested("minimum", expr)
-
-        def _nested(self, fn, expr):
-            # numpy.maximum(a, numpy.maximum(b, ...)): no functools.reduce, whose import the module lacks
-            out = self._print(expr.args[-1])
-            for arg in reversed(expr.args[:-1]):
-                out = f"{mod}.{fn}({self._print(arg)}, {out})"
-            return out
-
-        def _logical(self, fn, expr):
-            # SymPy's JAX printer writes jax.numpy.asarray, which the module (importing only jax.numpy) lacks
-            out = self._print(expr.args[0])
-            for arg in expr.args[1:]:
-                out = f"jnp.{fn}({out}, {self._print(arg)})"
-            return out
+            return self._fold("logical_or", expr.args) if jax else super()._print_Or(expr)
 
         def _module_format(self, fqn, register=True):
             if jax and fqn.startswith("jax.numpy."):

@@ -35,6 +35,7 @@ __all__ = [
     "solution_inputs",
     "row_scalars",
     "run_solve",
+    "by_saddle_branch",
     "run_trajectory",
     "observable_arrays",
     "run_observables",
@@ -213,16 +214,37 @@ def run_solve(kernels, tt, a0, pi0, s2, delta, eta_a, eta_w):
     ([[2.0, 2.0]], [[1.0, 1.0]])
     """
     general, saddle, selector = kernels
-    B, T = a0.shape[0], tt.shape[0]
-    U, kappa = _outputs(selector(a0, pi0, s2, delta, eta_a, eta_w), (B,))
-    on_saddle = (U == 0) & (kappa > 0)
+    T = tt.shape[0]
+
+    def at_times(kern):
+        return lambda a0, pi0, s2, delta: _outputs(
+            kern(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w), (a0.shape[0], T))
+
+    selected = selector(a0, pi0, s2, delta, eta_a, eta_w)
+    return by_saddle_branch(selected, at_times(general), at_times(saddle), (a0, pi0, s2, delta))
+
+
+def by_saddle_branch(selected, general, saddle, rows):
+    """``general(*rows)``, with ``saddle`` on the rows that ``selected = (A, kappa)`` puts on the stable manifold of the saddle.
+
+    Those are the rows with ``A = 0`` and ``kappa > 0``.  ``rows`` are arrays with the batch axis first;
+    ``general`` and ``saddle`` map rows to a tuple of arrays with the batch axis first.
+
+    >>> import numpy as np
+    >>> double, negate = (lambda x: (2 * x,)), (lambda x: (-x,))
+    >>> by_saddle_branch((np.array([0.0, 1.0]), 1.0), double, negate, (np.array([3.0, 4.0]),))[0].tolist()
+    [-3.0, 8.0]
+    """
+    A, kappa = _outputs(selected, rows[0].shape[:1])
+    on_saddle = (A == 0) & (kappa > 0)
     if not np.any(on_saddle):
-        return tuple(_outputs(general(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w), (B, T)))
-    out = [np.empty((B, T)) for _ in range(3)]
-    for mask, kern in ((~on_saddle, general), (on_saddle, saddle)):
+        return tuple(general(*rows))
+    out = None
+    for mask, fn in ((~on_saddle, general), (on_saddle, saddle)):
         if np.any(mask):
-            n = int(np.count_nonzero(mask))
-            vals = _outputs(kern(tt[None, :], a0[mask, None], pi0[mask, None], s2[mask, None], delta[mask, None], eta_a, eta_w), (n, T))
+            vals = fn(*(r[mask] for r in rows))
+            if out is None:
+                out = [np.empty(on_saddle.shape + np.shape(v)[1:]) for v in vals]
             for o, v in zip(out, vals):
                 o[mask] = v
     return tuple(out)

@@ -266,16 +266,12 @@ def _fast_loops(parallel):
 def _fast_solve(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp, parallel=False):
     """``(a (B, T), w (B, T, d))`` from the fused loops; rows on the saddle's stable manifold use the saddle form."""
     general, saddle, selector = _fast_loops(bool(parallel))
-    U, kappa = (np.broadcast_to(np.asarray(v, dtype=float), a0.shape) for v in selector(a0, pi0, s2, delta, eta_a, eta_w))
-    on_saddle = (U == 0) & (kappa > 0)
-    if not np.any(on_saddle):
-        return general(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp)
-    a = np.empty((a0.shape[0], tt.shape[0]))
-    w = np.empty((a0.shape[0], tt.shape[0], bs.shape[1]))
-    for mask, loop in ((~on_saddle, general), (on_saddle, saddle)):
-        if np.any(mask):
-            a[mask], w[mask] = loop(tt, a0[mask], pi0[mask], s2[mask], delta[mask], eta_a, eta_w, bs[mask], wperp[mask])
-    return a, w
+
+    def loop(kern):
+        return lambda a0, pi0, s2, delta, bs, wperp: kern(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp)
+
+    selected = selector(a0, pi0, s2, delta, eta_a, eta_w)
+    return _rt.by_saddle_branch(selected, loop(general), loop(saddle), (a0, pi0, s2, delta, bs, wperp))
 
 
 def _check_backend(backend):

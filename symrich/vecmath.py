@@ -63,6 +63,8 @@ def exp(x):
     n = n if n > -1150.0 else -1150.0  # maps NaN to a valid table index (r keeps the NaN)
     n = n if n < 1150.0 else 1150.0
     r = (x - n * _LN2_HI) - n * _LN2_LO
+    # Horner's rule written out: a loop over the coefficient tuple, indexed by a variable, is not unrolled by
+    # numba and made the trajectory loop 2x slower (measured 36 vs 15 ns per point)
     c = _EXP_COEFFS
     p = c[13]
     p = p * r + c[12]
@@ -90,7 +92,7 @@ def phi1_near0(z):
     >>> phi1_near0(0.0)
     1.0
     """
-    c = _PHI1_COEFFS
+    c = _PHI1_COEFFS  # written out, as in exp
     p = c[16]
     p = p * z + c[15]
     p = p * z + c[14]

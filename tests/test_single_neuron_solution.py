@@ -114,16 +114,20 @@ def test_numpy_kernel_matches_oracle(problem, times):
     assert float_err(w, w_ref) < 1e-12
 
 
+def assert_float_matches_mpmath(times, a0, w0, bs, ea=1.0, ew=1.0, dps=DPS):
+    """The float kernel against the mpmath kernel at ``dps`` digits: 1e-12 relative (absolute below 1)."""
+    a, w = trajectory(times, a0, w0, bs, ea, ew)
+    with mpmath.workdps(dps):
+        am, wm = trajectory(times, a0, w0, bs, ea, ew, backend="mpmath")
+    assert float_err(a, am) < 1e-12
+    assert float_err(w, wm) < 1e-12
+
+
 @settings(deadline=None, max_examples=60)
 @given(problems(), st.lists(st.floats(0.0, 50.0), min_size=1, max_size=4))
 def test_numpy_and_mpmath_kernels_agree(problem, times):
     assume(well_conditioned(problem, times))
-    a0, w0, bs, ea, ew = problem
-    a, w = trajectory(times, a0, w0, bs, ea, ew)
-    with mpmath.workdps(DPS):
-        am, wm = trajectory(times, a0, w0, bs, ea, ew, backend="mpmath")
-    assert float_err(a, am) < 1e-12
-    assert float_err(w, wm) < 1e-12
+    assert_float_matches_mpmath(times, *problem)
 
 
 def _rates(problem):
@@ -142,12 +146,7 @@ def test_numpy_kernel_across_its_branch_switches(problem, rate, gap):
     assume(k > 1e-6)
     times = sorted({0.5 / k * (1 - gap), 0.5 / k, 0.5 / k * (1 + gap)})
     assume(times[-1] < 1e4 and well_conditioned(problem, times))
-    a0, w0, bs, ea, ew = problem
-    a, w = trajectory(times, a0, w0, bs, ea, ew)
-    with mpmath.workdps(DPS):
-        am, wm = trajectory(times, a0, w0, bs, ea, ew, backend="mpmath")
-    assert float_err(a, am) < 1e-12
-    assert float_err(w, wm) < 1e-12
+    assert_float_matches_mpmath(times, *problem)
 
 
 @pytest.mark.parametrize("a0, w0, bs", [
@@ -157,12 +156,7 @@ def test_numpy_kernel_across_its_branch_switches(problem, rate, gap):
 ])
 def test_numpy_kernel_when_a_rate_is_a_small_difference(a0, w0, bs):
     """|delta| >> s: the rates alpha, gamma are taken in their quotient forms; 1e-12 against 40 digits up to t = 1e6."""
-    times = [0.5, 1.0, 1e3, 1e5, 1e6]
-    a, w = trajectory(times, a0, w0, bs)
-    with mpmath.workdps(40):
-        am, wm = trajectory(times, a0, w0, bs, backend="mpmath")
-    assert float_err(a, am) < 1e-12
-    assert float_err(w, wm) < 1e-12
+    assert_float_matches_mpmath([0.5, 1.0, 1e3, 1e5, 1e6], a0, w0, bs, dps=40)
 
 
 def test_parallel_loop_is_bitwise_the_serial_one():
