@@ -33,7 +33,7 @@ import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from symrich import export_runtime
+from symrich.single_neuron import driver
 from symrich.oracle import integrate_single_neuron
 from symrich.single_neuron import solution_kernels, trajectory
 

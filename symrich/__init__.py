@@ -9,10 +9,10 @@ Layers (data flows one way, top to bottom):
 * symbolic: :mod:`symrich.engine` (derivations and proofs),
   :mod:`symrich.symbolic` (expressions per network family), the worked
   derivations in :mod:`symrich.derivations`;
-* numeric: :mod:`symrich.codegen` (``lambdify`` with CSE), the kernels in
+* numeric: :mod:`symrich.numeric.codegen` (``lambdify`` with CSE), the kernels in
   :mod:`symrich.single_neuron` and the other family modules,
   :mod:`symrich.oracle` (high-precision integration);
-* user: :mod:`symrich.cli`, :mod:`symrich.latex`.
+* user: :mod:`symrich.cli`, :mod:`symrich.engine.latex`.
 
 Importing :mod:`symrich` is cheap: submodules and SymPy load on first use.
 
@@ -22,8 +22,9 @@ Importing :mod:`symrich` is cheap: submodules and SymPy load on first use.
 """
 
 import importlib
+import pkgutil
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
     "Derivation": ("symrich.engine", "Derivation"),
@@ -31,16 +32,13 @@ _LAZY = {
     "Proof": ("symrich.engine", "Proof"),
     "VerifiedDerivation": ("symrich.engine", "VerifiedDerivation"),
     "DerivationError": ("symrich.engine", "DerivationError"),
-    "derive": ("symrich.registry", "derive"),
-    "derive_all": ("symrich.registry", "derive_all"),
-    "derivation_names": ("symrich.registry", "derivation_names"),
+    "derive": ("symrich.engine.registry", "derive"),
+    "derive_all": ("symrich.engine.registry", "derive_all"),
+    "derivation_names": ("symrich.engine.registry", "derivation_names"),
 }
 
-_SUBMODULES = {
-    "engine", "registry", "rewrites", "symbols", "symbolic", "codegen", "validation",
-    "single_neuron", "oracle", "latex", "cli", "wide_linear", "deep_linear",
-    "piecewise_linear", "export", "testing", "experiments", "figures", "derivations",
-}
+#: every subpackage and module of symrich, loaded on first attribute access.
+_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
 
 __all__ = sorted(_LAZY) + ["__version__"]
 

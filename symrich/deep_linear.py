@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.validation import as_array, positive
+from symrich.numeric.validation import as_array, positive
 
 __all__ = ["conserved_quantities", "parameter_flow"]
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy.functions.elementary.piecewise import ExprCondPair
 
-from symrich.codegen import compile_exprs, compile_time_loop, hoist_invariants
+from symrich.numeric.codegen import compile_exprs, compile_time_loop, hoist_invariants
 
 t, k, u, v = sp.symbols("t k u v", real=True)
 LEAVES = [t, k, u, v, sp.Integer(2), sp.Rational(1, 3)]
@@ -107,7 +107,7 @@ def test_scalar_rows_broadcast_and_bad_input():
 
 
 # --------------------------------------------------------------------------
-# symrich.vecmath: the branch-free exp and phi1 used by the vectorised loops
+# symrich.numeric.vecmath: the branch-free exp and phi1 used by the vectorised loops
 
 
 def _vec(fn):
@@ -131,7 +131,7 @@ def _ulps(got, exact):
 def test_vecmath_exp_within_1_1_ulp_of_30_digits():
     import mpmath
 
-    from symrich.vecmath import exp
+    from symrich.numeric.vecmath import exp
 
     rng = np.random.default_rng(5)
     xs = np.concatenate([rng.uniform(-708.0, 709.0, 1500), rng.uniform(-1.0, 1.0, 500), [0.0, -0.5 * np.log(2), 1e-300]])
@@ -148,7 +148,7 @@ def test_vecmath_exp_within_1_1_ulp_of_30_digits():
 def test_vecmath_phi1_near0_within_1_1_ulp_on_its_range():
     import mpmath
 
-    from symrich.vecmath import phi1_near0
+    from symrich.numeric.vecmath import phi1_near0
 
     rng = np.random.default_rng(6)
     zs = np.concatenate([rng.uniform(-0.5, 0.5, 2000), [-0.5, 0.5, 0.0, 1e-300, -1e-12]])

@@ -10,7 +10,7 @@ import sympy as sp
 from symrich import deep_linear as dl
 from symrich import wide_linear as wl
 from symrich.oracle import PolynomialFlow, integrate_flow
-from symrich.registry import derive
+from symrich.engine.registry import derive
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from symrich.registry import cache_key, derivation_names, derive
+from symrich.engine.registry import cache_key, derivation_names, derive
 
 NAMES = derivation_names()
 
@@ -84,7 +84,7 @@ def test_cli_derive_fails_on_a_wrong_step(tmp_path, cache_dir, monkeypatch):
     x = sp.Symbol("x")
     broken = Derivation("broken", "Broken", steps=(Step((x + 1) ** 2, x**2 + 1, "forgot the cross term"),))
 
-    import symrich.registry as registry
+    import symrich.engine.registry as registry
 
     monkeypatch.setattr(registry, "derivation_names", lambda: ("broken",))
     monkeypatch.setattr(registry, "_module", lambda name: type("M", (), {"derivation": staticmethod(lambda: broken)}))

@@ -21,16 +21,16 @@ import textwrap
 import numpy as np
 import pytest
 
-from symrich import export_runtime
+from symrich.single_neuron import driver
 from symrich.export import available_functions, export
-from symrich.codegen import compile_exprs
+from symrich.numeric.codegen import compile_exprs
 from symrich.single_neuron import M_matrix, delta_of, ntk, solution_kernels
 from symrich.single_neuron import trajectory as package_trajectory
 from symrich.symbolic.single_neuron_solution import OBS_ARGS, observable_exprs
 
 HAVE_BIAS = "Phi_delta" in available_functions()
 if HAVE_BIAS:
-    from symrich.single_neuron_bias import Phi_delta, grad_Phi_delta
+    from symrich.single_neuron.bias import Phi_delta, grad_Phi_delta
 
 FLOOR = 1e-3
 T_LONG = np.array([0.0, 0.3, 1.0, 7.0, 40.0, 1e3, 1e6])
@@ -53,13 +53,13 @@ def trajectory(*case):
     equal, but rounded differently, so it is compared with the exports through the 30-digit kernel
     (``test_exported_numpy_trajectory_is_accurate``), not bit for bit.
     """
-    return export_runtime.run_trajectory(solution_kernels("numpy"), *case)
+    return driver.run_trajectory(solution_kernels("numpy"), *case)
 
 
 def observables(*case):
     """The package's observables on the same formula as :func:`trajectory` above."""
     kernel = compile_exprs(observable_exprs(), OBS_ARGS, backend="numpy")
-    return export_runtime.run_observables(trajectory, kernel, *case)
+    return driver.run_observables(trajectory, kernel, *case)
 
 
 def _small_difference_cases():
@@ -182,8 +182,8 @@ def test_numpy_module_needs_only_numpy(out):
     imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(src)) if isinstance(n, ast.ImportFrom) and n.module}
     assert imported == {"__future__", "dataclasses", "numpy"}
     # the driver logic is the package's own, copied verbatim (one copy of the logic)
-    for fn in (export_runtime.run_solve, export_runtime.run_trajectory, export_runtime.run_M_matrix,
-               export_runtime.solution_inputs, export_runtime.run_observables):
+    for fn in (driver.run_solve, driver.run_trajectory, driver.run_M_matrix,
+               driver.solution_inputs, driver.run_observables):
         assert inspect.getsource(fn) in src
 
 

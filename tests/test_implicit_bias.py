@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from symrich.oracle import integrate_flow, integrate_single_neuron, single_neuron_flow
-from symrich.single_neuron_bias import Phi_delta, basin, grad_Phi_delta, implicit_bias
+from symrich.single_neuron.bias import Phi_delta, basin, grad_Phi_delta, implicit_bias
 
 # --------------------------------------------------------------------------
 # helpers

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from symrich import latex
-from symrich.latex_build import find_engine
-from symrich.registry import derivation_names, derive
+from symrich.engine import latex
+from symrich.engine.pdf import find_engine
+from symrich.engine.registry import derivation_names, derive
 
 #: An overfull box wider than this (in pt) would run into the 2.2 cm margin visibly.
 MAX_OVERFULL_PT = 10.0

@@ -88,9 +88,9 @@ def test_restarted_trajectory_matches_nonsmooth_integration(flip_solution):
 
 def test_beta_ode_matches_parameter_flow_before_the_first_flip():
     """Integrate the closed beta system (single-neuron M with delta_k, pattern fixed) with mpmath.odefun."""
-    from symrich.codegen import compile_exprs
+    from symrich.numeric.codegen import compile_exprs
     from symrich.symbolic.single_neuron import R_of, m_perp
-    from symrich.symbols import delta, eta_a, eta_w, rho
+    from symrich.symbolic.symbols import delta, eta_a, eta_w, rho
 
     times = [0.04, 0.09]  # the first flip is at t = 0.0977
     sol = pl.integrate([0.0] + times, A0, W0, X, Y, "relu", EA, EW, dps=30)

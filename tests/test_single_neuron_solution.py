@@ -421,7 +421,7 @@ def test_validation(kwargs, match):
 
 
 def test_derivations_verify():
-    from symrich.registry import derive
+    from symrich.engine.registry import derive
 
     for name in ("single_neuron_riccati", "single_neuron_bernoulli", "single_neuron_closed_form", "single_neuron_observables"):
         report = derive(name, use_cache=False)

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from symrich import wide_linear as wl
 from symrich.oracle import PolynomialFlow, integrate_flow
-from symrich.registry import derive
+from symrich.engine.registry import derive
 
 DPS = 30
 

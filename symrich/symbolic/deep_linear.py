@@ -17,7 +17,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from symrich.symbols import n
+from symrich.symbolic.symbols import n
 
 __all__ = ["parameter_flow", "conserved_Q", "local_flow"]
 

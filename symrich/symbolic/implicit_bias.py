@@ -23,10 +23,10 @@ conservation law ``eta_w a^2 = (R + delta)/2``, ``eta_a ||w||^2 = (R - delta)/2`
 
 Stable forms (free of cancellation on one side of ``delta = 0``) are defined next
 to the plain ones and proved equal in the derivations; the numeric kernels of
-:mod:`symrich.single_neuron_bias` compile the stable forms.
+:mod:`symrich.single_neuron.bias` compile the stable forms.
 
 >>> from symrich.symbolic.implicit_bias import phi_prime, w_norm, on_parameters
->>> from symrich.rewrites import factor_half_powers
+>>> from symrich.engine.rewrites import factor_half_powers
 >>> factor_half_powers(on_parameters(phi_prime()) - w_norm)
 0
 """
@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symrich.symbols import delta, eta_a, eta_w, rho
+from symrich.symbolic.symbols import delta, eta_a, eta_w, rho
 
 __all__ = [
     "alpha", "w_norm", "b", "c", "kappa_N", "on_parameters",
@@ -65,7 +65,7 @@ def on_parameters(expr):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import rho
+    >>> from symrich.symbolic.symbols import rho
     >>> on_parameters(rho)
     alpha*u_w
     >>> sp.factor(on_parameters(R_rho()**2))
@@ -79,7 +79,7 @@ def R_rho(delta_=delta, rho_=rho):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> R_rho(3, 2).subs({eta_a: 1, eta_w: 1})
     5
     """
@@ -91,7 +91,7 @@ def phi(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> phi(2, 3).subs({eta_a: 1, eta_w: 1})
     -2/3
     >>> (alpha * (3 * eta_a * w_norm**2 - eta_w * alpha**2) / (3 * eta_a)).subs({alpha: 2, w_norm: 1, eta_a: 1, eta_w: 1})
@@ -106,7 +106,7 @@ def phi_stable_negative(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> phi_stable_negative(2, -3).subs({eta_a: 1, eta_w: 1})
     11/3
     >>> (phi_stable_negative(2, -3) - phi(2, -3)).subs({eta_a: 1, eta_w: 1})
@@ -122,7 +122,7 @@ def phi_prime(rho_=rho, delta_=delta):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import delta, eta_a, eta_w, rho
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w, rho
     >>> phi_prime(2, 3).subs({eta_a: 1, eta_w: 1})
     1
     >>> sp.diff(phi(), rho).subs({rho: 2, delta: 3, eta_a: 1, eta_w: 1})
@@ -136,7 +136,7 @@ def phi_prime_stable_positive(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> (phi_prime_stable_positive(2, 3) - phi_prime(2, 3)).subs({eta_a: 1, eta_w: 1})
     0
     """
@@ -148,7 +148,7 @@ def phi_second(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> phi_second(2, 3).subs({eta_a: 1, eta_w: 1})
     2/5
     """
@@ -161,7 +161,7 @@ def phi_second_stable_negative(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> (phi_second_stable_negative(2, -3) - phi_second(2, -3)).subs({eta_a: 1, eta_w: 1})
     0
     """
@@ -174,7 +174,7 @@ def phi_tangential(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> phi_tangential(2, 3).subs({eta_a: 1, eta_w: 1})
     1/2
     """
@@ -186,7 +186,7 @@ def phi_tangential_stable_positive(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> (phi_tangential_stable_positive(2, 3) - phi_tangential(2, 3)).subs({eta_a: 1, eta_w: 1})
     0
     >>> phi_tangential_stable_positive(0, 3).subs({eta_a: 1, eta_w: 1})
@@ -200,7 +200,7 @@ def kappa_of(delta_=delta, c_=c):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a
+    >>> from symrich.symbolic.symbols import eta_a
     >>> kappa_of()
     c**2*eta_a + delta
     >>> kappa_of(1, 2).subs(eta_a, 1)
@@ -214,7 +214,7 @@ def a_inf_sq(kappa_=kappa_N, b_=b):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> a_inf_sq(3, 2).subs({eta_a: 1, eta_w: 1})
     4
     """
@@ -226,7 +226,7 @@ def a_inf_sq_stable_negative(kappa_=kappa_N, b_=b):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> a_inf_sq_stable_negative(-3, 2).subs({eta_a: 1, eta_w: 1})
     1
     >>> a_inf_sq(-3, 2).subs({eta_a: 1, eta_w: 1})
@@ -240,7 +240,7 @@ def lim_plus_leading(rho_=rho, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> lim_plus_leading()
     sqrt(eta_w)*rho*sqrt(1/delta)
     >>> ratio = (phi_prime(1, 10**6) / lim_plus_leading(1, 10**6)).subs({eta_a: 1, eta_w: 1})
@@ -256,7 +256,7 @@ def lim_zero(rho_=rho):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import rho
+    >>> from symrich.symbolic.symbols import rho
     >>> sp.simplify(phi(rho, 0) - lim_zero(rho))
     0
     """
@@ -268,7 +268,7 @@ def lim_minus_leading(delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> lim_minus_leading(-4).subs(eta_a, 1)
     2
     >>> ratio = (phi_prime(1, -10**6) / lim_minus_leading(-10**6)).subs({eta_a: 1, eta_w: 1})
@@ -287,7 +287,7 @@ def l_minus_stable_negative(s2_):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> from symrich.symbolic.single_neuron_solution import l_minus
     >>> point = {delta: -3, eta_a: 1, eta_w: 1}
     >>> l_minus_stable_negative(4).subs(point), l_minus(4).subs(point)
@@ -303,7 +303,7 @@ def l_plus_stable_positive(s2_):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> from symrich.symbolic.single_neuron_solution import l_plus
     >>> point = {delta: 3, eta_a: 1, eta_w: 1}
     >>> l_plus_stable_positive(4).subs(point), l_plus(4).subs(point)
@@ -319,7 +319,7 @@ def basin_A(l_minus_, a0_):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a
+    >>> from symrich.symbolic.symbols import eta_a
     >>> basin_A(-1, 2)
     eta_a*p_0 + 2
     >>> basin_A(-1, 2).subs({eta_a: 1, p0: -3})

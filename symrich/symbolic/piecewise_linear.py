@@ -41,7 +41,7 @@ from types import SimpleNamespace
 import sympy as sp
 
 from symrich.symbolic.single_neuron import R_of, conserved_delta, m_perp
-from symrich.symbols import a, d, delta, eta_a, eta_w, matrix, n, rho, t
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, matrix, n, rho, t
 
 __all__ = [
     "z",
@@ -281,7 +281,7 @@ def angular_to_parameter_speed_sq(delta_=delta, rho_=rho, gpar=g_par, gperp=g_pe
     """Squared ratio of the angular speed of ``w_k`` (which sets the activation pattern) to the parameter speed.
 
     >>> import sympy as sp
-    >>> from symrich.symbols import delta, rho
+    >>> from symrich.symbolic.symbols import delta, rho
     >>> sp.limit(angular_to_parameter_speed_sq(delta, rho, 1, 1), delta, -sp.oo)
     0
     """

@@ -13,7 +13,7 @@ The numeric kernels of :mod:`symrich.single_neuron` compile the expressions
 defined here (``m_perp``, ``m_par``...), so what runs is what was proved.
 
 >>> from symrich.symbolic.single_neuron import R_of, m_perp
->>> from symrich.symbols import delta, rho
+>>> from symrich.symbolic.symbols import delta, rho
 >>> m_perp(0, rho)
 sqrt(eta_a)*sqrt(eta_w)*rho
 """
@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from symrich.symbols import a, d, delta, eta_a, eta_w, n, rho
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
 
 __all__ = [
     "parameter_flow",
@@ -73,7 +73,7 @@ def conserved_delta(a_, norm_w_sq):
 
     Examples
     --------
-    >>> from symrich.symbols import a, u, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import a, u, eta_a, eta_w
     >>> conserved_delta(a, u)
     a**2*eta_w - eta_a*u
     >>> conserved_delta(2, 3).subs({eta_a: 1, eta_w: 1})
@@ -87,7 +87,7 @@ def R_of(delta_, rho_):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> R_of(3, 2).subs({eta_a: 1, eta_w: 1})
     5
     """
@@ -100,7 +100,7 @@ def m_perp(delta_=delta, rho_=rho):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w, rho
+    >>> from symrich.symbolic.symbols import eta_a, eta_w, rho
     >>> sp.simplify(m_perp(0, rho) - sp.sqrt(eta_a*eta_w)*rho)
     0
     >>> m_perp(3, 2).subs({eta_a: 1, eta_w: 1})
@@ -114,7 +114,7 @@ def m_par(delta_=delta, rho_=rho):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> m_par(3, 2).subs({eta_a: 1, eta_w: 1})
     5
     """
@@ -126,7 +126,7 @@ def m_perp_stable_negative(delta_=delta, rho_=rho):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> m_perp_stable_negative(-3, 2).subs({eta_a: 1, eta_w: 1})
     1
     >>> (m_perp_stable_negative(-3, 2) - m_perp(-3, 2)).subs({eta_a: 1, eta_w: 1})
@@ -140,7 +140,7 @@ def m_diff_stable_positive(delta_=delta, rho_=rho):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> m_diff_stable_positive(3, 2).subs({eta_a: 1, eta_w: 1})
     1/4
     >>> ((m_par(3, 2) - m_perp(3, 2)) / 2**2).subs({eta_a: 1, eta_w: 1})
@@ -154,7 +154,7 @@ def M_beta(beta, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> M_beta([1, 0], 0).subs({eta_a: 1, eta_w: 1})
     Matrix([
     [2, 0],
@@ -173,7 +173,7 @@ def M_parameters(a_, w):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> M_parameters(1, sp.Matrix([1, 0])).subs({eta_a: 1, eta_w: 1})
     Matrix([
     [2, 0],

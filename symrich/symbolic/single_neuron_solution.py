@@ -37,7 +37,7 @@ import mpmath
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
 
-from symrich.symbols import delta, eta_a, eta_w, s, t
+from symrich.symbolic.symbols import delta, eta_a, eta_w, s, t
 
 __all__ = [
     "phi1",
@@ -126,7 +126,7 @@ class phi1_near0(phi1):
 
     The same function (same rewrite, derivative and values), so every proof about
     :class:`phi1` holds for it; it only tells the float loop compiler that the
-    Taylor polynomial :func:`symrich.vecmath.phi1_near0` may evaluate it.  The
+    Taylor polynomial :func:`symrich.numeric.vecmath.phi1_near0` may evaluate it.  The
     fast forms use it exactly in the branches ``k t < 1/2`` (``k >= 0``) and
     ``|delta| t < 1/2``.
 
@@ -170,7 +170,7 @@ def for_compile(expr, keep_near0=False):
 
     Examples
     --------
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> expr = for_compile(3 * phi1(t))
     >>> expr.has(phi1), expr.subs(t, 0)
     (False, 3)
@@ -189,7 +189,7 @@ def Lam_of(s2_=s**2):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> Lam_of(4).subs({delta: 3, eta_a: 1, eta_w: 1})
     5
     """
@@ -202,7 +202,7 @@ def l_plus(s2_=s**2):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> l_plus(4).subs({delta: 3, eta_a: 1, eta_w: 1})
     1
     >>> sp.expand(l_plus() + l_minus()), sp.expand(l_plus() * l_minus())
@@ -216,7 +216,7 @@ def l_minus(s2_=s**2):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> l_minus(4).subs({delta: 3, eta_a: 1, eta_w: 1})
     -4
     """
@@ -234,7 +234,7 @@ def chi_plain(time=t, s2_=s**2):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> chi = chi_plain()
     >>> sp.simplify(chi.subs(t, 0)), sp.simplify(sp.diff(chi, t).subs(t, 0))
     (a_0, eta_a*pi_0*s**2)
@@ -265,7 +265,7 @@ def plain_solution(time=t, s2_=s**2):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> sol = plain_solution()
     >>> sol.c.subs(t, 0), sp.simplify(sol.a.subs(t, 0))
     (1, a_0)
@@ -317,7 +317,7 @@ def saddle_U(s2_=s2):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> sp.factor(saddle_U(4).subs({delta: 3, eta_a: 1, eta_w: 1}))
     4*(a_0 + pi_0)/5
     """
@@ -339,7 +339,7 @@ def stable_general(time=t, s2_=s2, stable_rates=False):
 
     Examples
     --------
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> P = stable_general()
     >>> P.a.subs(t, 0), P.p.subs(t, 0), P.c.subs(t, 0)
     (a_0, pi_0, 1)
@@ -362,7 +362,7 @@ def stable_saddle(time=t, s2_=s2, stable_rates=False):
 
     Examples
     --------
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> S = stable_saddle()
     >>> S.a.subs(t, 0), S.p.subs(t, 0), S.c.subs(t, 0)
     (a_0, pi_0, 1)
@@ -395,7 +395,7 @@ def fast_rates(s2_=s2):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> al, ga = fast_rates(4)
     >>> al.subs({delta: 3, eta_a: 1, eta_w: 1}), ga.subs({delta: 3, eta_a: 1, eta_w: 1})
     (1, 4)
@@ -421,7 +421,7 @@ def saddle_A(s2_=s2):
 
     Examples
     --------
-    >>> from symrich.symbols import delta, eta_a, eta_w
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
     >>> saddle_A(1).subs({a0: 1, pi0: -1, delta: 0, eta_a: 1, eta_w: 1})
     0
     """
@@ -434,7 +434,7 @@ def divided_exp(k, e, time=t):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> divided_exp(2, sp.exp(-2 * t)).subs(t, 1)
     1/2 - exp(-2)/2
     >>> divided_exp(2, sp.exp(-2 * t)).subs(t, sp.Rational(1, 8))
@@ -463,7 +463,7 @@ def fast_general(time=t, s2_=s2):
 
     Examples
     --------
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> F = fast_general()
     >>> [str(name) for name, _ in F.lets]
     ['alpha', 'gamma', 'x', 'y']
@@ -498,7 +498,7 @@ def fast_saddle(time=t, s2_=s2):
 
     Examples
     --------
-    >>> from symrich.symbols import t
+    >>> from symrich.symbolic.symbols import t
     >>> F = fast_saddle()
     >>> F.bind(F.a).subs(t, 0), F.bind(F.p).subs(t, 0), F.bind(F.c).subs(t, 0)
     (a_0, pi_0, 1)
@@ -540,7 +540,7 @@ def M_frobenius_sq(a_, ww):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> from symrich.symbolic.single_neuron import M_parameters
     >>> M = M_parameters(1, sp.Matrix([1, 0]))
     >>> sp.expand(sum(m**2 for m in M) - M_frobenius_sq(1, 1).subs(obs_d, 2))
@@ -570,7 +570,7 @@ def observable_exprs():
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> point = dict(zip(OBS_ARGS, (1, 1, 1, 1, 1, 1, 1, 2, 1, 1)))
     >>> dict(zip(OBS_NAMES, (e.subs(point) for e in observable_exprs())))
     {'beta_norm': 1, 'signed_magnitude': 1, 'ntk_norm': sqrt(5), 'kernel_distance': 0, 'alignment': 1}

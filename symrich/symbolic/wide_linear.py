@@ -23,7 +23,7 @@ Three groups of expressions live here:
 ``c`` is the output width).  ``eta`` always means ``eta_a * eta_w``.
 
 >>> from symrich.symbolic.wide_linear import sigma_rate
->>> from symrich.symbols import delta, eta_a, eta_w, s
+>>> from symrich.symbolic.symbols import delta, eta_a, eta_w, s
 >>> import sympy as sp
 >>> x = sp.Symbol("x", positive=True)
 >>> sigma_rate(x, s, 0).subs({eta_a: 1, eta_w: 1})
@@ -36,7 +36,7 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from symrich.symbols import d, delta, eta_a, eta_w, n, s, t
+from symrich.symbolic.symbols import d, delta, eta_a, eta_w, n, s, t
 
 __all__ = [
     "h", "c", "kappa", "sigma", "sigma0", "v", "v0", "E", "phi",
@@ -275,7 +275,7 @@ def kappa_of(delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> kappa_of(-2).subs({eta_a: 1, eta_w: 4})
     1/2
     """
@@ -287,7 +287,7 @@ def sigma_rate(sigma_=sigma, s_=s, delta_=delta):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w, s
+    >>> from symrich.symbolic.symbols import eta_a, eta_w, s
     >>> sigma_rate(s, s)
     0
     >>> sigma_rate(1, 2, 0).subs({eta_a: 1, eta_w: 1})
@@ -369,7 +369,7 @@ def v_trajectory(t_=t, v0_=v0, s_=s, kappa_=kappa):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> sp.simplify(v_trajectory(0) - v0)
     0
     >>> round(float(v_trajectory(10, 1, 3, 4).subs({eta_a: 1, eta_w: 1})), 6)
@@ -427,7 +427,7 @@ def time_of_v(v_=v, v0_=v0, s_=s, kappa_=kappa):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> time_of_v(v0)
     0
     >>> round(float(time_of_v(v_trajectory(1, 1, 3, 4), 1, 3, 4).subs({eta_a: 1, eta_w: 1})), 6)
@@ -446,7 +446,7 @@ def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
 
     Examples
     --------
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> time_to_reach_stable(sigma0)
     0
     >>> point = {eta_a: 1, eta_w: 1}
@@ -471,7 +471,7 @@ def time_to_reach_critical(sigma_=sigma, sigma0_=sigma0):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> time_to_reach_critical(sp.S(1), sp.S(2)).subs({eta_a: 1, eta_w: 1})
     1/4
     """
@@ -484,7 +484,7 @@ def saxe_sigmoid(t_=t, sigma0_=sigma0, s_=s):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> saxe_sigmoid(0)
     sigma_0
     >>> round(float(saxe_sigmoid(10, sp.Rational(1, 100), 1).subs({eta_a: 1, eta_w: 1})), 6)
@@ -530,7 +530,7 @@ def q_delta_second(x, delta_=delta):
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.symbols import eta_a, eta_w
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
     >>> q_delta_second(0, sp.S(2)).subs({eta_a: 1, eta_w: 1})
     1/2
     """

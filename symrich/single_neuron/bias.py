@@ -1,0 +1,478 @@
+"""Numeric layer, single neuron on rank-deficient data: implicit bias, mirror potential, basins.
+
+The expressions come from :mod:`symrich.symbolic.implicit_bias` and are proved in the
+derivations ``single_neuron_mirror_flow`` (potential), ``single_neuron_implicit_bias``
+(limit of the flow) and ``single_neuron_basins`` (whitened data); here they are compiled
+with :func:`symrich.numeric.codegen.compile_exprs`, in the form free of cancellation on each side
+of ``delta = 0`` (both forms proved equal in the derivations).
+
+* :func:`implicit_bias` -- the interpolant the flow converges to, for any ``X`` (any rank):
+  ``beta_inf = X^+ y + a_inf P_N w0`` with
+  ``eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2``,
+  ``kappa_N = delta + eta_a ||P_N w0||^2``; equivalently the minimiser of
+  ``Phi_delta(beta) - sign(a_inf) w0^T beta`` on ``X beta = y``.
+* :func:`basin` -- on whitened data, which branch ``a(oo) = +-sqrt((delta + Lam)/(2 eta_w))``
+  the flow ends on (the sign of ``A = eta_a w0^T beta_star - l_- a0``), or the saddle.
+* :func:`Phi_delta`, :func:`grad_Phi_delta` -- the potential and its gradient.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+
+import numpy as np
+
+from symrich.single_neuron.driver import run_grad_Phi_delta, run_Phi_delta
+from symrich.numeric.validation import as_array, finite_real, positive
+
+__all__ = ["ImplicitBias", "Basin", "implicit_bias", "basin", "Phi_delta", "grad_Phi_delta"]
+
+_EPS = np.finfo(float).eps
+#: the sign certificate stops the integration once L < (1 - _LOSS_MARGIN) ||y||^2/2.
+_LOSS_MARGIN = 1e-3
+
+
+# --------------------------------------------------------------------------
+# compiled kernels
+
+
+@functools.lru_cache(maxsize=None)
+def _phi_kernel():
+    from symrich.numeric.codegen import compile_exprs
+    from symrich.symbolic import implicit_bias as ib
+    from symrich.symbolic.symbols import delta, eta_a, eta_w, rho
+
+    exprs = (ib.phi(), ib.phi_stable_negative(), ib.phi_prime(), ib.phi_tangential_stable_positive())
+    return compile_exprs(exprs, (rho, delta, eta_a, eta_w), backend="numpy")
+
+
+@functools.lru_cache(maxsize=None)
+def _a_inf_kernel():
+    from symrich.numeric.codegen import compile_exprs
+    from symrich.symbolic import implicit_bias as ib
+    from symrich.symbolic.symbols import eta_a, eta_w
+
+    exprs = (ib.a_inf_sq(), ib.a_inf_sq_stable_negative())
+    return compile_exprs(exprs, (ib.kappa_N, ib.b, eta_a, eta_w), backend="math")
+
+
+@functools.lru_cache(maxsize=None)
+def _basin_kernel():
+    from symrich.numeric.codegen import compile_exprs
+    from symrich.symbolic import implicit_bias as ib
+    from symrich.symbolic import single_neuron_solution as sol
+    from symrich.symbolic.symbols import delta, eta_a, eta_w
+
+    s2 = sol.s2
+    exprs = (
+        sol.l_minus(s2), ib.l_minus_stable_negative(s2),      # l_-: delta >= 0 / delta < 0
+        sol.l_plus(s2), ib.l_plus_stable_positive(s2),        # l_+: delta <= 0 / delta > 0
+    )
+    return compile_exprs(exprs, (s2, delta, eta_a, eta_w), backend="numpy")
+
+
+# --------------------------------------------------------------------------
+# the potential
+
+
+def Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
+    """The mirror potential ``Phi_delta(beta) = phi_delta(||beta||)`` of the single neuron.
+
+    ``phi_delta(rho) = (Lam - 2 delta) sqrt((Lam + delta)/(2 eta_w)) / (3 eta_a)`` with
+    ``Lam = sqrt(delta^2 + 4 eta_a eta_w rho^2)`` (constant fixed so that ``phi(0) = 0`` for
+    ``delta <= 0`` and ``-delta^{3/2}/(3 eta_a sqrt(eta_w))`` for ``delta > 0``).
+
+    Parameters
+    ----------
+    beta : array_like, shape (..., d)
+        Function-space parameter ``a w``; leading axes are a batch.
+    delta : float or array_like broadcastable to ``beta.shape[:-1]``
+        Conserved ``eta_w a^2 - eta_a ||w||^2``.
+    eta_a, eta_w : float > 0
+        Learning rates.
+
+    Returns
+    -------
+    float or ndarray of shape ``beta.shape[:-1]``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(Phi_delta([3.0, 4.0], 0.0), 12)   # (2/3) ||beta||^{3/2} at delta = 0
+    7.453559924999
+    >>> round(2 / 3 * 5 ** 1.5, 12)
+    7.453559924999
+    """
+    return run_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
+
+
+def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
+    """Gradient ``phi'(||beta||) beta/||beta||`` of :func:`Phi_delta`; equals ``sign(a) w`` at ``beta = a w``.
+
+    ``phi'(rho) = sqrt((Lam - delta)/(2 eta_a))`` (``= ||w||`` by the conservation law).
+
+    Parameters
+    ----------
+    beta, delta, eta_a, eta_w
+        As in :func:`Phi_delta`.
+
+    Returns
+    -------
+    ndarray, shape (..., d)
+
+    Raises
+    ------
+    ValueError
+        For bad input, and at ``beta = 0`` with ``delta < 0``: there ``Phi_delta`` has a cone
+        point (its subdifferential is the ball of radius ``sqrt(|delta|/eta_a)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, w = -0.7, np.array([0.4, 1.1])
+    >>> delta = a**2 - w @ w
+    >>> np.allclose(grad_Phi_delta(a * w, delta), np.sign(a) * w)
+    True
+    """
+    return run_grad_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
+
+
+# --------------------------------------------------------------------------
+# implicit bias
+
+
+@dataclasses.dataclass(frozen=True)
+class ImplicitBias:
+    """The limit of the single-neuron flow on data ``X, y`` (result of :func:`implicit_bias`).
+
+    Attributes
+    ----------
+    beta : ndarray, shape (d,)
+        ``beta_inf = X^+ y + a_inf P_N w0``.
+    sign : int
+        ``sign(a_inf)`` (+1 or -1; 0 only when ``y = 0`` and ``beta_inf = 0``).
+    a_inf : float
+        Limit of the readout.
+    w_inf : ndarray, shape (d,)
+        Limit of the first layer (``P_N w0 + X^+ y / a_inf``; ``P_N w0`` when ``a_inf = 0``).
+    psi : ndarray, shape (d,)
+        ``sign(a_inf) w0``: ``beta`` minimises ``Phi_delta(beta) - psi^T beta`` on ``X beta = y``.
+    delta, kappa_N : float
+        ``eta_w a0^2 - eta_a ||w0||^2`` and ``delta + eta_a ||P_N w0||^2``.
+    rank : int
+        Numerical rank of ``X``.
+    method : str
+        How ``beta`` was computed.
+    how_sign_was_decided : str
+        Which rule fixed ``sign(a_inf)`` (``kappa_N > 0``, ``L(0) < ||y||^2/2``, the rank-one
+        hyperbola rule, or an integration of the flow with the loss certificate).
+    t_certificate : float or None
+        Time at which the integrated flow reached ``L < (1 - 1e-3) ||y||^2/2`` (``None`` if no
+        integration was needed).
+
+    Examples
+    --------
+    >>> res = implicit_bias([[1.0, 0.0, 0.0]], [2.0], 1.0, [0.5, 0.3, -0.2])
+    >>> res.rank, res.sign, round(res.a_inf, 5)     # a_inf^2 = (0.75 + sqrt(0.75^2 + 16))/2
+    (1, 1, 1.55237)
+    >>> [round(float(v), 5) for v in res.beta[1:]]  # the null(X) part of beta_inf is a_inf P_N w0
+    [0.46571, -0.31047]
+    """
+
+    beta: np.ndarray
+    sign: int
+    a_inf: float
+    w_inf: np.ndarray
+    psi: np.ndarray
+    delta: float
+    kappa_N: float
+    rank: int
+    method: str
+    how_sign_was_decided: str
+    t_certificate: float | None = None
+
+
+def _check_data(X, y, a0, w0, eta_a, eta_w):
+    problems = []
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    X = as_array(X, "X", ndim=2)
+    y = as_array(y, "y", ndim=1)
+    w0 = as_array(w0, "w0", ndim=1)
+    a0 = finite_real(a0, "a0")
+    n, d = X.shape
+    if d == 0 or n == 0:
+        problems.append(f"X must have at least one row and one column, got shape {X.shape}")
+    if y.shape[0] != n:
+        problems.append(f"y must have length n = X.shape[0] = {n}, got {y.shape[0]}")
+    if w0.shape[0] != d:
+        problems.append(f"w0 must have length d = X.shape[1] = {d}, got {w0.shape[0]}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return X, y, a0, w0, eta_a, eta_w
+
+
+def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublings=40):
+    """The interpolant the single neuron ``f(x) = a w^T x`` converges to under gradient flow.
+
+    Closed form for every rank of ``X`` (derivation ``single_neuron_implicit_bias``):
+    ``beta_inf = X^+ y + a_inf P_N w0``, ``P_N`` the projector on null(X), with
+    ``eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta_a eta_w ||X^+ y||^2))/2`` and
+    ``kappa_N = delta + eta_a ||P_N w0||^2``.  It is the unique minimiser of
+    ``Phi_delta(beta) - sign(a_inf) w0^T beta`` subject to ``X beta = y``.
+
+    ``sign(a_inf)`` is decided by the first rule that applies:
+
+    1. ``y = 0`` and ``kappa_N <= 0``: ``beta_inf = 0`` for either sign (reported as 0);
+    2. ``kappa_N > 0`` (always if ``delta > 0``): ``eta_w a^2 >= kappa_N``, so ``sign(a0)``;
+    3. ``L(0) < ||y||^2/2``: the loss never rises back to ``||y||^2/2 = L(beta = 0)``, so ``sign(a0)``;
+    4. rank one, ``kappa_N < 0``: ``sign(y_x x^T w0)`` (``X = sigma u x^T``, ``y_x = u^T y``);
+    5. otherwise the flow is integrated in float64 (:func:`symrich.oracle.integrate_flow`,
+       ``method="scipy"``, LSODA, ``rtol``) until ``L(t) < (1 - 1e-3) ||y||^2/2``; from then on
+       ``a`` cannot vanish, so ``sign(a(t))`` is final.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Data, any rank.
+    y : array_like, shape (n,)
+        Targets; must lie in range(X) (else there is no interpolant).
+    a0 : float
+        Initial readout.
+    w0 : array_like, shape (d,)
+        Initial first layer.
+    eta_a, eta_w : float > 0
+        Learning rates.
+    rtol : float
+        Relative tolerance of the integration of rule 5.
+    max_doublings : int
+        Rule 5 integrates over ``[0, T]``, doubling ``T`` up to this many times.
+
+    Returns
+    -------
+    ImplicitBias
+        ``.beta``, ``.sign``, ``.a_inf``, ``.w_inf``, ``.psi``, ``.method``, ``.how_sign_was_decided``...
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, NaN or infinite entries, non-positive learning rates, ``y`` not in range(X),
+        or ``a0 = 0`` and ``w0 = 0`` (a fixed point away from any interpolant).
+    RuntimeError
+        If rule 5 finds no certificate (the flow may converge to the saddle ``beta = 0``).
+
+    Examples
+    --------
+    The base case of MATH-part2 item 4 (``x = (1, 0.3)``, ``y = 1.2``, ``beta0 = (0.5, -0.4)``, delta = 0):
+
+    >>> import numpy as np
+    >>> beta0 = np.array([0.5, -0.4])
+    >>> a0 = np.linalg.norm(beta0) ** 0.5            # balanced: a0^2 = ||w0||^2
+    >>> result = implicit_bias([[1.0, 0.3]], [1.2], a0, beta0 / a0)
+    >>> np.round(result.beta, 4), result.sign
+    (array([ 1.3237, -0.4122]), 1)
+    >>> print(result.how_sign_was_decided)
+    kappa_N > 0: eta_w a(t)^2 >= kappa_N > 0, so a never vanishes and sign(a_inf) = sign(a0)
+    """
+    X, y, a0, w0, eta_a, eta_w = _check_data(X, y, a0, w0, eta_a, eta_w)
+    n, d = X.shape
+    if a0 == 0 and not np.any(w0):
+        raise ValueError("a0 = 0 and w0 = 0 is a fixed point of the flow: it converges to no interpolant")
+    U, S, Vt = np.linalg.svd(X, full_matrices=False)
+    tol = max(n, d) * _EPS * (S[0] if S.size else 0.0)
+    rank = int(np.sum(S > tol))
+    Ur, Sr, Vr = U[:, :rank], S[:rank], Vt[:rank].T
+    y_range = Ur @ (Ur.T @ y)
+    miss = float(np.linalg.norm(y - y_range))
+    if miss > 1e-9 * max(1.0, float(np.linalg.norm(y))):
+        raise ValueError(f"y must lie in range(X) (no interpolant otherwise); its distance to range(X) is {miss:.3g}")
+    beta_p = Vr @ ((Ur.T @ y) / Sr) if rank else np.zeros(d)
+    n0 = w0 - Vr @ (Vr.T @ w0)
+    b = float(np.linalg.norm(beta_p))
+    c = float(np.linalg.norm(n0))
+    delta = eta_w * a0**2 - eta_a * float(w0 @ w0)
+    kappa = delta + eta_a * c**2
+    plain, stable = _a_inf_kernel()(kappa, b, eta_a, eta_w)
+    a_abs = math.sqrt(max(plain if kappa >= 0 else stable, 0.0))
+    half_y2 = 0.5 * float(y @ y)
+    beta0 = a0 * w0
+    r0 = X @ beta0 - y
+    loss0 = 0.5 * float(r0 @ r0)
+    t_cert = None
+
+    if b == 0 and kappa <= 0:
+        sign, how = 0, "y = 0 and kappa_N <= 0: beta_inf = 0 for either sign (a_inf = 0)"
+        a_abs = 0.0
+    elif kappa > 0:
+        sign = 1 if a0 > 0 else -1
+        how = "kappa_N > 0: eta_w a(t)^2 >= kappa_N > 0, so a never vanishes and sign(a_inf) = sign(a0)"
+    elif loss0 < half_y2 and a0 != 0:
+        sign = 1 if a0 > 0 else -1
+        how = "L(0) < ||y||^2/2 = L(beta = 0): the loss is non-increasing, so a never vanishes and sign(a_inf) = sign(a0)"
+    elif rank == 1 and kappa < 0:
+        yx = float(Ur[:, 0] @ y)
+        px = float(Vr[:, 0] @ w0)
+        sign = 1 if yx * px > 0 else -1
+        how = ("rank one, kappa < 0: eta_a (x_hat^T w)^2 >= -kappa > 0 keeps sign(x^T w), and a_inf x^T w_inf = y, "
+               "so sign(a_inf) = sign(y x^T w0)")
+    else:
+        sign, t_cert = _sign_by_integration(X, y, a0, w0, eta_a, eta_w, delta, S[0], rtol, max_doublings)
+        how = (f"integrated the flow (scipy LSODA, rtol={rtol:g}) until L(t) < (1 - {_LOSS_MARGIN:g}) ||y||^2/2 "
+               f"at t = {t_cert:.6g}; L is non-increasing and a = 0 forces L = ||y||^2/2, so sign(a(t)) is final")
+    a_inf = sign * a_abs
+    beta = beta_p + a_inf * n0
+    w_inf = n0 + beta_p / a_inf if a_inf != 0 else n0.copy()
+    method = "closed form: beta_inf = X^+ y + a_inf P_N w0, eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2"
+    return ImplicitBias(beta=beta, sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, psi=sign * w0, delta=float(delta),
+                        kappa_N=float(kappa), rank=rank, method=method, how_sign_was_decided=how, t_certificate=t_cert)
+
+
+def _sign_by_integration(X, y, a0, w0, eta_a, eta_w, delta, sigma_max, rtol, max_doublings):
+    """Integrate until the loss certificate holds; return (sign of a, time)."""
+    from symrich.oracle import Event, integrate_flow, single_neuron_flow
+
+    d = X.shape[1]
+    C = X.T @ X
+    bvec = X.T @ y
+    half_y2 = 0.5 * float(y @ y)
+    params = {"eta_a": eta_a, "eta_w": eta_w}
+    for i in range(d):
+        for j in range(i, d):
+            params[f"C_{i + 1}_{j + 1}"] = float(C[i, j])
+        params[f"b_{i + 1}"] = float(bvec[i])
+
+    def excess(state):   # L(beta) - (1 - margin) ||y||^2/2
+        beta = state[0] * np.asarray(state[1:], dtype=float)
+        return 0.5 * float(beta @ C @ beta) - float(bvec @ beta) + _LOSS_MARGIN * half_y2
+
+    flow = single_neuron_flow(d)
+    scale = sigma_max**2 * (abs(delta) + 2 * math.sqrt(eta_a * eta_w) * float(np.linalg.norm(bvec)) / sigma_max**2 + 1e-300)
+    horizon = 10.0 / scale
+    state, t_total = [a0, *w0.tolist()], 0.0
+    for _ in range(max_doublings + 1):
+        sol = integrate_flow(flow, [0.0, horizon], state, params, method="scipy", rtol=rtol, atol=rtol * 1e-2,
+                             events=[Event(excess, terminal=True, direction=-1)], ivp_method="LSODA")
+        if sol.events:
+            hit = sol.events[0]
+            return (1 if hit.y[0] > 0 else -1), t_total + float(hit.t)
+        t_total += horizon
+        state = [float(v) for v in sol.y[-1]]
+        horizon *= 2
+    raise RuntimeError(
+        f"the sign of a_inf was not settled by t = {t_total:.3g}: the loss stayed above (1 - {_LOSS_MARGIN:g}) "
+        "||y||^2/2 (the flow may converge to the saddle beta = 0)"
+    )
+
+
+# --------------------------------------------------------------------------
+# basins on whitened data
+
+
+@dataclasses.dataclass(frozen=True)
+class Basin:
+    """Result of :func:`basin`: the branch and the limit of the flow on whitened data.
+
+    Attributes
+    ----------
+    sign : int or ndarray of int
+        +1 / -1: the flow ends on ``a = +-sqrt((delta + Lam)/(2 eta_w))``; 0: on the separating
+        surface ``A = 0`` (to rounding), where it converges to the saddle ``beta = 0``.
+    a_inf : float or ndarray
+    w_inf : ndarray, shape (..., d)
+        ``beta_star / a_inf`` on a branch; ``w_perp0 / sqrt(1 + eta_w a0^2/l_+)`` on the saddle.
+    A : float or ndarray
+        ``eta_a w0^T beta_star - l_-(delta) a0``, the coefficient of ``e^{l_+ t}`` in ``Lam chi``.
+    delta : float or ndarray
+
+    Iterating gives ``(sign, a_inf, w_inf)``.
+
+    Examples
+    --------
+    >>> sign, a_inf, w_inf = basin(1.0, [0.5, 0.0], [1.0, 0.0])
+    >>> int(sign), round(float(a_inf * w_inf[0]), 12)
+    (1, 1.0)
+    """
+
+    sign: object
+    a_inf: object
+    w_inf: np.ndarray
+    A: object
+    delta: object
+
+    def __iter__(self):
+        return iter((self.sign, self.a_inf, self.w_inf))
+
+
+def basin(a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
+    """Which branch the single neuron ends on, for whitened data (``X^T X = I``, ``beta_star = X^T y``).
+
+    From the closed form (derivation ``single_neuron_basins``):
+    ``a(oo) = sign(A) sqrt((delta + Lam)/(2 eta_w))`` with ``A = eta_a w0^T beta_star - l_-(delta) a0``,
+    ``Lam = sqrt(delta^2 + 4 eta_a eta_w ||beta_star||^2)``, ``l_- = (-delta - Lam)/2``; the surface
+    ``eta_a w^T beta_star = l_-(delta) a`` separates the basins.
+
+    Parameters
+    ----------
+    a0 : float or array_like, shape (...)
+    w0 : array_like, shape (..., d)
+        Initialisations (a batch over the leading axes).
+    beta_star : array_like, shape (d,)
+        ``X^T y``, nonzero.
+    eta_a, eta_w : float > 0
+
+    Returns
+    -------
+    Basin
+        ``.sign`` (+1, -1, or 0 when ``|A|`` is at the rounding level of its two terms),
+        ``.a_inf``, ``.w_inf``, ``.A``, ``.delta``.
+
+    Examples
+    --------
+    The appendix Fig. 7 setting (``beta_star = (1, 0.25)``) at ``delta = -2``:
+
+    >>> import numpy as np
+    >>> w0 = np.array([0.6, -1.3]); a0 = np.sqrt(w0 @ w0 - 2.0)     # delta = -2
+    >>> sign, a_inf, w_inf = basin(a0, w0, [1.0, 0.25])
+    >>> int(sign), round(float(a_inf), 6)       # sqrt((delta + Lam)/2), Lam = sqrt(8.25)
+    (1, 0.660409)
+    >>> int(basin(-a0, -w0, [1.0, 0.25]).sign)  # the same beta0 = a0 w0 on the other branch
+    -1
+    >>> np.allclose(a_inf * w_inf, [1.0, 0.25])
+    True
+    """
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    bs = as_array(beta_star, "beta_star", ndim=1)
+    a0 = as_array(a0, "a0")
+    w0 = as_array(w0, "w0")
+    if w0.ndim == 0 or w0.shape[-1] != bs.shape[0]:
+        raise ValueError(f"w0 must have shape (..., d) with d = len(beta_star) = {bs.shape[0]}, got shape {w0.shape}")
+    try:
+        batch = np.broadcast_shapes(a0.shape, w0.shape[:-1])
+    except ValueError as exc:
+        raise ValueError(f"a0 of shape {a0.shape} does not broadcast against w0's batch shape {w0.shape[:-1]}") from exc
+    s2 = float(bs @ bs)
+    if s2 == 0:
+        raise ValueError("beta_star must be nonzero (with beta_star = 0 there is no interpolating branch)")
+    a0 = np.broadcast_to(a0, batch)
+    w0 = np.broadcast_to(w0, batch + bs.shape)
+    delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
+    p0 = w0 @ bs
+    lm_pos, lm_neg, lp_neg, lp_pos = (np.broadcast_to(np.asarray(v, dtype=float), batch)
+                                      for v in _basin_kernel()(s2, delta, eta_a, eta_w))
+    l_minus = np.where(delta >= 0, lm_pos, lm_neg)
+    l_plus = np.where(delta > 0, lp_pos, lp_neg)
+    A = eta_a * p0 - l_minus * a0
+    rounding = 8 * _EPS * (eta_a * np.abs(p0) + np.abs(l_minus * a0))
+    sign = np.where(np.abs(A) <= rounding, 0, np.sign(A)).astype(int)
+    a_branch = np.sqrt(-l_minus / eta_w)
+    a_inf = sign * a_branch
+    w_perp0 = w0 - (p0 / s2)[..., None] * bs
+    safe_a = np.where(sign != 0, a_inf, 1.0)
+    w_saddle = w_perp0 / np.sqrt(1 + eta_w * a0**2 / l_plus)[..., None]
+    w_inf = np.where((sign != 0)[..., None], bs / safe_a[..., None], w_saddle)
+    if not batch:
+        return Basin(sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, A=float(A), delta=float(delta))
+    return Basin(sign=sign, a_inf=a_inf, w_inf=w_inf, A=A, delta=delta)

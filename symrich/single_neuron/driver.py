@@ -1,0 +1,413 @@
+"""NumPy-only driver logic of the single-neuron kernels, shared by :mod:`symrich.single_neuron` and exported modules.
+
+Everything here depends on NumPy alone: input validation, batching, the
+saddle/general selection of the exact trajectory, the assembly of
+``w(t) = p beta_star + c w_perp0``, of ``M`` from its two eigenvalues, and of the
+observables.  The compiled closed forms are passed in as *kernels* (callables
+returning tuples of broadcast arrays), so the same code drives
+
+* the in-package kernels (numba ufuncs and ``lambdify`` functions compiled by
+  :mod:`symrich.numeric.codegen`), in :mod:`symrich.single_neuron`;
+* the SymPy-printed NumPy functions of a module written by
+  ``symrich export --target numpy`` (:mod:`symrich.export`), which copies this
+  file's source verbatim (the ``# export: inline`` import line is replaced by the
+  source of the two validation helpers it names).
+
+>>> import numpy as np
+>>> kernel = lambda a, ww, eta_a, eta_w: (eta_w * a**2 - eta_a * ww,)
+>>> run_delta_of(kernel, 2.0, [1.0, 1.0])
+2.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from symrich.numeric.validation import as_array, positive  # export: inline
+
+__all__ = [
+    "Observables",
+    "run_M_matrix",
+    "run_ntk",
+    "run_delta_of",
+    "solution_inputs",
+    "row_scalars",
+    "run_solve",
+    "by_saddle_branch",
+    "run_trajectory",
+    "observable_arrays",
+    "run_observables",
+    "run_Phi_delta",
+    "run_grad_Phi_delta",
+]
+
+
+def _beta_delta(beta, delta, eta_a, eta_w):
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    beta = as_array(beta, "beta", ndim=None)
+    if beta.ndim == 0 or beta.shape[-1] == 0:
+        raise ValueError(f"beta must have shape (..., d) with d >= 1, got shape {beta.shape}")
+    delta = as_array(delta, "delta")
+    try:
+        batch = np.broadcast_shapes(beta.shape[:-1], delta.shape)
+    except ValueError as exc:
+        raise ValueError(
+            f"delta of shape {delta.shape} does not broadcast against the batch shape {beta.shape[:-1]} of beta"
+        ) from exc
+    return beta, np.broadcast_to(delta, batch), eta_a, eta_w
+
+
+def _outputs(values, shape):
+    """Kernel outputs as writable float arrays of ``shape`` (a kernel may return scalars for constant outputs)."""
+    out = []
+    for v in values:
+        v = np.asarray(v, dtype=float)
+        out.append(v if v.shape == shape and v.flags.writeable else np.array(np.broadcast_to(v, shape)))
+    return out
+
+
+def run_M_matrix(coefficients, beta, delta, eta_a=1.0, eta_w=1.0):
+    """``M = m_perp I + coeff beta beta^T`` from the compiled coefficients, with the sign-of-delta selection.
+
+    ``coefficients(delta, rho, eta_a, eta_w)`` returns ``(m_perp, 2 eta/(R + delta),
+    2 eta rho^2/(R - delta), R - 2 eta rho^2/(R - delta))``: the plain and the
+    cancellation-free forms for ``delta >= 0`` and ``delta < 0``.
+
+    >>> import numpy as np
+    >>> def coefficients(delta, rho, ea, ew):
+    ...     R = np.sqrt(delta**2 + 4 * ea * ew * rho**2)
+    ...     return (R + delta) / 2, 2 * ea * ew / (R + delta), 2 * ea * ew * rho**2 / (R - delta), R - 2 * ea * ew * rho**2 / (R - delta)
+    >>> run_M_matrix(coefficients, [0.0, 0.0], 2.0).tolist()
+    [[2.0, 0.0], [0.0, 2.0]]
+    """
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
+    rho = np.linalg.norm(beta, axis=-1)
+    if np.any((rho == 0) & (delta < 0)):
+        raise ValueError(
+            "M is not a function of beta at beta = 0 when delta < 0 (it is eta_a w w^T, which depends on "
+            "the direction of w); give a nonzero beta"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_perp_pos, c_pos, m_perp_neg, m_diff_neg = _outputs(coefficients(delta, rho, eta_a, eta_w), rho.shape)
+    negative = delta < 0
+    m_perp = np.where(negative, m_perp_neg, m_perp_pos)
+    safe_rho = np.where(rho > 0, rho, 1.0)
+    coeff = np.where(negative, m_diff_neg / safe_rho**2, np.where(rho > 0, c_pos, 0.0))
+    eye = np.eye(beta.shape[-1])
+    return m_perp[..., None, None] * eye + coeff[..., None, None] * beta[..., :, None] * beta[..., None, :]
+
+
+def run_ntk(coefficients, X, beta, delta, eta_a=1.0, eta_w=1.0):
+    """``K = X M X^T`` with ``M`` from :func:`run_M_matrix`.
+
+    >>> import numpy as np
+    >>> coefficients = lambda delta, rho, ea, ew: (delta, 1.0, 0.0, 0.0)   # M = delta I at beta = 0
+    >>> run_ntk(coefficients, np.eye(2), [0.0, 0.0], 3.0).tolist()
+    [[3.0, 0.0], [0.0, 3.0]]
+    """
+    X = as_array(X, "X", ndim=2)
+    beta = as_array(beta, "beta")
+    if beta.ndim == 0 or beta.shape[-1] != X.shape[1]:
+        raise ValueError(f"beta must have last axis of length d = X.shape[1] = {X.shape[1]}, got shape {beta.shape}")
+    M = run_M_matrix(coefficients, beta, delta, eta_a, eta_w)
+    return np.einsum("id,...de,je->...ij", X, M, X)
+
+
+def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
+    """``delta = kernel(a, ||w||^2, eta_a, eta_w)`` for ``a`` (...,) and ``w`` (..., d); a float when unbatched.
+
+    >>> run_delta_of(lambda a, ww, ea, ew: (ew * a**2 - ea * ww,), 1.0, [[1.0], [0.5]])
+    array([0.  , 0.75])
+    """
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    a = as_array(a, "a")
+    w = as_array(w, "w")
+    if w.ndim == 0:
+        raise ValueError("w must have shape (..., d), got a scalar")
+    out = np.asarray(kernel(a, np.sum(w * w, axis=-1), eta_a, eta_w)[0], dtype=float)
+    return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------
+# exact trajectories on whitened data
+
+
+def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
+    """Checked and batched inputs of the trajectory: ``(t (T,), a0 (B,), w0 (B, d), beta_star (B, d), eta_a, eta_w, unbatched, scalar_t)``.
+
+    ``conv(x, name)`` converts an input (default: float64 arrays with a finiteness check).
+
+    >>> solution_inputs(1.0, 0.5, [1.0, 0.0], [0.0, 2.0], 1.0, 1.0)[-2:]
+    (True, True)
+    """
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    if conv is None:
+        conv = lambda x, name: as_array(x, name)  # noqa: E731
+    tt, a0, w0, bs = conv(t, "t"), conv(a0, "a0"), conv(w0, "w0"), conv(beta_star, "beta_star")
+    problems = []
+    if tt.ndim > 1:
+        problems.append(f"t must be a scalar or have shape (T,), got shape {tt.shape}")
+    elif tt.size and any(v < 0 for v in np.ravel(tt)):
+        problems.append("t must be >= 0 (the closed form is stated for forward time)")
+    if a0.ndim > 1:
+        problems.append(f"a0 must be a scalar or have shape (B,), got shape {a0.shape}")
+    if w0.ndim not in (1, 2) or w0.shape[-1] == 0:
+        problems.append(f"w0 must have shape (d,) or (B, d) with d >= 1, got shape {w0.shape}")
+    if bs.ndim not in (1, 2):
+        problems.append(f"beta_star must have shape (d,) or (B, d), got shape {bs.shape}")
+    if not problems and w0.shape[-1] != bs.shape[-1]:
+        problems.append(f"w0 has d = {w0.shape[-1]} but beta_star has d = {bs.shape[-1]}")
+    batch = None
+    if not problems:
+        try:
+            batch = np.broadcast_shapes(a0.shape, w0.shape[:-1], bs.shape[:-1])
+        except ValueError:
+            problems.append(
+                f"batch shapes do not match: a0 {a0.shape}, w0 {w0.shape[:-1]}, beta_star {bs.shape[:-1]} (expected () or (B,))"
+            )
+    if problems:
+        raise ValueError("; ".join(problems))
+    scalar_t = tt.ndim == 0
+    tt = tt.reshape(-1)
+    d = w0.shape[-1]
+    B = batch[0] if batch else 1
+    a0 = np.broadcast_to(a0, (B,)) if batch else a0.reshape(1)
+    w0 = np.broadcast_to(w0, (B, d)) if batch else w0.reshape(1, d)
+    bs = np.broadcast_to(bs, (B, d)) if batch else bs.reshape(1, d)
+    return tt, a0, w0, bs, eta_a, eta_w, (batch == ()), scalar_t
+
+
+def row_scalars(a0, w0, bs, eta_a, eta_w):
+    """``s2 = ||beta_star||^2``, ``pi0 = w0^T beta_star / s2`` (0 if ``s2 = 0``), ``delta``, ``w_perp0`` per row.
+
+    >>> import numpy as np
+    >>> s2, pi0, delta, wperp = row_scalars(np.array([1.0]), np.array([[1.0, 1.0]]), np.array([[2.0, 0.0]]), 1.0, 1.0)
+    >>> s2.tolist(), pi0.tolist(), delta.tolist(), wperp.tolist()
+    ([4.0], [0.5], [-1.0], [[0.0, 1.0]])
+    """
+    s2 = np.sum(bs * bs, axis=-1)
+    safe = np.where(s2 > 0, s2, 1.0)
+    pi0 = np.where(s2 > 0, np.sum(w0 * bs, axis=-1) / safe, 0.0)
+    delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
+    wperp = w0 - pi0[:, None] * bs
+    return s2, pi0, delta, wperp
+
+
+def run_solve(kernels, tt, a0, pi0, s2, delta, eta_a, eta_w):
+    """``(a, p, c)`` of shape (B, T): the saddle form where ``U = 0`` and ``kappa > 0``, the general form elsewhere.
+
+    ``kernels = (general, saddle, selector)``: ``general``/``saddle`` map
+    ``(t, a0, pi0, s2, delta, eta_a, eta_w)`` to ``(a, p, c)``, ``selector`` maps
+    ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(A, kappa)`` (``A = U Lam``, the saddle form where ``A = 0``, ``kappa > 0``).
+
+    >>> import numpy as np
+    >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
+    >>> select = lambda a0, pi0, s2, delta, ea, ew: (1.0, 1.0)
+    >>> a, p, c = run_solve((still, still, select), np.array([0.0, 1.0]), np.array([2.0]), np.array([0.5]),
+    ...                     np.array([1.0]), np.array([3.0]), 1.0, 1.0)
+    >>> a.tolist(), c.tolist()
+    ([[2.0, 2.0]], [[1.0, 1.0]])
+    """
+    general, saddle, selector = kernels
+    T = tt.shape[0]
+
+    def at_times(kern):
+        return lambda a0, pi0, s2, delta: _outputs(
+            kern(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w), (a0.shape[0], T))
+
+    selected = selector(a0, pi0, s2, delta, eta_a, eta_w)
+    return by_saddle_branch(selected, at_times(general), at_times(saddle), (a0, pi0, s2, delta))
+
+
+def by_saddle_branch(selected, general, saddle, rows):
+    """``general(*rows)``, with ``saddle`` on the rows that ``selected = (A, kappa)`` puts on the stable manifold of the saddle.
+
+    Those are the rows with ``A = 0`` and ``kappa > 0``.  ``rows`` are arrays with the batch axis first;
+    ``general`` and ``saddle`` map rows to a tuple of arrays with the batch axis first.
+
+    >>> import numpy as np
+    >>> double, negate = (lambda x: (2 * x,)), (lambda x: (-x,))
+    >>> by_saddle_branch((np.array([0.0, 1.0]), 1.0), double, negate, (np.array([3.0, 4.0]),))[0].tolist()
+    [-3.0, 8.0]
+    """
+    A, kappa = _outputs(selected, rows[0].shape[:1])
+    on_saddle = (A == 0) & (kappa > 0)
+    if not np.any(on_saddle):
+        return tuple(general(*rows))
+    out = None
+    for mask, fn in ((~on_saddle, general), (on_saddle, saddle)):
+        if np.any(mask):
+            vals = fn(*(r[mask] for r in rows))
+            if out is None:
+                out = [np.empty(on_saddle.shape + np.shape(v)[1:]) for v in vals]
+            for o, v in zip(out, vals):
+                o[mask] = v
+    return tuple(out)
+
+
+def run_trajectory(kernels, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
+    """``(a, w)`` of the exact trajectory: inputs checked, kernels evaluated by :func:`run_solve`, ``w`` assembled.
+
+    >>> import numpy as np
+    >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
+    >>> select = lambda a0, pi0, s2, delta, ea, ew: (1.0, 1.0)
+    >>> a, w = run_trajectory((still, still, select), [0.0, 1.0], 2.0, [1.0, 3.0], [1.0, 0.0])
+    >>> a.tolist(), w.tolist()
+    ([2.0, 2.0], [[1.0, 3.0], [1.0, 3.0]])
+    """
+    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = solution_inputs(t, a0, w0, beta_star, eta_a, eta_w)
+    s2, pi0, delta, wperp = row_scalars(a0_, w0_, bs, eta_a, eta_w)
+    a, p, c = run_solve(kernels, tt, a0_, pi0, s2, delta, eta_a, eta_w)
+    # w = p beta_star + c w_perp0, as one batched (T x 2) @ (2 x d) product
+    w = np.matmul(np.stack([p, c], axis=-1), np.stack([bs, wperp], axis=1))
+    if scalar_t:
+        a, w = a[:, 0], w[:, 0]
+    if unbatched:
+        a, w = a[0], w[0]
+    return a, w
+
+
+# --------------------------------------------------------------------------
+# observables
+
+
+@dataclasses.dataclass(frozen=True)
+class Observables:
+    """Observables along exact trajectories (arrays of shape (B, T), or (T,) without a batch).
+
+    ``beta_norm`` ``||beta||``; ``signed_magnitude`` ``a ||w||``; ``alignment``
+    ``cos(w, beta_star)`` (NaN where ``w = 0`` or ``beta_star = 0``); ``loss``
+    ``1/2 ||beta - beta_star||^2`` (the loss minus its minimum
+    ``1/2 (||y||^2 - s^2)`` on whitened data); ``ntk_norm`` ``||K(t)||_F = ||M(t)||_F``;
+    ``kernel_distance`` ``S(0, t)``; ``a``, ``w`` the trajectory; ``ntk`` the
+    matrix ``M(t) = eta_w a^2 I + eta_a w w^T`` (shape (..., d, d)), equal to
+    ``X^T K(t) X`` (``K = X M X^T`` for whitened ``X``).
+
+    >>> obs = Observables(*range(10))
+    >>> obs.loss, obs.ntk
+    (6, 9)
+    """
+
+    t: object
+    a: object
+    w: object
+    beta_norm: object
+    signed_magnitude: object
+    alignment: object
+    loss: object
+    ntk_norm: object
+    kernel_distance: object
+    ntk: object
+
+
+def observable_arrays(a, w, t, a0, w0, beta_star, conv):
+    """Arrays the observables are computed from, with a time axis always present (float or object dtype).
+
+    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, b, ww, wb, ww0, w0w, s2, loss, d``.
+
+    >>> import numpy as np
+    >>> arr = observable_arrays(np.array([1.0]), np.array([[1.0, 0.0]]), [0.0], 1.0, [1.0, 0.0], [0.0, 1.0],
+    ...                         lambda x, name: np.asarray(x, dtype=float))
+    >>> arr["loss"].tolist(), arr["d"]
+    ([1.0], 2)
+    """
+    tt = conv(t, "t")
+    scalar_t = tt.ndim == 0
+    at = a if not scalar_t else a[..., None]  # (..., T)
+    wt = w if not scalar_t else w[..., None, :]  # (..., T, d)
+    bs, a0_arr, w0_arr = conv(beta_star, "beta_star"), conv(a0, "a0"), conv(w0, "w0")
+    batch = at.shape[:-1]
+    d = wt.shape[-1]
+    a_init = np.broadcast_to(a0_arr, batch)[..., None]
+    w_init = np.broadcast_to(w0_arr, batch + (d,))[..., None, :]
+    b = np.broadcast_to(bs, batch + (d,))[..., None, :]
+    resid = at[..., None] * wt - b
+    return dict(
+        tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, b=b, d=d,
+        ww=np.sum(wt * wt, axis=-1), wb=np.sum(wt * b, axis=-1), ww0=np.sum(w_init * w_init, axis=-1),
+        w0w=np.sum(w_init * wt, axis=-1), s2=np.sum(b * b, axis=-1), loss=np.sum(resid * resid, axis=-1) / 2,
+    )
+
+
+#: names of the outputs of the observable kernel, in order.
+OBSERVABLE_NAMES = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "alignment")
+
+
+def run_observables(trajectory_fn, kernel, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
+    """:class:`Observables` of ``trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)`` with the scalar observables from ``kernel``.
+
+    ``kernel(a, ||w||^2, w^T beta_star, a0, ||w0||^2, w0^T w, s2, d, eta_a, eta_w)``
+    returns the observables named in ``OBSERVABLE_NAMES``.
+
+    >>> import numpy as np
+    >>> traj = lambda t, a0, w0, bs, ea, ew: (np.full(np.shape(t), 1.0), np.ones(np.shape(t) + (1,)))
+    >>> kernel = lambda *args: (1.0, 1.0, 2.0, 0.0, 1.0)
+    >>> run_observables(traj, kernel, [0.0, 1.0], 1.0, [1.0], [1.0]).ntk_norm.tolist()
+    [2.0, 2.0]
+    """
+    a, w = trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, lambda v, name: np.asarray(v, dtype=float))
+    at, wt, d = x["at"], x["wt"], x["d"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
+    fields = dict(zip(OBSERVABLE_NAMES, vals))
+    fields["alignment"] = np.where((x["ww"] > 0) & (x["s2"] > 0), fields["alignment"], np.nan)
+    fields["kernel_distance"] = np.where((x["a_init"] != 0) | (x["ww0"] > 0), fields["kernel_distance"], np.nan)
+    fields["loss"] = x["loss"]
+    M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
+    if x["scalar_t"]:
+        fields = {k: v[..., 0] for k, v in fields.items()}
+        M = M[..., 0, :, :]
+    return Observables(t=x["tt"], a=a, w=w, ntk=M, **fields)
+
+
+# --------------------------------------------------------------------------
+# the mirror potential (implicit bias)
+
+
+def _beta_delta_broadcast(beta, delta, eta_a, eta_w):
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
+    return np.broadcast_to(beta, delta.shape + beta.shape[-1:]), delta, eta_a, eta_w
+
+
+def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
+    """``Phi_delta(beta)`` from ``kernel(rho, delta, eta_a, eta_w) = (phi, phi_stable_negative, phi', phi'/rho stable for delta > 0)``.
+
+    >>> kernel = lambda rho, delta, ea, ew: (2 * rho**1.5 / 3, 2 * rho**1.5 / 3, rho**0.5, rho**-0.5)
+    >>> round(run_Phi_delta(kernel, [3.0, 4.0], 0.0), 12)
+    7.453559924999
+    """
+    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    rho = np.linalg.norm(beta, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain, stable_neg, _, _ = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
+    out = np.where(delta < 0, stable_neg, plain)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def run_grad_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
+    """``grad Phi_delta(beta) = phi'(||beta||) beta/||beta||`` from the kernel of :func:`run_Phi_delta`.
+
+    >>> kernel = lambda rho, delta, ea, ew: (0.0, 0.0, rho**0.5, rho**-0.5)
+    >>> run_grad_Phi_delta(kernel, [3.0, 4.0], 0.0).round(12).tolist()
+    [1.3416407865, 1.788854382]
+    """
+    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    rho = np.linalg.norm(beta, axis=-1)
+    if np.any((rho == 0) & (delta < 0)):
+        raise ValueError(
+            "grad Phi_delta does not exist at beta = 0 when delta < 0 (a cone point; the subdifferential is the "
+            "ball of radius sqrt(|delta|/eta_a)); give a nonzero beta"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _, _, phi_prime, tangential_pos = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
+    safe_rho = np.where(rho > 0, rho, 1.0)
+    coeff = np.where(delta > 0, tangential_pos, np.where(rho > 0, phi_prime / safe_rho, 0.0))
+    return coeff[..., None] * beta

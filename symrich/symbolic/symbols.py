@@ -1,0 +1,76 @@
+"""The glossary: one SymPy symbol per quantity of the paper, with its assumptions.
+
+Every derivation and every closed form in symrich uses these symbols, so that a
+name means the same thing everywhere (``delta`` is always
+``eta_w a**2 - eta_a ||w||**2``).  Symbols carry the assumptions the paper makes
+(learning rates are positive, ``delta`` is real), and those assumptions are also
+the default sampling domains of the engine's randomized checks.
+
+=============  =====================================================  ==========
+name           meaning                                                assumption
+=============  =====================================================  ==========
+``t``          time of the gradient flow                              t >= 0
+``eta_a``      learning rate of the readout ``a``                     > 0
+``eta_w``      learning rate of the first layer ``w``                 > 0
+``eta``        ``eta_a * eta_w``                                      > 0
+``delta``      conserved ``eta_w a^2 - eta_a ||w||^2``                real
+``a``          readout weight of the single neuron                    real
+``rho``        ``||beta||``                                           > 0
+``u``          ``||w||^2``                                            > 0
+``s``          ``||beta_star||``                                      > 0
+``R``          ``sqrt(delta^2 + 4 eta_a eta_w ||beta||^2)``           > 0
+``Lam``        ``sqrt(delta^2 + 4 eta_a eta_w s^2)``                  > 0
+=============  =====================================================  ==========
+
+>>> from symrich.symbolic.symbols import delta, eta_a, eta_w, a, u
+>>> (eta_w * a**2 - eta_a * u).subs(u, 0) == eta_w * a**2
+True
+"""
+
+import sympy as sp
+
+t = sp.Symbol("t", nonnegative=True)
+eta_a = sp.Symbol("eta_a", positive=True)
+eta_w = sp.Symbol("eta_w", positive=True)
+eta = sp.Symbol("eta", positive=True)
+delta = sp.Symbol("delta", real=True)
+a = sp.Symbol("a", real=True)
+rho = sp.Symbol("rho", positive=True)
+u = sp.Symbol("u", positive=True)
+s = sp.Symbol("s", positive=True)
+R = sp.Symbol("R", positive=True)
+Lam = sp.Symbol("Lambda", positive=True)
+
+# Symbolic dimensions for coordinate-free (MatrixSymbol) derivations.
+d = sp.Symbol("d", integer=True, positive=True)
+n = sp.Symbol("n", integer=True, positive=True)
+
+
+def vector(name, dim, **assumptions):
+    """Column vector ``(name_1, ..., name_dim)`` of fresh real symbols.
+
+    >>> vector("w", 2)
+    Matrix([
+    [w_1],
+    [w_2]])
+    """
+    assumptions.setdefault("real", True)
+    return sp.Matrix([sp.Symbol(f"{name}_{i + 1}", **assumptions) for i in range(dim)])
+
+
+def matrix(name, rows, cols, symmetric=False, **assumptions):
+    """``rows x cols`` matrix of fresh real symbols ``name_ij`` (optionally symmetric).
+
+    >>> matrix("C", 2, 2, symmetric=True)
+    Matrix([
+    [C_11, C_12],
+    [C_12, C_22]])
+    """
+    assumptions.setdefault("real", True)
+
+    def entry(i, j):
+        if symmetric and i > j:
+            i, j = j, i
+        return sp.Symbol(f"{name}_{i + 1}{j + 1}", **assumptions)
+
+    return sp.Matrix(rows, cols, entry)
