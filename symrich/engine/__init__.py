@@ -1,34 +1,35 @@
-"""The derivation engine: steps, proofs, verified derivations.
+"""The derivation engine: definitions, steps and chains, cited facts, a proved result.
 
-A :class:`Derivation` is a named, ordered list of :class:`Step` objects.  Each
-step states an equality ``lhs = rhs`` between two SymPy expressions (scalars,
-explicit matrices or matrix expressions), a one-line justification in words,
-and how it may be proved.  :meth:`Derivation.verify` proves every step and
-returns a :class:`VerifiedDerivation`, an immutable value recording, for each
-step, the :class:`Proof` it got.
+A derivation reads like a paper's appendix, and every displayed line is proved
+by the machine:
 
-Proof strategy, per step, strongest first:
+* :class:`Definition` -- a named abbreviation (``Lambda := sqrt(delta^2 + 4
+  eta_a eta_w s^2)``, ``chi(t) := ...``), displayed by name and expanded only
+  for checking;
+* :class:`Step` -- one equality ``lhs = rhs`` with its justification;
+  :class:`Chain` -- ``lhs = e1 = e2 = ... = rhs`` (like a Lean ``calc``
+  block), every link proved;
+* facts -- a step may cite (``uses=("label",)``) earlier labelled steps of its
+  derivation, or ``"other:label"`` of a derivation it ``requires``; the cited
+  equation is used as a rewrite rule in the proof, and citing an unknown,
+  unproved or unused fact is an error;
+* the result -- the equation of labelled steps or chains
+  (``Derivation(result="label")``), so the boxed line is a proved line.
 
-1. the step's own targeted rewrite (``Step.rewrite``), then ``expand``,
-   ``cancel`` (cheap canonical forms), then ``simplify`` and ``equals`` (each
-   under a time limit), applied to ``lhs - rhs``; a step is *symbolically
-   proved* when one of them yields exactly zero;
-2. only when every symbolic attempt is inconclusive: a randomized numeric
-   check at ``digits`` (>= 30) significant digits at ``points`` (>= 5) random
-   points of the step's domain.  The points are reproducible (seeded by the
-   step's content).
-
-A step that fails both raises :class:`DerivationError` naming the derivation,
-the step and the residual.
+Proof strategy, per equality, strongest first (:mod:`symrich.engine.prove`):
+the step's own targeted rewrite (``rewrite=``), then ``expand``, ``cancel``,
+``simplify`` and ``equals`` (each under a time limit) applied to ``lhs - rhs``;
+only when every symbolic attempt is inconclusive, a randomized check at 30
+digits at 5 seeded points of the step's domain, recorded as such.
 
 Examples
 --------
 >>> import sympy as sp
->>> from symrich.engine import Derivation, Step
+>>> from symrich.engine import Chain, Definition, Derivation, Step
 >>> x = sp.Symbol("x", positive=True)
 >>> good = Derivation("demo", "A demo", steps=(
 ...     Step((x + 1)**2, x**2 + 2*x + 1, "binomial formula"),
-...     Step(sp.sqrt(x**2), x, "x > 0"),
+...     Step(sp.sqrt(x**2), x, "$x > 0$"),
 ... ))
 >>> [p.method for p in good.verify().proofs]
 ['expand', 'identical']
@@ -37,9 +38,22 @@ Examples
 Traceback (most recent call last):
 ...
 symrich.engine.prove.DerivationError: derivation 'demo', step 1 ('oops'): lhs - rhs does not vanish (residual ...
+
+Definitions are displayed by name and expanded for the proof:
+
+>>> L = sp.Symbol("Lambda", positive=True)
+>>> d = Derivation("demo", "Definitions", definitions=(Definition(L, sp.sqrt(x**2 + 1)),),
+...                steps=(Chain(L**2, (x**2 + 1, "square the definition")),))
+>>> d.verify().result[0].describe()
+'step 1: symbolic (identical)'
 """
 
-from symrich.engine.derivation import Derivation, Step, VerifiedDerivation
+from symrich.engine.derivation import Derivation, ProvedResult, VerifiedDerivation
+from symrich.engine.prepare import Definition, Fact
 from symrich.engine.prove import Assumption, DerivationError, Proof
+from symrich.engine.steps import Chain, Link, Step
 
-__all__ = ["Step", "Proof", "Derivation", "VerifiedDerivation", "DerivationError", "Assumption"]
+__all__ = [
+    "Definition", "Step", "Chain", "Link", "Fact", "Derivation", "VerifiedDerivation", "ProvedResult",
+    "Proof", "DerivationError", "Assumption",
+]

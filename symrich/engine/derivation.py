@@ -1,137 +1,82 @@
-"""Steps, derivations and verified derivations: the values the engine works on.
+"""Derivations and verified derivations: definitions, steps and chains, a proved result.
+
+A :class:`Derivation` reads like a paper's appendix: a statement, its
+assumptions, named definitions (``Lambda := sqrt(delta^2 + 4 eta_a eta_w s^2)``),
+then steps and chains of equalities, each with a justification, possibly citing
+earlier results.  :meth:`Derivation.verify` proves every equality (after the
+definitions are expanded and the cited facts applied; see
+:mod:`symrich.engine.prepare`) and returns a :class:`VerifiedDerivation`, which
+records the proof of every equality and of the boxed result: the result is
+the equation of a labelled step or chain, never typed separately.
 
 >>> import sympy as sp
->>> x = sp.Symbol("x")
->>> Derivation("demo", "Demo", steps=(Step(2 * x, x + x, "doubling"),)).verify().proof_kinds
-{'symbolic': 1, 'numeric': 0}
+>>> x, y = sp.symbols("x y", positive=True)
+>>> d = Derivation("demo", "A binomial", steps=(
+...     Chain((x + y)**2, ((x + y) * (x + y), "definition of the square"),
+...           (x**2 + 2*x*y + y**2, "distribute"), label="binomial"),
+... ), result="binomial")
+>>> v = d.verify()
+>>> v.result[0].lhs, v.result[0].rhs
+((x + y)**2, x**2 + 2*x*y + y**2)
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from symrich.engine.prove import SYMBOLIC_METHODS, as_assumption, freeze, shape_of, prove_step
+from symrich.engine.prepare import Definition, Fact, prepare
+from symrich.engine.prove import DerivationError, prove_step
+from symrich.engine.steps import MAX_DISPLAY_OPS, Chain, Step, display_size
 
-__all__ = ["Step", "Derivation", "VerifiedDerivation"]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One equality ``lhs = rhs`` of a derivation.
-
-    Parameters
-    ----------
-    lhs, rhs : sympy expression, Matrix or MatrixExpr
-        The two sides.  Explicit matrices are compared entrywise.
-    why : str
-        One-line justification in words ("chain rule", "substitute delta").
-    rewrite : callable or str, optional
-        A targeted rewrite applied to ``lhs - rhs`` before the generic methods
-        (e.g. :func:`symrich.engine.rewrites.scalar_transposes`); a string names a
-        SymPy function (``"powdenest"``) or a function of
-        :mod:`symrich.engine.rewrites`.
-    domain : mapping, optional
-        ``{symbol: (low, high)}`` sampling ranges for the numeric fallback;
-        symbols not listed use their SymPy assumptions.
-    symbolic : bool
-        Set to False when a symbolic proof is known to be out of reach, so the
-        step goes straight to the randomized check (recorded as such).
-    methods : tuple of str, optional
-        Restrict the generic symbolic methods (default: all of
-        ``SYMBOLIC_METHODS``).
-    subs : mapping, optional
-        Substitutions applied to both sides *before* the numeric check, e.g.
-        to evaluate undefined functions of ``t``.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from symrich.engine import Step
-    >>> x = sp.Symbol("x", positive=True)
-    >>> step = Step(sp.sqrt(x**2), x, "x > 0", domain={x: (0.5, 2)})
-    >>> step.lhs == step.rhs
-    True
-    >>> Step(x, x, "")
-    Traceback (most recent call last):
-    ...
-    ValueError: Step.why must be a non-empty justification string
-    """
-
-    lhs: Any
-    rhs: Any
-    why: str
-    rewrite: Any = None
-    domain: Mapping = field(default_factory=dict)
-    symbolic: bool = True
-    methods: tuple = SYMBOLIC_METHODS
-
-    def __post_init__(self):
-        if not isinstance(self.why, str) or not self.why.strip():
-            raise ValueError("Step.why must be a non-empty justification string")
-        object.__setattr__(self, "lhs", freeze(self.lhs))
-        object.__setattr__(self, "rhs", freeze(self.rhs))
-        object.__setattr__(
-            self, "domain", tuple(sorted(((k, as_assumption(v)) for k, v in dict(self.domain).items()), key=lambda kv: str(kv[0])))
-        )
-        unknown = set(self.methods) - set(SYMBOLIC_METHODS)
-        if unknown:
-            raise ValueError(f"Step.methods: unknown method(s) {sorted(unknown)}; expected a subset of {SYMBOLIC_METHODS}")
-        lshape, rshape = shape_of(self.lhs), shape_of(self.rhs)
-        if lshape != rshape:
-            raise ValueError(f"Step {self.why!r}: lhs has shape {lshape} but rhs has shape {rshape}")
-
-    @property
-    def rewrite_name(self):
-        if self.rewrite is None:
-            return None
-        return self.rewrite if isinstance(self.rewrite, str) else getattr(self.rewrite, "__name__", "rewrite")
-
-    def _portable(self):
-        """A copy whose rewrite is a name (picklable regardless of the callable)."""
-        return dataclasses.replace(self, rewrite=self.rewrite_name, domain=dict(self.domain))
-
+__all__ = ["Derivation", "VerifiedDerivation", "ProvedResult"]
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """A named, ordered list of steps, with its statement and assumptions.
+    """A named derivation: statement, assumptions, definitions, steps and chains, and its result.
 
     Parameters
     ----------
     name : str
-        Short identifier (``"single_neuron.conservation"``).
+        Identifier (``"single_neuron_conservation"``); labels of other
+        derivations are cited as ``"name:label"``.
     title : str
-        Human title, used as the LaTeX section heading.
-    steps : tuple of Step
+        Title, LaTeX prose (the section heading).
+    steps : tuple of Step or Chain
+        In order; a step may cite the labels of earlier ones.
     statement : str
-        The result in words.
+        The result in words, LaTeX prose (math in ``$...$``).
     assumptions : tuple of str
-        Hypotheses in words (``"X^T X = I"``, ``"a != 0"``).
-    result : tuple (lhs, rhs), optional
-        The final result to box in LaTeX; defaults to the last step.
+        Hypotheses, LaTeX prose (``"$X^\\top X = I_d$"``).
+    definitions : tuple of Definition
+        Named abbreviations, listed at the start; a definition may use earlier ones.
+    result : str or tuple of str
+        Label(s) of the step(s) or chain(s) whose equation is the boxed result
+        (default: the last item).
+    requires : tuple of str
+        Derivations whose labelled results this one cites (``"name:label"``).
     family : str
         Network family (``"single neuron"``, ``"wide linear"``...).
     notes : str
-        Remarks, e.g. why a fixed-dimension check proves the general case.
+        Remarks, LaTeX prose.
     domain : mapping
-        Default sampling ranges for every step's numeric fallback.
+        Default sampling ranges of every step's randomized check.
 
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.engine import Derivation, Step
     >>> x = sp.Symbol("x")
     >>> d = Derivation("demo", "Demo", steps=(
-    ...     Step((x + 1)**2, x**2 + 2*x + 1, "binomial formula"),
-    ...     Step(x**2 + 2*x + 1, (x + 1)**2, "factor"),
+    ...     Step((x + 1)**2, x**2 + 2*x + 1, "binomial formula", label="b"),
     ... ))
-    >>> d.final
-    (x**2 + 2*x + 1, (x + 1)**2)
     >>> d.verify().proof_kinds
-    {'symbolic': 2, 'numeric': 0}
+    {'symbolic': 1, 'numeric': 0}
+    >>> Derivation("demo", "Demo", steps=(Step(x, x, "same"),), result="nothing")
+    Traceback (most recent call last):
+    ...
+    ValueError: Derivation 'demo': the result cites 'nothing', which is not the label of a step or chain
     """
 
     name: str
@@ -139,74 +84,238 @@ class Derivation:
     steps: tuple = ()
     statement: str = ""
     assumptions: tuple = ()
+    definitions: tuple = ()
     result: Any = None
+    requires: tuple = ()
     family: str = ""
     notes: str = ""
     domain: Mapping = field(default_factory=dict)
 
     def __post_init__(self):
-        steps = tuple(self.steps)
-        if not all(isinstance(s, Step) for s in steps):
-            raise ValueError(f"Derivation {self.name!r}: every entry of steps must be a Step")
-        object.__setattr__(self, "steps", steps)
+        items = tuple(self.steps)
+        if not items:
+            raise ValueError(f"Derivation {self.name!r} has no steps")
+        if not all(isinstance(s, (Step, Chain)) for s in items):
+            raise TypeError(f"Derivation {self.name!r}: every entry of steps must be a Step or a Chain")
+        if not all(isinstance(d, Definition) for d in self.definitions):
+            raise TypeError(f"Derivation {self.name!r}: every definition must be a Definition")
+        object.__setattr__(self, "steps", items)
+        object.__setattr__(self, "definitions", tuple(self.definitions))
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        object.__setattr__(self, "requires", tuple(self.requires))
         object.__setattr__(self, "domain", dict(self.domain))
-        if self.result is not None:
-            lhs, rhs = self.result
-            object.__setattr__(self, "result", (freeze(lhs), freeze(rhs)))
+        labels = [s.label for s in items if s.label]
+        duplicate = sorted({lb for lb in labels if labels.count(lb) > 1})
+        if duplicate:
+            raise ValueError(f"Derivation {self.name!r}: duplicate label(s) {duplicate}")
+        result = self.result
+        if result is None:
+            result = ()
+        elif isinstance(result, str):
+            result = (result,)
+        result = tuple(result)
+        for label in result:
+            if label not in labels:
+                raise ValueError(f"Derivation {self.name!r}: the result cites {label!r}, "
+                                 "which is not the label of a step or chain")
+        object.__setattr__(self, "result", result)
+        self._check_display()
+
+    def _check_display(self):
+        problems = []
+        for d in self.definitions:
+            if display_size(d.value) > MAX_DISPLAY_OPS:
+                problems.append(f"definition of {d.name} has {display_size(d.value)} operations")
+        for i, item in enumerate(self.steps, 1):
+            for side in item.displayed_sides():
+                size = display_size(side)
+                if size > MAX_DISPLAY_OPS:
+                    problems.append(f"step {i} ({item.label or getattr(item, 'why', '')[:40]!r}) displays a side "
+                                    f"with {size} operations")
+        if problems:
+            raise ValueError(
+                f"Derivation {self.name!r}: displayed expressions must have at most {MAX_DISPLAY_OPS} operations "
+                "(introduce a definition, split the step, or mark a computer-algebra lemma with lemma=True): "
+                + "; ".join(problems))
+
+    def item(self, label):
+        """The step or chain with this label.
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> Derivation("d", "D", steps=(Step(x, x, "same", label="s"),)).item("s").why
+        'same'
+        """
+        for s in self.steps:
+            if s.label == label:
+                return s
+        raise KeyError(f"derivation {self.name!r} has no step labelled {label!r}")
 
     @property
-    def final(self):
-        """The boxed result ``(lhs, rhs)``: ``result`` or the last step."""
-        if self.result is not None:
-            return self.result
-        if not self.steps:
-            raise ValueError(f"Derivation {self.name!r} has no steps")
-        last = self.steps[-1]
-        return (last.lhs, last.rhs)
+    def result_items(self):
+        """The items whose equations form the boxed result (the last item by default)."""
+        if self.result:
+            return tuple(self.item(label) for label in self.result)
+        return (self.steps[-1],)
 
-    def verify(self, *, digits: int = 30, points: int = 5, seed: int = 0) -> "VerifiedDerivation":
-        """Prove every step; return the immutable verified derivation.
+    def verify(self, *, facts: Mapping | None = None, digits: int = 30, points: int = 5,
+               seed: int = 0) -> "VerifiedDerivation":
+        """Prove every equality and the result; return the immutable verified derivation.
+
+        Parameters
+        ----------
+        facts : mapping, optional
+            ``{"derivation:label": Fact}`` proved results of the derivations in
+            ``requires`` (the registry supplies them).
+        digits, points, seed
+            Settings of the randomized check (at least 30 digits, 5 points).
 
         Raises
         ------
         DerivationError
-            naming the first step that fails, with its residual.
+            Naming the first step that fails (its residual), a cited fact that
+            is unknown, not yet proved or unused, or a missing requirement.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> d = Derivation("demo", "Demo", steps=(
+        ...     Step((x + 1)**2, x**2 + 2*x + 1, "binomial", label="b"),
+        ...     Step((x + 1)**2 - 1, x**2 + 2*x, "by the binomial formula", uses=("g",)),
+        ... ))
+        >>> d.verify()
+        Traceback (most recent call last):
+        ...
+        symrich.engine.prove.DerivationError: derivation 'demo', step 2 ('by the binomial formula'): cites 'g', which is not an earlier labelled step of 'demo' nor a fact of its required derivations
         """
         if digits < 30:
             raise ValueError(f"digits must be >= 30 for a numeric proof, got {digits}")
         if points < 5:
             raise ValueError(f"points must be >= 5 for a numeric proof, got {points}")
         start = time.perf_counter()
-        proofs = tuple(
-            prove_step(step, name=self.name, index=i, digits=digits, points=points, seed=seed, default_domain_=self.domain)
-            for i, step in enumerate(self.steps, start=1)
-        )
-        portable = dataclasses.replace(self, steps=tuple(s._portable() for s in self.steps))
-        return VerifiedDerivation(portable, proofs, time.perf_counter() - start)
+        known = dict(facts or {})
+        missing = [r for r in self.requires if not any(k.startswith(r + ":") for k in known)]
+        if missing:
+            raise DerivationError(self.name, 0, None, "",
+                                  message=f"derivation {self.name!r} requires {missing}, whose facts were not supplied "
+                                          "(verify through symrich.engine.registry.derive)")
+        proofs = []
+        for index, item in enumerate(self.steps, 1):
+            item_proofs = []
+            for eq in item.equalities():
+                item_proofs.append(self._prove(eq, index, known, digits, points, seed))
+            proofs.append(tuple(item_proofs))
+            if item.label:
+                known[item.label] = Fact(item.label, item.lhs, item.rhs, tuple(item.given))
+        result = tuple(ProvedResult(item.label, item.lhs, item.rhs, tuple(item.given), self.steps.index(item) + 1,
+                                    proofs[self.steps.index(item)]) for item in self.result_items)
+        portable = Derivation(self.name, self.title, steps=tuple(s.portable() for s in self.steps),
+                              statement=self.statement, assumptions=self.assumptions, definitions=self.definitions,
+                              result=self.result, requires=self.requires, family=self.family, notes=self.notes,
+                              domain=self.domain)
+        return VerifiedDerivation(portable, tuple(proofs), result, time.perf_counter() - start)
+
+    def _prove(self, eq, index, known, digits, points, seed):
+        cited = []
+        for key in eq.uses:
+            if key not in known:
+                raise DerivationError(self.name, index, eq, "",
+                                      message=f"cites {key!r}, which is not an earlier labelled step of {self.name!r} "
+                                              "nor a fact of its required derivations")
+            fact = known[key]
+            unstated = [g for g in fact.given if g not in eq.given]
+            if unstated:
+                raise DerivationError(self.name, index, eq, "",
+                                      message=f"cites {key!r}, proved under {unstated}, without stating that condition")
+            cited.append(fact)
+        try:
+            prepared = prepare(eq.lhs, eq.rhs, definitions=self.definitions, facts=cited, given=eq.given)
+        except ValueError as exc:
+            raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
+        renamed = dict(prepared.renamed)
+        domain = {renamed.get(k, k): v for k, v in {**self.domain, **dict(eq.domain)}.items()}
+        target = Step(prepared.lhs, prepared.rhs, eq.why, rewrite=eq.rewrite, domain=domain, symbolic=eq.symbolic,
+                      methods=eq.methods)
+        return prove_step(target, name=self.name, index=index, digits=digits, points=points, seed=seed)
+
+    def _repr_markdown_(self):
+        from symrich.engine.notebook import markdown
+
+        return markdown(self)
 
 
 @dataclass(frozen=True)
-class VerifiedDerivation:
-    """A derivation whose every step has been proved; immutable.
+class ProvedResult:
+    """One equation of a derivation's boxed result, with the proofs that establish it.
 
-    ``proofs[i]`` is the proof of ``derivation.steps[i]``.
+    Attributes
+    ----------
+    label : str
+        The label of the step or chain it is the equation of.
+    lhs, rhs : sympy expressions
+        The equation, as displayed.
+    given : tuple of relationals
+        Conditions it holds under.
+    index : int
+        1-based position of that step or chain in the derivation.
+    proofs : tuple of Proof
+        The proofs of its links (one for a step); the chain's equation holds by
+        transitivity.
 
     Examples
     --------
     >>> import sympy as sp
-    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> v = Derivation("d", "D", steps=(Step(x + x, 2 * x, "collect", label="c"),), result="c").verify()
+    >>> v.result[0].describe()
+    'step 1 (c): symbolic (identical)'
+    """
+
+    label: str
+    lhs: Any
+    rhs: Any
+    given: tuple
+    index: int
+    proofs: tuple
+
+    def describe(self) -> str:
+        kinds = [p.describe() for p in self.proofs]
+        how = kinds[0] if len(kinds) == 1 else f"chain of {len(kinds)} links: " + "; ".join(kinds)
+        return f"step {self.index} ({self.label}): {how}" if self.label else f"step {self.index}: {how}"
+
+
+@dataclass(frozen=True)
+class VerifiedDerivation:
+    """A derivation whose every equality, and its result, have been proved; immutable.
+
+    Attributes
+    ----------
+    derivation : Derivation
+        The derivation (rewrites stored by name, so that it pickles).
+    item_proofs : tuple of tuple of Proof
+        ``item_proofs[i]`` are the proofs of the equalities of
+        ``derivation.steps[i]`` (one for a step, one per link for a chain).
+    result : tuple of ProvedResult
+        The boxed result and how it was proved.
+    seconds : float
+        Time spent verifying.
+
+    Examples
+    --------
+    >>> import sympy as sp
     >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", steps=(Step(sp.sqrt(x**2), x, "x > 0"),)).verify()
+    >>> v = Derivation("demo", "Demo", steps=(Step(sp.sqrt(x**2), x, "$x > 0$"),)).verify()
     >>> v.name, v.title
     ('demo', 'Demo')
-    >>> for step, proof in v:
-    ...     print(step.why, "->", proof.describe())
-    x > 0 -> symbolic (identical)
+    >>> for step, proofs in v:
+    ...     print(step.why, "->", proofs[0].describe())
+    $x > 0$ -> symbolic (identical)
     """
 
     derivation: Derivation
-    proofs: tuple
+    item_proofs: tuple
+    result: tuple
     seconds: float
 
     @property
@@ -218,18 +327,39 @@ class VerifiedDerivation:
         return self.derivation.title
 
     @property
-    def final(self):
-        return self.derivation.final
+    def proofs(self):
+        """Every proof, flat (one per equality, chains contributing one per link)."""
+        return tuple(p for item in self.item_proofs for p in item)
 
     @property
     def proof_kinds(self):
-        """Counts ``{"symbolic": k, "numeric": m}``."""
+        """Counts ``{"symbolic": k, "numeric": m}`` over all equalities."""
         kinds = {"symbolic": 0, "numeric": 0}
         for p in self.proofs:
             kinds[p.kind] += 1
         return kinds
 
+    def facts(self):
+        """``{"name:label": Fact}`` for every labelled step or chain (what other derivations may cite).
+
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x")
+        >>> v = Derivation("d", "D", steps=(Step(x + x, 2 * x, "collect", label="c"),)).verify()
+        >>> list(v.facts())
+        ['d:c']
+        """
+        return {f"{self.name}:{s.label}": Fact(f"{self.name}:{s.label}", s.lhs, s.rhs, tuple(s.given))
+                for s in self.derivation.steps if s.label}
+
     def __iter__(self):
-        return iter(zip(self.derivation.steps, self.proofs))
+        return iter(zip(self.derivation.steps, self.item_proofs))
 
+    def _repr_markdown_(self):
+        from symrich.engine.notebook import markdown
 
+        return markdown(self)
+
+    def _repr_latex_(self):
+        from symrich.engine.notebook import latex_block
+
+        return latex_block(self)

@@ -1,458 +1,395 @@
-"""LaTeX emitters: pure functions from verified derivations to strings (no file I/O).
+"""LaTeX of verified derivations: pure functions from derivations to strings (no file I/O).
 
-:func:`derivation_latex` renders one verified derivation as a section: its
-statement, assumptions, each step as a displayed equation with its
-justification and proof kind, and the final result boxed.
-:func:`document_latex` wraps several into a complete document with a table of
-contents and one part per network family.  :func:`write_document` is the thin
-layer that writes files.
+A derivation is typeset like a paper's appendix: statement, assumptions,
+definitions, then its steps and chains as numbered equations, each line with
+its justification and, small and to the right, how the machine proved it;
+the result boxed, with the equation it was proved as.
+
+Rendering has two stages, so that the expensive one is cached with the
+derivation (:mod:`symrich.engine.registry`):
+
+1. :func:`render` turns a :class:`~symrich.engine.VerifiedDerivation` into a
+   :class:`Rendered` value holding every LaTeX fragment (every formula is
+   printed once, by :func:`symrich.engine.notation.latex`);
+2. :func:`section`, :func:`snippet`, :func:`standalone` and :func:`document`
+   assemble fragments into text, cheaply.
+
+The section uses only LaTeX's core commands and those of ``amsmath`` and
+``amssymb``: a snippet (``symrich latex NAME --snippet``) compiles when
+``\\input`` into a plain ``article`` that loads those two packages.
 
 >>> import sympy as sp
 >>> from symrich.engine import Derivation, Step
 >>> x = sp.Symbol("x", positive=True)
 >>> v = Derivation("demo", "Demo", steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
->>> "\\\\boxed" in derivation_latex(v)
+>>> "\\\\boxed" in snippet(render(v))
 True
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from dataclasses import dataclass
 
-__all__ = ["derivation_latex", "document_latex", "standalone_latex", "write_document", "result_text", "text", "PREAMBLE"]
+from symrich.engine.notation import latex as math
 
+__all__ = [
+    "Rendered", "render", "section", "snippet", "standalone", "document", "PREAMBLE", "split_lines",
+    "equation_label",
+]
+
+#: Preamble of the standalone and combined documents (the sections themselves need only amsmath, amssymb).
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2.2cm]{geometry}
 \usepackage{amsmath,amssymb}
-\usepackage{listings}
-\lstset{basicstyle=\ttfamily\footnotesize,breaklines=true,columns=fullflexible,keepspaces=true}
 \usepackage[hidelinks]{hyperref}
 \allowdisplaybreaks
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5em}
-\newcommand{\proofkind}[1]{\hfill{\footnotesize\textsf{[#1]}}}
 """
 
-_SYMBOL_NAMES = {
-    "eta_a": r"\eta_a",
-    "eta_w": r"\eta_w",
-    "Lambda": r"\Lambda",
-    "beta_star": r"\beta_*",
-    "s": r"s",
-}
+#: Approximate LaTeX source characters of one displayed line.
+LINE_CHARS = 110
 
 
-_GREEK = {
-    "alpha", "beta", "gamma", "delta", "Delta", "epsilon", "eta", "theta", "kappa", "lambda", "Lambda", "mu",
-    "nu", "rho", "sigma", "Sigma", "tau", "phi", "Phi", "chi", "psi", "omega", "pi", "xi",
-}
-_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}", "&": r"\&",
-    "%": r"\%", "$": r"\$", "#": r"\#", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
-}
-_OPERATORS = [("+oo", r"$+\infty$"), ("-oo", r"$-\infty$"), ("->", r"$\to$"), (">=", r"$\geq$"),
-              ("<=", r"$\leq$"), ("!=", r"$\neq$"), ("~", r"$\sim$")]
-_TOKEN = re.compile(
-    r"\$[^$]*\$"                                   # inline math, passed through
-    r"|\|\|[^|]+\|\|(?:\^[A-Za-z0-9]+)?"           # ||x|| norms, optionally squared
-    r"|\+oo|-oo|->|>=|<=|!=|~"                     # operators
-    r"|:[a-z]+:`[^`]*`"                            # reST roles such as :func:`name`
-    r"|(?<![A-Za-z0-9])[A-Za-z]+_hat(?:_[A-Za-z0-9]+)?(?:\^[A-Za-z0-9]+)?"  # w_hat_k
-    r"|(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+){2,}"      # identifiers a_b_c
-    r"|(?<![A-Za-z0-9])[A-Za-z]+(?:_(?:\{[^}]*\}|[A-Za-z0-9*]+))?(?:\^(?:\{[^}]*\}|[A-Za-z0-9+*-]+))?"
-)
+def equation_label(derivation, label):
+    """The LaTeX ``\\label`` key of a labelled step: ``eq:derivation:label``.
 
-
-def _texttt(s: str) -> str:
-    """An identifier in typewriter type that may break after dots and underscores."""
-    return "\\texttt{" + _escape(s).replace(".", ".\\allowbreak{}").replace("\\_", "\\_\\allowbreak{}") + "}"
-
-
-def _escape(s: str) -> str:
-    return "".join(_SPECIAL.get(c, c) for c in s)
-
-
-def _math_word(word: str) -> str | None:
-    """LaTeX for a math-looking word (``eta_w``, ``a^2``, ``delta``), or None for plain words."""
-    m = re.fullmatch(r"([A-Za-z]+)(?:_(\{[^}]*\}|[A-Za-z0-9*]+))?(?:\^(\{[^}]*\}|[A-Za-z0-9+*-]+))?", word)
-    if m is None:  # e.g. "w0": letters then digits, not a math word we rewrite
-        return None
-    base, sub, sup = m.group(1), m.group(2), m.group(3)
-    if base not in _GREEK and sub is None and sup is None:
-        return None
-    if base == "beta" and sub == "star":
-        sub = "*"
-    if base == "sum" and sub is not None:
-        return "\\sum_{" + sub.strip("{}") + "}"
-    out = ("\\" + base) if base in _GREEK else base
-    if sub is not None:
-        sub = sub.strip("{}")
-        sub = "\\" + sub if sub in _GREEK else sub
-        out += "_{" + sub + "}"
-    if sup is not None:
-        out += "^{" + sup.strip("{}") + "}"
-    return out
-
-
-def text(s: str) -> str:
-    r"""Prose with ASCII math to LaTeX: ``eta_w a^2`` -> ``$\eta_{w}$ $a^{2}$``, ``||w||`` -> ``$\|w\|$``.
-
-    ``$...$`` segments pass through unchanged; every other special character is escaped.
-
-    >>> print(text("delta -> +oo, ||w||^2 and eta_a > 0 (100%)"))
-    $\delta$ $\to$ $+\infty$, $\|w\|^{2}$ and $\eta_{a}$ \textgreater{} 0 (100\%)
+    >>> equation_label("single_neuron_conservation", "flow")
+    'eq:single_neuron_conservation:flow'
     """
-    s = s.replace("``", "")
-    out, pos = [], 0
-    for m in _TOKEN.finditer(s):
-        out.append(_escape(s[pos:m.start()]))
-        tok = m.group(0)
-        if tok.startswith("$"):
-            out.append(tok)
-        elif tok.startswith(":"):
-            out.append(_texttt(tok.split("`")[1]))
-        elif "_hat" in tok:
-            base, _, rest = tok.partition("_hat")
-            sub, _, sup = rest.lstrip("_").partition("^")
-            word = "\\hat{" + (("\\" + base) if base in _GREEK else base) + "}"
-            word += ("_{" + sub + "}" if sub else "") + ("^{" + sup + "}" if sup else "")
-            out.append(f"${word}$")
-        elif tok.count("_") >= 2 or re.fullmatch(r"[a-z]+_[a-z]{6,}", tok):  # identifiers: a_b_c, scalar_transposes
-            out.append(_texttt(tok))
-        elif tok.startswith("||"):
-            body, _, power = tok[2:].rpartition("||")
-            inner = _math_word(body) if re.fullmatch(r"[A-Za-z_0-9^*{}]+", body) else None
-            if inner is None:
-                inner = body if re.fullmatch(r"[A-Za-z0-9]+", body) else "\\text{" + _escape(body) + "}"
-            out.append("$\\|" + inner + "\\|" + (power and "^{" + power[1:] + "}") + "$")
-        elif tok in dict(_OPERATORS):
-            out.append(dict(_OPERATORS)[tok])
-        else:
-            word = _math_word(tok)
-            out.append(f"${word}$" if word else _escape(tok))
-        pos = m.end()
-    out.append(_escape(s[pos:]))
-    return "".join(out)
+    return f"eq:{derivation}:{label}"
 
 
-#: A side whose LaTeX is longer than this is shown abbreviated (its size is stated).
-MAX_SIDE_CHARS = 420
-#: A matrix whose LaTeX is longer than this is shown entry by entry.
-MAX_MATRIX_CHARS = 220
+def _safe_label(text):
+    return re.sub(r"[^A-Za-z0-9:_-]", "-", text)
 
 
-def math(expr) -> str:
-    """``sympy.latex`` with the paper's symbol names, made breakable by ``breqn``.
+def _given_tex(given):
+    return ", ".join(math(g) for g in given)
 
-    ``\\left( ... \\right)`` groups cannot be broken across lines, so plain
-    parentheses are used; long fractions become ``(num)/(den)``; ``a(t)`` prints
-    as ``a(t)``.
+
+def _proof_tex(proof):
+    if proof.kind == "symbolic":
+        return f"symbolic: {proof.method.replace('_', ' ')}"
+    return f"numeric: {proof.digits} digits at {proof.points} random points"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a displayed item: ``relation`` (``""`` for the first expression, ``"="``), the formula,
+    the justification, and the proof.
+
+    Examples
+    --------
+    >>> Line("=", "x + x", "collect", "symbolic: identical").relation
+    '='
     """
-    import sympy as sp
 
-    symbol_names = {}
-    for sym in getattr(expr, "free_symbols", set()):
-        name = str(sym)
-        if name in _SYMBOL_NAMES:
-            symbol_names[sym] = _SYMBOL_NAMES[name]
-    out = sp.latex(expr, symbol_names=symbol_names, mat_delim="(", fold_short_frac=False)
-    return _breakable(out)
+    relation: str
+    formula: str
+    why: str
+    proof: str
 
 
-def _breakable(tex: str) -> str:
-    tex = re.sub(r"\{\\left\(t \\right\)\}", "(t)", tex)
-    if "\\begin{matrix}" not in tex:
-        tex = tex.replace("\\left(", "(").replace("\\right)", ")").replace("\\left[", "[").replace("\\right]", "]")
-    return _unfold_long_fractions(_unfold_long_roots(_unbrace_function_arguments(tex)))
+@dataclass(frozen=True)
+class Item:
+    """A rendered step, chain or lemma.
+
+    Attributes
+    ----------
+    kind : str
+        ``"equation"`` (a step or chain) or ``"lemma"`` (a computer-algebra lemma).
+    label : str
+        Its label key (``eq:derivation:label``), or ``""``.
+    lines : tuple of Line
+    given : str
+        LaTeX of its conditions (``\\delta > 0``), or ``""``.
+    cites : tuple of str
+        Keys of the facts its links cite, per line (``"name:label"``).
+
+    Examples
+    --------
+    >>> Item("equation", "", (Line("", "x", "", ""),), "", ()).kind
+    'equation'
+    """
+
+    kind: str
+    label: str
+    lines: tuple
+    given: str
+    cites: tuple
 
 
-_FUNCTION = re.compile(r"\\(?:log|exp|sin|cos|tan|sinh|cosh|tanh|asinh|operatorname\{[A-Za-z]+\})\{\(")
+@dataclass(frozen=True)
+class Rendered:
+    """Every LaTeX fragment of one verified derivation (what :func:`render` computes, once).
+
+    Attributes
+    ----------
+    name, family : str
+    title, statement, notes : str
+        LaTeX prose, as written.
+    assumptions : tuple of str
+    definitions : tuple of (str, str, str)
+        ``(name, value, text)`` in LaTeX.
+    items : tuple of Item
+    result : tuple of (str, str, str, str)
+        ``(lhs, rhs, label key, given)`` of each boxed equation.
+    proof_summary : str
+        How the result was proved, in words.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Derivation, Step
+    >>> x = sp.Symbol("x")
+    >>> r = render(Derivation("demo", "Demo", steps=(Step(x + x, 2 * x, "collect"),)).verify())
+    >>> r.result[0][:2]
+    ('2 x', '2 x')
+    """
+
+    name: str
+    family: str
+    title: str
+    statement: str
+    notes: str
+    assumptions: tuple
+    definitions: tuple
+    items: tuple
+    result: tuple
+    proof_summary: str
 
 
-def _unbrace_function_arguments(tex: str) -> str:
-    """``\\log{(x + y)}`` -> ``\\log(x + y)``: no brace group, so a line may break inside."""
-    while True:
-        m = _FUNCTION.search(tex)
-        if not m:
-            return tex
-        open_brace = m.end() - 2
-        end = _brace_group(tex, open_brace)
-        tex = tex[:open_brace] + tex[open_brace + 1:end - 1] + tex[end:]
+def render(verified) -> Rendered:
+    """Print every formula of a verified derivation once (see the module docstring).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.engine import Chain, Derivation
+    >>> x = sp.Symbol("x")
+    >>> v = Derivation("demo", "Demo", steps=(Chain(x * (x + 1), (x**2 + x, "distribute"), label="d"),)).verify()
+    >>> [(ln.relation, ln.formula) for ln in render(v).items[0].lines]
+    [('', 'x \\\\left(x + 1\\\\right)'), ('=', 'x^{2} + x')]
+    """
+    d = verified.derivation
+    definitions = tuple((math(df.name), math(df.value), df.text) for df in d.definitions)
+    items = []
+    for item, proofs in verified:
+        key = equation_label(d.name, item.label) if item.label else ""
+        given = _given_tex(item.given)
+        if item.lemma:
+            lines = (Line("", "", item.why, _proof_text(proofs[0])),)
+            items.append(Item("lemma", key, lines, given, (tuple(item.uses),)))
+            continue
+        eqs = item.equalities()
+        lines = [Line("", math(item.lhs), "", "")]
+        lines += [Line("=", math(eq.rhs), eq.why, _proof_text(p)) for eq, p in zip(eqs, proofs)]
+        items.append(Item("equation", key, tuple(lines), given, tuple(tuple(eq.uses) for eq in eqs)))
+    result = tuple((math(r.lhs), math(r.rhs), equation_label(d.name, r.label) if r.label else "", _given_tex(r.given))
+                   for r in verified.result)
+    summary = "; ".join(r.describe() for r in verified.result)
+    return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
+                    tuple(items), result, summary)
 
 
-def _unfold_long_roots(tex: str, limit: int = 60) -> str:
-    """``\\sqrt{long}`` -> ``(long)^{1/2}`` so that a line may break inside the root."""
-    out, i = [], 0
-    while True:
-        k = tex.find("\\sqrt{", i)
-        if k < 0:
-            out.append(tex[i:])
-            return "".join(out)
-        end = _brace_group(tex, k + 5)
-        body = _unfold_long_roots(tex[k + 6:end - 1], limit)
-        out.append(tex[i:k])
-        out.append(f"({body})^{{1/2}}" if len(body) > limit else f"\\sqrt{{{body}}}")
-        i = end
-
-
-def _brace_group(tex, i):
-    """Index just past the brace group starting at ``tex[i] == '{'``."""
-    depth = 0
-    for j in range(i, len(tex)):
-        if tex[j] == "{":
-            depth += 1
-        elif tex[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    raise ValueError("unbalanced braces")
-
-
-def _unfold_long_fractions(tex: str, limit: int = 90) -> str:
-    out, i = [], 0
-    while True:
-        k = tex.find("\\frac{", i)
-        if k < 0:
-            out.append(tex[i:])
-            return "".join(out)
-        n_end = _brace_group(tex, k + 5)
-        d_end = _brace_group(tex, n_end)
-        num, den = tex[k + 6:n_end - 1], tex[n_end + 1:d_end - 1]
-        out.append(tex[i:k])
-        if len(num) + len(den) > limit and "\\begin{matrix}" not in num + den:
-            out.append("(" + _unfold_long_fractions(num, limit) + ") / (" + _unfold_long_fractions(den, limit) + ")")
-        else:
-            out.append("\\frac{" + _unfold_long_fractions(num, limit) + "}{" + _unfold_long_fractions(den, limit) + "}")
-        i = d_end
-
-
-#: Approximate LaTeX source characters that fit on one displayed line.
-LINE_CHARS = 140
+def _proof_text(proof):
+    """How an equality was proved; a numeric proof names its sampled domain."""
+    text = _proof_tex(proof)
+    if proof.kind == "numeric" and proof.domain:
+        text += f" in ${proof.domain_latex()}$"
+    return text
 
 
 def _break_points(tex):
-    """Indices of top-level (brace depth 0) ``+``, ``-`` and ``=`` where a line may break."""
-    points, depth, i = [], 0, 0
-    while i < len(tex):
-        c = tex[i]
+    """Indices of top-level (brace depth 0) ``+`` and ``-`` where a line may break."""
+    points, depth = [], 0
+    for i, c in enumerate(tex):
         if c == "{":
             depth += 1
         elif c == "}":
             depth -= 1
-        elif depth == 0 and tex[i:i + 3] in (" + ", " - ", " = ") and i > 0:
-            points.append(i + 1)
-        i += 1
+        elif depth == 0 and i > 0 and tex[i - 1:i + 2] in (" + ", " - "):
+            points.append(i)
     return points
 
 
 def split_lines(tex: str, width: int = LINE_CHARS) -> list:
-    """Split a LaTeX formula at top-level operators into lines of about ``width`` source characters.
+    """Split a formula at top-level ``+``/``-`` into pieces of about ``width`` source characters.
 
-    Plain parentheses (never ``\\left``/``\\right``) may open on one line and close
-    on another, so breaks are allowed at any parenthesis depth.
+    ``\\left``/``\\right`` pairs are kept on one piece (no break inside them).
 
     >>> split_lines("a + b + c", width=5)
     ['a', '+ b', '+ c']
     """
-    if len(tex) <= width or "\\begin{matrix}" in tex:
+    if len(tex) <= width or "\\begin{" in tex:
         return [tex]
-    lines, start, last = [], 0, None
-    for p in _break_points(tex) + [len(tex)]:
+    points = [p for p in _break_points(tex) if tex[:p].count("\\left") == tex[:p].count("\\right")]
+    pieces, start, last = [], 0, None
+    for p in points + [len(tex)]:
         if p - start > width and last is not None and last > start:
-            lines.append(tex[start:last].strip())
+            pieces.append(tex[start:last].strip())
             start = last
         last = p
-    lines.append(tex[start:].strip())
-    return [ln for ln in lines if ln]
+    pieces.append(tex[start:].strip())
+    return [pc for pc in pieces if pc]
 
 
-def _display(line):
-    parts = split_lines(line)
-    if len(parts) == 1:
-        return ["  \\begin{equation*}", f"    {parts[0]}", "  \\end{equation*}"]
-    body = [f"    & {parts[0]} \\\\"] + [f"    & \\qquad {p} \\\\" for p in parts[1:-1]] + [f"    & \\qquad {parts[-1]}"]
-    return ["  \\begin{align*}"] + body + ["  \\end{align*}"]
+def _cite(key, name, context):
+    """``\\eqref`` of a fact, or a textual reference to another derivation in a standalone section."""
+    if ":" in key:
+        other, label = key.split(":", 1)
+        if other != name and context != "document":
+            return rf"(\textsf{{{other.replace('_', ' ')}}}, equation \textsf{{{label.replace('_', ' ')}}})"
+        return rf"\eqref{{{_safe_label(equation_label(other, label))}}}"
+    return rf"\eqref{{{_safe_label(equation_label(name, key))}}}"
 
 
-def _side(expr) -> str:
-    tex = math(expr)
-    if len(tex) <= MAX_SIDE_CHARS:
-        return tex
-    import sympy as sp
-
-    ops = sp.count_ops(expr) if not hasattr(expr, "shape") else sum(sp.count_ops(e) for e in expr)
-    return r"\left[\text{expression with " + str(ops) + r" operations, abbreviated}\right]"
+def _why(line, cites, name, context):
+    why = line.why
+    if cites:
+        refs = ", ".join(_cite(k, name, context) for k in cites)
+        why = f"{why}; by {refs}" if why else f"by {refs}"
+    return why
 
 
-def _equation_lines(lhs, rhs):
-    """The displayed equations of one step (entrywise for wide matrices)."""
-    import sympy as sp
-
-    if isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and len(math(lhs)) + len(math(rhs)) > MAX_MATRIX_CHARS:
-        rows = []
-        for i in range(lhs.shape[0]):
-            for j in range(lhs.shape[1]):
-                idx = f"{i + 1}" if lhs.shape[1] == 1 else f"{i + 1}{j + 1}"
-                rows.append(rf"[\,\cdot\,]_{{{idx}}}:\ {_side(lhs[i, j])} = {_side(rhs[i, j])}")
-        return rows
-    return [f"{_side(lhs)} = {_side(rhs)}"]
+def _note_row(why, proof):
+    return (r"  &\qquad\parbox[t]{0.78\linewidth}{\footnotesize " + why
+            + r" \hfill\textsf{[" + proof + r"]}}\notag\\[0.4ex]")
 
 
-def _label(name):
-    return re.sub(r"[^A-Za-z0-9:-]", "-", name)
+def _equation(item, name, context):
+    out = [r"\begin{align}"]
+    first = item.lines[0]
+    body = item.lines[1:]
+    for i, line in enumerate(body):
+        pieces = split_lines(line.formula)
+        lead = first.formula if i == 0 else ""
+        last = i == len(body) - 1
+        rows = [f"  {lead} &= {pieces[0]}"] + [f"  &\\quad {pc}" for pc in pieces[1:]]
+        for j, row in enumerate(rows):
+            end_of_line = j == len(rows) - 1
+            if end_of_line and last:
+                tag = (r"\label{" + _safe_label(item.label) + "}") if item.label else ""
+                given = rf"\qquad({item.given})" if item.given else ""
+                out.append(row + given + " " + tag + r"\\")
+            else:
+                out.append(row + r" \notag\\")
+        out.append(_note_row(_why(line, item.cites[i], name, context), line.proof))
+    out[-1] = out[-1].replace(r"\notag\\[0.4ex]", r"\notag")
+    out.append(r"\end{align}")
+    return out
 
 
-def _proof_text(proof) -> str:
-    if proof.kind == "symbolic":
-        return f"symbolic: {proof.method}"
-    return f"numeric: {proof.digits} digits at {proof.points} random points"
+def _lemma(item, name, context):
+    line = item.lines[0]
+    label = (r"\label{" + _safe_label(item.label) + "}") if item.label else ""
+    given = f" (for ${item.given}$)" if item.given else ""
+    why = _why(line, item.cites[0], name, context)
+    return [r"\begin{equation}",
+            r"  \parbox{0.85\linewidth}{\textit{Lemma.} " + why + given + r" \hfill\textsf{[" + line.proof + r"]}}",
+            "  " + label, r"\end{equation}"]
 
 
-def derivation_latex(verified, *, level="section") -> str:
-    """One verified derivation as a LaTeX ``\\section`` (or ``\\subsection``).
+def section(rendered: Rendered, *, level: str = "section", context: str = "standalone") -> str:
+    """One derivation as a LaTeX ``\\section`` (or ``\\subsection``).
+
+    ``context="document"`` (the combined document) cites other derivations with
+    ``\\eqref``; otherwise they are named in words, so the section compiles alone.
 
     Examples
     --------
     >>> import sympy as sp
     >>> from symrich.engine import Derivation, Step
     >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", family="toy",
-    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
-    >>> print(derivation_latex(v))
+    >>> v = Derivation("demo", "Demo", steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial", label="b"),)).verify()
+    >>> print(section(render(v)))
     \\section{Demo}\\label{der:demo}
     ...
-      \\item binomial \\proofkind{symbolic: expand}
-      \\begin{equation*}
-        (x + 1)^{2} = x^{2} + 2 x + 1
-      \\end{equation*}
+      \\left(x + 1\\right)^{2} &= x^{2} + 2 x + 1 \\label{eq:demo:b}\\\\
     ...
-      \\boxed{(x + 1)^{2} = x^{2} + 2 x + 1}
+      \\boxed{\\left(x + 1\\right)^{2} = x^{2} + 2 x + 1}
     ...
-    >>> print(derivation_latex(v, level="subsection").splitlines()[0])
-    \\subsection{Demo}\\label{der:demo}
     """
-    d = verified.derivation
-    out = [f"\\{level}{{{_escape(d.title)}}}\\label{{der:{_label(d.name)}}}", ""]
-    if d.statement:
-        out += [f"\\textbf{{Statement.}} {text(d.statement)}", ""]
-    if d.assumptions:
-        out += ["\\textbf{Assumptions.}", "\\begin{itemize}"]
-        out += [f"  \\item {text(a)}" for a in d.assumptions]
+    r = rendered
+    out = [f"\\{level}{{{r.title}}}\\label{{der:{_safe_label(r.name)}}}", ""]
+    if r.statement:
+        out += [f"\\paragraph{{Statement.}} {r.statement}", ""]
+    if r.assumptions:
+        out += ["\\paragraph{Assumptions.}", "\\begin{itemize}"] + [f"  \\item {a}" for a in r.assumptions]
         out += ["\\end{itemize}", ""]
-    out += ["\\textbf{Derivation.}", "\\begin{enumerate}"]
-    for step, proof in verified:
-        out += [
-            f"  \\item {text(step.why)} \\proofkind{{{_escape(_proof_text(proof))}}}",
-        ]
-        for line in _equation_lines(step.lhs, step.rhs):
-            out += _display(line)
-    out += ["\\end{enumerate}", ""]
-    if d.notes:
-        out += [f"\\textbf{{Notes.}} {text(d.notes)}", ""]
-    lhs, rhs = d.final
-    out += ["\\textbf{Result.}", "\\begin{equation*}", f"  \\boxed{{{math(lhs)} = {math(rhs)}}}", "\\end{equation*}", ""]
-    out += ["In SymPy notation:", "\\begin{lstlisting}", result_text(verified), "\\end{lstlisting}", ""]
+    if r.definitions:
+        out += ["\\paragraph{Definitions.}", "\\begin{align*}"]
+        rows = []
+        for name_tex, value_tex, text in r.definitions:
+            pieces = split_lines(value_tex)
+            rows.append(f"  {name_tex} &:= {pieces[0]}" + "".join(f" \\\\\n  &\\quad {pc}" for pc in pieces[1:])
+                        + (f" && \\text{{{text}}}" if text else ""))
+        out.append(" \\\\\n".join(rows))
+        out += ["\\end{align*}", ""]
+    out += ["\\paragraph{Derivation.}", ""]
+    for item in r.items:
+        out += (_lemma if item.kind == "lemma" else _equation)(item, r.name, context)
+        out.append("")
+    out += ["\\paragraph{Result.}", "\\begin{equation*}"]
+    boxed = []
+    for lhs, rhs, _, given in r.result:
+        boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
+    out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
+               "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
+    refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
+    out += ["\\end{equation*}", ("Proved as " + ", ".join(refs) + ": " if refs else "Proved: ")
+            + r.proof_summary.replace("_", r"\_") + ".", ""]
+    if r.notes:
+        out += [f"\\paragraph{{Notes.}} {r.notes}", ""]
     return "\n".join(out)
 
 
-def result_text(verified) -> str:
-    """The boxed result in SymPy's plain notation (``lhs = rhs``), one line.
+def snippet(rendered: Rendered) -> str:
+    """The section to ``\\input`` into a paper (needs only ``amsmath`` and ``amssymb``).
 
-    Examples
-    --------
     >>> import sympy as sp
     >>> from symrich.engine import Derivation, Step
-    >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", family="toy",
-    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
-    >>> result_text(v)
-    '(x + 1)**2 = x**2 + 2*x + 1'
+    >>> x = sp.Symbol("x")
+    >>> snippet(render(Derivation("demo", "Demo", steps=(Step(x + x, 2 * x, "collect"),)).verify())).split("\\n")[0]
+    '% symrich: derivation demo (needs \\\\usepackage{amsmath,amssymb})'
     """
-    import sympy as sp
-
-    lhs, rhs = verified.derivation.final
-    return f"{sp.sstr(lhs)} = {sp.sstr(rhs)}".replace("\n", " ")
+    return f"% symrich: derivation {rendered.name} (needs \\usepackage{{amsmath,amssymb}})\n" + section(rendered)
 
 
-def document_latex(verified_list, *, title="symrich: verified derivations") -> str:
-    """A complete document: title, table of contents, one part per family.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from symrich.engine import Derivation, Step
-    >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", family="toy",
-    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
-    >>> doc = document_latex([v], title="Toy results")
-    >>> for line in doc.splitlines():
-    ...     if "Toy" in line or "Demo" in line:
-    ...         print(line)
-    \\title{Toy results}
-    \\part{Toy}
-    \\section{Demo}\\label{der:demo}
-    >>> doc.rstrip().endswith("end{document}")
-    True
-    """
-    out = [PREAMBLE, f"\\title{{{text(title)}}}", "\\date{}", "\\begin{document}", "\\maketitle", "\\tableofcontents", ""]
-    family = None
-    for v in verified_list:
-        fam = v.derivation.family or "other"
-        if fam != family:
-            out.append(f"\\part{{{text(fam.capitalize())}}}")
-            family = fam
-        out.append(derivation_latex(v))
-    out.append("\\end{document}")
-    return "\n".join(out) + "\n"
-
-
-def standalone_latex(verified) -> str:
+def standalone(rendered: Rendered) -> str:
     """One derivation as a complete compilable document.
 
-    Examples
-    --------
     >>> import sympy as sp
     >>> from symrich.engine import Derivation, Step
-    >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", family="toy",
-    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
-    >>> tex = standalone_latex(v)
-    >>> print(tex.splitlines()[0])
-    \\documentclass[11pt]{article}
-    >>> "begin{document}" in tex and derivation_latex(v) in tex
+    >>> x = sp.Symbol("x")
+    >>> tex = standalone(render(Derivation("demo", "Demo", steps=(Step(x + x, 2 * x, "collect"),)).verify()))
+    >>> tex.startswith("\\\\documentclass") and tex.rstrip().endswith("\\\\end{document}")
     True
     """
-    return "\n".join([PREAMBLE, "\\begin{document}", derivation_latex(verified), "\\end{document}"]) + "\n"
+    return "\n".join([PREAMBLE, "\\begin{document}", section(rendered), "\\end{document}"]) + "\n"
 
 
-def write_document(verified_list, out_dir) -> dict:
-    """Write ``<name>.tex`` per derivation and ``symrich-derivations.tex``; return the paths.
+def document(rendered_list, *, title="symrich: verified derivations") -> str:
+    """A complete document: title, table of contents, one part per family, equations numbered per section.
 
-    Examples
-    --------
     >>> import sympy as sp
     >>> from symrich.engine import Derivation, Step
-    >>> x = sp.Symbol("x", positive=True)
-    >>> v = Derivation("demo", "Demo", family="toy",
-    ...                steps=(Step((x + 1)**2, x**2 + 2*x + 1, "binomial"),)).verify()
-    >>> import tempfile
-    >>> paths = write_document([v], tempfile.mkdtemp())
-    >>> sorted(paths)
-    ['__combined__', 'demo']
-    >>> paths["demo"].name, paths["__combined__"].name
-    ('demo.tex', 'symrich-derivations.tex')
-    >>> paths["demo"].read_text() == standalone_latex(v)
-    True
+    >>> x = sp.Symbol("x")
+    >>> r = render(Derivation("demo", "Demo", family="toy", steps=(Step(x + x, 2 * x, "collect"),)).verify())
+    >>> doc = document([r], title="Toy results")
+    >>> [ln for ln in doc.splitlines() if "Toy" in ln or "Demo" in ln]
+    ['\\\\title{Toy results}', '\\\\part{Toy}', '\\\\section{Demo}\\\\label{der:demo}']
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for v in verified_list:
-        p = out / f"{v.name}.tex"
-        p.write_text(standalone_latex(v))
-        paths[v.name] = p
-    combined = out / "symrich-derivations.tex"
-    combined.write_text(document_latex(verified_list))
-    paths["__combined__"] = combined
-    return paths
+    out = [PREAMBLE, "\\numberwithin{equation}{section}", f"\\title{{{title}}}", "\\date{}", "\\begin{document}",
+           "\\maketitle", "\\tableofcontents", ""]
+    family = None
+    for r in rendered_list:
+        fam = r.family or "other"
+        if fam != family:
+            out.append(f"\\part{{{fam[:1].upper() + fam[1:]}}}")
+            family = fam
+        out.append(section(r, context="document"))
+    out.append("\\end{document}")
+    return "\n".join(out) + "\n"

@@ -27,6 +27,7 @@ import mpmath
 import sympy as sp
 
 from symrich.engine import rewrites
+from symrich.engine.notation import latex
 
 __all__ = ["Assumption", "DerivationError", "Proof", "prove_step", "default_domain", "SYMBOLIC_METHODS", "as_assumption", "freeze", "shape_of"]
 
@@ -37,18 +38,20 @@ SIMPLIFY_SECONDS = 30.0
 
 
 class DerivationError(ValueError):
-    """A step of a derivation could not be proved (or was disproved).
+    """A derivation does not verify: a step could not be proved (or was disproved), a cited fact is
+    unknown, unproved or unused, or a requirement is missing.
 
     Attributes
     ----------
     derivation : str
         Name of the derivation.
     index : int
-        1-based position of the failing step.
-    step : Step
-        The failing step.
+        1-based position of the failing step (0 for the derivation as a whole).
+    step : Step or None
+        The failing step (for a chain: the failing link as a step).
     residual : object
-        What ``lhs - rhs`` reduced to (or a description of it).
+        What ``lhs - rhs`` reduced to (or a description of it); ``""`` when the
+        failure is not a residual.
 
     Examples
     --------
@@ -62,15 +65,16 @@ class DerivationError(ValueError):
     demo 1 wrong 1.0
     """
 
-    def __init__(self, derivation, index, step, residual, detail=""):
+    def __init__(self, derivation, index, step, residual, detail="", *, message=None):
         self.derivation = derivation
         self.index = index
         self.step = step
         self.residual = residual
-        msg = (
-            f"derivation {derivation!r}, step {index} ({step.why!r}): "
-            f"lhs - rhs does not vanish (residual {residual})"
-        )
+        where = f"derivation {derivation!r}" + (f", step {index} ({step.why!r})" if step is not None else "")
+        if message is not None:
+            msg = message if step is None else f"{where}: {message}"
+        else:
+            msg = f"{where}: lhs - rhs does not vanish (residual {residual})"
         if detail:
             msg += f"; {detail}"
         super().__init__(msg)
@@ -168,7 +172,10 @@ class Proof:
     ``kind`` is ``"symbolic"`` or ``"numeric"``; ``method`` names the rewrite
     that reduced ``lhs - rhs`` to zero (``"expand"``, ``"simplify"``,
     ``"rewrite:scalar_transposes"``...) or ``"random points"``; numeric proofs
-    also record ``digits``, ``points`` and the largest relative residual.
+    also record ``digits``, ``points``, the largest relative residual and the
+    sampled ``domain``: ``((latex of the quantity, low, high), ...)`` for every
+    quantity drawn at random (symbols, and undefined functions or derivatives,
+    which are drawn as independent numbers).
 
     Examples
     --------
@@ -189,11 +196,20 @@ class Proof:
     digits: int | None = None
     points: int | None = None
     max_residual: str | None = None
+    domain: tuple = ()
 
     def describe(self) -> str:
         if self.kind == "symbolic":
             return f"symbolic ({self.method})"
         return f"numeric ({self.digits} digits at {self.points} random points, max residual {self.max_residual})"
+
+    def domain_latex(self) -> str:
+        """The sampled domain in LaTeX, e.g. ``t \\in [0.001, 20]`` (empty for symbolic proofs).
+
+        >>> print(Proof("numeric", "random points", 0.1, 30, 5, "1e-40", (("t", 0.0, 2.0),)).domain_latex())
+        t \\in [0, 2]
+        """
+        return ", ".join(f"{tex} \\in [{lo:g}, {hi:g}]" for tex, lo, hi in self.domain)
 
 
 
@@ -223,7 +239,8 @@ def prove_step(step, *, name="?", index=0, digits=30, points=5, seed=0, default_
         if method is not None:
             return Proof("symbolic", method, time.perf_counter() - start)
     try:
-        residual, worst = _numeric_residual(step, digits=digits, points=points, seed=seed, domain=default_domain_ or {})
+        residual, worst, sampled = _numeric_residual(step, digits=digits, points=points, seed=seed,
+                                                     domain=default_domain_ or {})
     except ValueError as exc:  # e.g. matrix expressions of symbolic size cannot be sampled
         raise DerivationError(name, index, step, "not computable", detail=f"symbolic proof failed and {exc}") from exc
     if residual is None or residual > mpmath.mpf(10) ** (-digits):
@@ -236,6 +253,7 @@ def prove_step(step, *, name="?", index=0, digits=30, points=5, seed=0, default_
         digits=digits,
         points=points,
         max_residual=mpmath.nstr(residual, 3),
+        domain=sampled,
     )
 
 
@@ -336,22 +354,24 @@ def _numeric_residual(step, *, digits, points, seed, domain):
     atoms = _random_atoms(lhs_e + rhs_e)
     domains = {**{k: as_assumption(v) for k, v in domain.items()}, **dict(step.domain)}
     rng = random.Random(_seed(step, seed))
+    chosen = {s: domains.get(s, default_domain(s) if isinstance(s, sp.Symbol) else Assumption(-3, 3)) for s in atoms}
+    sampled = tuple((latex(s), float(a.low), float(a.high)) for s, a in chosen.items())
     worst, worst_point = mpmath.mpf(0), None
     prec = digits + 20
     with mpmath.workdps(prec):
         for _ in range(points):
-            point = {s: domains.get(s, default_domain(s) if isinstance(s, sp.Symbol) else Assumption(-3, 3)).draw(rng) for s in atoms}
+            point = {s: chosen[s].draw(rng) for s in atoms}
             subs = {s: sp.Float(v, prec) if not isinstance(v, int) else sp.Integer(v) for s, v in point.items()}
             for le, re in zip(lhs_e, rhs_e):
                 lv = _evaluate(le, subs, prec)
                 rv = _evaluate(re, subs, prec)
                 if lv is None or rv is None:
-                    return None, {str(k): mpmath.nstr(v, 6) for k, v in point.items()}
+                    return None, {str(k): mpmath.nstr(v, 6) for k, v in point.items()}, sampled
                 scale = max(mpmath.mpf(1), abs(lv), abs(rv))
                 res = abs(lv - rv) / scale
                 if res > worst or worst_point is None:
                     worst, worst_point = res, {str(k): mpmath.nstr(v, 6) for k, v in point.items()}
-    return worst, worst_point
+    return worst, worst_point, sampled
 
 
 def _explicit(x):

@@ -25,10 +25,11 @@ import pickle
 import pkgutil
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["derivation_names", "derive", "derive_all", "cache_dir", "DeriveReport"]
+__all__ = ["derivation_names", "derive", "derive_all", "cache_dir", "cache_key", "requirements", "DeriveReport"]
 
 #: symrich subpackages whose source enters every cache key (the engine and the symbolic layer).
 _LIBRARY_PACKAGES = ("engine", "symbolic")
@@ -94,13 +95,34 @@ def _library_source_hash():
     return h.hexdigest()
 
 
-def cache_key(name: str) -> str:
-    """Hash of the derivation's source, the symbolic library's source, SymPy's version."""
+def requirements(name: str) -> tuple:
+    """The derivations whose results ``name`` cites (its module's ``REQUIRES``), verified before it.
+
+    Examples
+    --------
+    >>> requirements("single_neuron_conservation")
+    ()
+    """
+    return tuple(getattr(_module(name), "REQUIRES", ()))
+
+
+def cache_key(name: str, _seen=()) -> str:
+    """Hash of the derivation's source, of those it requires, of the engine and symbolic layer, and of SymPy's version.
+
+    Examples
+    --------
+    >>> len(cache_key("single_neuron_conservation"))
+    32
+    """
     import sympy
 
+    if name in _seen:
+        raise ValueError(f"derivations require each other in a cycle: {' -> '.join(_seen + (name,))}")
     mod = _module(name)
     h = hashlib.sha256()
     h.update(inspect.getsource(mod).encode())
+    for req in requirements(name):
+        h.update(cache_key(req, _seen + (name,)).encode())
     h.update(_library_source_hash().encode())
     h.update(sympy.__version__.encode())
     h.update(sys.version.split()[0].encode())
@@ -109,7 +131,7 @@ def cache_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class DeriveReport:
-    """One derivation's outcome: the verified value, seconds spent, cache hit or not.
+    """One derivation's outcome: the verified value, its rendered LaTeX, seconds spent, cache hit or not.
 
     Attributes
     ----------
@@ -117,8 +139,10 @@ class DeriveReport:
         The derivation's name.
     verified : VerifiedDerivation
         The verified derivation (see :class:`~symrich.engine.VerifiedDerivation`).
+    rendered : Rendered
+        Its LaTeX fragments (:func:`symrich.engine.latex.render`), cached with it.
     seconds : float
-        Wall-clock time spent verifying or loading it.
+        Wall-clock time spent verifying and rendering, or loading.
     cached : bool
         True when it was loaded from the on-disk cache.
 
@@ -127,24 +151,47 @@ class DeriveReport:
     Usually returned by :func:`derive`; it can also be built directly:
 
     >>> import sympy as sp
-    >>> from symrich.engine import Derivation, Step
+    >>> from symrich.engine import Derivation, Step, latex
     >>> x = sp.Symbol("x")
     >>> v = Derivation("demo", "Demo", steps=(Step(2*x, x + x, "doubling"),)).verify()
-    >>> rep = DeriveReport("demo", v, seconds=0.01, cached=False)
+    >>> rep = DeriveReport("demo", v, latex.render(v), seconds=0.01, cached=False)
     >>> rep.verified.proof_kinds, rep.cached
     ({'symbolic': 1, 'numeric': 0}, False)
     """
 
     name: str
     verified: object
+    rendered: object
     seconds: float
     cached: bool
 
 
-def derive(name: str, *, use_cache: bool = True) -> DeriveReport:
-    """Build, verify (or load from cache) the derivation ``name``.
+def _silent(name, phase):
+    return None
 
-    Raises :class:`~symrich.engine.DerivationError` when a step fails.
+
+def derive(name: str, *, use_cache: bool = True, progress=_silent) -> DeriveReport:
+    """Build, verify and render (or load from cache) the derivation ``name``.
+
+    The derivations it requires are derived first (from the cache when
+    possible) and their labelled results passed to it as citable facts.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`derivation_names`.
+    use_cache : bool
+        Load from and store to the on-disk cache (:func:`cache_dir`).
+    progress : callable, optional
+        ``progress(name, phase)`` is called before each phase (``"verify"``,
+        ``"render"``), e.g. to print progress.
+
+    Raises
+    ------
+    DerivationError
+        When a step fails (naming the derivation and the step).
+    ValueError
+        For an unknown name.
 
     Examples
     --------
@@ -165,30 +212,45 @@ def derive(name: str, *, use_cache: bool = True) -> DeriveReport:
     ...
     ValueError: unknown derivation 'no_such_derivation'; expected one of ...
     """
+    from symrich.engine import latex
+
     start = time.perf_counter()
     path = cache_dir() / f"{name}-{cache_key(name)}.pickle"
     if use_cache and path.exists():
         try:
             with open(path, "rb") as fh:
-                verified = pickle.load(fh)
-            return DeriveReport(name, verified, time.perf_counter() - start, True)
-        except Exception:  # a corrupt or stale cache entry is simply rebuilt
-            pass
-    verified = _module(name).derivation().verify()
+                verified, rendered = pickle.load(fh)
+            return DeriveReport(name, verified, rendered, time.perf_counter() - start, True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable entry is rebuilt
+            warnings.warn(f"symrich: discarded an unreadable derivation cache entry {path} ({type(exc).__name__}); "
+                          "re-deriving", stacklevel=2)
+            path.unlink(missing_ok=True)
+    facts = {}
+    for req in requirements(name):
+        facts.update(derive(req, use_cache=use_cache, progress=progress).verified.facts())
+    derivation = _module(name).derivation()
+    if tuple(derivation.requires) != requirements(name):
+        raise ValueError(f"derivation {name!r}: Derivation(requires={derivation.requires}) differs from the module's "
+                         f"REQUIRES = {requirements(name)}")
+    progress(name, "verify")
+    verified = derivation.verify(facts=facts)
+    progress(name, "render")
+    rendered = latex.render(verified)
     if use_cache:
-        _store(path, verified)
-    return DeriveReport(name, verified, time.perf_counter() - start, False)
+        _store(path, (verified, rendered))
+    return DeriveReport(name, verified, rendered, time.perf_counter() - start, False)
 
 
-def _store(path: Path, verified) -> None:
+def _store(path: Path, value) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         with open(tmp, "wb") as fh:
-            pickle.dump(verified, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        pass  # caching is an optimisation; an unpicklable value is re-derived next time
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        warnings.warn(f"symrich: could not store the derivation cache entry {path} ({exc}); "
+                      "the derivation will be verified again next time", stacklevel=3)
 
 
 def derive_all(names=None, *, use_cache: bool = True):

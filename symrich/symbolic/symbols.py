@@ -22,12 +22,31 @@ name           meaning                                                assumption
 ``Lam``        ``sqrt(delta^2 + 4 eta_a eta_w s^2)``                  > 0
 =============  =====================================================  ==========
 
+The LaTeX of every name whose default SymPy rendering is not the paper's is
+in :data:`LATEX` (used by :func:`symrich.engine.notation.latex`).
+
 >>> from symrich.symbolic.symbols import delta, eta_a, eta_w, a, u
 >>> (eta_w * a**2 - eta_a * u).subs(u, 0) == eta_w * a**2
 True
 """
 
 import sympy as sp
+
+#: LaTeX of symbol (and function) names whose SymPy default is not the paper's notation; every
+#: displayed formula goes through :func:`symrich.engine.notation.latex`, which reads this table.
+LATEX = {
+    "beta_star": r"\beta_*",
+    "w_perp0": r"w_{\perp,0}",
+    "s2": r"s^2",
+    "pi0": r"\pi_0",
+    "Lam": r"\Lambda",
+    "l_+": r"\ell_+",
+    "l_-": r"\ell_-",
+    "phi1": r"\phi_1",
+    "beta_inf": r"\beta_\infty",
+    "a_inf": r"a_\infty",
+    "L": r"\mathcal{L}",
+}
 
 t = sp.Symbol("t", nonnegative=True)
 eta_a = sp.Symbol("eta_a", positive=True)

@@ -1,0 +1,152 @@
+"""The paper's notation in LaTeX: one printer for every displayed formula.
+
+SymPy's LaTeX printer is extended in four ways, so that a displayed equation
+reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
+
+* symbol names come from the glossary :data:`symrich.symbolic.symbols.LATEX`
+  (``beta_star`` is :math:`\\beta_*`, ``w_perp0`` is :math:`w_{\\perp,0}`);
+* time derivatives of functions of the time ``t`` are dots
+  (:math:`\\dot\\chi(t)`, :math:`\\ddot\\chi(t)`), also evaluated at a point
+  (:math:`\\dot\\chi(0)`);
+* applied undefined functions print as :math:`\\chi(t)`, without
+  ``\\left( \\right)`` (so a long line may break inside);
+* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped;
+* a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`.
+
+>>> import sympy as sp
+>>> t = sp.Symbol("t")
+>>> chi = sp.Function("chi")
+>>> latex(sp.Derivative(chi(t), t) + sp.Symbol("beta_star"))
+'\\\\beta_* + \\\\dot{\\\\chi}(t)'
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+from sympy.printing.latex import LatexPrinter
+
+from symrich.symbolic.symbols import LATEX
+
+__all__ = ["latex", "NotationPrinter"]
+
+#: name of the time variable whose derivatives are printed with dots.
+TIME = "t"
+
+
+class NotationPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with the paper's notation (see the module docstring).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> w = sp.MatrixSymbol("w", 3, 1)
+    >>> NotationPrinter().doprint(w.T * w)
+    'w^\\\\top w'
+    """
+
+    def __init__(self, settings=None):
+        settings = dict(settings or {})
+        settings.setdefault("mat_delim", "(")
+        settings.setdefault("fold_short_frac", False)
+        super().__init__(settings)
+
+    # names ------------------------------------------------------------------
+    def _print_Symbol(self, expr, style="plain"):
+        name = expr.name
+        if name in LATEX:
+            return LATEX[name]
+        for suffix, accent in (("_ddot", r"\ddot"), ("_dot", r"\dot")):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                return f"{accent}{{{self._print_Symbol(sp.Symbol(name[:-len(suffix)]), style)}}}"
+        return super()._print_Symbol(expr, style=style)
+
+    def _print_MatrixSymbol(self, expr):
+        if expr.name in LATEX:
+            return LATEX[expr.name]
+        return self._print_Symbol(sp.Symbol(expr.name))
+
+    def _print_Dummy(self, expr):
+        return self._print_Symbol(sp.Symbol(expr.name))
+
+    # functions of time -------------------------------------------------------
+    def _function_name(self, func):
+        name = func.__name__
+        if name in LATEX:
+            return LATEX[name]
+        return self._print_Symbol(sp.Symbol(name))
+
+    def _print_undefined(self, expr, exp=None):
+        body = self._function_name(expr.func) + "(" + ", ".join(self._print(a) for a in expr.args) + ")"
+        return body if exp is None else f"{body}^{{{exp}}}"
+
+    def _print_Function(self, expr, exp=None):
+        if isinstance(expr, AppliedUndef):
+            return self._print_undefined(expr, exp)
+        return super()._print_Function(expr, exp)
+
+    def _dots(self, expr):
+        """``(function, order)`` when ``expr`` is a time derivative of a function of ``t`` only, else None."""
+        if not isinstance(expr, sp.Derivative) or not isinstance(expr.expr, AppliedUndef):
+            return None
+        if len(expr.variable_count) != 1:
+            return None
+        var, order = expr.variable_count[0]
+        if var.name != TIME or order > 3 or expr.expr.args != (var,):
+            return None
+        return expr.expr, order
+
+    def _print_Derivative(self, expr):
+        dots = self._dots(expr)
+        if dots is None:
+            return super()._print_Derivative(expr)
+        func, order = dots
+        accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
+        return f"{accent}{{{self._function_name(func.func)}}}({self._print(func.args[0])})"
+
+    def _print_Subs(self, expr):
+        inner, old, new = expr.args
+        dots = self._dots(inner)
+        if dots is not None and len(old) == 1 and old[0] == dots[0].args[0]:
+            func, order = dots
+            accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
+            return f"{accent}{{{self._function_name(func.func)}}}({self._print(new[0])})"
+        return super()._print_Subs(expr)
+
+    # matrices ------------------------------------------------------------------
+    def _print_MatMul(self, expr):
+        factors = [f for f in expr.args if not (isinstance(f, sp.Identity) and f.shape == (1, 1))]
+        if len(factors) == len(expr.args):
+            return super()._print_MatMul(expr)
+        if not factors:
+            return "1"
+        return self._print(sp.MatMul(*factors)) if len(factors) > 1 else self._print(factors[0])
+
+    def _print_Identity(self, expr):
+        if expr.shape == (1, 1):
+            return "1"
+        return rf"I_{{{self._print(expr.shape[0])}}}"
+
+    def _print_Transpose(self, expr):
+        base = self._print(expr.arg)
+        if not isinstance(expr.arg, (sp.MatrixSymbol, sp.Symbol)):
+            base = rf"\left({base}\right)"
+        return base + r"^\top"
+
+
+def latex(expr, **settings) -> str:
+    """LaTeX of ``expr`` in the paper's notation.
+
+    Parameters
+    ----------
+    expr : sympy expression, matrix or matrix expression
+    **settings
+        Passed to :class:`sympy.printing.latex.LatexPrinter`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> latex(sp.Symbol("eta_a") * sp.Symbol("w_perp0"))
+    '\\\\eta_{a} w_{\\\\perp,0}'
+    """
+    return NotationPrinter(settings).doprint(expr)

@@ -1,0 +1,272 @@
+"""From a displayed equality to the identity that is proved: definitions, cited facts, conditions.
+
+A step is written, and displayed, with named quantities (``Lambda``,
+``chi(t)``) and may cite earlier proved equations ("by (3)").  Before it is
+proved, :func:`prepare` turns it into a plain identity between SymPy
+expressions:
+
+1. every cited fact ``lhs = rhs`` is used as a rewrite rule ``lhs -> rhs``;
+2. definitions are expanded (named symbols replaced by their values, named
+   functions applied to their arguments), derivatives evaluated, and the facts
+   applied again, until nothing changes;
+3. conditions such as ``delta > 0`` replace the symbol by a fresh one carrying
+   that sign, for SymPy's simplifications and for the sampling domain of the
+   randomized check.
+
+A fact that changes nothing in the identity it is cited for is an error: a
+citation must be a dependency of the proof, not a comment.
+
+>>> import sympy as sp
+>>> x, L = sp.symbols("x Lambda", positive=True)
+>>> Lam = Definition(L, sp.sqrt(x**2 + 1))
+>>> prepare(L**2, x**2 + 1, definitions=(Lam,)).lhs
+x**2 + 1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from symrich.engine.calculus import CALCULUS
+from symrich.engine.prove import freeze
+
+__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "MAX_ROUNDS"]
+
+#: definitions may refer to earlier ones; expansion stops after this many rounds.
+MAX_ROUNDS = 12
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A named abbreviation ``name := value``, displayed by name and expanded only for checking.
+
+    Parameters
+    ----------
+    name : Symbol, MatrixSymbol or applied undefined function
+        What the derivation writes, e.g. ``Lambda`` or ``chi(t)``.  For a
+        function, every application ``chi(x)`` is replaced by ``value`` with
+        ``t -> x``.
+    value : sympy expression
+        Its value; it may use earlier definitions (expanded in turn), never
+        itself.
+    text : str
+        Optional LaTeX prose shown after the definition (``"the fast rate"``).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, k = sp.symbols("t k")
+    >>> chi = sp.Function("chi")
+    >>> d = Definition(chi(t), sp.exp(k * t))
+    >>> d.substitute(chi(0) + sp.Derivative(chi(t), t)).doit()
+    k*exp(k*t) + 1
+    """
+
+    name: Any
+    value: Any
+    text: str = ""
+
+    def __post_init__(self):
+        name = freeze(self.name)
+        if not isinstance(name, (sp.Symbol, sp.MatrixSymbol, AppliedUndef)):
+            raise TypeError(
+                f"Definition name must be a Symbol, MatrixSymbol or an undefined function applied to symbols, got {name!r}"
+            )
+        if isinstance(name, AppliedUndef) and not all(isinstance(a, sp.Symbol) for a in name.args):
+            raise TypeError(f"Definition {name}: a defined function must be applied to symbols, got {name.args}")
+        value = freeze(self.value)
+        if _mentions(value, name):
+            raise ValueError(f"Definition {name} refers to itself")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "value", value)
+
+    def substitute(self, expr):
+        """``expr`` with this definition expanded once (see the class example)."""
+        if isinstance(self.name, AppliedUndef):
+            return expr.replace(self.name.func, sp.Lambda(self.name.args, self.value))
+        return expr.xreplace({self.name: self.value})
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A proved equation ``lhs = rhs`` that later steps may cite, with the conditions it was proved under.
+
+    Attributes
+    ----------
+    key : str
+        ``"label"`` within a derivation, ``"derivation:label"`` across derivations.
+    lhs, rhs : sympy expressions
+    given : tuple of relationals
+        Conditions (``delta > 0``) under which it was proved; a step citing it
+        must state them too.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> Fact("sq", x**2, x * x).key
+    'sq'
+    """
+
+    key: str
+    lhs: Any
+    rhs: Any
+    given: tuple = field(default=())
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The identity to prove, with the symbols that carry the step's conditions.
+
+    ``lhs``, ``rhs`` are the expanded sides; ``renamed`` maps each conditioned
+    symbol to the fresh symbol that replaced it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d = sp.Symbol("delta", real=True)
+    >>> p = prepare(abs(d), d, given=(d > 0,))
+    >>> p.lhs == p.rhs
+    True
+    """
+
+    lhs: Any
+    rhs: Any
+    renamed: tuple = ()
+
+
+def condition_symbol(rel):
+    """``(symbol, fresh symbol)`` for a condition ``symbol > 0``, ``< 0``, ``>= 0``, ``<= 0`` or ``!= 0``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d = sp.Symbol("delta", real=True)
+    >>> old, new = condition_symbol(d < 0)
+    >>> old == d, new.is_negative, new.name
+    (True, True, 'delta')
+    """
+    if not isinstance(rel, sp.core.relational.Relational):
+        raise TypeError(f"a condition must be a relational such as delta > 0, got {rel!r}")
+    lhs, rhs = rel.lhs, rel.rhs
+    flip = False
+    if isinstance(rhs, sp.Symbol) and lhs == 0:
+        lhs, rhs, flip = rhs, lhs, True
+    if not isinstance(lhs, sp.Symbol) or rhs != 0:
+        raise ValueError(f"a condition must compare a symbol with 0, got {rel}")
+    kind = {sp.StrictGreaterThan: "positive", sp.StrictLessThan: "negative", sp.GreaterThan: "nonnegative",
+            sp.LessThan: "nonpositive", sp.Unequality: "nonzero"}[type(rel)]
+    if flip:
+        kind = {"positive": "negative", "negative": "positive", "nonnegative": "nonpositive",
+                "nonpositive": "nonnegative", "nonzero": "nonzero"}[kind]
+    assumptions = {k: v for k, v in lhs.assumptions0.items() if k in ("real", "integer", "rational")}
+    assumptions.setdefault("real", True)
+    assumptions[kind] = True
+    return lhs, sp.Dummy(lhs.name, **assumptions)
+
+
+def _mentions(expr, name):
+    if isinstance(name, AppliedUndef):
+        return any(isinstance(f, AppliedUndef) and f.func == name.func for f in expr.atoms(AppliedUndef))
+    return expr.has(name)
+
+
+def _apply_facts(expr, facts, fired):
+    for i, fact in enumerate(facts):
+        new = expr.xreplace({fact.lhs: fact.rhs})
+        if new == expr and not isinstance(fact.lhs, (sp.Symbol, sp.MatrixSymbol)):
+            new = expr.subs(fact.lhs, fact.rhs)
+        if new != expr:
+            fired.add(i)
+            expr = new
+    return expr
+
+
+def _substitute_once(expr, definitions):
+    """Every defined name replaced by its value, one level deep (names inside the values stay)."""
+    symbols = {d.name: d.value for d in definitions if not isinstance(d.name, AppliedUndef)}
+    expr = expr.xreplace(symbols) if symbols else expr
+    functions = [d for d in definitions if isinstance(d.name, AppliedUndef)]
+    if functions:
+        expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and any(e.func == d.name.func for d in functions),
+                            lambda e: next(d for d in functions if d.name.func == e.func).value.xreplace(
+                                dict(zip(next(d for d in functions if d.name.func == e.func).name.args, e.args))))
+    return expr
+
+
+def _mentions_any(expr, definitions):
+    return any(_mentions(expr, d.name) for d in definitions)
+
+
+def _expand(expr, definitions, facts, fired):
+    """Facts applied, definitions expanded level by level, derivatives evaluated once nothing defined is left.
+
+    Derivatives are evaluated (``doit``) only when no defined name remains in the
+    expression: a defined symbol inside ``d/da`` must be expanded before it is
+    differentiated, not treated as a constant.
+    """
+    expr = _apply_facts(expr, facts, fired)
+    for _ in range(MAX_ROUNDS):
+        if _mentions_any(expr, definitions):
+            expr = _apply_facts(_substitute_once(expr, definitions), facts, fired)
+            continue
+        new = _apply_facts(expr.doit(**{CALCULUS: True}), facts, fired)
+        if new == expr:
+            return expr
+        expr = new
+    raise ValueError(f"definitions are still expanding after {MAX_ROUNDS} rounds (a cycle?)")
+
+
+def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
+    """The identity behind a displayed equality ``lhs = rhs``: facts applied, definitions expanded, conditions applied.
+
+    Parameters
+    ----------
+    lhs, rhs : sympy expressions or matrices, as displayed
+    definitions : sequence of Definition
+        In order; a definition may use earlier ones.
+    facts : sequence of Fact
+        The cited facts, each used as a rewrite rule ``lhs -> rhs``.
+    given : sequence of relationals
+        Conditions such as ``delta > 0``.
+
+    Returns
+    -------
+    Prepared
+
+    Raises
+    ------
+    ValueError
+        When a cited fact does not occur in the identity, or definitions cycle.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t, k = sp.symbols("t k")
+    >>> I = sp.Function("I")
+    >>> rule = Fact("ode", sp.Derivative(I(t), t), k * I(t))
+    >>> prepare(sp.Derivative(I(t)**2, t).doit(), 2 * k * I(t)**2, facts=(rule,)).lhs
+    2*k*I(t)**2
+    >>> prepare(t, t, facts=(rule,))
+    Traceback (most recent call last):
+    ...
+    ValueError: the cited fact 'ode' does not occur in this step (citing it would be a comment, not a dependency)
+    """
+    fired = set()
+    lhs = freeze(lhs)
+    rhs = freeze(rhs)
+    lhs = _expand(lhs, tuple(definitions), tuple(facts), fired)
+    rhs = _expand(rhs, tuple(definitions), tuple(facts), fired)
+    for i, fact in enumerate(facts):
+        if i not in fired:
+            raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "
+                             "(citing it would be a comment, not a dependency)")
+    renamed = tuple(condition_symbol(rel) for rel in given)
+    if renamed:
+        lhs = lhs.xreplace(dict(renamed))
+        rhs = rhs.xreplace(dict(renamed))
+    return Prepared(lhs, rhs, renamed)
