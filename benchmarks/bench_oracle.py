@@ -61,7 +61,7 @@ def main() -> None:
 
     start = time.perf_counter()
     flow = single_neuron_flow(3)
-    _ = flow.taylor_source, flow._numpy_rhs, flow._mpmath_rhs   # compile everything once
+    _ = flow.taylor_source, flow.numpy_rhs, flow.mpmath_rhs   # compile everything once
     compile_time = time.perf_counter() - start
 
     reference = run("taylor", dps=60)

@@ -11,9 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symrich.experiments import (
-    RunConfig, alpha_of, checkpoint_steps, delta_from_alpha, expand_grid, gradients, initialise, kernel_distance,
-    load_config, read_table, relu_ntk, run_sweep, simulate,
+    RunConfig, alpha_of, checkpoint_steps, delta_from_alpha, expand_grid, gradients, initialise, load_config,
+    ntk_distance, read_table, relu_ntk, run_sweep, simulate,
 )
+from symrich.numeric.kernels import kernel_distance
 from symrich.single_neuron import M_matrix
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sweep-tiny.toml"
@@ -112,6 +113,7 @@ def test_gradients_match_finite_differences(seed):
 @settings(deadline=None, max_examples=15)
 @given(seed=st.integers(0, 10**6), c=st.floats(0.1, 10.0))
 def test_kernel_distance_properties(seed, c):
+    """The shared kernel distance as the experiments use it (via ntk_distance)."""
     rng = np.random.default_rng(seed)
     A, B = rng.standard_normal((5, 5)), rng.standard_normal((5, 5))
     K0, K1 = A @ A.T, B @ B.T
@@ -120,6 +122,18 @@ def test_kernel_distance_properties(seed, c):
     assert 0.0 <= s <= 1.0
     assert np.isclose(s, kernel_distance(c * K1, K0))
     assert np.isclose(s, 1 - np.trace(K0 @ K1) / np.sqrt(np.trace(K0 @ K0) * np.trace(K1 @ K1)))
+    assert ntk_distance(K0, K1) == s
+
+
+def test_dead_network_has_undefined_kernel_distance():
+    """No neuron active on any probe input: the NTK is exactly zero and the metric is NaN, not an error."""
+    X = np.array([[1.0, 0.0], [0.5, 0.5]])
+    W = np.array([[-1.0, -1.0], [-2.0, 0.0]])  # w_k^T x_i < 0 for every pair
+    K = relu_ntk(np.array([1.0, -1.0]), W, X)
+    assert not np.any(K)
+    assert np.isnan(ntk_distance(K, K)) and np.isnan(ntk_distance(np.eye(2), K))
+    with pytest.raises(ValueError, match="zero kernel"):
+        kernel_distance(np.eye(2), K)
 
 
 # ------------------------------------------------------------------------------------------ theory (item 6, 8)

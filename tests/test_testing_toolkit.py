@@ -22,7 +22,7 @@ from symrich.oracle import integrate_single_neuron
 
 
 def delta_single(p, eta):
-    """MATH item 1: eta_w a^2 - eta_a |w|^2."""
+    """The single neuron's conserved quantity (the paper, Section 3): eta_w a^2 - eta_a |w|^2."""
     return eta["w"] * p["a"] ** 2 - eta["a"] * (p["w"] @ p["w"])
 
 
@@ -39,7 +39,7 @@ def delta_single_constant(p, eta):
 
 
 def Delta_wide(p, eta):
-    """MATH-part2 item 1: eta_w A A^T - eta_a W W^T (the rate of W multiplies A A^T)."""
+    """Wide linear network (the paper, Section 4): eta_w A A^T - eta_a W W^T (the rate of W multiplies A A^T)."""
     return eta["W"] * (p["A"] @ p["A"].T) - eta["A"] * (p["W"] @ p["W"].T)
 
 
@@ -48,7 +48,7 @@ def Delta_wide_swapped(p, eta):
 
 
 def Q_deep(p, eta):
-    """MATH-part2 item 5: eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T for l = 1, 2."""
+    """Deep linear network (the paper, Section 4): eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T for l = 1, 2."""
     return {f"Q{l}": eta[f"W{l}"] * (p[f"W{l + 1}"].T @ p[f"W{l + 1}"]) - eta[f"W{l + 1}"] * (p[f"W{l}"] @ p[f"W{l}"].T)
             for l in (1, 2)}
 
@@ -59,7 +59,7 @@ def Q_deep_swapped(p, eta):
 
 
 def deltas_piecewise(p, eta):
-    """MATH-part2 item 6: delta_k = eta_w a_k^2 - eta_a |w_k|^2 per neuron."""
+    """Piecewise-linear network (the paper, Section 5): delta_k = eta_w a_k^2 - eta_a |w_k|^2 per neuron."""
     return [eta["W"] * p["a"][k] ** 2 - eta["a"] * (p["W"][k] @ p["W"][k]) for k in range(p["a"].shape[0])]
 
 
@@ -68,7 +68,7 @@ def deltas_piecewise_sign(p, eta):
 
 
 def riccati_closed_form(mutation=None):
-    """MATH item 6, written out here independently of symrich (the reference closed form).
+    """The whitened single-neuron closed form (the paper, Section 3), written out here independently of symrich (the reference closed form).
 
     ``mutation``: None (true), "sign" (l_pm = (+delta -+ Lam)/2), "constant"
     (D = sqrt(1 + eta_w I)) or "swapped" (delta from swapped learning rates).
@@ -138,7 +138,7 @@ TRUE_CLAIMS = {
         deltas_piecewise, srt.two_layer_piecewise(2, 2, PATTERN), regime=srt.downstream()),
     "closed form (symrich.single_neuron.trajectory)": lambda: srt.assert_matches_flow(
         symrich_trajectory, srt.single_neuron(2), regime=srt.any_regime(), **WHITENED),
-    "closed form (reference, MATH item 6)": lambda: srt.assert_matches_flow(
+    "closed form (reference, written out by hand)": lambda: srt.assert_matches_flow(
         riccati_closed_form(), srt.single_neuron(2), regime=srt.any_regime(), **WHITENED),
     "convergence to beta_star": lambda: srt.assert_converges_to(
         lambda ex: ex.data.beta_star(), srt.single_neuron(2), **CONVERGE),
@@ -216,7 +216,7 @@ def test_symbolic_single_neuron_flow_matches_hand_written_oracle_flow():
         assert srt.digits_of_agreement(ours[k]["w"], w[k]) >= 27
 
 
-def test_derived_wide_flow_has_the_gradients_of_math_part2():
+def test_derived_wide_flow_has_the_gradients_of_section_4():
     """dW/dt = -eta_W A G^T and dA/dt = -eta_A W G with G = X^T (X beta - Y), at a random point."""
     import sympy
 

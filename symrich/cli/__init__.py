@@ -1,130 +1,54 @@
-"""The ``symrich`` command line.
+"""The ``symrich`` command line: one module per command group, the parser built from them here.
 
-``symrich derive [--out DIR] [--no-cache] [--only NAME ...] [-v]``
+``symrich derive [--out DIR] [--no-cache] [--no-pdf] [--only NAME ...] [-v]``
     Verify every derivation, print a table (derivation, steps, proof kind per
     step, seconds), write the LaTeX of each derivation and the combined
-    document under ``DIR`` (default ``build/``); exit 1 if any step fails.
+    document under ``DIR`` (default ``build/``); exit 1 if any step fails
+    (:mod:`symrich.cli.derive`).
 ``symrich latex NAME [--snippet]``
     Print one derivation's LaTeX (a full document, or with ``--snippet``
     only the section, to paste into a paper).
 ``symrich list``
     List the derivations.
+``symrich figures [--out DIR] [--only NAME ...]``
+    Draw the paper's figures as PNG and PDF (:mod:`symrich.cli.figures`).
+``symrich export --target {numpy,c,jax} --out DIR [--functions NAME ...]``
+    Write the closed forms as standalone code (:mod:`symrich.cli.export`).
+``symrich sweep --config FILE --out DIR [--scheduler ADDRESS] [--workers N] [-q]``
+    Run a Part III relative-scale sweep, locally or on a Dask cluster, resumably
+    (:mod:`symrich.cli.experiments`).
+``symrich plot-sweep DIR [--out FILE] [--step N]``
+    Draw the figure of a finished sweep.
+
+Each command module imports its heavy dependencies (SymPy, matplotlib, Dask) inside
+the command function, so ``symrich --help`` is fast.
+
+>>> build_parser().parse_args(["list"]).command
+'list'
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
 
-__all__ = ["main"]
+from symrich.cli import derive, experiments, export, figures
 
-
-def _proof_codes(verified):
-    return "".join("S" if p.kind == "symbolic" else "N" for p in verified.proofs)
-
-
-def cmd_derive(args) -> int:
-    from symrich.engine import latex
-    from symrich.engine import DerivationError
-    from symrich.engine.registry import derivation_names, derive
-
-    names = args.only or list(derivation_names())
-    unknown = sorted(set(names) - set(derivation_names()))
-    if unknown:
-        print(f"symrich derive: unknown derivation(s): {', '.join(unknown)}", file=sys.stderr)
-        return 2
-    width = max(len(n) for n in names)
-    print(f"{'derivation':<{width}}  steps  proofs (S symbolic, N numeric)   seconds  cache")
-    print("-" * (width + 58))
-    verified, failures = [], []
-    start = time.perf_counter()
-    for name in names:
-        try:
-            rep = derive(name, use_cache=not args.no_cache)
-        except DerivationError as exc:
-            failures.append((name, exc))
-            print(f"{name:<{width}}  FAILED: {exc}")
-            continue
-        v = rep.verified
-        verified.append(v)
-        codes = _proof_codes(v)
-        print(f"{name:<{width}}  {len(v.proofs):>5}  {codes:<32} {rep.seconds:>7.2f}  {'hit' if rep.cached else 'miss'}")
-        if args.verbose:
-            for i, (step, proof) in enumerate(v, start=1):
-                print(f"    {i:>2}. {step.why}  [{proof.describe()}]")
-    total = time.perf_counter() - start
-    n_steps = sum(len(v.proofs) for v in verified)
-    n_sym = sum(v.proof_kinds["symbolic"] for v in verified)
-    print("-" * (width + 58))
-    print(f"{len(verified)} derivations verified ({n_steps} steps: {n_sym} symbolic, {n_steps - n_sym} numeric), "
-          f"{len(failures)} failed, {total:.1f} s")
-    if verified:
-        paths = latex.write_document(verified, args.out)
-        print(f"LaTeX written to {args.out}/ ({len(paths) - 1} derivations + {paths['__combined__'].name})")
-        if not args.no_pdf:
-            from symrich.engine.pdf import build_pdf
-
-            pdf = build_pdf(paths["__combined__"])
-            if pdf is not None:
-                print(f"PDF written to {pdf}")
-    return 1 if failures else 0
-
-
-def cmd_latex(args) -> int:
-    from symrich.engine import latex
-    from symrich.engine.registry import derivation_names, derive
-
-    if args.name not in derivation_names():
-        print(f"symrich latex: unknown derivation {args.name!r}; expected one of: {', '.join(derivation_names())}",
-              file=sys.stderr)
-        return 2
-    v = derive(args.name).verified
-    sys.stdout.write(latex.derivation_latex(v) if args.snippet else latex.standalone_latex(v))
-    return 0
-
-
-def cmd_list(args) -> int:
-    from symrich.engine.registry import derivation_names
-
-    for n in derivation_names():
-        print(n)
-    return 0
+__all__ = ["main", "build_parser"]
 
 
 def build_parser():
+    """The ``symrich`` argument parser, with every command of :mod:`symrich.cli`.
+
+    Examples
+    --------
+    >>> sorted(build_parser()._subparsers._group_actions[0].choices)
+    ['derive', 'export', 'figures', 'latex', 'list', 'plot-sweep', 'sweep']
+    """
     p = argparse.ArgumentParser(prog="symrich", description="Derive, compile and verify exact learning dynamics.")
     sub = p.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("derive", help="verify every derivation and write LaTeX")
-    d.add_argument("--out", default="build", help="output folder (default: build)")
-    d.add_argument("--no-cache", action="store_true", help="re-derive everything, ignoring the on-disk cache")
-    d.add_argument("--no-pdf", action="store_true", help="do not try to build the PDF")
-    d.add_argument("--only", nargs="+", metavar="NAME", help="verify only these derivations")
-    d.add_argument("-v", "--verbose", action="store_true", help="list every step with its proof")
-    d.set_defaults(func=cmd_derive)
-    lx = sub.add_parser("latex", help="print one derivation's LaTeX")
-    lx.add_argument("name")
-    lx.add_argument("--snippet", action="store_true", help="only the section, without preamble")
-    lx.set_defaults(func=cmd_latex)
-    ls = sub.add_parser("list", help="list the derivations")
-    ls.set_defaults(func=cmd_list)
-    for module in _PLUGIN_MODULES:
-        _add_plugin_commands(sub, module)
+    for group in (derive, figures, export, experiments):
+        group.add_commands(sub)
     return p
-
-
-#: User-layer modules that add their own subcommands through ``add_cli_commands(subparsers)``.
-#: They must import their heavy dependencies inside the command functions, not at import time.
-_PLUGIN_MODULES = ("symrich.experiments", "symrich.figures", "symrich.export")
-
-
-def _add_plugin_commands(subparsers, module):
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(module) is None:
-        return
-    importlib.import_module(module).add_cli_commands(subparsers)
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,6 @@
 """Figures of a relative-scale sweep (the paper's Figure 1 style): heatmaps over (scale, delta) and alpha curves.
 
-Reads the tidy table ``results.csv`` written by :func:`symrich.experiments.run_sweep`, averages over seeds
+Reads the tidy table ``results.csv`` written by :func:`symrich.experiments.sweep.run_sweep`, averages over seeds
 at one checkpoint (the last by default, or the largest checkpoint ``<= step``), and draws
 
 * top row: heatmaps of kernel distance, Hamming distance, parameter distance and test loss
@@ -17,6 +17,8 @@ import json
 import math
 from collections import defaultdict
 from pathlib import Path
+
+from symrich.experiments.table import read_table
 
 __all__ = ["sweep_summary", "plot_sweep"]
 
@@ -60,7 +62,7 @@ def plot_sweep(out_dir, out=None, step=None):
     See the module docstring for the panels; ``step`` picks the largest checkpoint ``<= step``.
 
     >>> import tempfile
-    >>> from symrich.experiments import run_sweep
+    >>> from symrich.experiments.sweep import run_sweep
     >>> out = tempfile.mkdtemp()
     >>> cfg = {"grid": {"scale": [0.5, 1.0], "delta": [-0.5, 0.5], "seed": [0]},
     ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "n_probe": 5, "steps": 10}}
@@ -68,8 +70,6 @@ def plot_sweep(out_dir, out=None, step=None):
     >>> plot_sweep(out).name
     'sweep.png'
     """
-    from symrich.experiments import read_table
-
     out_dir = Path(out_dir)
     table = out_dir / "results.csv"
     if not table.is_file():
