@@ -1,72 +1,91 @@
-"""Single neuron: the conservation law ``delta = eta_w a^2 - eta_a ||w||^2``, derived from the flow.
+"""Single neuron: the conserved quantity $\\delta = \\eta_w a^2 - \\eta_a \\|w\\|^2$ (paper, Section 3).
 
-Coordinate-free: ``w`` is a ``d x 1`` matrix symbol and ``X`` an ``n x d``
-matrix symbol with ``d``, ``n`` symbolic, so every step holds for every
-dimension and for general (not whitened) data.  The conserved quadratic form is
-not assumed: we ask which ``c_a a^2 + c_w ||w||^2`` is conserved, and solve.
+Coordinate-free: $w$ is a $d \\times 1$ matrix symbol and $X$ an $n \\times d$ matrix
+symbol with $d$, $n$ symbolic, so every step holds for every dimension and for
+general (not whitened) data.  Which quadratic form $c_a a^2 + c_w \\|w\\|^2$ is
+conserved is derived, not assumed: its time derivative is a multiple of
+$c_a \\eta_a + c_w \\eta_w$.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.symbolic.single_neuron import conserved_delta, parameter_flow
-from symrich.symbolic.symbols import a, eta_a, eta_w, matrix, t, vector
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.calculus import ddt, partial
+from symrich.symbolic.symbols import a, d, eta_a, eta_w, matrix, n, t, vector
+from symrich.symbolic.single_neuron import conserved_delta
 
 ORDER = 10
+REQUIRES = ()
 
 
 def derivation():
-    f = parameter_flow()
-    w, g, adot, wdot = f.w, f.g, f.adot, f.wdot
+    w = sp.MatrixSymbol("w", d, 1)
+    X = sp.MatrixSymbol("X", n, d)
+    y = sp.MatrixSymbol("y", n, 1)
+    r = sp.MatrixSymbol("r", n, 1)
+    g = sp.MatrixSymbol("g", d, 1)
+    L = sp.MatrixSymbol("L", 1, 1)
+    a_dot = sp.MatrixSymbol("a_dot", 1, 1)
+    w_dot = sp.MatrixSymbol("w_dot", d, 1)
+    delta = sp.MatrixSymbol("delta", 1, 1)
     c_a, c_w = sp.symbols("c_a c_w", real=True)
-    # d/dt (c_a a^2 + c_w w^T w) by the chain rule: 2 c_a a a' + c_w (w'^T w + w^T w').
-    ddt_form = 2 * c_a * a * adot + c_w * (wdot.T * w + w.T * wdot)
-    condition = sp.Eq(c_a * eta_a + c_w * eta_w, 0)
-    c_w_solution = sp.solve(condition.subs(c_a, eta_w), c_w)[0]
+    flow = {a: a_dot, w: w_dot}
+    one = sp.Identity(1)
+    definitions = (
+        Definition(r, y - a * X * w, "residual"),
+        Definition(g, X.T * r),
+        Definition(L, (r.T * r) / 2, "loss"),
+        Definition(a_dot, -eta_a * partial(L, a), "gradient flow"),
+        Definition(w_dot, -eta_w * partial(L, w)),
+        Definition(delta, eta_w * a**2 * one - eta_a * w.T * w),
+    )
+    wg = w.T * g
+    steps = (
+        Step(partial(L, a), -wg, r"matrix calculus; $g^\top w = w^\top g$ (a scalar)", label="grad_a",
+             rewrite="scalar_transposes"),
+        Step(partial(L, w), -a * g, "matrix calculus", label="grad_w"),
+        Chain(ddt(c_a * a**2 * one + c_w * w.T * w, flow),
+              (2 * c_a * a * a_dot + c_w * (w_dot.T * w + w.T * w_dot), "chain rule"),
+              (2 * c_a * a * eta_a * wg + c_w * ((eta_w * a * g).T * w + w.T * (eta_w * a * g)),
+               r"the gradient flow $\dot a = -\eta_a \partial_a \mathcal{L}$, $\dot w = -\eta_w \nabla_w \mathcal{L}$",
+               {"uses": ("grad_a", "grad_w")}),
+              (2 * a * (c_a * eta_a + c_w * eta_w) * wg, r"$g^\top w = w^\top g$", {"rewrite": "scalar_transposes"}),
+              label="quadratic"),
+        Step(ddt(delta, flow), sp.ZeroMatrix(1, 1), r"the form with $c_a \eta_a + c_w \eta_w = 0$",
+             uses=(("quadratic", {c_a: eta_w, c_w: -eta_a}),), label="conserved"),
+    ) + tuple(_components_check(dim) for dim in (1, 2, 3))
     return Derivation(
         name="single_neuron_conservation",
-        title="Single neuron: the conserved quantity delta",
+        title=r"Single neuron: the conserved quantity $\delta$",
         family="single neuron",
         statement=(
-            "Along the gradient flow a' = -eta_a dL/da, w' = -eta_w dL/dw of L = 1/2 ||X a w - y||^2, "
-            "the quantity delta = eta_w a^2 - eta_a ||w||^2 is constant, for any data X, y and any dimension."
+            r"Let $f(x) = a\, w^\top x$ and $\mathcal{L}(a, w) = \tfrac12 \|y - a X w\|^2$. Along the gradient flow "
+            r"$\dot a = -\eta_a \partial_a \mathcal{L}$, $\dot w = -\eta_w \nabla_w \mathcal{L}$ the quantity "
+            r"$\delta = \eta_w a^2 - \eta_a \|w\|^2$ is constant, for any data and any dimension; it is, up to a "
+            r"factor, the only conserved form $c_a a^2 + c_w \|w\|^2$."
         ),
-        assumptions=("X in R^{n x d}, y in R^n arbitrary", "eta_a, eta_w > 0"),
-        notes=(
-            "w and X are matrix symbols of symbolic size, so the proof covers every d and n. "
-            "SymPy does not know that a 1x1 product u^T v equals v^T u; the rewrite "
-            "scalar_transposes uses exactly that fact."
-        ),
-        steps=(
-            Step(f.dL_da, w.T * g, "differentiate the loss in a (matrix calculus), g = X^T (X a w - y)",
-                 rewrite="scalar_transposes"),
-            Step(f.dL_dw, a * g, "differentiate the loss in w"),
-            Step(ddt_form, -2 * a * (c_a * eta_a + c_w * eta_w) * (w.T * g),
-                 "chain rule for c_a a^2 + c_w ||w||^2, then substitute the flow",
-                 rewrite="scalar_transposes"),
-            Step(c_w_solution, -eta_a, "the form is conserved for every X, y iff c_a eta_a + c_w eta_w = 0; take c_a = eta_w"),
-            Step(2 * eta_w * a * adot + (-eta_a) * (wdot.T * w + w.T * wdot), sp.ZeroMatrix(1, 1),
-                 "d/dt (eta_w a^2 - eta_a ||w||^2) = 0 along the flow", rewrite="scalar_transposes"),
-        )
-        + tuple(_components_check(dim) for dim in (1, 2, 3, 4)),
-        result=(sp.Symbol("delta", real=True), conserved_delta(a, sp.Symbol("\\|w\\|", positive=True) ** 2)),
+        assumptions=(r"$X \in \mathbb{R}^{n \times d}$, $y \in \mathbb{R}^n$ arbitrary, $d$ and $n$ symbolic",
+                     r"learning rates $\eta_a, \eta_w > 0$"),
+        definitions=definitions,
+        steps=steps,
+        result="conserved",
+        requires=REQUIRES,
+        notes=(r"$w$ and $X$ are matrix symbols of symbolic size, so the proof covers every $d$ and $n$. "
+               r"The lemmas check the same statement in coordinates, where SymPy differentiates an explicit network."),
     )
 
 
 def _components_check(dim, samples=2):
-    """Cross-check in coordinates: the flow of an explicit network, differentiated in time.
-
-    ``a(t)``, ``w_i(t)`` are functions of time; the loss is built from explicit
-    data symbols ``X_ij``, ``y_i``; its gradient is taken by SymPy; the time
-    derivative of delta is taken by SymPy and the flow substituted.
-    """
+    """Lemma: in coordinates, ``d/dt delta = 0`` along the gradient flow of an explicit network."""
     X, y = matrix("X", samples, dim), vector("y", samples)
     a_t = sp.Function("a", real=True)(t)
     w_t = sp.Matrix([sp.Function(f"w_{i + 1}", real=True)(t) for i in range(dim)])
-    r = X * (a_t * w_t) - y
-    L = (r.T * r)[0, 0] / 2
-    flow = {sp.Derivative(a_t, t): -eta_a * sp.diff(L, a_t)}
-    flow.update({sp.Derivative(wi, t): -eta_w * sp.diff(L, wi) for wi in w_t})
+    res = X * (a_t * w_t) - y
+    loss = (res.T * res)[0, 0] / 2
+    flow = {sp.Derivative(a_t, t): -eta_a * sp.diff(loss, a_t)}
+    flow.update({sp.Derivative(wi, t): -eta_w * sp.diff(loss, wi) for wi in w_t})
     delta_t = conserved_delta(a_t, (w_t.T * w_t)[0, 0])
     return Step(sp.diff(delta_t, t).subs(flow), sp.S.Zero,
-                f"components, d = {dim}, n = {samples}: differentiate delta in t and substitute the flow")
+                rf"in coordinates, $d = {dim}$, $n = {samples}$: SymPy differentiates $\delta(t)$ of an explicit "
+                r"network with data $X_{ij}$, $y_i$ along its gradient flow, and $\dot\delta = 0$",
+                lemma=True)

@@ -45,7 +45,7 @@ Definitions are displayed by name and expanded for the proof:
 >>> d = Derivation("demo", "Definitions", definitions=(Definition(L, sp.sqrt(x**2 + 1)),),
 ...                steps=(Chain(L**2, (x**2 + 1, "square the definition")),))
 >>> d.verify().result[0].describe()
-'step 1: symbolic (identical)'
+'step 1, symbolic'
 """
 
 from symrich.engine.derivation import Derivation, ProvedResult, VerifiedDerivation

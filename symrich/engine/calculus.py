@@ -116,7 +116,7 @@ class TimeDerivative(sp.Expr):
         return derivative_along(inner, _velocities(self.args[1]))
 
     def _latex(self, printer):
-        return r"\frac{d}{dt}\left(" + printer._print(self.args[0]) + r"\right)"
+        return _ddt_latex(printer, self.args[0])
 
 
 class MatrixTimeDerivative(MatrixExpr):
@@ -144,7 +144,13 @@ class MatrixTimeDerivative(MatrixExpr):
         return derivative_along(inner, _velocities(self.args[1]))
 
     def _latex(self, printer):
-        return r"\frac{d}{dt}\left(" + printer._print(self.args[0]) + r"\right)"
+        return _ddt_latex(printer, self.args[0])
+
+
+def _ddt_latex(printer, expr):
+    if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
+        return r"\dot{" + printer._print(expr) + "}"
+    return r"\frac{d}{dt}\left(" + printer._print(expr) + r"\right)"
 
 
 def ddt(expr, velocities):
@@ -246,7 +252,7 @@ def partial(expr, var):
     >>> w = sp.MatrixSymbol("w", 3, 1)
     >>> a = sp.Symbol("a")
     >>> partial(a * w.T * w, a).doit(calculus=True), partial(a * w.T * w, w).doit(calculus=True)
-    (w.T*w, 2*a*w)
+    (w.T*w, (2*a)*w)
     """
     if isinstance(expr, (MatrixExpr, sp.MatrixBase)) or isinstance(var, sp.MatrixSymbol):
         return MatrixPartial(expr, var)

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 
 from symrich.engine.prepare import Definition, Fact, prepare
 from symrich.engine.prove import DerivationError, prove_step
-from symrich.engine.steps import MAX_DISPLAY_OPS, Chain, Step, display_size
+from symrich.engine.steps import MAX_DISPLAY_OPS, Chain, Step, cited_key, display_size
 
 __all__ = ["Derivation", "VerifiedDerivation", "ProvedResult"]
 
@@ -218,7 +218,8 @@ class Derivation:
 
     def _prove(self, eq, index, known, digits, points, seed):
         cited = []
-        for key in eq.uses:
+        for use in eq.uses:
+            key = cited_key(use)
             if key not in known:
                 raise DerivationError(self.name, index, eq, "",
                                       message=f"cites {key!r}, which is not an earlier labelled step of {self.name!r} "
@@ -228,7 +229,10 @@ class Derivation:
             if unstated:
                 raise DerivationError(self.name, index, eq, "",
                                       message=f"cites {key!r}, proved under {unstated}, without stating that condition")
-            cited.append(fact)
+            try:
+                cited.append(fact.instantiate(dict(use[1]) if not isinstance(use, str) else {}))
+            except ValueError as exc:
+                raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
         try:
             prepared = prepare(eq.lhs, eq.rhs, definitions=self.definitions, facts=cited, given=eq.given)
         except ValueError as exc:
@@ -269,7 +273,7 @@ class ProvedResult:
     >>> x = sp.Symbol("x")
     >>> v = Derivation("d", "D", steps=(Step(x + x, 2 * x, "collect", label="c"),), result="c").verify()
     >>> v.result[0].describe()
-    'step 1 (c): symbolic (identical)'
+    'step 1 (c), symbolic'
     """
 
     label: str
@@ -280,9 +284,10 @@ class ProvedResult:
     proofs: tuple
 
     def describe(self) -> str:
-        kinds = [p.describe() for p in self.proofs]
-        how = kinds[0] if len(kinds) == 1 else f"chain of {len(kinds)} links: " + "; ".join(kinds)
-        return f"step {self.index} ({self.label}): {how}" if self.label else f"step {self.index}: {how}"
+        kinds = [p.kind for p in self.proofs]
+        counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("symbolic", "numeric") if k in kinds)
+        how = kinds[0] if len(kinds) == 1 else f"a chain of {len(kinds)} equalities ({counts})"
+        return f"step {self.index} ({self.label}), {how}" if self.label else f"step {self.index}, {how}"
 
 
 @dataclass(frozen=True)

@@ -236,8 +236,15 @@ def split_lines(tex: str, width: int = LINE_CHARS) -> list:
     return [pc for pc in pieces if pc]
 
 
-def _cite(key, name, context):
-    """``\\eqref`` of a fact, or a textual reference to another derivation in a standalone section."""
+def _cite(use, name, context):
+    """``\\eqref`` of a fact (with its instantiation), or a textual reference to another derivation."""
+    key = use if isinstance(use, str) else use[0]
+    values = () if isinstance(use, str) else use[1]
+    with_ = (" with $" + ", ".join(f"{math(k)} = {math(v)}" for k, v in values) + "$") if values else ""
+    return _cite_key(key, name, context) + with_
+
+
+def _cite_key(key, name, context):
     if ":" in key:
         other, label = key.split(":", 1)
         if other != name and context != "document":
@@ -254,32 +261,43 @@ def _why(line, cites, name, context):
     return why
 
 
-def _note_row(why, proof):
-    return (r"  &\qquad\parbox[t]{0.78\linewidth}{\footnotesize " + why
-            + r" \hfill\textsf{[" + proof + r"]}}\notag\\[0.4ex]")
+_MARKS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _notes(notes):
+    """The justifications of an item, one line each, small: ``(a) why [proof]``."""
+    out = [r"{\footnotesize"]
+    for mark, why, proof in notes:
+        head = f"({mark})~" if mark else ""
+        out.append(r"\noindent\hspace*{2em}" + head + why + r" \hfill\textsf{[" + proof + r"]}\par")
+    out.append(r"}")
+    return out
 
 
 def _equation(item, name, context):
+    """An item as an ``align`` (one row per link; a chain marks its links (a), (b), ...), then its justifications."""
     out = [r"\begin{align}"]
     first = item.lines[0]
     body = item.lines[1:]
+    chain = len(body) > 1
+    notes = []
     for i, line in enumerate(body):
+        mark = _MARKS[i % 26] if chain else ""
+        rel = rf"\overset{{({mark})}}{{=}}" if mark else "="
         pieces = split_lines(line.formula)
         lead = first.formula if i == 0 else ""
-        last = i == len(body) - 1
-        rows = [f"  {lead} &= {pieces[0]}"] + [f"  &\\quad {pc}" for pc in pieces[1:]]
+        rows = [f"  {lead} &{rel} {pieces[0]}"] + [f"  &\\quad {pc}" for pc in pieces[1:]]
+        last_link = i == len(body) - 1
         for j, row in enumerate(rows):
-            end_of_line = j == len(rows) - 1
-            if end_of_line and last:
-                tag = (r"\label{" + _safe_label(item.label) + "}") if item.label else ""
+            if last_link and j == len(rows) - 1:
+                tag = (r" \label{" + _safe_label(item.label) + "}") if item.label else ""
                 given = rf"\qquad({item.given})" if item.given else ""
-                out.append(row + given + " " + tag + r"\\")
+                out.append(row + given + tag)
             else:
                 out.append(row + r" \notag\\")
-        out.append(_note_row(_why(line, item.cites[i], name, context), line.proof))
-    out[-1] = out[-1].replace(r"\notag\\[0.4ex]", r"\notag")
+        notes.append((mark, _why(line, item.cites[i], name, context), line.proof))
     out.append(r"\end{align}")
-    return out
+    return out + _notes(notes)
 
 
 def _lemma(item, name, context):
@@ -288,8 +306,8 @@ def _lemma(item, name, context):
     given = f" (for ${item.given}$)" if item.given else ""
     why = _why(line, item.cites[0], name, context)
     return [r"\begin{equation}",
-            r"  \parbox{0.85\linewidth}{\textit{Lemma.} " + why + given + r" \hfill\textsf{[" + line.proof + r"]}}",
-            "  " + label, r"\end{equation}"]
+            r"  \parbox{0.85\linewidth}{\textit{Lemma.} " + why + given + r" \hfill\textsf{[" + line.proof + r"]}}"
+            + label, r"\end{equation}"]
 
 
 def section(rendered: Rendered, *, level: str = "section", context: str = "standalone") -> str:
@@ -307,7 +325,7 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
     >>> print(section(render(v)))
     \\section{Demo}\\label{der:demo}
     ...
-      \\left(x + 1\\right)^{2} &= x^{2} + 2 x + 1 \\label{eq:demo:b}\\\\
+      \\left(x + 1\\right)^{2} &= x^{2} + 2 x + 1 \\label{eq:demo:b}
     ...
       \\boxed{\\left(x + 1\\right)^{2} = x^{2} + 2 x + 1}
     ...
@@ -339,8 +357,8 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
     out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
                "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
-    out += ["\\end{equation*}", ("Proved as " + ", ".join(refs) + ": " if refs else "Proved: ")
-            + r.proof_summary.replace("_", r"\_") + ".", ""]
+    out += ["\\end{equation*}", ("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
+            + r.proof_summary.replace("_", r"\_") + ").", ""]
     if r.notes:
         out += [f"\\paragraph{{Notes.}} {r.notes}", ""]
     return "\n".join(out)

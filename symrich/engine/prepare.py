@@ -117,6 +117,23 @@ class Fact:
     rhs: Any
     given: tuple = field(default=())
 
+    def instantiate(self, values):
+        """The fact with some of its free symbols given values (it holds for all of them).
+
+        >>> import sympy as sp
+        >>> x, c = sp.symbols("x c")
+        >>> Fact("f", c * x + c * x, 2 * c * x).instantiate({c: 3})
+        Fact(key='f', lhs=6*x, rhs=6*x, given=())
+        """
+        if not values:
+            return self
+        values = dict(values)
+        conditioned = {rel.lhs for rel in self.given} | {rel.rhs for rel in self.given}
+        clash = sorted(str(s) for s in values if s in conditioned)
+        if clash:
+            raise ValueError(f"fact {self.key!r} holds under {self.given}; it cannot be instantiated at {clash}")
+        return Fact(self.key, self.lhs.xreplace(values), self.rhs.xreplace(values), self.given)
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -205,13 +222,18 @@ def _mentions_any(expr, definitions):
 def _expand(expr, definitions, facts, fired):
     """Facts applied, definitions expanded level by level, derivatives evaluated once nothing defined is left.
 
-    Derivatives are evaluated (``doit``) only when no defined name remains in the
-    expression: a defined symbol inside ``d/da`` must be expanded before it is
+    The cited facts are expanded in lockstep with the expression (the same
+    substitutions, round by round), so a fact written with named quantities
+    still matches once the names around it have been expanded.  Derivatives are
+    evaluated (``doit``) only when no defined name remains in the expression: a
+    defined symbol inside ``d/da`` must be expanded before it is
     differentiated, not treated as a constant.
     """
     expr = _apply_facts(expr, facts, fired)
     for _ in range(MAX_ROUNDS):
         if _mentions_any(expr, definitions):
+            facts = [Fact(f.key, _substitute_once(f.lhs, definitions), _substitute_once(f.rhs, definitions), f.given)
+                     for f in facts]
             expr = _apply_facts(_substitute_once(expr, definitions), facts, fired)
             continue
         new = _apply_facts(expr.doit(**{CALCULUS: True}), facts, fired)

@@ -30,7 +30,7 @@ import sympy as sp
 
 from symrich.engine.prove import SYMBOLIC_METHODS, as_assumption, freeze, shape_of
 
-__all__ = ["Step", "Link", "Chain", "display_size", "MAX_DISPLAY_OPS"]
+__all__ = ["Step", "Link", "Chain", "display_size", "cited_key", "MAX_DISPLAY_OPS"]
 
 #: largest number of operations (``sympy.count_ops``) of a displayed side.
 MAX_DISPLAY_OPS = 40
@@ -66,6 +66,27 @@ def _check_methods(methods, what):
         raise ValueError(f"{what}.methods: unknown method(s) {sorted(unknown)}; expected a subset of {SYMBOLIC_METHODS}")
 
 
+def _uses(uses):
+    out = []
+    for u in uses:
+        if isinstance(u, str):
+            out.append(u)
+        elif isinstance(u, tuple) and len(u) == 2 and isinstance(u[0], str):
+            out.append((u[0], tuple(sorted(dict(u[1]).items(), key=lambda kv: str(kv[0])))))
+        else:
+            raise TypeError(f"a cited fact must be a label or (label, {{symbol: value}}), got {u!r}")
+    return tuple(out)
+
+
+def cited_key(use):
+    """The label of a cited fact (``use`` is a label or ``(label, values)``).
+
+    >>> cited_key("flow"), cited_key(("flow", ()))
+    ('flow', 'flow')
+    """
+    return use if isinstance(use, str) else use[0]
+
+
 def _rewrite_name(rewrite):
     if rewrite is None:
         return None
@@ -87,10 +108,12 @@ class Step:
     label : str, optional
         A name for citing this equation (``uses=("label",)``) and for the
         result (``Derivation(result="label")``).
-    uses : tuple of str
+    uses : tuple
         Cited facts: labels of earlier steps or chains of this derivation, or
-        ``"derivation:label"`` of a required derivation.  Each is used as a
-        rewrite rule ``lhs -> rhs`` in the proof, and must occur in it.
+        ``"derivation:label"`` of a required derivation; or ``(label, {symbol:
+        value})`` to cite a fact with some of its free symbols given values
+        ("by (3) with $c_a = \\eta_w$").  Each is used as a rewrite rule
+        ``lhs -> rhs`` in the proof, and must occur in it.
     given : tuple of relationals
         Conditions such as ``delta > 0`` under which the step holds (displayed
         after the equation; the symbol gets that sign in the proof).
@@ -141,7 +164,7 @@ class Step:
         _check_why(self.why, "Step")
         object.__setattr__(self, "lhs", freeze(self.lhs))
         object.__setattr__(self, "rhs", freeze(self.rhs))
-        object.__setattr__(self, "uses", tuple(self.uses))
+        object.__setattr__(self, "uses", _uses(self.uses))
         object.__setattr__(self, "given", tuple(self.given))
         object.__setattr__(self, "domain", _domain(self.domain))
         _check_methods(self.methods, "Step")
@@ -205,7 +228,7 @@ class Link:
     def __post_init__(self):
         _check_why(self.why, "Link")
         object.__setattr__(self, "expr", freeze(self.expr))
-        object.__setattr__(self, "uses", tuple(self.uses))
+        object.__setattr__(self, "uses", _uses(self.uses))
         object.__setattr__(self, "domain", _domain(self.domain))
         _check_methods(self.methods, "Link")
 
