@@ -15,7 +15,8 @@ equation on the :math:`c_\alpha` per generator :math:`V_{j,\mu}`
 rational functions of the symbolic rates, and presents the solution space in a
 canonical form:
 
-1. *matrix laws* first: for every square shape, largest first, the combinations
+1. *matrix laws* first: for every square shape (for every width, when the model
+   has a :class:`~symrich.conservation.MatrixForm`), largest first, the combinations
    :math:`Q = \sum_G c_G\,\mathrm{Gram}_G` of the Gram matrices
    :math:`G G^\top`, :math:`G^\top G` of the parameter groups whose entries on
    and above the diagonal are all laws (e.g. :math:`\Delta`), then those whose
@@ -145,7 +146,7 @@ class Laws:
     >>> from symrich.conservation import deep_linear
     >>> laws = discover(deep_linear((1, 1, 1, 1), rates=1))
     >>> len(laws), [law.expr for law in laws.laws]
-    (2, [-W1_1**2 + W3_1**2, -W1_1**2 + W2_1**2])
+    (2, [-W2_1**2 + W3_1**2, -W1_1**2 + W2_1**2])
     """
 
     model: Model
@@ -230,18 +231,23 @@ def discover(model: Model, degree: int = 2) -> Laws:
 
 
 def _grams(model) -> dict:
-    """``{k: [(group, kind, Gram matrix), ...]}`` for every square shape ``k x k``, largest first.
+    """The Gram matrices of the groups, by shape: ``{key: [(group, kind, Gram), ...]}``, largest first.
 
-    Larger matrices come first, so that e.g. the entries of :math:`\\Delta` are
-    preferred to its trace (a ``1 x 1`` combination of squared norms).
+    The key is the Gram's symbolic size when the model has a matrix form (so that
+    only Grams of the same size *for every width* are combined, e.g. the adjacent
+    layers of a deep network), its explicit size otherwise.  Larger matrices come
+    first, so that e.g. the entries of :math:`\\Delta` are preferred to its trace.
     """
+    symbolic = dict(model.matrix_form.parameters) if model.matrix_form is not None else {}
     shapes = {}
     for g in model.parameters:
         E = g.entries
-        kinds = [("outer", E * E.T)] + ([("inner", E.T * E)] if g.shape != (1, 1) else [])
-        for kind, gram in kinds:
-            shapes.setdefault(gram.shape[0], []).append((g, kind, sp.ImmutableMatrix(sp.expand(gram))))
-    return dict(sorted(shapes.items(), key=lambda item: -item[0]))
+        for kind, gram, axis in (("outer", E * E.T, 0), ("inner", E.T * E, 1)):
+            key = (gram.shape[0], symbolic[g.name].shape[axis] if g.name in symbolic else None)
+            gram = sp.ImmutableMatrix(sp.expand(gram))
+            if all(h is not g or other != gram for h, _, other in shapes.get(key, [])):  # a scalar's two Grams
+                shapes.setdefault(key, []).append((g, kind, gram))
+    return dict(sorted(shapes.items(), key=lambda item: -item[0][0]))
 
 
 def _canonical(model, basis, monos, ring, degree):
@@ -256,7 +262,7 @@ def _canonical(model, basis, monos, ring, degree):
         space.add(v)
     accepted, matrices, laws = Echelon(), [], []
     shapes = _grams(model) if degree >= 2 else {}
-    for k, cands in shapes.items():
+    for (k, _), cands in shapes.items():
         for diagonal in (False, True) if k > 1 else (False,):
             positions = [(i, i) for i in range(k)] if diagonal else [(i, j) for i in range(k) for j in range(i, k)]
             system = {}

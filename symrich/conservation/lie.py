@@ -262,6 +262,10 @@ def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 
     return Analysis(laws, c, independent, complete, _statement(model, laws, c, independent, complete))
 
 
+def _laws(n: int) -> str:
+    return f"{n} independent law" + ("" if n == 1 else "s")
+
+
 def _statement(model, laws, c, independent, complete) -> str:
     rate_note = (" With symbolic rates the ranks were computed at the random rates "
                  + ", ".join(f"{s} = {v}" for s, v in c.rates)
@@ -274,13 +278,13 @@ def _statement(model, laws, c, independent, complete) -> str:
                 f"2023).{rate_note}{extra}")
     if complete:
         return (f"Complete: near a generic point, every conserved function of {model.name} (for every dataset and "
-                f"every loss) is locally a function of the {independent} independent laws found. Proof: their "
-                f"Jacobian has rank {independent} at a rational point, so at least {independent} independent laws "
-                f"exist near almost every point; the brackets of the flow's fields (depth {c.depth}) have rank "
-                f"{c.lie_rank} at a rational point, so at most D - {c.lie_rank} = {c.count} exist near a generic point "
-                "(Marcotte, Gribonval & Peyre 2023). 'Generic' excludes a closed set of measure zero where "
+                f"every loss) is locally a function of the {_laws(independent)} found. Proof: their "
+                f"Jacobian has rank {independent} at a rational point, hence near almost every point (lower bound); "
+                f"the brackets of the flow's fields (depth {c.depth}) have rank {c.lie_rank} at a rational point, so "
+                f"near a generic point there are at most D - {c.lie_rank} = {_laws(c.count)} (upper bound; "
+                "Marcotte, Gribonval & Peyre 2023). 'Generic' excludes a closed set of measure zero where "
                 f"dim Lie(W) drops.{rate_note}{extra}")
-    return (f"Not proved complete: {independent} independent polynomial laws of degree <= {laws.degree} found, the "
+    return (f"Not proved complete: {_laws(independent)} (polynomial) of degree <= {laws.degree} found, the "
             f"Lie algebra count allows at most {c.count} (rank {c.lie_rank} of D = {model.D}, depth {c.depth}, "
             f"stopped: {c.stop}). Laws of higher degree or non-polynomial laws may exist, or deeper brackets may "
             f"raise the rank: try a larger degree or max_depth.{rate_note}{extra}")
