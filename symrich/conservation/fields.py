@@ -24,6 +24,7 @@ polynomials (``PolyElement``) in :math:`\theta`; :func:`bracket`,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from sympy.polys.rings import PolyRing
 
 from symrich.conservation.linalg import coefficient_field
 
-__all__ = ["Generators", "generators", "jacobian", "bracket", "evaluate"]
+__all__ = ["Generators", "generators", "integral", "jacobian", "bracket", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -149,12 +150,46 @@ def bracket(X: tuple, Y: tuple, JX: tuple, JY: tuple) -> tuple:
 
 
 def evaluate(field: tuple, point: tuple) -> list:
-    r"""The field's components at a point (exact, in the ring's domain).
+    r"""The field's components at a point (exact: integers, or elements of the ring's domain).
 
     >>> from symrich.conservation import single_neuron
-    >>> from sympy.polys.domains import QQ
-    >>> gens = generators(single_neuron(1, rates=1))
-    >>> [QQ.to_sympy(c) for c in evaluate(gens.fields[0], (QQ(2), QQ(5)))]
+    >>> gens = generators(single_neuron(1, rates=3))
+    >>> evaluate(integral(gens).fields[0], (2, 5))
     [5, 2]
     """
-    return [Fp(*point) if Fp else Fp.ring.domain.zero for Fp in field]
+    out = []
+    for Fp in field:
+        total = 0
+        for monom, coeff in Fp.items():
+            for x, e in zip(point, monom):
+                if e:
+                    coeff = coeff * x**e
+            total += coeff
+        out.append(total)
+    return out
+
+
+def integral(gens: Generators) -> Generators:
+    r"""The generators, each scaled to integer coefficients without common factor, over ``ZZ``.
+
+    Scaling a generator by a nonzero constant changes neither the span
+    :math:`W(\theta)` nor the Lie algebra it generates; integer arithmetic is
+    much faster.  The generators must have rational coefficients (numeric rates).
+
+    >>> from symrich.conservation import single_neuron
+    >>> gens = integral(generators(single_neuron(1, rates={"a": 2, "w": 3})))
+    >>> gens.ring.domain, gens.fields
+    (ZZ, ((2*w_1, 3*a),))
+    """
+    from sympy.polys.domains import QQ, ZZ
+
+    if gens.ring.domain != QQ:
+        raise ValueError(f"integral needs generators over QQ (numeric rates), got {gens.ring.domain}")
+    ring = PolyRing(gens.ring.symbols, ZZ)
+    fields = []
+    for F in gens.fields:
+        coeffs = [c for Fp in F for c in Fp.values()]
+        den = functools.reduce(ZZ.lcm, (QQ.denom(c) for c in coeffs), ZZ.one)
+        num = functools.reduce(ZZ.gcd, (QQ.numer(c * den) for c in coeffs), ZZ.zero) or ZZ.one
+        fields.append(tuple(ring({m: QQ.numer(c * den) // num for m, c in Fp.items()}) for Fp in F))
+    return Generators(ring, tuple(fields), gens.labels)

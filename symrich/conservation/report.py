@@ -35,7 +35,7 @@ def text_report(analysis: Analysis) -> str:
       Q_1 = W3^2 - W2^2
       Q_2 = W2^2 - W1^2
       polynomial laws of degree <= 2: 2 (basis), 2 functionally independent
-      count: D - rank Lie(W) = 3 - 1 = 2 (brackets to depth 2, 3 random points, stopped: no new field)
+      count: D - rank Lie(W) = 3 - 1 = 2 (brackets to depth 1, 3 random points, stopped: reached D - known_laws)
       Complete: ...
     """
     _check(analysis)
