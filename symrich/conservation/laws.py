@@ -49,7 +49,7 @@ from symrich.conservation.fields import generators
 from symrich.conservation.linalg import Echelon, nullspace_rref, primitive
 from symrich.conservation.model import Model
 
-__all__ = ["Law", "MatrixLaw", "Laws", "discover", "monomials"]
+__all__ = ["Law", "MatrixLaw", "Laws", "discover", "criterion_system", "monomials"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,48 @@ def monomials(D: int, degree: int) -> list:
     return out
 
 
+def criterion_system(model: Model, degree: int) -> tuple:
+    r"""The linear system of the criterion for :math:`h = \sum_\alpha c_\alpha\theta^\alpha`, degrees ``1..degree``.
+
+    Returns
+    -------
+    rows : dict
+        ``rows[(g, mu)][k]``: the coefficient of :math:`c_k` in the equation
+        "coefficient of :math:`\theta^\mu` in :math:`\nabla h \cdot V_g` is zero"
+        (``V_g`` the generators), an element of the coefficient field.
+    monos : list of tuple
+        The exponents :math:`\alpha` of the unknowns, as :func:`monomials`.
+    ring : PolyRing
+        Polynomials in :math:`\theta` over the coefficient field (``ring.domain``).
+
+    Examples
+    --------
+    >>> from symrich.conservation import single_neuron
+    >>> rows, monos, ring = criterion_system(single_neuron(1, rates=1), 2)
+    >>> len(rows), len(monos), ring.domain
+    (5, 5, QQ)
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a symrich.conservation.Model, got {type(model).__name__}")
+    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
+        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
+    gens = generators(model)
+    ring = gens.ring
+    monos = monomials(model.D, degree)
+    rows = {}
+    for col, alpha in enumerate(monos):
+        support = [p for p, e in enumerate(alpha) if e]
+        for gi, V in enumerate(gens.fields):
+            acc = ring.zero
+            for p in support:
+                if V[p]:
+                    term = V[p].mul_monom(tuple(e - (q == p) for q, e in enumerate(alpha)))
+                    acc += term if alpha[p] == 1 else term * alpha[p]
+            for monom, coeff in acc.terms():
+                rows.setdefault((gi, monom), {})[col] = coeff
+    return rows, monos, ring
+
+
 def discover(model: Model, degree: int = 2) -> Laws:
     r"""A basis of the polynomial conservation laws of degree ``1..degree``, valid for every dataset and loss.
 
@@ -206,27 +248,11 @@ def discover(model: Model, degree: int = 2) -> Laws:
     >>> len(laws), laws.matrices[0].text
     (3, 'eta_W1*W2^T W2 - eta_W2*W1 W1^T')
     """
-    if not isinstance(model, Model):
-        raise TypeError(f"model must be a symrich.conservation.Model, got {type(model).__name__}")
-    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 1:
-        raise ValueError(f"degree must be an integer >= 1, got {degree!r}")
     start = time.perf_counter()
-    gens = generators(model)
-    ring, K = gens.ring, gens.ring.domain
-    monos = monomials(model.D, degree)
-    rows = {}
-    for col, alpha in enumerate(monos):
-        support = [p for p, e in enumerate(alpha) if e]
-        for gi, V in enumerate(gens.fields):
-            acc = ring.zero
-            for p in support:
-                if V[p]:
-                    acc += V[p].mul_monom(tuple(e - (q == p) for q, e in enumerate(alpha))) * alpha[p]
-            for monom, coeff in acc.terms():
-                rows.setdefault((gi, monom), {})[col] = coeff
-    basis = nullspace_rref(rows, len(monos), K)
+    rows, monos, ring = criterion_system(model, degree)
+    basis = nullspace_rref(rows, len(monos), ring.domain)
     matrices, laws = _canonical(model, basis, monos, ring, degree)
-    return Laws(model, degree, tuple(laws), tuple(matrices), str(K), len(monos), len(rows),
+    return Laws(model, degree, tuple(laws), tuple(matrices), str(ring.domain), len(monos), len(rows),
                 time.perf_counter() - start)
 
 

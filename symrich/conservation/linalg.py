@@ -60,15 +60,47 @@ def nullspace_rref(rows: dict, ncols: int, K) -> list:
     >>> [{j: QQ.to_sympy(c) for j, c in v.items()} for v in basis]
     [{0: 1, 1: 2}]
     """
-    if not rows:
-        return [{j: K.one} for j in range(ncols)]
-    A = DomainMatrix({i: dict(r) for i, r in enumerate(rows.values())}, (len(rows), ncols), K)
-    basis = A.nullspace()
-    if basis.shape[0] == 0:
-        return []
-    reduced, _ = basis.rref()
-    sdm = reduced.to_sdm()
-    return [dict(sorted(sdm[i].items())) for i in sorted(sdm) if sdm[i]]
+    out = []
+    for cols, block in _blocks(rows, ncols):
+        if not block:
+            out += [{j: K.one} for j in cols]
+            continue
+        local = {j: i for i, j in enumerate(cols)}
+        A = DomainMatrix({i: {local[j]: x for j, x in r.items()} for i, r in enumerate(block)}, (len(block), len(cols)), K)
+        basis = A.nullspace()
+        if basis.shape[0] == 0:
+            continue
+        sdm = basis.rref()[0].to_sdm()
+        out += [{cols[j]: x for j, x in sorted(sdm[i].items())} for i in sorted(sdm) if sdm[i]]
+    return sorted(out, key=min)
+
+
+def _blocks(rows: dict, ncols: int) -> list:
+    """The system split into independent blocks: ``[(columns, rows of the block), ...]``.
+
+    Two unknowns are in the same block when an equation links them (connected
+    components); the blocks are solved separately, which is much faster, and
+    their reduced bases have disjoint supports, so together they are reduced.
+    """
+    parent = list(range(ncols))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in rows.values():
+        first, *rest = r or (0,)
+        for j in rest:
+            parent[find(j)] = find(first)
+    cols, block_rows = {}, {}
+    for j in range(ncols):
+        cols.setdefault(find(j), []).append(j)
+    for r in rows.values():
+        if r:
+            block_rows.setdefault(find(next(iter(r))), []).append(r)
+    return [(c, block_rows.get(root, [])) for root, c in cols.items()]
 
 
 class Echelon:
