@@ -1,7 +1,8 @@
 """Benchmark of symrich.conservation: discover, count, analyse and the proofs, on the example models.
 
 Cases: the models of examples/conservation/ (paper.toml, beyond.toml, diagonal_linear.py), among them
-the two-layer linear network at (d, c, h) = (3, 3, 3) with symbolic rates.  For each: the best of N
+the two-layer linear network at (d, c, h) = (3, 3, 3) with symbolic rates, then three larger ones
+(two-layer linear (4, 4, 4), deep linear (3, 3, 3, 3), two-layer ReLU with d = m = 4).  For each: the best of N
 runs of discover(model) (degree 2), count(model) (the Lie-algebra count alone, brackets until no new
 field), analyse(model) (both, the brackets stopping at D - laws found), and one run of verifying the
 law derivations.  Baseline, on the (3, 3, 3) network: the same two computations written directly with
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from symrich.conservation import analyse, count, discover, law_derivations, two_layer_linear
+from symrich.conservation import analyse, count, deep_linear, discover, law_derivations, two_layer, two_layer_linear
 from symrich.conservation.spec import load_models
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "conservation"
@@ -98,6 +99,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the direct-SymPy baseline")
     args = parser.parse_args()
     models = [m for f in ("paper.toml", "beyond.toml", "diagonal_linear.py") for m in load_models(EXAMPLES / f)]
+    models += [two_layer_linear(4, 4, 4), deep_linear((3, 3, 3, 3)), two_layer(4, 4)]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, Python "
           f"{platform.python_version()}, SymPy {sp.__version__}; load average {os.getloadavg()[0]:.2f}; "
           f"best of {args.repeat}")
