@@ -31,6 +31,8 @@ def test_model_normalises_its_input():
 @pytest.mark.parametrize("kwargs, message", [
     ({"parameters": {}}, "at least one parameter group"),
     ({"parameters": {"a": a + 1}}, "every entry must be a sympy Symbol"),
+    ({"parameters": (ParameterGroup("a", sp.ImmutableMatrix([a]), 0.5), ParameterGroup("b", sp.ImmutableMatrix([b])))},
+     "parameter group 'a': rate is the float 0.5"),
     ({"parameters": {"1a": a}}, "not an identifier"),
     ({"parameters": (ParameterGroup("a", sp.ImmutableMatrix([a])), ParameterGroup("a", sp.ImmutableMatrix([b])))},
      "name 'a' is repeated"),
@@ -98,6 +100,8 @@ def test_toml_model_files_build_the_named_models():
     ({"model": [{"builder": "single_neuron", "d": 2, "width": 3}]}, "unexpected keyword argument 'width'"),
     ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "sin(z)"}]}, "not a polynomial in z"),
     ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**2 + y"}]}, "not a polynomial in z"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "__import__('os')"}]}, "not a polynomial"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**(1/2)"}]}, "not a polynomial in z"),
     ({"model": [{"builder": "single_neuron", "d": 1, "rates": "fast"}]}, "not an exact number"),
     ({"model": [{"builder": "single_neuron", "d": -1}]}, "d must be an integer"),
 ])

@@ -279,7 +279,9 @@ def _groups(parameters, problems) -> tuple:
         problems.append("parameters: at least one parameter group is needed")
     groups = []
     for name, value in items:
-        rate = value.rate if isinstance(value, ParameterGroup) else sp.S.One
+        rate = sp.S.One
+        if isinstance(value, ParameterGroup):
+            rate = _rate(value.rate, f"parameter group {name!r}: rate", problems) or sp.S.One
         entries = _as_matrix(value.entries if isinstance(value, ParameterGroup) else value)
         if not isinstance(name, str) or not name.isidentifier():
             problems.append(f"parameter group name {name!r} is not an identifier")

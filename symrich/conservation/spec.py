@@ -27,6 +27,7 @@ TOML (``.toml``)
 from __future__ import annotations
 
 import os
+import re
 import runpy
 from pathlib import Path
 
@@ -156,6 +157,9 @@ def _rates(value, where):
 
 def _polynomial(text, where):
     z = sp.Symbol("z")
+    if not re.fullmatch(r"[z0-9+\-*/^(). ]+", str(text)):  # only z, numbers and arithmetic reach the parser
+        raise ValueError(f"{where}: activation {text!r} is not a polynomial in z (use z, numbers, + - * / ^ **)")
+    text = str(text).replace("^", "**")
     try:
         expr = sp.parse_expr(str(text), local_dict={"z": z}, global_dict={"Integer": sp.Integer, "Rational": sp.Rational,
                                                                            "Symbol": sp.Symbol, "Float": sp.Float})
