@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symrich.cli.conservation import add_parser, cmd_conservation
+from symrich.cli.conservation import add_commands, cmd_conservation
 from symrich.conservation import Model, ParameterGroup, analyse, single_neuron, two_layer, two_layer_linear
 from symrich.conservation.report import analysis_latex, table, text_report
 from symrich.conservation.spec import load_models, models_from_toml
@@ -152,7 +152,7 @@ def test_reports_show_laws_count_and_verdict():
 
 def _run(argv):
     parser = argparse.ArgumentParser(prog="symrich")
-    add_parser(parser.add_subparsers(dest="command", required=True))
+    add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["add_parser", "cmd_conservation"]
+__all__ = ["add_commands", "cmd_conservation"]
 
 
-def add_parser(subparsers):
+def add_commands(subparsers):
     """Add the ``conservation`` subcommand to an ``argparse`` subparsers object.
 
     >>> import argparse
     >>> p = argparse.ArgumentParser(); sub = p.add_subparsers()
-    >>> add_parser(sub)
+    >>> add_commands(sub)
     >>> args = p.parse_args(["conservation", "model.toml", "--degree", "3"])
     >>> args.spec, args.degree, args.out, args.func is cmd_conservation
     ('model.toml', 3, 'build/conservation', True)
