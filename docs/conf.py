@@ -29,7 +29,7 @@ html_static_path = ["_static"]
 
 def _cli_reference():
     """Write the ``--help`` of every subcommand to a file that cli.md includes."""
-    cmds = [[], ["derive"], ["latex"], ["list"], ["sweep"], ["plot-sweep"], ["figures"], ["export"]]
+    cmds = [[], ["derive"], ["latex"], ["list"], ["sweep"], ["plot-sweep"], ["figures"], ["export"], ["conservation"]]
     out = []
     for c in cmds:
         proc = subprocess.run([sys.executable, "-m", "symrich.cli", *c, "--help"], capture_output=True, text=True)

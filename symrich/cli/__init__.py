@@ -19,6 +19,9 @@
     (:mod:`symrich.cli.experiments`).
 ``symrich plot-sweep DIR [--out FILE] [--step N]``
     Draw the figure of a finished sweep.
+``symrich conservation MODEL_FILE [--degree N] [--out DIR]``
+    Discover, count and prove the conservation laws of a model given as a
+    ``.py`` or ``.toml`` file (:mod:`symrich.cli.conservation`).
 
 Each command module imports its heavy dependencies (SymPy, matplotlib, Dask) inside
 the command function, so ``symrich --help`` is fast.
@@ -31,7 +34,7 @@ from __future__ import annotations
 
 import argparse
 
-from symrich.cli import derive, experiments, export, figures
+from symrich.cli import conservation, derive, experiments, export, figures
 
 __all__ = ["main", "build_parser"]
 
@@ -42,11 +45,11 @@ def build_parser():
     Examples
     --------
     >>> sorted(build_parser()._subparsers._group_actions[0].choices)
-    ['derive', 'export', 'figures', 'latex', 'list', 'plot-sweep', 'sweep']
+    ['conservation', 'derive', 'export', 'figures', 'latex', 'list', 'plot-sweep', 'sweep']
     """
     p = argparse.ArgumentParser(prog="symrich", description="Derive, compile and verify exact learning dynamics.")
     sub = p.add_subparsers(dest="command", required=True)
-    for group in (derive, figures, export, experiments):
+    for group in (derive, figures, export, experiments, conservation):
         group.add_commands(sub)
     return p
 

@@ -1,0 +1,137 @@
+r"""Reports of an analysis: plain text, a table over several models, and a LaTeX document.
+
+>>> from symrich.conservation import analyse, single_neuron
+>>> print(text_report(analyse(single_neuron(2))))
+single_neuron_d2: D = 3 parameters, rates a: eta_a, w: eta_w
+  Q_1 = eta_w*a^2 - eta_a*||w||^2
+  ...
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from symrich.conservation.lie import Analysis
+from symrich.conservation.proofs import display_names
+from symrich.engine import latex
+
+__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem"]
+
+
+def _check(analysis):
+    if not isinstance(analysis, Analysis):
+        raise TypeError(f"expected the result of analyse (an Analysis), got {type(analysis).__name__}")
+
+
+def text_report(analysis: Analysis) -> str:
+    """The laws, the count and the verdict of one model, as plain text.
+
+    Examples
+    --------
+    >>> from symrich.conservation import analyse, deep_linear
+    >>> print(text_report(analyse(deep_linear((1, 1, 1, 1), rates=1))))
+    deep_linear_1_1_1_1: D = 3 parameters, rates W3: 1, W2: 1, W1: 1
+      Q_1 = W3^2 - W2^2
+      Q_2 = W2^2 - W1^2
+      polynomial laws of degree <= 2: 2 (basis), 2 functionally independent
+      count: D - rank Lie(W) = 3 - 1 = 2 (brackets to depth 1, 3 random points, stopped: reached D - known_laws)
+      Complete: ...
+    """
+    _check(analysis)
+    m, laws, c = analysis.model, analysis.laws, analysis.count
+    lines = [f"{m.name}: D = {m.D} parameters, rates " + ", ".join(f"{g.name}: {g.rate}" for g in m.parameters)]
+    for Q in laws.matrices:
+        k = Q.matrix.shape[0]
+        which = "" if k == 1 else (f"   [diagonal: {k} laws]" if Q.diagonal else f"   [{k} x {k}, symmetric: "
+                                                                                   f"{k * (k + 1) // 2} laws]")
+        lines.append(f"  {Q.name} = {Q.text}{which}")
+    lines += [f"  {law.name} = {law.expr}" for law in laws.laws if not law.matrix]
+    lines.append(f"  polynomial laws of degree <= {laws.degree}: {len(laws)} (basis), "
+                 f"{analysis.independent} functionally independent")
+    lines.append(f"  count: D - rank Lie(W) = {c.D} - {c.lie_rank} = {c.count} (brackets to depth {c.depth}, "
+                 f"{c.points} random points, stopped: {c.stop})")
+    lines.append(f"  {analysis.statement}")
+    return "\n".join(lines)
+
+
+def table(analyses) -> str:
+    """A Markdown table: model, D, laws found, independent, count, complete, seconds of discover and count.
+
+    Examples
+    --------
+    >>> from symrich.conservation import analyse, single_neuron
+    >>> print(table([analyse(single_neuron(2))]))
+    | model | D | laws found | independent | count | complete | discover (s) | count (s) |
+    |---|---|---|---|---|---|---|---|
+    | single_neuron_d2 | 3 | 1 | 1 | 1 | yes | ... | ... |
+    """
+    rows = ["| model | D | laws found | independent | count | complete | discover (s) | count (s) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for a in analyses:
+        _check(a)
+        rows.append(f"| {a.model.name} | {a.model.D} | {len(a.laws)} | {a.independent} | {a.count.count} | "
+                    f"{'yes' if a.complete else 'not proved'} | {a.laws.seconds:.2f} | {a.count.seconds:.2f} |")
+    return "\n".join(rows)
+
+
+def file_stem(name: str) -> str:
+    """A file name made of a model name (letters, digits, ``.``, ``_``, ``-``).
+
+    >>> file_stem("two_layer_z^2+z_2_2")
+    'two_layer_z-2-z_2_2'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]", "-", name)
+
+
+def analysis_latex(analysis: Analysis, verified=()) -> str:
+    """A complete LaTeX document: the summary (laws, count, verdict) and the verified derivations.
+
+    Examples
+    --------
+    >>> from symrich.conservation import analyse, law_derivations, single_neuron
+    >>> a = analyse(single_neuron(1))
+    >>> tex = analysis_latex(a, [d.verify() for d in law_derivations(a.laws)])
+    >>> "\\\\section{Summary}" in tex and "\\\\boxed" in tex and tex.rstrip().endswith("\\\\end{document}")
+    True
+    """
+    _check(analysis)
+    m, c = analysis.model, analysis.count
+    rename = display_names(m.theta)
+    items = [f"  \\item ${Q.name} = {latex.math(Q.expression.xreplace(rename))}$"
+             + (" (diagonal entries)" if Q.diagonal else "") for Q in analysis.laws.matrices]
+    items += [f"  \\item ${law.name} = {latex.math(law.expr.xreplace(rename))}$"
+              for law in analysis.laws.laws if not law.matrix]
+    out = [latex.PREAMBLE, f"\\title{{{latex.text('Conservation laws of ' + m.name)}}}", "\\date{}",
+           "\\begin{document}", "\\maketitle", "\\section{Summary}", "",
+           latex.text(f"Model {m.name}: D = {m.D} parameters; rates "
+                      + ", ".join(f"{g.name}: {g.rate}" for g in m.parameters) + "."), "",
+           latex.text(f"Polynomial laws of degree <= {analysis.laws.degree} (a basis of {len(analysis.laws)}, "
+                      f"{analysis.independent} functionally independent):"),
+           "\\begin{itemize}", *(items or ["  \\item none"]), "\\end{itemize}", "",
+           latex.text(f"Count: D - rank Lie(W) = {c.D} - {c.lie_rank} = {c.count} (brackets to depth {c.depth}, "
+                      f"{c.points} random rational points)."), "",
+           "\\textbf{Verdict.} " + latex.text(analysis.statement), ""]
+    out += [latex.derivation_latex(v) for v in verified]
+    out.append("\\end{document}")
+    return "\n".join(out) + "\n"
+
+
+def write_latex(analysis: Analysis, verified, out_dir) -> Path:
+    """Write :func:`analysis_latex` to ``out_dir/conservation-<model>.tex`` and return the path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from symrich.conservation import analyse, single_neuron
+    >>> write_latex(analyse(single_neuron(1)), [], tempfile.mkdtemp()).name
+    'conservation-single_neuron_d1.tex'
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"conservation-{file_stem(analysis.model.name)}.tex"
+        path.write_text(analysis_latex(analysis, verified))
+    except OSError as exc:
+        raise ValueError(f"cannot write the LaTeX to {str(out)!r}: {exc}") from exc
+    return path

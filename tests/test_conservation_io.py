@@ -1,0 +1,193 @@
+"""symrich.conservation: model validation, model files, reports, LaTeX and the `conservation` subcommand."""
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from symrich.cli.conservation import add_commands, cmd_conservation
+from symrich.conservation import Model, ParameterGroup, analyse, single_neuron, two_layer, two_layer_linear
+from symrich.conservation.report import analysis_latex, table, text_report
+from symrich.conservation.spec import load_models, models_from_toml
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "conservation"
+a, b, x, y = sp.symbols("a b x y", real=True)
+eta = sp.Symbol("eta", positive=True)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def test_model_normalises_its_input():
+    m = Model("m", {"a": a, "w": [b, y]}, [x], a * (b + y) * x, rates={"a": eta, "w": sp.Rational(1, 2)})
+    assert m.theta == (a, b, y) and m.theta_rates == (eta, sp.Rational(1, 2), sp.Rational(1, 2))
+    assert m.rates == (("a", eta), ("w", sp.Rational(1, 2))) and m.rate_symbols == (eta,)
+    assert m.outputs == (a * (b + y) * x,) and m.inputs == (x,)
+    assert dataclasses.replace(m, name="copy").theta == m.theta  # the normalised form is valid input
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"parameters": {}}, "at least one parameter group"),
+    ({"parameters": {"a": a + 1}}, "every entry must be a sympy Symbol"),
+    ({"parameters": (ParameterGroup("a", sp.ImmutableMatrix([a]), 0.5), ParameterGroup("b", sp.ImmutableMatrix([b])))},
+     "parameter group 'a': rate is the float 0.5"),
+    ({"parameters": {"1a": a}}, "not an identifier"),
+    ({"parameters": (ParameterGroup("a", sp.ImmutableMatrix([a])), ParameterGroup("a", sp.ImmutableMatrix([b])))},
+     "name 'a' is repeated"),
+    ({"inputs": (a,)}, "both parameters and inputs"),
+    ({"inputs": (x, x)}, "repeated symbol"),
+    ({"inputs": "x"}, "inputs must"),
+    ({"outputs": a * b * y}, "y, which are neither parameters nor inputs"),
+    ({"outputs": sp.exp(a) * x}, "not a polynomial"),
+    ({"outputs": 0.5 * a * b * x}, "rational numbers"),
+    ({"rates": {"a": 0}}, "not known to be positive"),
+    ({"rates": {"a": sp.Symbol("e")}}, "declare e with positive=True"),
+    ({"rates": {"a": sp.sqrt(2)}}, "not a rational number or a rational function"),
+    ({"rates": {"a": True}}, "positive number or expression"),
+    ({"rates": {"a": 0.5}}, "use an exact number"),
+    ({"parameters": {"a": a, "b": eta}, "outputs": a * eta * x, "rates": {"a": eta}}, "also parameters or inputs"),
+    ({"rates": 3}, "rates must be a mapping"),
+    ({"assumptions": "relu"}, "assumptions must be a sequence of strings"),
+    ({"name": ""}, "name must be a non-empty printable string"),
+])
+def test_model_rejects_bad_input_naming_the_problem(kwargs, message):
+    args = {"name": "m", "parameters": {"a": a, "b": b}, "inputs": (x,), "outputs": a * b * x} | kwargs
+    with pytest.raises(ValueError, match="invalid Model") as info:
+        Model(**args)
+    assert message in str(info.value)
+
+
+def test_builders_validate_sizes_and_activation():
+    with pytest.raises(ValueError, match="d must be an integer >= 1"):
+        two_layer_linear(0, 1, 1)
+    with pytest.raises(ValueError, match="activation"):
+        two_layer(2, 2, activation="tanh")
+    with pytest.raises(ValueError, match="widths"):
+        __import__("symrich.conservation", fromlist=["deep_linear"]).deep_linear((2, 2))
+
+
+def test_builders_matrix_form_agrees_with_the_explicit_model():
+    """The symbolic-size form evaluated at the model's sizes gives the model's outputs (n = 1 sample)."""
+    m = two_layer_linear(2, 3, 2, bias=True, rates=1)
+    form = m.matrix_form
+    sizes = {sp.Symbol(s, integer=True, positive=True): v for s, v in (("d", 2), ("c", 3), ("h", 2), ("n", 1))}
+    explicit = {sym.subs(sizes): sp.Matrix(m.group(name).entries) for name, sym in form.parameters}
+    explicit[form.data[0].subs(sizes)] = sp.Matrix(m.inputs)
+    F = form.output.subs(sizes).subs(explicit).doit()
+    assert sp.expand(sp.Matrix(F) - sp.Matrix(m.outputs)) == sp.zeros(3, 1)
+
+
+# --------------------------------------------------------------------------- model files
+
+
+def test_toml_model_files_build_the_named_models():
+    models = models_from_toml({"model": [
+        {"builder": "two_layer_linear", "d": 1, "c": 1, "h": 2, "rates": {"W1": "1/2", "W2": 3}},
+        {"builder": "two_layer", "d": 2, "m": 2, "activation": "z**2/2 + z**3", "bias": True},
+        {"builder": "deep_linear", "widths": [1, 1, 1], "rates": "symbolic"},
+    ]})
+    assert [m.name for m in models] == ["two_layer_linear_1_1_2", "two_layer_z^3+z^2/2_2_2_bias", "deep_linear_1_1_1"]
+    assert models[0].group("W1").rate == sp.Rational(1, 2) and models[0].group("W2").rate == 3
+    assert models[2].rate_symbols == (sp.Symbol("eta_W1", positive=True), sp.Symbol("eta_W2", positive=True))
+
+
+@pytest.mark.parametrize("config, message", [
+    ({}, "expected one or more"),
+    ({"model": [], "extra": 1}, "unknown key"),
+    ({"model": [{"builder": "single_neuron"}]}, "missing 1 required positional argument"),
+    ({"model": [{"builder": "single_neuron", "d": 2, "width": 3}]}, "unexpected keyword argument 'width'"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "sin(z)"}]}, "not a polynomial in z"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**2 + y"}]}, "not a polynomial in z"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "__import__('os')"}]}, "not a polynomial"),
+    ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**(1/2)"}]}, "not a polynomial in z"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": "fast"}]}, "not an exact number"),
+    ({"model": [{"builder": "single_neuron", "d": -1}]}, "d must be an integer"),
+])
+def test_toml_errors_name_the_model_and_the_problem(config, message):
+    with pytest.raises(ValueError, match=message) as info:
+        models_from_toml(config, source="spec.toml")
+    assert str(info.value).startswith("spec.toml")
+
+
+def test_model_file_errors(tmp_path):
+    cases = {"bad.toml": "[[model]\n", "none.py": "x = 1\n", "wrong.py": "model = 3\n", "boom.py": "1 / 0\n",
+             "m.txt": ""}
+    messages = {"bad.toml": "not valid TOML", "none.py": "defines neither", "wrong.py": "must be",
+                "boom.py": "raised ZeroDivisionError", "m.txt": "expected a .py or .toml"}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(ValueError, match=messages[name]):
+            load_models(tmp_path / name)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("paper.toml", {"single_neuron_d3": 1, "two_layer_linear_3_3_3": 6, "two_layer_linear_2_1_3": 6,
+                    "deep_linear_2_2_2_2": 6, "deep_linear_1_1_1_1": 2, "two_layer_relu_3_3": 3}),
+    ("beyond.toml", {"two_layer_linear_2_2_2_bias": 3, "two_layer_z^2_2_2_bias": 2, "bilinear_attention_3_2": 3,
+                     "two_layer_z^2+z_2_2": 0}),
+    ("diagonal_linear.py", {"diagonal_linear": 3}),
+])
+def test_the_examples_are_complete(name, expected):
+    results = {m.name: analyse(m) for m in load_models(EXAMPLES / name)}
+    assert {k: r.independent for k, r in results.items()} == expected
+    assert all(r.complete and r.count.count == r.independent for r in results.values())
+
+
+# --------------------------------------------------------------------------- reports and the command line
+
+
+def test_reports_show_laws_count_and_verdict():
+    result = analyse(two_layer_linear(2, 1, 2))
+    text = text_report(result)
+    assert "Q_1 = eta_W1*W2^T W2 - eta_W2*W1 W1^T   [2 x 2, symmetric: 3 laws]" in text
+    assert "count: D - rank Lie(W) = 6 - 3 = 3" in text and "Complete" in text
+    assert table([result]).splitlines()[2].startswith("| two_layer_linear_2_1_2 | 6 | 3 | 3 | 3 | yes |")
+    tex = analysis_latex(result)
+    assert "\\section{Summary}" in tex and "Q_1 = " in tex and tex.rstrip().endswith("\\end{document}")
+    with pytest.raises(TypeError, match="Analysis"):
+        text_report(result.laws)
+
+
+def _run(argv):
+    parser = argparse.ArgumentParser(prog="symrich")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_prints_laws_writes_latex_and_returns_status(tmp_path, capsys):
+    spec = tmp_path / "m.toml"
+    spec.write_text('[[model]]\nbuilder = "two_layer"\nd = 2\nm = 2\n\n[[model]]\nbuilder = "single_neuron"\nd = 1\n')
+    assert _run(["conservation", str(spec), "--out", str(tmp_path / "tex")]) == 0
+    out = capsys.readouterr().out
+    assert "Q_1 = eta_w*a^T a - eta_a*w w^T   [diagonal: 2 laws]" in out and "| single_neuron_d1 | 2 |" in out
+    tex = (tmp_path / "tex" / "conservation-two_layer_relu_2_2.tex").read_text()
+    assert "\\boxed" in tex and "ReLU handled locally" in tex
+    assert _run(["conservation", str(tmp_path / "missing.toml")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert _run(["conservation", str(spec), "--degree", "0", "--no-proofs"]) == 2
+
+
+def test_cli_reports_a_failing_derivation(tmp_path, monkeypatch, capsys):
+    import symrich.conservation as conservation
+    from symrich.engine import Derivation, Step
+
+    broken = Derivation("broken", "Broken", steps=(Step(a, b, "a = b is false"),))
+    monkeypatch.setattr(conservation, "law_derivations", lambda laws: (broken,))
+    spec = tmp_path / "m.toml"
+    spec.write_text('[[model]]\nbuilder = "single_neuron"\nd = 1\n')
+    assert cmd_conservation(argparse.Namespace(spec=str(spec), degree=2, out=str(tmp_path), points=3, max_depth=12,
+                                               seed=0, no_proofs=False)) == 1
+    assert "a derivation failed" in capsys.readouterr().err
+
+
+def test_unwritable_output_folder_is_reported(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    spec = tmp_path / "m.toml"
+    spec.write_text('[[model]]\nbuilder = "single_neuron"\nd = 1\n')
+    assert _run(["conservation", str(spec), "--out", str(blocker / "sub")]) == 2
+    assert "cannot write the LaTeX" in capsys.readouterr().err
+
