@@ -145,7 +145,7 @@ def test_reports_show_laws_count_and_verdict():
     assert "count: D - rank Lie(W) = 6 - 3 = 3" in text and "Complete" in text
     assert table([result]).splitlines()[2].startswith("| two_layer_linear_2_1_2 | 6 | 3 | 3 | 3 | yes |")
     tex = analysis_latex(result)
-    assert "\\section{Summary}" in tex and "Q_1 = " in tex and tex.rstrip().endswith("\\end{document}")
+    assert "\\section{Summary}" in tex and "Q_{1} = " in tex and tex.rstrip().endswith("\\end{document}")
     with pytest.raises(TypeError, match="Analysis"):
         text_report(result.laws)
 

@@ -31,36 +31,18 @@ from __future__ import annotations
 import sympy as sp
 
 from symrich.conservation.laws import Laws
-from symrich.engine import Derivation, Step, latex
-from symrich.engine.rewrites import scalar_transposes
+from symrich.engine import Definition, Derivation, Step
+from symrich.engine.notation import latex as tex
+from symrich.engine.calculus import ddt, partial
+from symrich.engine.steps import MAX_DISPLAY_OPS, display_size
 from symrich.symbolic.symbols import t
 
-__all__ = ["law_derivations", "one_by_one_scalars", "display_names"]
+__all__ = ["law_derivations", "display_names"]
 
 FAMILY = "conservation laws"
-CITATION = ("The criterion is that of Marcotte, Gribonval & Peyre, 'Abide by the law and follow the flow: "
-            "conservation laws for gradient flows' (NeurIPS 2023); the laws were found by symrich.conservation.discover.")
-
-
-def one_by_one_scalars(expr):
-    """Replace every ``1 x 1`` matrix symbol ``a`` by ``a I_1`` (a scalar), then apply ``scalar_transposes``.
-
-    An identity: a ``1 x 1`` matrix is a scalar times the ``1 x 1`` identity,
-    so it commutes with every factor; SymPy does not know this for matrix
-    symbols.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> n = sp.Symbol("n", integer=True, positive=True)
-    >>> a, u, v = sp.MatrixSymbol("a", 1, 1), sp.MatrixSymbol("u", 1, n), sp.MatrixSymbol("v", n, 1)
-    >>> sp.expand(u * v * a - a.T * u * v)   # SymPy alone cannot cancel these
-    u*v*a - a.T*u*v
-    >>> one_by_one_scalars(u * v * a - a.T * u * v)
-    0
-    """
-    rep = {m: sp.Symbol(m.name) * sp.Identity(1) for m in expr.atoms(sp.MatrixSymbol) if m.shape == (1, 1)}
-    return scalar_transposes(expr.xreplace(rep).doit())
+CITATION = (r"The criterion is that of Marcotte, Gribonval \& Peyr\'e, \emph{Abide by the law and follow the flow: "
+            r"conservation laws for gradient flows} (NeurIPS 2023); the laws were found by "
+            r"\texttt{symrich.conservation.discover}.")
 
 
 def law_derivations(laws: Laws) -> tuple:
@@ -81,29 +63,30 @@ def law_derivations(laws: Laws) -> tuple:
     >>> from symrich.conservation import discover, two_layer_linear
     >>> (delta,) = law_derivations(discover(two_layer_linear(2, 1, 2)))
     >>> v = delta.verify()
-    >>> v.proof_kinds, v.derivation.steps[-1].why.split(":")[0]
-    ({'symbolic': 4, 'numeric': 0}, 'any sizes')
+    >>> v.proof_kinds, [s.label for s in v.derivation.steps]
+    ({'symbolic': 5, 'numeric': 0}, ['chain_rule', 'flow', 'criterion_1', 'any_size', 'conserved'])
     """
     if not isinstance(laws, Laws):
         raise TypeError(f"laws must be the result of discover (a Laws), got {type(laws).__name__}")
     model = laws.model
     out = [_matrix_derivation(model, Q) for Q in laws.matrices]
     out += [_derivation(model, law.name, sp.sympify(law.expr), (sp.Symbol(law.name), law.expr),
-                        f"the polynomial ${law.name} = {latex.math(law.expr.xreplace(display_names(model.theta)))}$")
+                        f"the polynomial ${law.name} = {tex(law.expr.xreplace(display_names(model.theta)))}$", ((), ()))
             for law in laws.laws if not law.matrix]
     return tuple(out)
 
 
 def _matrix_derivation(model, Q):
-    extra = _symbolic_size_step(model, Q) if model.matrix_form is not None and not Q.diagonal else ()
-    result = (sp.Symbol(Q.name), Q.expression)
-    definition = f"${Q.name} = {latex.math(Q.expression.xreplace(display_names(model.theta)))}$"
+    extra = _symbolic_size_step(model, Q) if model.matrix_form is not None and not Q.diagonal else ((), ())
+    result = (sp.MatrixSymbol(Q.name, *Q.matrix.shape), Q.matrix)
+    definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)))}$"
     if Q.matrix.shape == (1, 1):
-        return _derivation(model, Q.name, Q.matrix[0, 0], result, f"the scalar {definition}", extra)
+        return _derivation(model, Q.name, Q.matrix[0, 0], (sp.Symbol(Q.name), Q.matrix[0, 0]),
+                           f"the scalar {definition}", extra)
     if Q.diagonal:
         H = sp.ImmutableMatrix([Q.matrix[i, i] for i in range(Q.matrix.shape[0])])
-        result = (sp.Symbol(rf"\operatorname{{diag}}({Q.name})"), sp.DiagonalOf(Q.expression))
-        return _derivation(model, Q.name, H, result, f"each diagonal entry (one law per row) of {definition}")
+        result = (sp.MatrixSymbol(Q.name, H.shape[0], 1), H)
+        return _derivation(model, Q.name, H, result, f"each diagonal entry (one law per row) of {definition}", ((), ()))
     return _derivation(model, Q.name, Q.matrix, result, f"the symmetric matrix {definition}", extra)
 
 
@@ -130,59 +113,90 @@ def display_names(symbols) -> dict:
     return out
 
 
-def _derivation(model, name, H, result, what, extra=()):
-    """The chain of steps proving that ``H`` (a law, or a matrix of laws) is conserved; ``result`` is boxed."""
+def _derivation(model, name, H, result, what, extra):
+    """The proof that ``H`` (a law, or a matrix of laws) is conserved: lemmas in coordinates, then the boxed ``dH/dt = 0``.
+
+    ``result`` is ``(display symbol, display expression)``: when the expression is small enough to
+    display, it is a :class:`~symrich.engine.Definition` of the symbol and the boxed line reads
+    ``\\dot Q = 0``; otherwise the boxed line is a computer-algebra lemma about the law itself.
+    """
     rename = display_names(model.theta + model.inputs)
     theta = [rename.get(s, s) for s in model.theta]
     outputs = [f.xreplace(rename) for f in model.outputs]
-    H, result = H.xreplace(rename), tuple(r.xreplace(rename) for r in result)
+    H = H.xreplace(rename)
+    symbol, expression = (r.xreplace(rename) for r in result)
     rates = model.theta_rates
     paths = {s: sp.Function(s.name, real=True)(t) for s in theta}
     grad = [sp.diff(H, s) for s in theta]
     gammas = [sp.Symbol(f"gamma_{j + 1}", real=True) for j in range(len(outputs))]
+    velocity = {s: -rates[p] * sum(g * sp.diff(f, s) for g, f in zip(gammas, outputs)) for p, s in enumerate(theta)}
     criteria = [sum((rates[p] * grad[p] * sp.diff(f, s) for p, s in enumerate(theta)), sp.S.Zero * H)
                 for f in outputs]
-    flow = {sp.Derivative(paths[s], t): (-rates[p] * sum(g * sp.diff(f, s) for g, f in zip(gammas, outputs))
-                                         ).xreplace(paths)
-            for p, s in enumerate(theta)}
+    flow = {sp.Derivative(paths[s], t): velocity[s].xreplace(paths) for s in theta}
     chain = sum((grad[p].xreplace(paths) * sp.Derivative(paths[s], t) for p, s in enumerate(theta)),
                 sp.S.Zero * H)
     zero = sp.zeros(*H.shape) if isinstance(H, sp.MatrixBase) else sp.S.Zero
     steps = (
         Step(_apply(lambda e: sp.Derivative(e, t), H.xreplace(paths)), chain,
-             "chain rule: d/dt h(theta(t)) = grad h . theta'", methods=("expand",)),
+             r"chain rule: $\frac{d}{dt} h(\theta(t)) = \nabla h \cdot \dot\theta$ (in coordinates)",
+             methods=("expand",), lemma=True, label="chain_rule"),
         Step(chain.xreplace(flow), -sum((g * c for g, c in zip(gammas, criteria)), sp.S.Zero * H).xreplace(paths),
-             "substitute one sample's part of the gradient flow, theta' = -H sum_j gamma_j grad f_j(x; theta) "
-             "with gamma_j = dl/df_j (the loss is a sum over samples and d/dt h is linear in theta')",
-             methods=("expand",)),
+             r"one sample's part of the gradient flow, $\dot\theta = -H \sum_j \gamma_j \nabla_\theta f_j(x;\theta)$ "
+             r"with $\gamma_j = \partial\ell/\partial f_j$ (the loss is a sum over samples and "
+             r"$\frac{d}{dt} h$ is linear in $\dot\theta$)", methods=("expand",), lemma=True, label="flow"),
     ) + tuple(
-        Step(c, zero, f"criterion for output {j + 1}: grad h^T H grad f_{j + 1}(x; theta) = 0 for all x and theta",
-             methods=("expand",))
+        Step(c, zero, rf"criterion for output {j + 1}: $\nabla h^\top H \nabla_\theta f_{{{j + 1}}}(x;\theta) = 0$ "
+             r"for all $x$ and $\theta$", methods=("expand",), lemma=True, label=f"criterion_{j + 1}")
         for j, c in enumerate(criteria)
-    ) + tuple(extra)
-    assumptions = ("any dataset (x_i, y_i) and any differentiable loss L = sum_i l(f(x_i; theta), y_i)",
-                   "learning rates " + ", ".join(f"{g.name}: {sp.sstr(g.rate)}" for g in model.parameters)
-                   + " (positive)") + model.assumptions
-    statement = (f"Along the gradient flow theta' = -H grad L of the model {model.name} (D = {model.D} parameters), "
-                 f"{what} is constant.")
-    if extra:
-        statement += f" The last step proves it for matrices of symbolic size ({model.matrix_form.description})."
-    return Derivation(name=f"conservation.{model.name}.{name}", title=f"{model.name}: the conserved {name}", steps=steps,
-                      statement=statement, assumptions=assumptions, result=result, family=FAMILY, notes=CITATION)
+    )
+    extra_definitions, extra_steps = extra
+    steps += extra_steps
+    definitions = tuple(extra_definitions)
+    velocities = {s: velocity[s] for s in theta}
+    if isinstance(symbol, (sp.Symbol, sp.MatrixSymbol)) and display_size(expression) <= MAX_DISPLAY_OPS:
+        definitions += (Definition(symbol, expression),)
+        conserved = Step(ddt(symbol, velocities), zero if not isinstance(zero, sp.MatrixBase) else sp.ZeroMatrix(*H.shape),
+                         r"the chain rule along the gradient flow, and the criteria", label="conserved",
+                         methods=("expand",))
+    else:
+        conserved = Step(ddt(H, velocities), zero, rf"$\frac{{d}}{{dt}}$ of {what} along the gradient flow vanishes",
+                         label="conserved", methods=("expand",), lemma=True)
+    rates_text = ", ".join(f"${tex(sp.Symbol(f'eta_{g.name}'))} = {tex(g.rate)}$"
+                           for g in model.parameters)
+    assumptions = (r"any dataset $(x_i, y_i)$ and any differentiable loss $L = \sum_i \ell(f(x_i;\theta), y_i)$",
+                   f"learning rates {rates_text} (positive)") + tuple(model.assumptions)
+    statement = (rf"Along the gradient flow $\dot\theta = -H \nabla L$ of the model \texttt{{{_tt(model.name)}}} "
+                 rf"($D = {model.D}$ parameters), {what} is constant.")
+    if extra_steps:
+        statement += r" Step \eqref{" + f"eq:conservation.{model.name}.{name}:any_size" + r"} proves it for matrices of symbolic size."
+    return Derivation(name=f"conservation.{model.name}.{name}", title=rf"\texttt{{{_tt(model.name)}}}: the conserved "
+                      rf"${tex(symbol)}$", steps=steps + (conserved,), definitions=definitions,
+                      statement=statement, assumptions=assumptions, result="conserved", family=FAMILY, notes=CITATION)
+
+
+def _tt(name):
+    return name.replace("_", r"\_")
 
 
 def _symbolic_size_step(model, Q):
+    """``(definitions, step)``: the law for matrices of symbolic size, ``d/dt Q = 0`` with the flows ``G' = -eta_G grad_G tr(Gamma^T F)``."""
     form = model.matrix_form
     symbols = dict(form.parameters)
     Gamma = sp.MatrixSymbol("Gamma", *form.output.shape)
-    L = sp.Trace(Gamma.T * form.output)
-    flows = {name: -model.group(name).rate * sp.diff(L, symbols[name]) for _, name, _ in Q.terms}
-    ddt = []
-    for coeff, name, kind in Q.terms:
-        G, Gd = symbols[name], flows[name]
-        ddt.append(coeff * ((Gd * G.T + G * Gd.T) if kind == "outer" else (Gd.T * G + G.T * Gd)))
-    shape = ddt[0].shape
-    listed = ", ".join(f"{name}' = {sp.sstr(flows[name])}" for name in flows)
-    return (Step(sp.MatAdd(*ddt), sp.ZeroMatrix(*shape),
-                 f"any sizes: for any loss the flow is G' = -eta_G d tr(Gamma^T F)/dG, Gamma = dl/dF; matrix calculus "
-                 f"gives {listed}; substituted into d/dt {Q.name}, it expands to zero", rewrite=one_by_one_scalars),)
+    loss = sp.Trace(Gamma.T * form.output)
+    velocities, definitions = {}, []
+    for _, name, _ in Q.terms:
+        if name in velocities:
+            continue
+        G = symbols[name]
+        G_dot = sp.MatrixSymbol(f"{G.name}_dot", *G.shape)
+        velocities[name] = G_dot
+        definitions.append(Definition(G_dot, -model.group(name).rate * partial(loss, G), "the flow for any loss"))
+    Q_form = sp.MatAdd(*(coeff * (symbols[name] * symbols[name].T if kind == "outer" else symbols[name].T * symbols[name])
+                         for coeff, name, kind in Q.terms))
+    step = Step(ddt(Q_form, {symbols[name]: velocities[name] for name in velocities}), sp.ZeroMatrix(*Q_form.shape),
+                rf"for matrices of any size ({form.description}): with $\Gamma = \partial\ell/\partial F$ arbitrary, "
+                r"the flow of every layer is minus its rate times the gradient of $\operatorname{tr}(\Gamma^\top F)$ "
+                "(matrix calculus); substituted, the derivative expands to zero",
+                rewrite="one_by_one_scalars", label="any_size")
+    return tuple(definitions), (step,)

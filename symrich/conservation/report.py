@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import sympy as sp
+
 from symrich.conservation.lie import Analysis
 from symrich.conservation.proofs import display_names
+
 from symrich.engine import latex
+from symrich.engine.notation import latex as tex
 
 __all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem"]
 
@@ -98,23 +102,31 @@ def analysis_latex(analysis: Analysis, verified=()) -> str:
     _check(analysis)
     m, c = analysis.model, analysis.count
     rename = display_names(m.theta)
-    items = [f"  \\item ${Q.name} = {latex.math(Q.expression.xreplace(rename))}$"
-             + (" (diagonal entries)" if Q.diagonal else "") for Q in analysis.laws.matrices]
-    items += [f"  \\item ${law.name} = {latex.math(law.expr.xreplace(rename))}$"
+    items = [f"  \\item ${tex(sp.Symbol(Q.name))} = "
+             f"{tex(Q.expression.xreplace(rename))}$" + (" (diagonal entries)" if Q.diagonal else "")
+             for Q in analysis.laws.matrices]
+    items += [f"  \\item ${tex(sp.Symbol(law.name))} = {tex(law.expr.xreplace(rename))}$"
               for law in analysis.laws.laws if not law.matrix]
-    out = [latex.PREAMBLE, f"\\title{{{latex.text('Conservation laws of ' + m.name)}}}", "\\date{}",
+    rates = ", ".join(f"${tex(sp.Symbol('eta_' + g.name))} = {tex(g.rate)}$" for g in m.parameters)
+    out = [latex.PREAMBLE, f"\\title{{Conservation laws of \\texttt{{{_escape(m.name)}}}}}", "\\date{}",
            "\\begin{document}", "\\maketitle", "\\section{Summary}", "",
-           latex.text(f"Model {m.name}: D = {m.D} parameters; rates "
-                      + ", ".join(f"{g.name}: {g.rate}" for g in m.parameters) + "."), "",
-           latex.text(f"Polynomial laws of degree <= {analysis.laws.degree} (a basis of {len(analysis.laws)}, "
-                      f"{analysis.independent} functionally independent):"),
+           f"Model \\texttt{{{_escape(m.name)}}}: $D = {m.D}$ parameters; learning rates {rates}.", "",
+           f"Polynomial laws of degree at most ${analysis.laws.degree}$ (a basis of ${len(analysis.laws)}$, "
+           f"${analysis.independent}$ functionally independent):",
            "\\begin{itemize}", *(items or ["  \\item none"]), "\\end{itemize}", "",
-           latex.text(f"Count: D - rank Lie(W) = {c.D} - {c.lie_rank} = {c.count} (brackets to depth {c.depth}, "
-                      f"{c.points} random rational points)."), "",
-           "\\textbf{Verdict.} " + latex.text(analysis.statement), ""]
-    out += [latex.derivation_latex(v) for v in verified]
+           f"Count: $D - \\operatorname{{rank}} \\operatorname{{Lie}}(W) = {c.D} - {c.lie_rank} = {c.count}$ "
+           f"(brackets to depth ${c.depth}$, ${c.points}$ random rational points).", "",
+           "\\textbf{Verdict.} " + _escape(analysis.statement), ""]
+    out += [latex.section(latex.render(v)) for v in verified]
     out.append("\\end{document}")
     return "\n".join(out) + "\n"
+
+
+def _escape(text):
+    """Plain text for LaTeX: the characters LaTeX treats specially are escaped."""
+    special = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
+               "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}", "<": r"$<$", ">": r"$>$"}
+    return "".join(special.get(ch, ch) for ch in text)
 
 
 def write_latex(analysis: Analysis, verified, out_dir) -> Path:

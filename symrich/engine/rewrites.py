@@ -198,3 +198,27 @@ def distribute_matrix_products(expr):
     if isinstance(out, sp.MatAdd):
         out = sp.expand(out).doit()
     return out
+
+
+__all__ += ["one_by_one_scalars"]
+
+
+def one_by_one_scalars(expr):
+    """Replace every ``1 x 1`` matrix symbol ``a`` by ``a I_1`` (a scalar), then apply ``scalar_transposes``.
+
+    An identity: a ``1 x 1`` matrix is a scalar times the ``1 x 1`` identity,
+    so it commutes with every factor; SymPy does not know this for matrix
+    symbols.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", integer=True, positive=True)
+    >>> a, u, v = sp.MatrixSymbol("a", 1, 1), sp.MatrixSymbol("u", 1, n), sp.MatrixSymbol("v", n, 1)
+    >>> sp.expand(u * v * a - a.T * u * v)   # SymPy alone cannot cancel these
+    u*v*a - a.T*u*v
+    >>> one_by_one_scalars(u * v * a - a.T * u * v)
+    0
+    """
+    rep = {m: sp.Symbol(m.name) * sp.Identity(1) for m in expr.atoms(sp.MatrixSymbol) if m.shape == (1, 1)}
+    return scalar_transposes(expr.xreplace(rep).doit())
