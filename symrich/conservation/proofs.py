@@ -78,7 +78,11 @@ def law_derivations(laws: Laws) -> tuple:
 
 def _matrix_derivation(model, Q):
     extra = _symbolic_size_step(model, Q) if model.matrix_form is not None and not Q.diagonal else ((), ())
-    result = (sp.MatrixSymbol(Q.name, *Q.matrix.shape), Q.matrix)
+    rename = display_names(model.theta + model.inputs)
+    groups = tuple(Definition(G, model.group(G.name).entries.xreplace(rename))
+                   for G in sorted(Q.expression.atoms(sp.MatrixSymbol), key=lambda m: m.name)
+                   if G.shape == model.group(G.name).shape)
+    result = (sp.MatrixSymbol(Q.name, *Q.matrix.shape), Q.expression, groups)
     definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)))}$"
     if Q.matrix.shape == (1, 1):
         return _derivation(model, Q.name, Q.matrix[0, 0], (sp.Symbol(Q.name), Q.matrix[0, 0]),
@@ -122,6 +126,8 @@ def _derivation(model, name, H, result, what, extra):
     """
     rename = display_names(model.theta + model.inputs)
     theta = [rename.get(s, s) for s in model.theta]
+    groups = result[2] if len(result) == 3 else ()
+    result = result[:2]
     outputs = [f.xreplace(rename) for f in model.outputs]
     H = H.xreplace(rename)
     symbol, expression = (r.xreplace(rename) for r in result)
@@ -154,21 +160,21 @@ def _derivation(model, name, H, result, what, extra):
     definitions = tuple(extra_definitions)
     velocities = {s: velocity[s] for s in theta}
     if isinstance(symbol, (sp.Symbol, sp.MatrixSymbol)) and display_size(expression) <= MAX_DISPLAY_OPS:
-        definitions += (Definition(symbol, expression),)
+        definitions += groups + (Definition(symbol, expression),)
         conserved = Step(ddt(symbol, velocities), zero if not isinstance(zero, sp.MatrixBase) else sp.ZeroMatrix(*H.shape),
                          r"the chain rule along the gradient flow, and the criteria", label="conserved",
                          methods=("expand",))
     else:
         conserved = Step(ddt(H, velocities), zero, rf"$\frac{{d}}{{dt}}$ of {what} along the gradient flow vanishes",
                          label="conserved", methods=("expand",), lemma=True)
-    rates_text = ", ".join(f"${tex(sp.Symbol(f'eta_{g.name}'))} = {tex(g.rate)}$"
-                           for g in model.parameters)
+    rates_text = ", ".join(f"${tex(g.rate)}$" if g.rate == sp.Symbol(f"eta_{g.name}", positive=True)
+                           else f"${tex(sp.Symbol(f'eta_{g.name}'))} = {tex(g.rate)}$" for g in model.parameters)
     assumptions = (r"any dataset $(x_i, y_i)$ and any differentiable loss $L = \sum_i \ell(f(x_i;\theta), y_i)$",
-                   f"learning rates {rates_text} (positive)") + tuple(model.assumptions)
+                   f"learning rates {rates_text}, positive") + tuple(model.assumptions)
     statement = (rf"Along the gradient flow $\dot\theta = -H \nabla L$ of the model \texttt{{{_tt(model.name)}}} "
                  rf"($D = {model.D}$ parameters), {what} is constant.")
     if extra_steps:
-        statement += r" Step \eqref{" + f"eq:conservation.{model.name}.{name}:any_size" + r"} proves it for matrices of symbolic size."
+        statement += r" The step for matrices of any size proves it for every width and number of samples."
     return Derivation(name=f"conservation.{model.name}.{name}", title=rf"\texttt{{{_tt(model.name)}}}: the conserved "
                       rf"${tex(symbol)}$", steps=steps + (conserved,), definitions=definitions,
                       statement=statement, assumptions=assumptions, result="conserved", family=FAMILY, notes=CITATION)
@@ -195,7 +201,7 @@ def _symbolic_size_step(model, Q):
     Q_form = sp.MatAdd(*(coeff * (symbols[name] * symbols[name].T if kind == "outer" else symbols[name].T * symbols[name])
                          for coeff, name, kind in Q.terms))
     step = Step(ddt(Q_form, {symbols[name]: velocities[name] for name in velocities}), sp.ZeroMatrix(*Q_form.shape),
-                rf"for matrices of any size ({form.description}): with $\Gamma = \partial\ell/\partial F$ arbitrary, "
+                r"for matrices of any size: with $\Gamma = \partial\ell/\partial F$ arbitrary, "
                 r"the flow of every layer is minus its rate times the gradient of $\operatorname{tr}(\Gamma^\top F)$ "
                 "(matrix calculus); substituted, the derivative expands to zero",
                 rewrite="one_by_one_scalars", label="any_size")

@@ -187,8 +187,11 @@ def render(verified) -> Rendered:
         lines = [Line("", math(item.lhs), "", "")]
         lines += [Line("=", math(eq.rhs), eq.why, _proof_text(p)) for eq, p in zip(eqs, proofs)]
         items.append(Item("equation", key, tuple(lines), given, tuple(tuple(eq.uses) for eq in eqs)))
-    result = tuple((math(r.lhs), math(r.rhs), equation_label(d.name, r.label) if r.label else "", _given_tex(r.given))
-                   for r in verified.result)
+    result = tuple((("", r"\text{" + d.item(r.label).why + "}") if d.item(r.label).lemma else (math(r.lhs), math(r.rhs)))
+                   + (equation_label(d.name, r.label) if r.label else "", _given_tex(r.given))
+                   for r in verified.result) if d.result else tuple(
+                       ((math(r.lhs), math(r.rhs)) if not d.steps[-1].lemma else ("", r"\text{" + d.steps[-1].why + "}"))
+                       + ("", _given_tex(r.given)) for r in verified.result)
     summary = "; ".join(r.describe() for r in verified.result)
     return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
                     tuple(items), result, summary)
@@ -353,11 +356,18 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
     out += ["\\paragraph{Result.}", "\\begin{equation*}"]
     boxed = []
     for lhs, rhs, _, given in r.result:
+        if not lhs:  # a computer-algebra lemma: its statement, in a box
+            out[-1:] = []
+            out += [r"\begin{center}\fbox{\parbox{0.9\linewidth}{" + rhs[len(r"\text{"):-1] + "}}\end{center}"]
+            boxed = None
+            break
         boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
-    out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
-               "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
+    if boxed is not None:
+        out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
+                   "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
+        out.append("\\end{equation*}")
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
-    out += ["\\end{equation*}", ("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
+    out += [("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
             + r.proof_summary.replace("_", r"\_") + ").", ""]
     if r.notes:
         out += [f"\\paragraph{{Notes.}} {r.notes}", ""]

@@ -28,6 +28,7 @@ from typing import Any, Mapping
 
 import sympy as sp
 
+from symrich.engine.calculus import MatrixTimeDerivative, TimeDerivative
 from symrich.engine.prove import SYMBOLIC_METHODS, as_assumption, freeze, shape_of
 
 __all__ = ["Step", "Link", "Chain", "display_size", "cited_key", "MAX_DISPLAY_OPS"]
@@ -39,6 +40,8 @@ MAX_DISPLAY_OPS = 40
 def display_size(expr) -> int:
     """Operations in a displayed side (``count_ops``; an explicit matrix counts its entries' operations).
 
+    A time derivative ``d/dt e`` counts as ``e`` plus one: its velocities are not displayed.
+
     Examples
     --------
     >>> import sympy as sp
@@ -47,7 +50,11 @@ def display_size(expr) -> int:
     (4, 2)
     """
     if isinstance(expr, sp.MatrixBase):
-        return sum(sp.count_ops(e) for e in expr)
+        return sum(display_size(e) for e in expr)
+    derivatives = [e for e in sp.preorder_traversal(expr) if isinstance(e, (TimeDerivative, MatrixTimeDerivative))]
+    if derivatives:
+        shown = expr.xreplace({e: sp.Function("D")(sp.Dummy()) for e in derivatives})
+        return int(sp.count_ops(shown)) + sum(display_size(e.args[0]) for e in derivatives)
     return int(sp.count_ops(expr))
 
 
