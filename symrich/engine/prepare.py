@@ -132,7 +132,26 @@ class Fact:
         clash = sorted(str(s) for s in values if s in conditioned)
         if clash:
             raise ValueError(f"fact {self.key!r} holds under {self.given}; it cannot be instantiated at {clash}")
-        return Fact(self.key, self.lhs.xreplace(values), self.rhs.xreplace(values), self.given)
+        return Fact(self.key, _substitute_values(self.lhs, values), _substitute_values(self.rhs, values), self.given)
+
+
+def _substitute_values(expr, values):
+    """``expr.xreplace(values)`` with every sum of matrices put back in SymPy's canonical order.
+
+    ``xreplace`` keeps the order of a ``MatAdd``'s terms, which SymPy sorts
+    only when the sum is built (``eta_w A A^T - eta_a W W^T`` written directly
+    and ``c_A A A^T + c_W W W^T`` at ``c_A = eta_w``, ``c_W = -eta_a`` would
+    differ); rebuilding each sum as ``+`` does makes an instantiated fact match
+    the same expression written out.
+
+    >>> import sympy as sp
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> x, y = sp.symbols("x y")
+    >>> _substitute_values(x * A + y * B, {x: sp.Symbol("q"), y: sp.Symbol("p")}) == sp.Symbol("q") * A + sp.Symbol("p") * B
+    True
+    """
+    out = expr.xreplace(values)
+    return out.replace(lambda e: isinstance(e, sp.MatAdd), lambda e: sp.MatAdd(*e.args).doit(deep=False))
 
 
 @dataclass(frozen=True)
