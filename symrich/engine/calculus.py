@@ -25,6 +25,8 @@ symbol ``w``, the gradient ``\\nabla_w L`` (SymPy's matrix calculus).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
@@ -181,7 +183,10 @@ def _symbol_tex(printer, expr):
     return tex if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)) else r"\left(" + tex + r"\right)"
 
 
+@functools.lru_cache(maxsize=256)
 def _partial_value(expr, var):
+    # cached: SymPy's matrix calculus takes about half a second per gradient of a trace, and a
+    # derivation expands the same gradient flow in many steps (SymPy expressions are immutable)
     if isinstance(var, sp.MatrixSymbol):
         return expr.diff(var)
     return derivative_along(expr, {var: sp.S.One})
