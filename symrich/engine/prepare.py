@@ -273,7 +273,10 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     facts : sequence of Fact
         The cited facts, each used as a rewrite rule ``lhs -> rhs``.
     given : sequence of relationals
-        Conditions such as ``delta > 0``.
+        Conditions such as ``delta > 0``, and hypotheses ``Eq(name, value)``
+        such as ``Eq(Delta, delta * I)``: a hypothesis is used as a rewrite
+        rule ``name -> value`` (before the definitions are expanded), like a
+        cited fact, but it need not occur in every equality it is stated for.
 
     Returns
     -------
@@ -296,17 +299,26 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     Traceback (most recent call last):
     ...
     ValueError: the cited fact 'ode' does not occur in this step (citing it would be a comment, not a dependency)
+
+    A hypothesis about a named quantity (here ``m := x**2 - 1``, supposed to vanish):
+
+    >>> x, m = sp.symbols("x m")
+    >>> prepare(x**2 - 1 - m, 0, definitions=(Definition(m, x**2 - 1),), given=(sp.Eq(m, 0),)).lhs
+    x**2 - 1
     """
+    hypotheses = tuple(Fact(f"hypothesis {g}", g.lhs, g.rhs) for g in given if isinstance(g, sp.Equality))
+    conditions = tuple(g for g in given if not isinstance(g, sp.Equality))
+    rules = tuple(facts) + hypotheses
     fired = set()
     lhs = freeze(lhs)
     rhs = freeze(rhs)
-    lhs = _expand(lhs, tuple(definitions), tuple(facts), fired)
-    rhs = _expand(rhs, tuple(definitions), tuple(facts), fired)
+    lhs = _expand(lhs, tuple(definitions), rules, fired)
+    rhs = _expand(rhs, tuple(definitions), rules, fired)
     for i, fact in enumerate(facts):
         if i not in fired:
             raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "
                              "(citing it would be a comment, not a dependency)")
-    renamed = tuple(condition_symbol(rel) for rel in given)
+    renamed = tuple(condition_symbol(rel) for rel in conditions)
     if renamed:
         lhs = lhs.xreplace(dict(renamed))
         rhs = rhs.xreplace(dict(renamed))
