@@ -34,7 +34,7 @@ from sympy.core.function import AppliedUndef
 from symrich.engine.calculus import CALCULUS
 from symrich.engine.prove import freeze
 
-__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "MAX_ROUNDS"]
+__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "fold", "MAX_ROUNDS"]
 
 #: definitions may refer to earlier ones; expansion stops after this many rounds.
 MAX_ROUNDS = 12
@@ -323,3 +323,37 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
         lhs = lhs.xreplace(dict(renamed))
         rhs = rhs.xreplace(dict(renamed))
     return Prepared(lhs, rhs, renamed)
+
+
+def fold(expr, definitions):
+    """``expr`` with the values of ``definitions`` replaced by their names (the last definition first).
+
+    The inverse of expanding the definitions, for displaying an expression of
+    the symbolic layer with the derivation's names (``sqrt(s**2 + kappa**2)``
+    shown as ``R``); square roots of a value are folded too (``sqrt(eta_a)
+    sqrt(eta_w)`` as ``sqrt(eta)``).  Only a display device: the engine expands
+    the names again before proving anything, and a step stating that the folded
+    form equals the original is proved like any other.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s, k, ea, ew = sp.symbols("s kappa eta_a eta_w", positive=True)
+    >>> R, eta = sp.symbols("R eta", positive=True)
+    >>> defs = (Definition(eta, ea * ew), Definition(R, sp.sqrt(s**2 + k**2)))
+    >>> fold(sp.sqrt(ea * ew) * (s + sp.sqrt(s**2 + k**2)) / sp.sqrt(s**2 + k**2), defs)
+    sqrt(eta)*(R + s)/R
+    """
+    def expanded(value, upto):
+        for d in reversed(definitions[:upto]):
+            value = d.substitute(value)
+        return value
+
+    definitions = tuple(definitions)
+    for i in reversed(range(len(definitions))):
+        d = definitions[i]
+        if isinstance(d.name, AppliedUndef):
+            continue
+        value = expanded(d.value, i)
+        expr = expr.subs(sp.sqrt(value), sp.sqrt(d.name)).subs(value, d.name)
+    return expr
