@@ -343,6 +343,8 @@ def fold(expr, definitions):
     >>> defs = (Definition(eta, ea * ew), Definition(R, sp.sqrt(s**2 + k**2)))
     >>> fold(sp.sqrt(ea * ew) * (s + sp.sqrt(s**2 + k**2)) / sp.sqrt(s**2 + k**2), defs)
     sqrt(eta)*(R + s)/R
+    >>> fold(k / sp.sqrt(ea * ew), defs)
+    kappa/sqrt(eta)
     """
     def expanded(value, upto):
         for d in reversed(definitions[:upto]):
@@ -354,6 +356,8 @@ def fold(expr, definitions):
         d = definitions[i]
         if isinstance(d.name, AppliedUndef):
             continue
-        value = expanded(d.value, i)
-        expr = expr.subs(sp.sqrt(value), sp.sqrt(d.name)).subs(value, d.name)
+        for value in dict.fromkeys((d.value, expanded(d.value, i))):  # as written, and fully expanded
+            for pattern, name in ((1 / sp.sqrt(value), 1 / sp.sqrt(d.name)), (sp.sqrt(value), sp.sqrt(d.name)),
+                                  (value, d.name)):
+                expr = expr.subs(pattern, name)
     return expr
