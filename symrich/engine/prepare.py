@@ -357,6 +357,8 @@ def fold(expr, definitions):
         if isinstance(d.name, AppliedUndef):
             continue
         for value in dict.fromkeys((d.value, expanded(d.value, i))):  # as written, and fully expanded
+            if not value.free_symbols <= expr.free_symbols:
+                continue
             for pattern, name in ((1 / sp.sqrt(value), 1 / sp.sqrt(d.name)), (sp.sqrt(value), sp.sqrt(d.name)),
                                   (value, d.name)):
                 expr = expr.subs(pattern, name)
