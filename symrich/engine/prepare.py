@@ -346,17 +346,22 @@ def fold(expr, definitions):
     >>> fold(k / sp.sqrt(ea * ew), defs)
     kappa/sqrt(eta)
     """
-    def expanded(value, upto):
-        for d in reversed(definitions[:upto]):
-            value = d.substitute(value)
-        return value
+    def levels(value, earlier):
+        # the value as written, then with the earlier names expanded one level at a time
+        out = [value]
+        for _ in range(MAX_ROUNDS):
+            value = _substitute_once(value, earlier)
+            if value == out[-1]:
+                break
+            out.append(value)
+        return out
 
     definitions = tuple(definitions)
     for i in reversed(range(len(definitions))):
         d = definitions[i]
         if isinstance(d.name, AppliedUndef):
             continue
-        for value in dict.fromkeys((d.value, expanded(d.value, i))):  # as written, and fully expanded
+        for value in levels(d.value, definitions[:i]):
             if not value.free_symbols <= expr.free_symbols:
                 continue
             for pattern, name in ((1 / sp.sqrt(value), 1 / sp.sqrt(d.name)), (sp.sqrt(value), sp.sqrt(d.name)),
