@@ -356,15 +356,17 @@ def fold(expr, definitions):
             out.append(value)
         return out
 
-    definitions = tuple(definitions)
-    for i in reversed(range(len(definitions))):
-        d = definitions[i]
-        if isinstance(d.name, AppliedUndef):
-            continue
-        for value in levels(d.value, definitions[:i]):
-            if not value.free_symbols <= expr.free_symbols:
-                continue
-            for pattern, name in ((1 / sp.sqrt(value), 1 / sp.sqrt(d.name)), (sp.sqrt(value), sp.sqrt(d.name)),
-                                  (value, d.name)):
-                expr = expr.subs(pattern, name)
+    def replace(expr, value, name):
+        if not value.free_symbols <= expr.free_symbols:
+            return expr
+        for pattern, short in ((1 / sp.sqrt(value), 1 / sp.sqrt(name)), (sp.sqrt(value), sp.sqrt(name)), (value, name)):
+            expr = expr.subs(pattern, short)
+        return expr
+
+    definitions = tuple(d for d in definitions if not isinstance(d.name, AppliedUndef))
+    for d in definitions:  # first each value as written, once the earlier names are folded
+        expr = replace(expr, d.value, d.name)
+    for i in reversed(range(len(definitions))):  # then values written with fewer names
+        for value in levels(definitions[i].value, definitions[:i])[1:]:
+            expr = replace(expr, value, definitions[i].name)
     return expr
