@@ -119,10 +119,13 @@ class NotationPrinter(LatexPrinter):
         # SymPy's printer writes ``A + - eta B`` for a term whose scalar factor is negative
         tex = ""
         for i, term in enumerate(self._as_ordered_terms(expr)):
-            negative = isinstance(term, sp.MatMul) and not term.args[0].is_Matrix and \
-                term.args[0].could_extract_minus_sign()
-            if negative:
-                term = -term
+            negative = False
+            if isinstance(term, sp.MatMul):
+                coeff = sp.Mul(*(a for a in term.args if not a.is_Matrix))
+                negative = coeff.could_extract_minus_sign()
+                if negative:
+                    factors = ([] if coeff == -1 else [-coeff]) + [a for a in term.args if a.is_Matrix]
+                    term = sp.MatMul(*factors) if len(factors) > 1 else factors[0]
             tex += ("- " if negative else "") if i == 0 else (" - " if negative else " + ")
             term_tex = self._print(term)
             tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
