@@ -46,6 +46,15 @@ LATEX = {
     "beta_inf": r"\beta_\infty",
     "a_inf": r"a_\infty",
     "L": r"\mathcal{L}",
+    # deep linear network, two adjacent layers (symrich.symbolic.deep_linear.local_flow)
+    "W_l": r"W_\ell",
+    "W_{l+1}": r"W_{\ell+1}",
+    "eta_l": r"\eta_\ell",
+    "eta_{l+1}": r"\eta_{\ell+1}",
+    "Q_l": r"Q_\ell",
+    "h_l": r"h_\ell",
+    "h_{l-1}": r"h_{\ell-1}",
+    "h_{l+1}": r"h_{\ell+1}",
 }
 
 t = sp.Symbol("t", nonnegative=True)
