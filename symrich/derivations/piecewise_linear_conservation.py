@@ -14,6 +14,8 @@ The lemmas check, in coordinates, the chain rule for an undefined differentiable
 conservation with each activation substituted.
 """
 
+from dataclasses import dataclass
+
 import sympy as sp
 
 from symrich.engine import Chain, Definition, Derivation, Step
@@ -41,25 +43,79 @@ _ACTIVATIONS = (("ReLU", "relu", sp.S.Zero), ("leaky ReLU", "leaky_relu", sp.Sym
                 ("absolute value", "abs", -sp.S.One))
 
 
-def derivation():
+@dataclass(frozen=True)
+class NeuronSetting:
+    """The named quantities of one neuron $k$ of the two-layer piecewise-linear network, and their definitions.
+
+    Attributes
+    ----------
+    w, X, y, o : MatrixSymbol
+        First-layer weights $w_k$ ($d \times 1$), data, targets, the other neurons' outputs ($n \times 1$).
+    r, g, L, a_dot, w_dot, delta_k : MatrixSymbol
+        Named residuals, $g_k$, loss, gradient flow and $\delta_k$ ($1 \times 1$ where scalar).
+    sigma_a : sympy Function
+        The named activation $\sigma_\alpha$.
+    symmetric : Equality
+        The hypothesis $D^\top = D$ (the pattern is diagonal).
+    definitions : tuple of Definition
+
+    Examples
+    --------
+    >>> s = neuron_setting()
+    >>> s.flow[a] == s.a_dot, len(s.definitions)
+    (True, 7)
+    """
+
+    w: sp.MatrixSymbol
+    X: sp.MatrixSymbol
+    y: sp.MatrixSymbol
+    o: sp.MatrixSymbol
+    r: sp.MatrixSymbol
+    g: sp.MatrixSymbol
+    L: sp.MatrixSymbol
+    a_dot: sp.MatrixSymbol
+    w_dot: sp.MatrixSymbol
+    delta_k: sp.MatrixSymbol
+    sigma_a: object
+    symmetric: object
+    definitions: tuple
+
+    @property
+    def flow(self):
+        """``{a: a_dot, w: w_dot}``, the velocities for :func:`symrich.engine.calculus.ddt`."""
+        return {a: self.a_dot, self.w: self.w_dot}
+
+
+def neuron_setting() -> NeuronSetting:
+    """One neuron's named quantities (symbols of :mod:`symrich.symbolic.piecewise_linear`).
+
+    Examples
+    --------
+    >>> [str(d.name) for d in neuron_setting().definitions]
+    ['r', 'g', 'L', 'a_dot', 'w_dot', 'delta_k', 'sigma_alpha(z)']
+    """
     w, X, y, o = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("y", n, 1), sp.MatrixSymbol("o", n, 1)
     r, g = sp.MatrixSymbol("r", n, 1), sp.MatrixSymbol("g", d, 1)
     L = sp.MatrixSymbol("L", 1, 1)
     a_dot, w_dot = sp.MatrixSymbol("a_dot", 1, 1), sp.MatrixSymbol("w_dot", d, 1)
     delta_k = sp.MatrixSymbol("delta_k", 1, 1)
-    one = sp.Identity(1)
-    flow = {a: a_dot, w: w_dot}
+    sigma_a = sp.Function("sigma_alpha")
     definitions = (
         Definition(r, a * D * X * w + o - y, r"residuals: $a\sigma(X w) = a D X w$ (Euler), $o$ the other neurons' outputs"),
         Definition(g, X.T * D * r, r"$g_k = \sum_i c_{ki} r_i x_i$"),
         Definition(L, (r.T * r) / 2, "loss"),
         Definition(a_dot, -eta_a * partial(L, a), "gradient flow"),
         Definition(w_dot, -eta_w * partial(L, w)),
-        Definition(delta_k, eta_w * a**2 * one - eta_a * w.T * w),
+        Definition(delta_k, eta_w * a**2 * sp.Identity(1) - eta_a * w.T * w),
+        Definition(sigma_a(z), sigma(z, alpha), r"the activation, slope $\alpha$ on $z \le 0$"),
     )
-    sigma_a = sp.Function("sigma_alpha")
-    definitions += (Definition(sigma_a(z), sigma(z, alpha), r"the activation, slope $\alpha$ on $z \le 0$"),)
-    symmetric = sp.Eq(D.T, D)
+    return NeuronSetting(w, X, y, o, r, g, L, a_dot, w_dot, delta_k, sigma_a, sp.Eq(D.T, D), definitions)
+
+
+def derivation():
+    ns = neuron_setting()
+    w, g, a_dot, w_dot, delta_k, sigma_a = ns.w, ns.g, ns.a_dot, ns.w_dot, ns.delta_k, ns.sigma_a
+    L, flow, symmetric, definitions = ns.L, ns.flow, ns.symmetric, ns.definitions
     p, q = sp.Symbol("p", positive=True), sp.Symbol("q", negative=True)
     steps = (
         Step(sp.Derivative(sigma_a(z), z), dsigma(z, alpha), r"differentiate (SymPy), with $\sigma'_\alpha(0) = \alpha$",
