@@ -303,7 +303,7 @@ def _symbolic_proof(diff, step):
             diff = out
         except _Timeout:
             pass
-    if isinstance(diff, sp.MatrixExpr):
+    if isinstance(diff, sp.MatrixExpr) and not isinstance(diff, sp.MatrixBase):  # symbolic size (ImmutableMatrix is a MatrixExpr too)
         for method in step.methods:
             if method == "expand" and _is_zero(sp.expand(diff).doit()):
                 return "expand"
