@@ -55,6 +55,11 @@ LATEX = {
     "h_l": r"h_\ell",
     "h_{l-1}": r"h_{\ell-1}",
     "h_{l+1}": r"h_{\ell+1}",
+    # piecewise-linear network: direction of beta_k and the components of g along and across it
+    "beta_hat": r"\hat\beta",
+    "P_perp": r"P_\perp",
+    "g_par": r"g_\parallel",
+    "g_perp": r"g_\perp",
 }
 
 t = sp.Symbol("t", nonnegative=True)
