@@ -80,7 +80,7 @@ def derivation():
         Step(sp.Subs(sigma_dot, sigma, 0), sp.Abs(delta) * s,
              r"at $\sigma = 0$ the rate is $|\delta| s \ge 0$: $\sigma$ stays nonnegative, and $\sigma_0 = 0$ is not "
              r"stuck when $\delta \ne 0$", label="rate_at_zero"),
-        Step(rate, rate_kappa, r"$\eta\sigma^2 + \delta^2/4 = \eta(\sigma^2 + \kappa^2)$",
+        Step(sigma_dot, rate_kappa, r"$\eta\sigma^2 + \delta^2/4 = \eta(\sigma^2 + \kappa^2)$",
              rewrite="factor_radicands", label="rate_kappa"),
         Step(sigma_of_v(v_sigma, kappa), sigma,
              r"$v = \sigma + \sqrt{\sigma^2 + \kappa^2}$ is inverted by $\sigma = (v^2 - \kappa^2)/(2v)$",
