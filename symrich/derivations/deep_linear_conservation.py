@@ -1,64 +1,105 @@
-"""Deep linear network: the conserved matrices ``Q_l = eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T``.
+"""Deep linear network: the conserved matrices $Q_\\ell = \\eta_\\ell W_{\\ell+1}^\\top W_{\\ell+1} - \\eta_{\\ell+1} W_\\ell W_\\ell^\\top$ (paper, Section 4).
 
-For depths ``L = 2, 3, 4, 5`` the network is built from matrix symbols of
-symbolic widths and data of symbolic size; SymPy's matrix calculus gives every
-``dL/dW_l``, which is checked against ``B_l^T G_E C_l^T``, and ``d/dt Q_l`` with
-the flow substituted is shown to vanish for every ``l``.  For symbolic depth, the
-last steps take two adjacent layers inside an arbitrary network: the rest of the
-network enters only through ``B = W_L ... W_{l+2}`` and ``C = W_{l-1} ... W_1``
-(arbitrary matrices), with ``B_l = B W_{l+1}`` and ``C_{l+1} = W_l C``; the same
-expansion gives ``d/dt Q_l = 0``, for every depth and every ``l`` (the gradient
-formula itself is the chain rule checked at ``L <= 5`` above).
+For any depth, two adjacent layers $W_\\ell$, $W_{\\ell+1}$ are taken inside an arbitrary network: the
+rest of it enters only through $B = W_L \\cdots W_{\\ell+2}$ and $C = W_{\\ell-1} \\cdots W_1$, which are
+arbitrary matrices of symbolic size (an empty product is an identity, a special case).  SymPy's
+matrix calculus differentiates the loss in $W_\\ell$ and $W_{\\ell+1}$, which proves the gradient
+$\\nabla_{W_\\ell}\\mathcal{L} = B_\\ell^\\top G_E C_\\ell^\\top$ ($B_\\ell = W_L \\cdots W_{\\ell+1}$,
+$C_\\ell = W_{\\ell-1} \\cdots W_1$) and then the conservation, for every depth, every $\\ell$, every
+width and any data.  $Q_\\ell$ depends on $W_\\ell$ and $W_{\\ell+1}$ only, so their velocities give its
+whole time derivative.  The lemmas check the gradients and the conservation on networks of depth
+2 and 3 written out layer by layer (\\texttt{symrich.symbolic.deep\\_linear}).  For $L = 2$,
+$W_1 = W$ and $W_2 = A^\\top$, $Q_1$ is the $\\Delta$ of the wide network.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.calculus import ddt, partial
 from symrich.symbolic.deep_linear import conserved_Q, local_flow, parameter_flow
+from symrich.symbolic.symbols import n
 
 ORDER = 250
-
-
-def _ddt_Q(W_l, W_next, dW_l, dW_next, eta_l, eta_next):
-    return eta_l * (dW_next.T * W_next + W_next.T * dW_next) - eta_next * (dW_l * W_l.T + W_l * dW_l.T)
+REQUIRES = ()
 
 
 def derivation():
-    steps = []
-    for depth in (2, 3, 4, 5):
-        f = parameter_flow(depth)
-        for l in range(depth):
-            steps.append(Step(f.grads[l], f.B[l].T * f.G_E * f.C[l].T,
-                              f"L = {depth}: dL/dW_{l + 1} = B_{l + 1}^T G_E C_{l + 1}^T (matrix calculus)"))
-        for l in range(depth - 1):
-            W_l, W_n = f.weights[l], f.weights[l + 1]
-            Q = conserved_Q(W_l, W_n, f.etas[l], f.etas[l + 1])
-            steps.append(Step(_ddt_Q(W_l, W_n, f.flows[l], f.flows[l + 1], f.etas[l], f.etas[l + 1]),
-                              sp.ZeroMatrix(*Q.shape),
-                              f"L = {depth}: d/dt (eta_{l + 1} W_{l + 2}^T W_{l + 2} - eta_{l + 2} W_{l + 1} W_{l + 1}^T) = 0"))
-    g = local_flow()
-    bracket = g.B.T * g.G * g.C.T
-    steps += [
-        Step(g.flow_l * g.W_l.T + g.W_l * g.flow_l.T,
-             -g.eta_l * (g.W_next.T * bracket * g.W_l.T + g.W_l * g.C * g.G.T * g.B * g.W_next),
-             "any depth: d/dt (W_l W_l^T) = -eta_l (B_l^T G C_{l+1}^T + C_{l+1} G^T B_l), using W_l C_l = C_{l+1}"),
-        Step(g.flow_next.T * g.W_next + g.W_next.T * g.flow_next,
-             -g.eta_next * (g.W_l * g.C * g.G.T * g.B * g.W_next + g.W_next.T * bracket * g.W_l.T),
-             "any depth: d/dt (W_{l+1}^T W_{l+1}) = -eta_{l+1} (the same bracket), using B_{l+1} W_{l+1} = B_l"),
-        Step(_ddt_Q(g.W_l, g.W_next, g.flow_l, g.flow_next, g.eta_l, g.eta_next), sp.ZeroMatrix(*g.W_l.shape[:1] * 2),
-             "any depth: d/dt (eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T) = 0"),
-    ]
+    f = local_flow()
+    W_l, W_n, B, C, G, eta_l, eta_n = f.W_l, f.W_next, f.B, f.C, f.G, f.eta_l, f.eta_next
+    c, d = G.shape
+    h_l = W_l.shape[0]
+    X, Y = sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("Y", n, c)
+    E, R = sp.MatrixSymbol("E", c, d), sp.MatrixSymbol("R", n, c)
+    L = sp.Symbol("L")
+    dW_l, dW_n = sp.MatrixSymbol("W_l_dot", *W_l.shape), sp.MatrixSymbol("W_{l+1}_dot", *W_n.shape)
+    Q = sp.MatrixSymbol("Q_l", h_l, h_l)
+    flow = {W_l: dW_l, W_n: dW_n}
+    definitions = (
+        Definition(E, B * W_n * W_l * C, r"$W_L \cdots W_1$, with $B = W_L \cdots W_{\ell+2}$, $C = W_{\ell-1} \cdots W_1$"),
+        Definition(R, X * E.T - Y, "residuals"),
+        Definition(G, R.T * X, r"$G_E$ of the statement, $c \times d$"),
+        Definition(L, sp.Trace(R.T * R) / 2, r"loss $\tfrac12 \|X E^\top - Y\|_F^2$"),
+        Definition(dW_l, -eta_l * partial(L, W_l), "gradient flow"),
+        Definition(dW_n, -eta_n * partial(L, W_n)),
+        Definition(Q, conserved_Q(W_l, W_n, eta_l, eta_n)),
+    )
+    bracket = W_n.T * B.T * G * C.T * W_l.T + W_l * C * G.T * B * W_n
+    steps = (
+        Step(partial(L, W_l), (B * W_n).T * G * C.T, r"matrix calculus (SymPy): $B_\ell = B W_{\ell+1}$, $C_\ell = C$",
+             label="grad_l"),
+        Step(partial(L, W_n), B.T * G * (W_l * C).T,
+             r"matrix calculus (SymPy): $B_{\ell+1} = B$, $C_{\ell+1} = W_\ell C$", label="grad_next"),
+        Step(dW_l, f.flow_l, r"the flow of the library (\texttt{local\_flow})", uses=("grad_l",), label="flow_l"),
+        Step(dW_n, f.flow_next, r"the flow of the library (\texttt{local\_flow})", uses=("grad_next",),
+             label="flow_next"),
+        Chain(ddt(W_l * W_l.T, flow), (dW_l * W_l.T + W_l * dW_l.T, "product rule"),
+              (-eta_l * bracket, r"the flow, using $W_\ell C = C_{\ell+1}$", {"uses": ("flow_l",)}),
+              label="gram_l"),
+        Chain(ddt(W_n.T * W_n, flow), (dW_n.T * W_n + W_n.T * dW_n, "product rule"),
+              (-eta_n * bracket, r"the flow, using $B W_{\ell+1} = B_\ell$: the same bracket",
+               {"uses": ("flow_next",)}),
+              label="gram_next"),
+        Chain(ddt(Q, flow),
+              (eta_l * ddt(W_n.T * W_n, flow) - eta_n * ddt(W_l * W_l.T, flow), r"definition of $Q_\ell$, linearity"),
+              (sp.MatAdd(sp.MatMul(eta_l, sp.MatMul(-eta_n, bracket)), sp.MatMul(-eta_n, sp.MatMul(-eta_l, bracket))),
+               "the two Gram derivatives",
+               {"uses": ("gram_l", "gram_next")}),
+              (sp.ZeroMatrix(h_l, h_l), "collect"),
+              label="conserved"),
+    ) + tuple(_depth_lemmas(2)) + tuple(_depth_lemmas(3))
     return Derivation(
         name="deep_linear_conservation",
-        title="Deep linear network: the conserved matrices Q_l",
+        title=r"Deep linear network: the conserved matrices $Q_\ell$",
         family="deep linear",
         statement=(
-            "Along the gradient flow W_l' = -eta_l dL/dW_l of L = 1/2 ||X (W_L ... W_1)^T - Y||_F^2, each "
-            "Q_l = eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T (l = 1..L-1) is constant, for any data, widths and "
-            "depth. For L = 2, W_1 = W, W_2 = A^T this is Delta of the wide network."
+            r"Let $f(x) = W_L \cdots W_1 x$ with $W_\ell \in \mathbb{R}^{h_\ell \times h_{\ell-1}}$ and "
+            r"$\mathcal{L} = \tfrac12 \|X (W_L \cdots W_1)^\top - Y\|_F^2$. Along the gradient flow "
+            r"$\dot W_\ell = -\eta_\ell \nabla_{W_\ell}\mathcal{L} = -\eta_\ell B_\ell^\top G_E C_\ell^\top$ "
+            r"($B_\ell = W_L \cdots W_{\ell+1}$, $C_\ell = W_{\ell-1} \cdots W_1$, $G_E = (X E^\top - Y)^\top X$) each "
+            r"$Q_\ell = \eta_\ell W_{\ell+1}^\top W_{\ell+1} - \eta_{\ell+1} W_\ell W_\ell^\top$, $\ell = 1, \dots, L-1$, is "
+            r"constant, for any data, any widths and any depth."
         ),
-        assumptions=("X, Y arbitrary", "eta_l > 0"),
+        assumptions=(r"$X \in \mathbb{R}^{n \times d}$, $Y \in \mathbb{R}^{n \times c}$ arbitrary; widths symbolic",
+                     r"learning rates $\eta_\ell > 0$"),
+        definitions=definitions,
+        steps=steps,
+        result="conserved",
+        requires=REQUIRES,
         notes=__doc__.split("\n\n", 1)[1].strip(),
-        steps=tuple(steps),
-        result=(sp.Symbol("Q_l"), sp.Symbol("eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T")),
     )
+
+
+def _depth_lemmas(depth):
+    """Lemmas: at depth ``depth``, every gradient is ``B_l^T G_E C_l^T`` and every ``d/dt Q_l = 0``."""
+    f = parameter_flow(depth)
+    out = [Step(f.grads[l], f.B[l].T * f.G_E * f.C[l].T,
+                rf"depth $L = {depth}$, layer by layer: $\nabla_{{W_{l + 1}}}\mathcal{{L}} = B_{l + 1}^\top G_E "
+                rf"C_{l + 1}^\top$ (matrix calculus)", lemma=True)
+           for l in range(depth)]
+    for l in range(depth - 1):
+        W_l, W_n, dW_l, dW_n = f.weights[l], f.weights[l + 1], f.flows[l], f.flows[l + 1]
+        rate = f.etas[l] * (dW_n.T * W_n + W_n.T * dW_n) - f.etas[l + 1] * (dW_l * W_l.T + W_l * dW_l.T)
+        out.append(Step(rate, sp.ZeroMatrix(*W_l.shape[:1] * 2),
+                        rf"depth $L = {depth}$, layer by layer: $\dot Q_{l + 1} = 0$ along the flow "
+                        rf"$\dot W_\ell = -\eta_\ell \nabla_{{W_\ell}}\mathcal{{L}}$", lemma=True))
+    return out

@@ -25,6 +25,8 @@ symbol ``w``, the gradient ``\\nabla_w L`` (SymPy's matrix calculus).
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
@@ -68,6 +70,20 @@ def derivative_along(expr, velocities):
     return sp.Add(*(sp.diff(expr, s) * velocities[s] for s in moving))
 
 
+def _product_with(before, df, after, shape):
+    """``before * df * after``; a scalar factor whose velocity is a ``1 x 1`` matrix (``a_dot`` of a flow written
+    with matrices) goes to the end of a column (``w a_dot``) or the start of a row, where the product is defined."""
+    if isinstance(df, MatrixExpr) and df.shape == (1, 1) and shape != (1, 1):
+        rest = (*before, *after)
+        if shape[1] == 1:
+            return sp.MatMul(*rest, df).doit()
+        if shape[0] == 1:
+            return sp.MatMul(df, *rest).doit()
+        raise ValueError(f"the velocity {df} of a scalar factor is a 1 x 1 matrix, which cannot multiply a "
+                         f"{shape[0]} x {shape[1]} matrix; give the scalar a scalar velocity")
+    return sp.MatMul(*before, df, *after).doit()
+
+
 def _matrix_derivative(expr, velocities):
     if isinstance(expr, sp.MatrixBase):
         return expr.applyfunc(lambda e: derivative_along(e, velocities))
@@ -86,7 +102,7 @@ def _matrix_derivative(expr, velocities):
             df = derivative_along(f, velocities) if not isinstance(f, MatrixExpr) else _matrix_derivative(f, velocities)
             if df == 0 or isinstance(df, sp.ZeroMatrix):
                 continue
-            terms.append(sp.MatMul(*factors[:i], df, *factors[i + 1:]).doit())
+            terms.append(_product_with(factors[:i], df, factors[i + 1:], expr.shape))
         return sp.MatAdd(*terms).doit() if terms else sp.ZeroMatrix(*expr.shape)
     raise ValueError(f"no product rule for {type(expr).__name__}: {expr}")
 
@@ -181,7 +197,10 @@ def _symbol_tex(printer, expr):
     return tex if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)) else r"\left(" + tex + r"\right)"
 
 
+@functools.lru_cache(maxsize=256)
 def _partial_value(expr, var):
+    # cached: SymPy's matrix calculus takes about half a second per gradient of a trace, and a
+    # derivation expands the same gradient flow in many steps (SymPy expressions are immutable)
     if isinstance(var, sp.MatrixSymbol):
         return expr.diff(var)
     return derivative_along(expr, {var: sp.S.One})

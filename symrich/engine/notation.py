@@ -10,7 +10,8 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
   (:math:`\\dot\\chi(0)`);
 * applied undefined functions print as :math:`\\chi(t)`, without
   ``\\left( \\right)`` (so a long line may break inside);
-* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped;
+* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, and a sum of
+  matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``);
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`.
 
 >>> import sympy as sp
@@ -114,6 +115,22 @@ class NotationPrinter(LatexPrinter):
         return super()._print_Subs(expr)
 
     # matrices ------------------------------------------------------------------
+    def _print_MatAdd(self, expr):
+        # SymPy's printer writes ``A + - eta B`` for a term whose scalar factor is negative
+        tex = ""
+        for i, term in enumerate(self._as_ordered_terms(expr)):
+            negative = False
+            if isinstance(term, sp.MatMul):
+                coeff = sp.Mul(*(a for a in term.args if not a.is_Matrix))
+                negative = coeff.could_extract_minus_sign()
+                if negative:
+                    factors = ([] if coeff == -1 else [-coeff]) + [a for a in term.args if a.is_Matrix]
+                    term = sp.MatMul(*factors) if len(factors) > 1 else factors[0]
+            tex += ("- " if negative else "") if i == 0 else (" - " if negative else " + ")
+            term_tex = self._print(term)
+            tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
+        return tex
+
     def _print_MatMul(self, expr):
         factors = [f for f in expr.args if not (isinstance(f, sp.Identity) and f.shape == (1, 1))]
         if len(factors) == len(expr.args):
@@ -148,5 +165,9 @@ def latex(expr, **settings) -> str:
     >>> import sympy as sp
     >>> latex(sp.Symbol("eta_a") * sp.Symbol("w_perp0"))
     '\\\\eta_{a} w_{\\\\perp,0}'
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> eta_a, eta_w = sp.symbols("eta_a eta_w", positive=True)
+    >>> latex(-eta_a * A - eta_w * B)
+    '- \\\\eta_{a} A - \\\\eta_{w} B'
     """
     return NotationPrinter(settings).doprint(expr)

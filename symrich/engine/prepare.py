@@ -34,7 +34,7 @@ from sympy.core.function import AppliedUndef
 from symrich.engine.calculus import CALCULUS
 from symrich.engine.prove import freeze
 
-__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "MAX_ROUNDS"]
+__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "fold", "MAX_ROUNDS"]
 
 #: definitions may refer to earlier ones; expansion stops after this many rounds.
 MAX_ROUNDS = 12
@@ -132,7 +132,26 @@ class Fact:
         clash = sorted(str(s) for s in values if s in conditioned)
         if clash:
             raise ValueError(f"fact {self.key!r} holds under {self.given}; it cannot be instantiated at {clash}")
-        return Fact(self.key, self.lhs.xreplace(values), self.rhs.xreplace(values), self.given)
+        return Fact(self.key, _substitute_values(self.lhs, values), _substitute_values(self.rhs, values), self.given)
+
+
+def _substitute_values(expr, values):
+    """``expr.xreplace(values)`` with every sum of matrices put back in SymPy's canonical order.
+
+    ``xreplace`` keeps the order of a ``MatAdd``'s terms, which SymPy sorts
+    only when the sum is built (``eta_w A A^T - eta_a W W^T`` written directly
+    and ``c_A A A^T + c_W W W^T`` at ``c_A = eta_w``, ``c_W = -eta_a`` would
+    differ); rebuilding each sum as ``+`` does makes an instantiated fact match
+    the same expression written out.
+
+    >>> import sympy as sp
+    >>> A, B = sp.MatrixSymbol("A", 2, 2), sp.MatrixSymbol("B", 2, 2)
+    >>> x, y = sp.symbols("x y")
+    >>> _substitute_values(x * A + y * B, {x: sp.Symbol("q"), y: sp.Symbol("p")}) == sp.Symbol("q") * A + sp.Symbol("p") * B
+    True
+    """
+    out = expr.xreplace(values)
+    return out.replace(lambda e: isinstance(e, sp.MatAdd), lambda e: sp.MatAdd(*e.args).doit(deep=False))
 
 
 @dataclass(frozen=True)
@@ -254,7 +273,10 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     facts : sequence of Fact
         The cited facts, each used as a rewrite rule ``lhs -> rhs``.
     given : sequence of relationals
-        Conditions such as ``delta > 0``.
+        Conditions such as ``delta > 0``, and hypotheses ``Eq(name, value)``
+        such as ``Eq(Delta, delta * I)``: a hypothesis is used as a rewrite
+        rule ``name -> value`` (before the definitions are expanded), like a
+        cited fact, but it need not occur in every equality it is stated for.
 
     Returns
     -------
@@ -277,18 +299,74 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     Traceback (most recent call last):
     ...
     ValueError: the cited fact 'ode' does not occur in this step (citing it would be a comment, not a dependency)
+
+    A hypothesis about a named quantity (here ``m := x**2 - 1``, supposed to vanish):
+
+    >>> x, m = sp.symbols("x m")
+    >>> prepare(x**2 - 1 - m, 0, definitions=(Definition(m, x**2 - 1),), given=(sp.Eq(m, 0),)).lhs
+    x**2 - 1
     """
+    hypotheses = tuple(Fact(f"hypothesis {g}", g.lhs, g.rhs) for g in given if isinstance(g, sp.Equality))
+    conditions = tuple(g for g in given if not isinstance(g, sp.Equality))
+    rules = tuple(facts) + hypotheses
     fired = set()
     lhs = freeze(lhs)
     rhs = freeze(rhs)
-    lhs = _expand(lhs, tuple(definitions), tuple(facts), fired)
-    rhs = _expand(rhs, tuple(definitions), tuple(facts), fired)
+    lhs = _expand(lhs, tuple(definitions), rules, fired)
+    rhs = _expand(rhs, tuple(definitions), rules, fired)
     for i, fact in enumerate(facts):
         if i not in fired:
             raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "
                              "(citing it would be a comment, not a dependency)")
-    renamed = tuple(condition_symbol(rel) for rel in given)
+    renamed = tuple(condition_symbol(rel) for rel in conditions)
     if renamed:
         lhs = lhs.xreplace(dict(renamed))
         rhs = rhs.xreplace(dict(renamed))
     return Prepared(lhs, rhs, renamed)
+
+
+def fold(expr, definitions):
+    """``expr`` with the values of ``definitions`` replaced by their names (the last definition first).
+
+    The inverse of expanding the definitions, for displaying an expression of
+    the symbolic layer with the derivation's names (``sqrt(s**2 + kappa**2)``
+    shown as ``R``); square roots of a value are folded too (``sqrt(eta_a)
+    sqrt(eta_w)`` as ``sqrt(eta)``).  Only a display device: the engine expands
+    the names again before proving anything, and a step stating that the folded
+    form equals the original is proved like any other.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> s, k, ea, ew = sp.symbols("s kappa eta_a eta_w", positive=True)
+    >>> R, eta = sp.symbols("R eta", positive=True)
+    >>> defs = (Definition(eta, ea * ew), Definition(R, sp.sqrt(s**2 + k**2)))
+    >>> fold(sp.sqrt(ea * ew) * (s + sp.sqrt(s**2 + k**2)) / sp.sqrt(s**2 + k**2), defs)
+    sqrt(eta)*(R + s)/R
+    >>> fold(k / sp.sqrt(ea * ew), defs)
+    kappa/sqrt(eta)
+    """
+    def levels(value, earlier):
+        # the value as written, then with the earlier names expanded one level at a time
+        out = [value]
+        for _ in range(MAX_ROUNDS):
+            value = _substitute_once(value, earlier)
+            if value == out[-1]:
+                break
+            out.append(value)
+        return out
+
+    def replace(expr, value, name):
+        if not value.free_symbols <= expr.free_symbols:
+            return expr
+        for pattern, short in ((1 / sp.sqrt(value), 1 / sp.sqrt(name)), (sp.sqrt(value), sp.sqrt(name)), (value, name)):
+            expr = expr.subs(pattern, short)
+        return expr
+
+    definitions = tuple(d for d in definitions if not isinstance(d.name, AppliedUndef))
+    for d in definitions:  # first each value as written, once the earlier names are folded
+        expr = replace(expr, d.value, d.name)
+    for i in reversed(range(len(definitions))):  # then values written with fewer names
+        for value in levels(definitions[i].value, definitions[:i])[1:]:
+            expr = replace(expr, value, definitions[i].name)
+    return expr

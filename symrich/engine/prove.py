@@ -303,7 +303,7 @@ def _symbolic_proof(diff, step):
             diff = out
         except _Timeout:
             pass
-    if isinstance(diff, sp.MatrixExpr):
+    if isinstance(diff, sp.MatrixExpr) and not isinstance(diff, sp.MatrixBase):  # symbolic size (ImmutableMatrix is a MatrixExpr too)
         for method in step.methods:
             if method == "expand" and _is_zero(sp.expand(diff).doit()):
                 return "expand"
@@ -415,9 +415,8 @@ def _evaluate(expr, subs, prec):
     # Derivatives first (they contain the functions), then the rest.
     derivs = {k: v for k, v in subs.items() if isinstance(k, sp.Derivative)}
     rest = {k: v for k, v in subs.items() if not isinstance(k, sp.Derivative)}
-    e = expr.xreplace(derivs).xreplace(rest)
-    try:
-        val = e.evalf(prec)
+    try:  # a matrix expression of symbolic size cannot take numbers for its symbols: not evaluable
+        val = expr.xreplace(derivs).xreplace(rest).evalf(prec)
     except Exception:
         return None
     if not val.is_number:

@@ -123,7 +123,9 @@ class Step:
         ``lhs -> rhs`` in the proof, and must occur in it.
     given : tuple of relationals
         Conditions such as ``delta > 0`` under which the step holds (displayed
-        after the equation; the symbol gets that sign in the proof).
+        after the equation; the symbol gets that sign in the proof), and
+        hypotheses ``Eq(name, value)`` such as ``Eq(Delta, delta * I)`` (the
+        named quantity is replaced by the value in the proof).
     rewrite : callable or str, optional
         A targeted rewrite applied to ``lhs - rhs`` before the generic methods
         (e.g. :func:`symrich.engine.rewrites.scalar_transposes`); a string names a

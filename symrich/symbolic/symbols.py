@@ -46,6 +46,20 @@ LATEX = {
     "beta_inf": r"\beta_\infty",
     "a_inf": r"a_\infty",
     "L": r"\mathcal{L}",
+    # deep linear network, two adjacent layers (symrich.symbolic.deep_linear.local_flow)
+    "W_l": r"W_\ell",
+    "W_{l+1}": r"W_{\ell+1}",
+    "eta_l": r"\eta_\ell",
+    "eta_{l+1}": r"\eta_{\ell+1}",
+    "Q_l": r"Q_\ell",
+    "h_l": r"h_\ell",
+    "h_{l-1}": r"h_{\ell-1}",
+    "h_{l+1}": r"h_{\ell+1}",
+    # piecewise-linear network: direction of beta_k and the components of g along and across it
+    "beta_hat": r"\hat\beta",
+    "P_perp": r"P_\perp",
+    "g_par": r"g_\parallel",
+    "g_perp": r"g_\perp",
 }
 
 t = sp.Symbol("t", nonnegative=True)

@@ -1,0 +1,93 @@
+"""Wide linear network: the forms the numeric kernels evaluate, equal to the closed forms and free of cancellation.
+
+The closed forms of \\texttt{wide\\_linear\\_singular\\_values} subtract nearly equal numbers in
+floating point: $v_0 - v_+$ when $\\sigma_0$ is close to $s$, $\\sqrt{\\lambda + \\delta^2/4} - \\delta/2$
+for small $\\lambda$ and large $\\delta$, the logarithm of a ratio close to 1.  The kernels of
+\\texttt{symrich.wide\\_linear} evaluate the equivalent forms proved here, built in
+\\texttt{symrich.symbolic.wide\\_linear}: every difference of nearly equal numbers is
+rationalised, the exponential enters only through $E = e^{-2R\\sqrt{\\eta}t} \\in (0, 1]$ and
+$\\phi = (1 - E)/(2R)$ (computed with \\texttt{expm1}, continuous at $R = 0$), and the time uses
+$\\operatorname{log1p}$ of small quantities.
+"""
+
+import sympy as sp
+
+from symrich.derivations.wide_linear_singular_values import closed_form_definitions
+from symrich.engine import Definition, Derivation, Step
+from symrich.engine.prepare import fold
+from symrich.symbolic.symbols import delta, s, t
+from symrich.symbolic.wide_linear import (
+    E, kappa, phi, root_factors, sigma, sigma0, sigma_of_v, sigma_of_v_stable, time_to_reach_stable, v, v_gap_stable,
+    v_of_sigma, v_trajectory_stable,
+)
+
+ORDER = 225
+REQUIRES = ("wide_linear_singular_values",)
+
+
+def derivation():
+    definitions, nm = closed_form_definitions()
+    R, v_plus, v0, v_t, tau = nm["R"], nm["v_plus"], nm["v0"], nm["v_t"], nm["tau"]
+    b = sp.Symbol("b", real=True)
+    definitions += (
+        Definition(b, fold(v_gap_stable(sigma0, s, kappa), definitions), r"$= v_0 - v_+$ (below)"),
+        Definition(E, sp.exp(-2 * R * sp.sqrt(nm["eta"]) * t), r"in $(0, 1]$"),
+        Definition(phi, (1 - E) / (2 * R), r"$= \sqrt{\eta}\,t$ at $R = 0$"),
+    )
+
+    def named(expr):
+        return fold(expr, definitions)
+
+    lam = sp.Symbol("lambda", nonnegative=True)
+    left, left_stable, right, right_stable = root_factors(lam, delta)
+    gap, v_stable = v_trajectory_stable(sigma0, s, kappa, E, phi)
+    steps = (
+        Step(left_stable, left,
+             r"the factor $\sqrt{\lambda + \delta^2/4} - \delta/2$ of an eigenvalue $\lambda \ge 0$ of "
+             r"$\eta\beta\beta^\top$ (Theorem 4.2), rationalised: no cancellation for $\delta > 0$",
+             methods=("cancel",), label="left_factor"),
+        Step(right_stable, right,
+             r"the factor $\sqrt{\lambda + \delta^2/4} + \delta/2$ of an eigenvalue of $\eta\beta^\top\beta$, "
+             r"rationalised: no cancellation for $\delta < 0$", methods=("cancel",), domain={lam: (0.1, 3.0)},
+             label="right_factor"),
+        Step(b, v0 - v_plus,
+             r"$b = v_0 - v_+$ without cancellation ($\sqrt{\sigma_0^2 + \kappa^2} - R$ rationalised)",
+             rewrite="radsimp", label="gap"),
+        Step(named(v_stable), v_t,
+             r"$v(t) = v_+ + bE/(1 + b\phi)$: the closed form of the solution with $v_0 - v_- = b + 2R$ and "
+             r"$v_+ - v_- = 2R$", symbolic=False, domain={t: (0, 5)}, label="trajectory"),
+        Step(named(sigma_of_v_stable(v - v_plus, v, s, kappa)), sigma_of_v(v, kappa),
+             r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$: the inverse map written around the target $s$",
+             methods=("expand", "cancel"), label="inverse"),
+        _time_step(tau, definitions, (2.1, 3.0), (0.05, 1.9), "below"),
+        _time_step(tau, definitions, (0.2, 1.0), (1.1, 3.0), "above"),
+    )
+    return Derivation(
+        name="wide_linear_stable_forms",
+        title="Wide linear network: cancellation-free forms used by the kernels",
+        family="wide linear",
+        statement=(
+            r"The eigenvalue factors $\sqrt{\lambda + \delta^2/4} \mp \delta/2$ equal "
+            r"$\lambda / (\sqrt{\lambda + \delta^2/4} \pm \delta/2)$; with $b = v_0 - v_+$, $E = e^{-2R\sqrt{\eta}t}$ "
+            r"and $\phi = (1 - E)/(2R)$, the solution is $v(t) = v_+ + bE/(1 + b\phi)$ and "
+            r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$; the time at which $\sigma$ is reached is a sum of two "
+            r"$\operatorname{log1p}$ of cancellation-free quotients. These are the expressions the numeric kernels "
+            r"compile."
+        ),
+        assumptions=(r"as in \texttt{wide\_linear\_singular\_values}",),
+        definitions=definitions,
+        steps=steps,
+        result=("left_factor", "right_factor", "trajectory", "inverse"),
+        requires=REQUIRES,
+        notes=__doc__.split("\n\n", 1)[1].strip(),
+    )
+
+
+def _time_step(tau, definitions, s_range, sigma_range, side):
+    """Lemma: the log1p form of the time equals ``tau(v(sigma))`` for sigma, sigma_0 on one side of s."""
+    return Step(time_to_reach_stable(sigma, sigma0, s, kappa), tau.subs(v, v_of_sigma(sigma, kappa)),
+                rf"the time at which $\sigma$ is reached, "
+                r"$\bigl[\operatorname{log1p}\frac{v - v_0}{v_0 - v_-} + \operatorname{log1p}\frac{v_0 - v}{v - v_+}\bigr]"
+                r"/(2R\sqrt{\eta})$ with $v - v_0$, $v_0 - v_-$, $v - v_+$ written without cancellation, equals "
+                rf"$\tau(v)$ at $v = \sigma + \sqrt{{\sigma^2 + \kappa^2}}$, for $\sigma$, $\sigma_0$ {side} $s$",
+                lemma=True, symbolic=False, domain={s: s_range, sigma: sigma_range, sigma0: sigma_range})
