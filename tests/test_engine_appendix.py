@@ -97,6 +97,11 @@ def test_facts_of_a_required_derivation():
     assert d.verify(facts=facts).proofs[0].kind == "symbolic"
     with pytest.raises(DerivationError, match="requires"):
         d.verify()
+    # a name must mean the same in the cited derivation and in the citing one
+    clash = _d(Step(Lam**2 + 1, x**2 + 2, "by the other derivation", uses=("other:lam",)), requires=("other",),
+               definitions=(Definition(Lam, sp.sqrt(x**2 + 3)),))
+    with pytest.raises(DerivationError, match="defines .*Lambda.* differently"):
+        clash.verify(facts=facts)
 
 
 def test_the_result_is_a_proved_labelled_equation():

@@ -225,6 +225,12 @@ class Derivation:
                                       message=f"cites {key!r}, which is not an earlier labelled step of {self.name!r} "
                                               "nor a fact of its required derivations")
             fact = known[key]
+            own = {d.name: d.value for d in self.definitions}
+            clash = sorted(str(d.name) for d in fact.definitions if d.name in own and own[d.name] != d.value)
+            if clash:
+                raise DerivationError(self.name, index, eq, "",
+                                      message=f"cites {key!r}, whose derivation defines {clash} differently: a name "
+                                              "must mean the same thing in both")
             unstated = [g for g in fact.given if g not in eq.given]
             if unstated:
                 raise DerivationError(self.name, index, eq, "",
@@ -353,7 +359,8 @@ class VerifiedDerivation:
         >>> list(v.facts())
         ['d:c']
         """
-        return {f"{self.name}:{s.label}": Fact(f"{self.name}:{s.label}", s.lhs, s.rhs, tuple(s.given))
+        return {f"{self.name}:{s.label}": Fact(f"{self.name}:{s.label}", s.lhs, s.rhs, tuple(s.given),
+                                               self.derivation.definitions)
                 for s in self.derivation.steps if s.label}
 
     def __iter__(self):

@@ -103,6 +103,9 @@ class Fact:
     given : tuple of relationals
         Conditions (``delta > 0``) under which it was proved; a step citing it
         must state them too.
+    definitions : tuple of Definition
+        For a fact of another derivation, that derivation's definitions: a
+        citing derivation may not define any of these names differently.
 
     Examples
     --------
@@ -116,6 +119,7 @@ class Fact:
     lhs: Any
     rhs: Any
     given: tuple = field(default=())
+    definitions: tuple = field(default=())
 
     def instantiate(self, values):
         """The fact with some of its free symbols given values (it holds for all of them).
@@ -123,7 +127,7 @@ class Fact:
         >>> import sympy as sp
         >>> x, c = sp.symbols("x c")
         >>> Fact("f", c * x + c * x, 2 * c * x).instantiate({c: 3})
-        Fact(key='f', lhs=6*x, rhs=6*x, given=())
+        Fact(key='f', lhs=6*x, rhs=6*x, given=(), definitions=())
         """
         if not values:
             return self
