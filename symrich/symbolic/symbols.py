@@ -46,6 +46,27 @@ LATEX = {
     "beta_inf": r"\beta_\infty",
     "a_inf": r"a_\infty",
     "L": r"\mathcal{L}",
+    # single-neuron observables, mirror potential, implicit bias and basins (derivations
+    # single_neuron_observables, _mirror_flow, _implicit_bias, _basins)
+    "w2": r"\|w\|^2",
+    "w2_init": r"\|w_0\|^2",
+    "a_init": r"a_0",
+    "wb": r"\langle w, \beta_*\rangle",
+    "w0w": r"\langle w_0, w\rangle",
+    "m_perp": r"m_\perp",
+    "m_par": r"m_\parallel",
+    "m_perp0": r"m_{\perp,0}",
+    "m_par0": r"m_{\parallel,0}",
+    "cos_theta": r"\cos\theta",
+    "cos_w_beta_star": r"\cos\angle(w, \beta_*)",
+    "S_0t": r"S(0, t)",
+    "phi_delta": r"\phi_\delta",
+    "u_w": r"\|w\|",
+    "kappa_N": r"\kappa_N",
+    "a_inf2": r"a_\infty^2",
+    "a_02": r"a_0^2",
+    "gamma2": r"\gamma^2",
+    "p_0": r"p_0",
 }
 
 t = sp.Symbol("t", nonnegative=True)
