@@ -270,7 +270,8 @@ def traces(expr):
     product is a scalar factor (``x x^T x = (x^T x) x``), and a ``1 x 1`` product equals its
     transpose.  A scalar ``1 x 1`` product is written ``tr(u^T v)``
     (displayed ``u^\\top v``); each is then replaced by a real symbol, nonnegative for a squared
-    norm ``u^T u`` (the vectors are real), and the result is expanded.
+    norm ``u^T u`` (the vectors are real), and the result is expanded (a matrix expression: the
+    coefficient of each distinct matrix product, over a common denominator).
 
     Examples
     --------
@@ -307,4 +308,35 @@ def traces(expr):
         return names[arg]
 
     e = e.replace(lambda x: isinstance(x, sp.Trace) and x.arg.shape == (1, 1), scalar)
-    return sp.expand(e).doit() if isinstance(e, sp.MatrixExpr) else sp.expand(e)
+    if isinstance(e, sp.MatrixExpr):
+        return collect_matrix_terms(e, lambda c: sp.expand(sp.together(c)))
+    return sp.expand(e)
+
+
+__all__ += ["collect_matrix_terms"]
+
+
+def collect_matrix_terms(expr, fn=sp.expand):
+    """A matrix expression as a sum of distinct matrix products, each with its scalar coefficient passed to ``fn``.
+
+    Distributes products over sums (:func:`distribute_matrix_products`), groups the terms
+    by their matrix factors and applies the scalar rewrite ``fn`` to each summed
+    coefficient; terms whose coefficient vanishes are dropped.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> P = sp.MatrixSymbol("P", 3, 3)
+    >>> collect_matrix_terms((x + 1)**2 * P - (x**2 + 2*x) * P - P)
+    0
+    """
+    e = distribute_matrix_products(expr)
+    terms = e.args if isinstance(e, sp.MatAdd) else (e,)
+    groups = {}
+    for term in terms:
+        coeff, mats = _flat_product([term])
+        key = sp.MatMul(*mats).doit() if len(mats) > 1 else (mats[0] if mats else sp.Identity(e.shape[0]))
+        groups[key] = groups.get(key, sp.S.Zero) + coeff
+    out = [c * key for key, c in ((k, fn(v)) for k, v in groups.items()) if c != 0]
+    if not out:
+        return sp.ZeroMatrix(*e.shape)
+    return sp.MatAdd(*out).doit() if len(out) > 1 else out[0]
