@@ -61,6 +61,7 @@ LATEX = {
     "cos_w_beta_star": r"\cos\angle(w, \beta_*)",
     "S_0t": r"S(0, t)",
     "phi_delta": r"\phi_\delta",
+    "Hess_Phi": r"\operatorname{Hess}\Phi_\delta",
     "u_w": r"\|w\|",
     "kappa_N": r"\kappa_N",
     "a_inf2": r"a_\infty^2",
