@@ -268,7 +268,8 @@ def traces(expr):
     (cyclicity, which turns ``tr(w w^T)`` into ``w^T w`` and
     ``tr(w_0 w_0^T w w^T)`` into ``(w_0^T w)^2``), a ``1 x 1`` run ``u^T v`` inside a longer
     product is a scalar factor (``x x^T x = (x^T x) x``), and a ``1 x 1`` product equals its
-    transpose.  A scalar ``1 x 1`` product is written ``tr(u^T v)``
+    transpose.  A ``1 x 1`` matrix expression is taken as its trace.  A scalar ``1 x 1`` product is
+    written ``tr(u^T v)``
     (displayed ``u^\\top v``); each is then replaced by a real symbol, nonnegative for a squared
     norm ``u^T u`` (the vectors are real), and the result is expanded (a matrix expression: the
     coefficient of each distinct matrix product, over a common denominator).
@@ -286,6 +287,8 @@ def traces(expr):
     0
     """
     e = expr.doit() if hasattr(expr, "doit") else expr
+    if isinstance(e, sp.MatrixExpr) and e.shape == (1, 1):  # a 1x1 matrix is the scalar tr(e)
+        e = sp.Trace(e)
     if isinstance(e, sp.MatrixExpr):
         terms = distribute_matrix_products(e)
         terms = terms.args if isinstance(terms, sp.MatAdd) else (terms,)
