@@ -63,10 +63,14 @@ LATEX = {
     "phi_delta": r"\phi_\delta",
     "Hess_Phi": r"\operatorname{Hess}\Phi_\delta",
     "u_w": r"\|w\|",
+    "w_perp": r"w_\perp",
     "kappa_N": r"\kappa_N",
     "a_inf2": r"a_\infty^2",
     "a_02": r"a_0^2",
     "gamma2": r"\gamma^2",
+    "a_02s": r"\tilde a_0^2",
+    "kappa_s": r"\tilde\kappa",
+    "gamma2_s": r"\tilde\gamma^2",
     "p_0": r"p_0",
 }
 
