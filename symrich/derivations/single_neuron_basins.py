@@ -39,7 +39,8 @@ def derivation():
     Lam = sp.Symbol("Lambda", positive=True)
     lp, lm = sp.Symbol("l_+", positive=True), sp.Symbol("l_-", negative=True)
     p0, q0 = ib.p0, sp.Symbol("q_0", nonnegative=True)
-    chi, J, a_t, p_t, c_t, S = (sp.Function(f, real=True) for f in ("chi", "J", "a", "p", "c", "S"))
+    chi, J, a_t, p_t, c_t, S, T0, T1, T2 = (sp.Function(f, real=True)
+                                            for f in ("chi", "J", "a", "p", "c", "S", "T_0", "T_1", "T_2"))
     E = sp.exp(-(delta + Lam) * t)
     Dt = sp.sqrt(E + 2 * eta_w * J(t))
     a_inf = sp.sqrt((delta + Lam) / (2 * eta_w))
@@ -53,16 +54,17 @@ def derivation():
         Definition(p0, (lp * A - lm * B) / (eta_a * Lam), r"$p_0 = w_0^\top\beta_*$"),
         Definition(pi0, p0 / s2, r"$w_0 = \pi_0\beta_* + w_{\perp,0}$"),
         Definition(chi(t), (A * sp.exp(lp * t) - B * sp.exp(lm * t)) / Lam, r"the closed form's $\chi$"),
-        Definition(J(t), (A**2 * (1 - E) / (delta + Lam) + B**2 * (E - sp.exp(-2 * Lam * t)) / (Lam - delta)
-                          - 2 * A * B * (sp.exp(-Lam * t) - E) / delta) / Lam**2,
-                   r"$= e^{-(\delta + \Lambda)t} I(t)$ ($\delta \neq 0$)"),
+        Definition(T0(t), (1 - E) / (delta + Lam)),
+        Definition(T1(t), (sp.exp(-Lam * t) - E) / delta, r"($\delta \neq 0$)"),
+        Definition(T2(t), (E - sp.exp(-2 * Lam * t)) / (Lam - delta)),
+        Definition(J(t), (A**2 * T0(t) - 2 * A * B * T1(t) + B**2 * T2(t)) / Lam**2,
+                   r"$= e^{-(\delta + \Lambda)t} I(t)$"),
         Definition(a_t(t), sp.exp(-lp * t) * chi(t) / Dt,
                    r"$= e^{\delta t}\chi/D$"),
         Definition(p_t(t), sp.exp(-lp * t) * sp.Derivative(chi(t), t) / (eta_a * s2 * Dt),
                    r"$w = p\,\beta_* + c\, w_{\perp,0}$"),
         Definition(c_t(t), sp.sqrt(E) / Dt),
-        Definition(q0, (eta_w * a0**2 - delta) / eta_a - p0**2 / s2,
-                   r"$= \|w_{\perp,0}\|^2$"),
+        Definition(q0, (eta_w * a0**2 - delta) / eta_a - p0**2 / s2),
         Definition(S(t), sp.sqrt(1 + 2 * eta_w * a0**2 * (1 - sp.exp((delta - Lam) * t)) / (Lam - delta)),
                    r"the saddle form of $D$ on $A = 0$"),
     )
@@ -127,10 +129,10 @@ def derivation():
         steps=steps,
         result=("a_plus", "a_minus"),
         requires=REQUIRES,
-        notes=(r"The closed form has $a = e^{\delta t}\chi/D$ with $D^2 = 1 + 2\eta_w I$, "
-               r"$I(t) = \int_0^t e^{2\delta r}\chi(r)^2\, dr$; $J = e^{-(\delta + \Lambda)t} I$ is written for "
-               r"$\delta \neq 0$ (at $\delta = 0$ the quotient $(e^{-\Lambda t} - e^{-(\delta + \Lambda)t})/\delta$ is "
-               r"its limit $t e^{-\Lambda t}$). $q_0 = \|w_{\perp,0}\|^2$ follows from $\|w_0\|^2 = p_0^2/s^2 + "
+        notes=(r"The closed form has $a = e^{\delta t}\chi/D$ with $D^2 = 1 + 2\eta_w I$ and "
+               r"$I(t) = \int_0^t e^{2\delta r}\chi(r)^2\, dr$. $J = e^{-(\delta + \Lambda)t} I$ is written for "
+               r"$\delta \neq 0$; at $\delta = 0$ the quotient $(e^{-\Lambda t} - e^{-(\delta + \Lambda)t})/\delta$ "
+               r"is read as its limit $t e^{-\Lambda t}$. $q_0 = \|w_{\perp,0}\|^2$ follows from $\|w_0\|^2 = p_0^2/s^2 + "
                r"\|w_{\perp,0}\|^2$ and the conservation law. The quotient $a = [e^{-\ell_+ t}\chi]/[e^{-(\delta + \Lambda)t/2} D]$ is the stable form the kernels "
                r"compile ($\tilde a/\tilde D$), so its limit is also that of the compiled trajectory. "
                r"$A$ is the coefficient of the growing mode $e^{\ell_+ t}$ of $\Lambda\chi$; "

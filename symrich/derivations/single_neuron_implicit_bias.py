@@ -89,19 +89,19 @@ def _rank_one_steps():
     xx = tr(x.T * x)
     definitions = (
         Definition(w_perp, w - tr(x.T * w) / xx * x, r"rank one, $X = x^\top$"),
-        Definition(gam, sp.sqrt(xx) * r, r"$r = x^\top \beta - y$"),
+        Definition(gam, sp.sqrt(xx) * r, r"$r = y - x^\top\beta$, the residual ($n = 1$)"),
         Definition(gamma_y, y / tr(x.T * beta0), r"the rescaling"),
     )
     steps = (
-        Step((sp.Identity(d) - x * x.T / xx) * (-eta_w * a * x * r), sp.ZeroMatrix(d, 1),
-             r"rank one: $\dot w = -\eta_w a\, x\, r$ is along $x$, so $w_\perp$ is constant", rewrite=traces,
+        Step((sp.Identity(d) - x * x.T / xx) * (eta_w * a * x * r), sp.ZeroMatrix(d, 1),
+             r"rank one: $\dot w = \eta_w a\, x\, r$ is along $x$, so $w_\perp$ is constant", rewrite=traces,
              label="rank_one_perp"),
         Step(conserved_delta(a, tr(w.T * w)) + eta_a * tr(w_perp.T * w_perp), eta_w * a**2 - eta_a * tr(x.T * w)**2 / xx,
              r"$\kappa = \delta + \eta_a \|w_\perp\|^2 = \eta_w a^2 - \eta_a p^2$ with $p = \hat x^\top w$: "
              r"$\kappa = \kappa_N$", rewrite=traces, label="rank_one_kappa"),
-        Step(ddt(eta_w * a**2 - eta_a * p**2, {a: -eta_a * p * gam, p: -eta_w * a * gam}), 0,
-             r"with $p = \hat x^\top w$: $\dot a = -\eta_a w^\top x\, r = -\eta_a p\gamma$ and "
-             r"$\dot p = \hat x^\top\dot w = -\eta_w a\gamma$, so $(a, p)$ runs on one branch of the hyperbola $\eta_w a^2 - \eta_a p^2 = \kappa$: $\kappa > 0$ fixes "
+        Step(ddt(eta_w * a**2 - eta_a * p**2, {a: eta_a * p * gam, p: eta_w * a * gam}), 0,
+             r"with $p = \hat x^\top w$: $\dot a = \eta_a w^\top x\, r = \eta_a p\gamma$ and "
+             r"$\dot p = \hat x^\top\dot w = \eta_w a\gamma$, so $(a, p)$ runs on one branch of the hyperbola $\eta_w a^2 - \eta_a p^2 = \kappa$: $\kappa > 0$ fixes "
              r"$\operatorname{sign}(a)$; $\kappa < 0$ fixes $\operatorname{sign}(p)$, and $a_\infty p_\infty \|x\| = y$ "
              r"gives $\operatorname{sign}(a_\infty) = \operatorname{sign}(y\, x^\top w_0)$", label="rank_one_hyperbola"),
         Step(gamma_y * tr(x.T * beta0) / xx * x, y / xx * x,
@@ -124,27 +124,28 @@ def derivation():
     r0, c0 = sp.symbols("r_0 c_0", positive=True)
     Lam0, a02, kappa, gamma2 = (sp.Symbol("Lambda_0", positive=True), sp.Symbol("a_02", positive=True),
                                 sp.Symbol("kappa", real=True), sp.Symbol("gamma2", positive=True))
-    a02s, kappas, gamma2s = (sp.Symbol("a_02s", positive=True), sp.Symbol("kappa_s", real=True),
-                             sp.Symbol("gamma2_s", positive=True))
+    a02s, kappas, ainf2s, gamma2s = (sp.Symbol("a_02s", positive=True), sp.Symbol("kappa_s", real=True),
+                                     sp.Symbol("a_inf2s", positive=True), sp.Symbol("gamma2_s", positive=True))
     flow_defs, flow_steps = _flow_steps()
     rank_defs, rank_steps = _rank_one_steps()
     definitions = (
         Definition(Lam, ib.R_rho(), r"$\Lambda(\rho)$"),
         Definition(phi(rho), ib.phi().xreplace({ib.R_rho(): Lam}),
-                   r"the potential of the mirror flow, $\Phi_\delta(\beta) = \phi_\delta(\|\beta\|)$"),
+                   r"$\Phi_\delta(\beta) = \phi_\delta(\|\beta\|)$"),
         Definition(kN, ib.kappa_of(delta, c), r"$c = \|P_N w_0\|$"),
         Definition(A, ib.a_inf_sq(kN, b), r"$b = \|X^+ y\|$; the compiled $a_\infty^2$"),
     ) + flow_defs + rank_defs + (
-        Definition(Lam0, ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)), r"$\rho_0^2 = \|\beta_0\|^2 = r_0^2 + c_0^2$"),
-        Definition(a02, (Lam0 + delta) / (2 * eta_w), r"$\eta_w a_0^2 = (\Lambda_0 + \delta)/2$ at fixed $\beta_0$"),
+        Definition(Lam0, ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)), r"$r_0^2 + c_0^2 = \|\beta_0\|^2$"),
+        Definition(a02, (Lam0 + delta) / (2 * eta_w), r"at fixed $\beta_0$"),
         Definition(kappa, delta + eta_a * c0**2 / a02, r"$\kappa_N$, with $\|P_N w_0\| = c_0/|a_0|$"),
         Definition(gamma2, ib.a_inf_sq(kappa, b) / a02, r"$\gamma = a_\infty/a_0$"),
         Definition(a02s, 2 * eta_a * (r0**2 + c0**2) / (Lam0 - delta), r"the forms compiled for $\delta < 0$"),
         Definition(kappas, delta + eta_a * c0**2 / a02s),
-        Definition(gamma2s, ib.a_inf_sq_stable_negative(kappas, b) / a02s),
+        Definition(ainf2s, ib.a_inf_sq_stable_negative(kappas, b)),
+        Definition(gamma2s, ainf2s / a02s),
     )
     steps = flow_steps + (
-        Step(eta_w * a**2 - (conserved_delta(a, c**2 + q**2) + eta_a * c**2), eta_a * q**2,
+        Step(conserved_delta(a, c**2 + q**2) + eta_a * c**2, eta_w * a**2 - eta_a * q**2,
              r"$\kappa_N = \delta + \eta_a c^2$ with $\delta = \eta_w a^2 - \eta_a(\|P_N w\|^2 + \|P_R w\|^2)$ "
              r"(Pythagoras), $\|P_N w\| = c$, $q = \|P_R w\|$: "
              r"$\eta_w a^2 - \kappa_N = \eta_a \|P_R w\|^2 \geq 0$, so $a$ never vanishes when $\kappa_N > 0$",

@@ -150,7 +150,7 @@ def derivation():
              r"$\delta = \eta_w a^2 - \eta_a \|w\|^2$) the coefficient of $w$ is $a/|a|$: "
              r"$\nabla\Phi_\delta(a w) = \operatorname{sign}(a)\, w$", uses=("phi_prime",), rewrite=at_a_w, label="grad"),
     ) + _hessian_lemmas() + (
-        Chain(d2phi, (fold(ib.phi_second()), r"differentiate (\ref{eq:single_neuron_mirror_flow:phi_prime})",
+        Chain(d2phi, (fold(ib.phi_second()), r"differentiate",
                       {"uses": ("phi_prime",), **dp}), label="phi_second"),
         Step(sp.sqrt(eta_w * (Lam + delta) / 2), eta_w * al, r"$\eta_w a^2 = (\Lambda + \delta)/2$",
              rewrite=in_parameters, label="eta_w_a"),

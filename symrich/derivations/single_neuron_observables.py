@@ -46,7 +46,8 @@ def derivation():
     Lam, Lam0 = sp.Symbol("Lambda", positive=True), sp.Symbol("Lambda_0", positive=True)
     mperp, mpar = sp.Symbol("m_perp", positive=True), sp.Symbol("m_par", positive=True)
     mperp0, mpar0 = sp.Symbol("m_perp0", positive=True), sp.Symbol("m_par0", positive=True)
-    cos = sp.Symbol("cos_theta", real=True)
+    cos2 = sp.Symbol("cos2_theta", nonnegative=True)
+    mbar, mbar0 = sp.Symbol("mbar", positive=True), sp.Symbol("mbar0", positive=True)
     eta = eta_a * eta_w
     tr = sp.Trace
     beta_norm, signed, ntk_norm, kernel_distance, alignment = observable_exprs()
@@ -78,10 +79,12 @@ def derivation():
                    r"eigenvalue of $M$ along $\beta$"),
         Definition(mperp0, _fold(m_perp(delta0, rho0), sp.sqrt(delta0**2 + 4 * eta * rho0**2), Lam0)),
         Definition(mpar0, _fold(m_par(delta0, rho0), sp.sqrt(delta0**2 + 4 * eta * rho0**2), Lam0)),
-        Definition(cos, tr(beta0.T * beta) / (rho0 * rho), r"the angle of $\beta_0$ and $\beta$"),
+        Definition(mbar, (Lam - delta) / 2, r"$= m_\parallel - m_\perp$"),
+        Definition(mbar0, (Lam0 - delta0) / 2),
+        Definition(cos2, tr(beta0.T * beta)**2 / (rho0 * rho)**2, r"$\theta$ the angle of $\beta_0$ and $\beta$"),
         Definition(cos_w, obs_wb / sp.sqrt(obs_ww * s2), r"the alignment of $w$ with $\beta_*$"),
         Definition(S, 1 - tr(M0 * M) / sp.sqrt(tr(M0**2) * tr(M**2)),
-                   r"the kernel distance on whitened data, by (\ref{eq:single_neuron_observables:kernel_inner})"),
+                   r"on whitened data, by (\ref{eq:single_neuron_observables:kernel_inner})"),
     )
     tr_why = r"$\operatorname{tr} I_d = d$, $\operatorname{tr}(u v^\top) = v^\top u$, cyclicity of the trace"
     steps = (
@@ -103,9 +106,8 @@ def derivation():
         Step(tr(M0 * M), M_inner(obs_a0, obs_ww0, a, obs_ww, obs_w0w), tr_why, rewrite=traces, label="inner"),
         Step(sp.sqrt(tr(M**2)), ntk_norm, r"the compiled $\|K\|_F = \|M\|_F$", uses=("frobenius",), label="ntk_norm"),
         Step(S, kernel_distance,
-             r"the compiled kernel distance is $1 - \langle M_0, M\rangle_F/(\|M_0\|_F \|M\|_F)$, with "
-             r"$\|M_0\|_F^2$, $\|M\|_F^2$ and $\langle M_0, M\rangle_F$ as in (\ref{eq:single_neuron_observables:frobenius}), "
-             r"(\ref{eq:single_neuron_observables:inner})",
+             r"the compiled kernel distance is $S(0, t)$ (traces as in "
+             r"(\ref{eq:single_neuron_observables:frobenius}), (\ref{eq:single_neuron_observables:inner}))",
              rewrite=traces, lemma=True, label="kernel_distance"),
         # the beta-form: the eigenvalues of M in terms of delta and rho = ||beta||
         Step(mperp, eta_w * a**2, r"$\Lambda^2 = (\eta_w a^2 + \eta_a \|w\|^2)^2$", rewrite=traces_and_radicands,
@@ -121,15 +123,11 @@ def derivation():
               (Lam**2 + (d - 1) * (Lam + delta)**2 / 4, r"definitions of $m_\parallel$, $m_\perp$"),
               label="frobenius_beta"),
         Chain(tr(M0 * M),
-              (M_inner(obs_a0, obs_ww0, a, obs_ww, obs_w0w), "the trace computation",
-               {"uses": ("inner",)}),
-              (d * mperp0 * mperp + mperp0 * (mpar - mperp) + mperp * (mpar0 - mperp0)
-               + (mpar0 - mperp0) * (mpar - mperp) * cos**2,
-               r"$\eta_a \|w\|^2 = m_\parallel - m_\perp$, $\eta_a^2 \langle w_0, w\rangle^2 = "
-               r"\eta_a^2\|w_0\|^2\|w\|^2\cos^2\theta$",
-               {"uses": ("m_perp", "m_par", "m_perp0", "m_par0"), "rewrite": traces}),
-              (d * mperp0 * mperp + mperp0 * (Lam - delta) / 2 + mperp * (Lam0 - delta0) / 2
-               + (Lam0 - delta0) * (Lam - delta) * cos**2 / 4, r"definitions of $m_\parallel$, $m_\perp$"),
+              (M_inner(obs_a0, obs_ww0, a, obs_ww, obs_w0w), "the trace computation", {"uses": ("inner",)}),
+              (d * mperp0 * mperp + mperp0 * mbar + mperp * mbar0 + mbar0 * mbar * cos2,
+               r"$\eta_w a^2 = m_\perp$, $\eta_a\|w\|^2 = \bar m$ (likewise at $t = 0$), "
+               r"$\langle w_0, w\rangle^2 = \|w_0\|^2\|w\|^2\cos^2\theta$",
+               {"uses": ("m_perp", "m_perp0"), "rewrite": traces_and_radicands}),
               label="inner_beta"),
     )
     return Derivation(
@@ -150,7 +148,7 @@ def derivation():
         assumptions=(r"$w, w_0, \beta_* \in \mathbb{R}^d$, $X \in \mathbb{R}^{n \times d}$, $y \in \mathbb{R}^n$, "
                      r"$d$ and $n$ symbolic; learning rates $\eta_a, \eta_w > 0$",
                      r"whitened data $G = X^\top X = I_d$ where stated; $\delta_0 = \delta$ (conservation law)",
-                     r"$a, a_0 \neq 0$ (so that $\cos\theta$ is defined)"),
+                     r"$a, a_0 \neq 0$ (so that $\theta$ is defined)"),
         definitions=definitions,
         steps=steps,
         result=("beta_norm", "frobenius_beta", "inner_beta"),

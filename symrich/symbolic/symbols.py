@@ -57,7 +57,9 @@ LATEX = {
     "m_par": r"m_\parallel",
     "m_perp0": r"m_{\perp,0}",
     "m_par0": r"m_{\parallel,0}",
-    "cos_theta": r"\cos\theta",
+    "cos2_theta": r"\cos^2\theta",
+    "mbar": r"\bar m",
+    "mbar0": r"\bar m_0",
     "cos_w_beta_star": r"\cos\angle(w, \beta_*)",
     "S_0t": r"S(0, t)",
     "phi_delta": r"\phi_\delta",
@@ -71,6 +73,7 @@ LATEX = {
     "a_02s": r"\tilde a_0^2",
     "kappa_s": r"\tilde\kappa",
     "gamma2_s": r"\tilde\gamma^2",
+    "a_inf2s": r"\tilde a_\infty^2",
     "p_0": r"p_0",
 }
 
