@@ -78,9 +78,11 @@ def derivation():
              rewrite=factor_half_powers, label="l_plus_stable"),
         Step(ib.basin_A(lm, a0), A, r"the compiled selector $A = \eta_a p_0 - \ell_- a_0$", label="A"),
         Step(eta_a * p0 - lp * a0, B, r"likewise", label="B"),
+        Step(chi(0), a0, r"the initial readout", label="chi_0"),
+        Step(sp.Subs(sp.Derivative(chi(t), t), t, 0), eta_a * p0, r"$\dot\chi(0) = \eta_a w_0^\top\beta_*$",
+             label="dchi_0"),
         Step(chi(t), sol.chi_plain(t, s2), r"$\chi$ is the closed form's $\chi$ (derivation "
-             r"single\_neuron\_closed\_form), with $\chi(0) = a_0$, $\dot\chi(0) = \eta_a p_0$",
-             rewrite=factor_half_powers, lemma=True, label="chi_closed_form"),
+             r"single\_neuron\_closed\_form)", rewrite=factor_half_powers, lemma=True, label="chi_closed_form"),
         Step(J(t), E * sol.I_plain(t, s2), r"$J$ is $e^{-(\delta + \Lambda)t}$ times the closed form's "
              r"$I = \int_0^t e^{2\delta r}\chi(r)^2\,dr$ (with $\phi_1(x) = (e^x - 1)/x$)",
              rewrite=phi1_as_exp, lemma=True, label="J_closed_form"),
