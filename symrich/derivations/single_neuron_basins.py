@@ -108,6 +108,8 @@ def derivation():
              r"for $\delta > 0$", label="saddle_delta"),
         Step(S(t)**2, sol.stable_saddle(t, s2).S**2, r"$S$ is the closed form's saddle form",
              rewrite=phi1_as_exp, lemma=True, label="S_closed_form"),
+        Step(sp.Limit(sp.exp((delta - Lam) * t / 2), t, sp.oo), 0, r"$\delta - \Lambda = -\mu < 0$",
+             label="saddle_decay"),
         Step(sp.Limit(S(t)**2, t, sp.oo), 1 + eta_w * a0**2 / lp,
              r"on $A = 0$, $a = a_0 e^{(\delta - \Lambda)t/2}/S \to 0$, $p \to 0$ and $c = 1/S \to "
              r"(1 + \eta_w a_0^2/\ell_+)^{-1/2}$: $\beta \to 0$, and $\|w(\infty)\|^2 = \|w_{\perp,0}\|^2/(1 + "

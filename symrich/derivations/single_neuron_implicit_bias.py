@@ -69,9 +69,11 @@ def _flow_steps():
              r"($P_N X^\top = (X P_N)^\top = 0$)", label="row_space"),
         Chain(ddt(L, {a: a_dot, w: w_dot}),
               (-eta_a * wg * wg - eta_w * a**2 * g.T * g,
-               r"chain rule along the flow; $g^\top w = w^\top g$; so $\mathcal{L}$ never increases, and $a = 0$ "
-               r"forces $\beta = 0$, $\mathcal{L} = \|y\|^2/2$", {"rewrite": traces}),
+               r"chain rule along the flow; $g^\top w = w^\top g$: $\mathcal{L}$ never increases",
+               {"rewrite": traces}),
               label="loss_decreasing"),
+        Step(sp.Subs(sp.Trace(L), a, 0), sp.Trace(y.T * y) / 2, r"$a = 0$ forces $\beta = 0$: once $\mathcal{L} < \|y\|^2/2$ the "
+             r"sign of $a$ is final", label="loss_at_zero"),
     )
     return definitions, steps
 
