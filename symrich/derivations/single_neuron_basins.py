@@ -1,120 +1,144 @@
 """Single neuron, whitened data: the basins of the two interpolating branches, from the closed form.
 
-Coordinates that make every limit explicit: for ``s > 0`` put ``kappa = delta + Lam = -2 l_-``
-and ``mu = Lam - delta = 2 l_+``; both are positive, ``delta = (kappa - mu)/2``,
-``Lam = (kappa + mu)/2`` and ``eta s^2 = kappa mu/4``; every pair ``kappa, mu > 0`` is one
-``(delta, s)``.  The initial values enter the closed form only through
-``A = eta_a p0 - l_- a0`` and ``B = eta_a p0 - l_+ a0`` (``p0 = w0^T beta_star``), an invertible
-linear change of ``(a0, p0)`` (``Lam > 0``), so ``A`` and ``B`` are used as the free symbols.
-
-From ``a = e^{delta t} chi / D`` (derivation ``single_neuron_closed_form``):
-``chi e^{-l_+ t} -> A/Lam``, ``D^2 e^{-kappa t} -> 2 eta_w A^2/(Lam^2 kappa)``, so for ``A != 0``
-``a(oo) = (A/Lam) / sqrt(2 eta_w A^2/(Lam^2 kappa)) = sign(A) sqrt((delta + Lam)/(2 eta_w))``, and
-``D -> oo``, so the ``w_perp0`` part ``c = 1/D`` dies and ``a(oo) p(oo) = 1``: ``w(oo) = beta_star/a(oo)``.
-The sign of ``A`` decides the branch: the surface ``A = 0``, i.e.
-``eta_a w^T beta_star = l_-(delta) a`` (``delta`` itself a function of ``(a, w)``), separates the
-initialisations that end at ``a > 0`` from those that end at ``a < 0``.  On the surface the flow
-runs on the stable manifold of the saddle ``beta = 0`` (closed-form derivation, saddle branch):
-``a -> 0`` and ``w -> w_perp0 / sqrt(1 + eta_w a0^2/l_+)``, with ``||w(oo)||^2 = -delta/eta_a``; the
-surface is empty for ``delta > 0`` (there ``delta (1 + 2 eta_w a0^2/mu) = -eta_a ||w_perp0||^2`` is
-impossible), consistent with ``a`` never changing sign.
+Coordinates that make every limit explicit: for $s > 0$ put $\\kappa = \\delta + \\Lambda = -2\\ell_-$
+and $\\mu = \\Lambda - \\delta = 2\\ell_+$; both are positive, $\\delta = (\\kappa - \\mu)/2$,
+$\\Lambda = (\\kappa + \\mu)/2$ and $\\eta_a\\eta_w s^2 = \\kappa\\mu/4$, and every pair $\\kappa, \\mu > 0$
+is one $(\\delta, s)$.  The initial values enter the closed form (derivation
+``single_neuron_closed_form``) only through $A = \\eta_a p_0 - \\ell_- a_0$ and
+$B = \\eta_a p_0 - \\ell_+ a_0$ ($p_0 = w_0^\\top\\beta_*$), an invertible linear change of
+$(a_0, p_0)$, so $A$ and $B$ are the free symbols.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
+from symrich.engine import Definition, Derivation, Step
 from symrich.engine.rewrites import factor_half_powers
 from symrich.symbolic import implicit_bias as ib
 from symrich.symbolic import single_neuron_solution as sol
-from symrich.symbolic.single_neuron_solution import a0, pi0
-from symrich.symbolic.symbols import delta, eta_a, eta_w, s, t
+from symrich.symbolic.single_neuron_solution import a0, pi0, s2
+from symrich.symbolic.symbols import delta, eta_a, eta_w, t
 
 ORDER = 120
+REQUIRES = ()
 
 
-def _expand_exp(e):
-    return sp.powsimp(sp.expand(e), combine="exp")
+def phi1_as_exp(expr):
+    """Every $\\phi_1(x)$ written as $(e^x - 1)/x$, then the radicands factored and the exponentials combined.
+
+    >>> k = sp.Symbol("k", positive=True)
+    >>> phi1_as_exp(t * sol.phi1(-k * t) - (1 - sp.exp(-k * t)) / k)
+    0
+    """
+    e = factor_half_powers(sp.sympify(expr).rewrite(sp.exp))
+    return sp.expand(sp.powsimp(sp.expand(e), combine="exp"))
 
 
 def derivation():
-    eta = eta_a * eta_w
-    k, m = sp.symbols("kappa mu", positive=True)
-    As, Bs = sp.symbols("A B", real=True)
-    Ap, An = sp.Symbol("A_p", positive=True), sp.Symbol("A_n", negative=True)
-    s2v = k * m / (4 * eta)
-    Lam_km = sol.Lam_of(s2v).subs(delta, (k - m) / 2)
-    L = (k + m) / 2
-    inverse = {a0: (As - Bs) / L, pi0: ((m / 2) * As + (k / 2) * Bs) / (L * eta_a * s2v)}
-
-    def sub(e):
-        e = sp.sympify(e).subs(delta, (k - m) / 2)
-        # Lam = sqrt((kappa + mu)^2/4): factor the radicand of every square root (an identity)
-        e = e.replace(lambda x: isinstance(x, sp.Pow) and x.exp.is_Rational and x.exp.q == 2,
-                      lambda x: sp.Pow(sp.factor(x.base), x.exp))
-        return e.subs(inverse, simultaneous=True)
-
-    A, B = sol._AB(s2v)
-    chi = sol.chi_plain(t, s2v)
-    dchi = sp.diff(chi, t)
-    I = sol.I_plain(t, s2v).rewrite(sp.exp)
-    steps = [
-        Step(Lam_km, L, "Lam = (kappa + mu)/2 with delta = (kappa - mu)/2, eta s^2 = kappa mu/4",
-             rewrite=factor_half_powers),
-        Step(sub(sol.l_plus(s2v)), m / 2, "l_+ = mu/2 > 0"),
-        Step(sub(sol.l_minus(s2v)), -k / 2, "l_- = -kappa/2 < 0"),
-        Step(sub(A), As, "A = eta_a p0 - l_- a0 in the new symbols (the change (a0, p0) -> (A, B) is invertible)"),
-        Step(sub(B), Bs, "B = eta_a p0 - l_+ a0 likewise"),
-        Step(sp.Limit(_expand_exp(sub(chi * sp.exp(-m * t / 2))), t, sp.oo), As / L,
-             "chi = [A e^{l_+ t} - B e^{l_- t}]/Lam ~ (A/Lam) e^{l_+ t}"),
-        Step(sp.Limit(_expand_exp(sub(dchi * sp.exp(-m * t / 2))), t, sp.oo), m * As / (2 * L),
-             "chi' ~ l_+ (A/Lam) e^{l_+ t}"),
-        Step(sp.Limit(_expand_exp(sub(sp.exp(-k * t) * (1 + 2 * eta_w * I))), t, sp.oo), 2 * eta_w * As**2 / (L**2 * k),
-             "D^2 = 1 + 2 eta_w I ~ 2 eta_w (A/Lam)^2 e^{(delta + Lam) t}/(delta + Lam) (I has rates delta + Lam, delta - Lam, delta)"),
-        Step((Ap / L) / sp.sqrt(2 * eta_w * Ap**2 / (L**2 * k)), sp.sqrt(k / (2 * eta_w)),
-             "A > 0: a = [e^{delta t} chi e^{-kappa t/2}] / [D e^{-kappa t/2}] -> +sqrt((delta + Lam)/(2 eta_w)) "
-             "(delta - kappa/2 = -l_+)"),
-        Step((An / L) / sp.sqrt(2 * eta_w * An**2 / (L**2 * k)), -sp.sqrt(k / (2 * eta_w)),
-             "A < 0: a -> -sqrt((delta + Lam)/(2 eta_w)); so a(oo) = sign(A) sqrt((delta + Lam)/(2 eta_w))"),
-        Step((m * Ap / (2 * L)) / (eta_a * s2v * sp.sqrt(2 * eta_w * Ap**2 / (L**2 * k))) * sp.sqrt(k / (2 * eta_w)), 1,
-             "p = e^{delta t} chi'/(eta_a s^2 D) -> p(oo) with a(oo) p(oo) = 1, and c = 1/D -> 0: w(oo) = beta_star/a(oo) "
-             "(A > 0; A < 0 flips both signs)"),
-        Step(ib.l_minus_stable_negative(s**2), sol.l_minus(),
-             "l_- = -2 eta s^2/(Lam - delta) (stable for delta < 0); the surface A = 0 is eta_a w^T beta_star = l_-(delta) a",
-             methods=("cancel", "simplify")),
-        Step(ib.l_plus_stable_positive(s**2), sol.l_plus(), "l_+ = 2 eta s^2/(Lam + delta) (stable for delta > 0)",
-             methods=("cancel", "simplify")),
-        Step(ib.basin_A(sol.l_minus(), a0), sol._AB(s**2)[0].subs(pi0, ib.p0 / s**2),
-             "A = eta_a p0 - l_- a0 with p0 = w0^T beta_star = s^2 pi0 (the compiled selector)"),
-    ]
-    # the saddle: on A = 0 (p0 = -kappa a0/(2 eta_a)) delta <= 0, and the flow goes to beta = 0
-    q0 = sp.Symbol("q_0", nonnegative=True)   # ||w_perp0||^2
-    p0 = -k * a0 / (2 * eta_a)
-    steps += [
-        Step((eta_w * a0**2 - eta_a * (p0**2 / s2v + q0)) + 2 * ((k - m) / 2) * eta_w * a0**2 / m, -eta_a * q0,
-             "on A = 0: delta = eta_w a0^2 - eta_a (p0^2/s^2 + q0) gives delta (1 + 2 eta_w a0^2/mu) = -eta_a q0, so delta <= 0"),
-    ]
-    S = sol.stable_saddle(t, s2v)
-    Ssq = _expand_exp(sub((S.S**2).rewrite(sp.exp)))
-    steps += [
-        Step(sp.Limit(Ssq, t, sp.oo), sub(1 + 2 * eta_w * a0**2 / m),
-             "saddle form: S^2 = 1 + 2 eta_w a0^2 t phi1(-mu t) -> 1 + eta_w a0^2/l_+"),
-        Step(sp.Limit(_expand_exp(sub(sp.exp((delta - sol.Lam_of(s2v)) * t / 2))), t, sp.oo), 0,
-             "a = a0 e^{(delta - Lam) t/2}/S -> 0, p -> 0, c = 1/S -> 1/sqrt(1 + eta_w a0^2/l_+): beta -> 0"),
-        Step(q0 / (1 + 2 * eta_w * a0**2 / m), (-delta / eta_a).subs(delta, -eta_a * q0 / (1 + 2 * eta_w * a0**2 / m)),
-             "consistency: ||w(oo)||^2 = q0/(1 + 2 eta_w a0^2/mu) = -delta/eta_a (conservation law at a = 0)"),
-    ]
+    kappa, mu = sp.symbols("kappa mu", positive=True)
+    A, B = sp.symbols("A B", real=True)
+    Lam = sp.Symbol("Lambda", positive=True)
+    lp, lm = sp.Symbol("l_+", positive=True), sp.Symbol("l_-", negative=True)
+    p0, q0 = ib.p0, sp.Symbol("q_0", nonnegative=True)
+    chi, J, a_t, p_t, c_t, S, T0, T1, T2 = (sp.Function(f, real=True)
+                                            for f in ("chi", "J", "a", "p", "c", "S", "T_0", "T_1", "T_2"))
+    E = sp.exp(-(delta + Lam) * t)
+    Dt = sp.sqrt(E + 2 * eta_w * J(t))
+    a_inf = sp.sqrt((delta + Lam) / (2 * eta_w))
+    definitions = (
+        Definition(delta, (kappa - mu) / 2, r"$\kappa = \delta + \Lambda > 0$, $\mu = \Lambda - \delta > 0$"),
+        Definition(Lam, (kappa + mu) / 2, r"$= \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ by (\ref{eq:single_neuron_basins:Lambda})"),
+        Definition(s2, kappa * mu / (4 * eta_a * eta_w), r"$s = \|\beta_*\| > 0$"),
+        Definition(lp, (-delta + Lam) / 2),
+        Definition(lm, (-delta - Lam) / 2),
+        Definition(a0, (A - B) / Lam, r"by (\ref{eq:single_neuron_basins:A}), (\ref{eq:single_neuron_basins:B})"),
+        Definition(p0, (lp * A - lm * B) / (eta_a * Lam), r"$p_0 = w_0^\top\beta_*$"),
+        Definition(pi0, p0 / s2, r"$w_0 = \pi_0\beta_* + w_{\perp,0}$"),
+        Definition(chi(t), (A * sp.exp(lp * t) - B * sp.exp(lm * t)) / Lam, r"the closed form's $\chi$"),
+        Definition(T0(t), (1 - E) / (delta + Lam)),
+        Definition(T1(t), (sp.exp(-Lam * t) - E) / delta, r"($\delta \neq 0$)"),
+        Definition(T2(t), (E - sp.exp(-2 * Lam * t)) / (Lam - delta)),
+        Definition(J(t), (A**2 * T0(t) - 2 * A * B * T1(t) + B**2 * T2(t)) / Lam**2,
+                   r"$= e^{-(\delta + \Lambda)t} I(t)$"),
+        Definition(a_t(t), sp.exp(-lp * t) * chi(t) / Dt,
+                   r"$= e^{\delta t}\chi/D$"),
+        Definition(p_t(t), sp.exp(-lp * t) * sp.Derivative(chi(t), t) / (eta_a * s2 * Dt),
+                   r"$w = p\,\beta_* + c\, w_{\perp,0}$"),
+        Definition(c_t(t), sp.sqrt(E) / Dt),
+        Definition(q0, (eta_w * a0**2 - delta) / eta_a - p0**2 / s2),
+        Definition(S(t), sp.sqrt(1 + 2 * eta_w * a0**2 * (1 - sp.exp((delta - Lam) * t)) / (Lam - delta)),
+                   r"the saddle form of $D$ on $A = 0$"),
+    )
+    steps = (
+        Step(Lam, sol.Lam_of(s2), r"the compiled $\Lambda$", rewrite=factor_half_powers, label="Lambda"),
+        Step(lp, sol.l_plus(s2), r"the compiled $\ell_+ = \mu/2$", rewrite=factor_half_powers, label="l_plus"),
+        Step(lm, sol.l_minus(s2), r"the compiled $\ell_- = -\kappa/2$", rewrite=factor_half_powers, label="l_minus"),
+        Step(lm, ib.l_minus_stable_negative(s2), r"the form compiled for $\delta < 0$ (no cancellation)",
+             rewrite=factor_half_powers, label="l_minus_stable"),
+        Step(lp, ib.l_plus_stable_positive(s2), r"the form compiled for $\delta > 0$ (no cancellation)",
+             rewrite=factor_half_powers, label="l_plus_stable"),
+        Step(ib.basin_A(lm, a0), A, r"the compiled selector $A = \eta_a p_0 - \ell_- a_0$", label="A"),
+        Step(eta_a * p0 - lp * a0, B, r"likewise", label="B"),
+        Step(chi(0), a0, r"the initial readout", label="chi_0"),
+        Step(sp.Subs(sp.Derivative(chi(t), t), t, 0), eta_a * p0, r"$\dot\chi(0) = \eta_a w_0^\top\beta_*$",
+             label="dchi_0"),
+        Step(chi(t), sol.chi_plain(t, s2), r"$\chi$ is the closed form's $\chi$ (derivation "
+             r"single\_neuron\_closed\_form)", rewrite=factor_half_powers, lemma=True, label="chi_closed_form"),
+        Step(J(t), E * sol.I_plain(t, s2), r"$J$ is $e^{-(\delta + \Lambda)t}$ times the closed form's "
+             r"$I = \int_0^t e^{2\delta r}\chi(r)^2\,dr$ (with $\phi_1(x) = (e^x - 1)/x$)",
+             rewrite=phi1_as_exp, lemma=True, label="J_closed_form"),
+        Step(sp.Limit(sp.exp(-lp * t) * chi(t), t, sp.oo), A / Lam, r"$\ell_- < 0 < \ell_+$", label="chi_limit"),
+        Step(sp.Limit(sp.exp(-lp * t) * sp.Derivative(chi(t), t), t, sp.oo), lp * A / Lam, r"likewise",
+             label="dchi_limit"),
+        Step(sp.Limit(J(t), t, sp.oo), A**2 / (Lam**2 * (delta + Lam)),
+             r"every other exponential decays: $D^2 \sim 2\eta_w (A/\Lambda)^2 e^{(\delta + \Lambda)t}/(\delta + \Lambda)$",
+             label="J_limit"),
+        Step(sp.Limit(a_t(t), t, sp.oo), a_inf,
+             r"numerator $\to A/\Lambda$, denominator $\to \sqrt{2\eta_w}\, |A|/(\Lambda\sqrt{\delta + \Lambda})$",
+             given=(A > 0,), label="a_plus"),
+        Step(sp.Limit(a_t(t), t, sp.oo), -a_inf,
+             r"$A < 0$: so $a(\infty) = \operatorname{sign}(A)\sqrt{(\delta + \Lambda)/(2\eta_w)}$", given=(A < 0,),
+             label="a_minus"),
+        Step(sp.Limit(a_t(t) * p_t(t), t, sp.oo), 1, r"$a(\infty)\, p(\infty) = 1$", given=(sp.Ne(A, 0),),
+             label="ap_limit"),
+        Step(sp.Limit(c_t(t), t, sp.oo), 0, r"the $w_{\perp,0}$ part dies: $w(\infty) = \beta_*/a(\infty)$, "
+             r"$\beta(\infty) = \beta_*$", given=(sp.Ne(A, 0),), label="c_limit"),
+        # the separating surface A = 0: the stable manifold of the saddle beta = 0
+        Step(delta * (1 + 2 * eta_w * a0**2 / mu) + eta_a * q0, A * (delta * A - (delta + Lam) * B) / (eta_a * s2 * Lam),
+             r"on $A = 0$: $\delta\,(1 + 2\eta_w a_0^2/\mu) = -\eta_a\|w_{\perp,0}\|^2 \leq 0$, so the surface is empty "
+             r"for $\delta > 0$", label="saddle_delta"),
+        Step(S(t)**2, sol.stable_saddle(t, s2).S**2, r"$S$ is the closed form's saddle form",
+             rewrite=phi1_as_exp, lemma=True, label="S_closed_form"),
+        Step(sp.Limit(sp.exp((delta - Lam) * t / 2), t, sp.oo), 0, r"$\delta - \Lambda = -\mu < 0$",
+             label="saddle_decay"),
+        Step(sp.Limit(S(t)**2, t, sp.oo), 1 + eta_w * a0**2 / lp,
+             r"on $A = 0$, $a = a_0 e^{(\delta - \Lambda)t/2}/S \to 0$, $p \to 0$ and $c = 1/S \to "
+             r"(1 + \eta_w a_0^2/\ell_+)^{-1/2}$: $\beta \to 0$, and $\|w(\infty)\|^2 = \|w_{\perp,0}\|^2/(1 + "
+             r"\eta_w a_0^2/\ell_+) = -\delta/\eta_a$ by (\ref{eq:single_neuron_basins:saddle_delta}), the "
+             r"conservation law at $a = 0$", label="saddle_limit"),
+    )
     return Derivation(
         name="single_neuron_basins",
-        title="Single neuron, whitened data: basins of attraction of the two branches",
+        title=r"Single neuron, whitened data: the basins of the two branches",
         family="single neuron",
         statement=(
-            "With X^T X = I, s > 0, A = eta_a w0^T beta_star - l_-(delta) a0: if A != 0 then "
-            "a(oo) = sign(A) sqrt((delta + Lam)/(2 eta_w)) and w(oo) = beta_star/a(oo); the surface "
-            "eta_a w^T beta_star = l_-(delta) a separates the two basins. On it (possible only for delta <= 0) the flow "
-            "converges to the saddle beta = 0 with w(oo) = w_perp0/sqrt(1 + eta_w a0^2/l_+)."
+            r"With $X^\top X = I_d$, $s = \|\beta_*\| > 0$ and $A = \eta_a w_0^\top\beta_* - \ell_-(\delta)\, a_0$: if "
+            r"$A \neq 0$ then $a(\infty) = \operatorname{sign}(A)\sqrt{(\delta + \Lambda)/(2\eta_w)}$ and "
+            r"$w(\infty) = \beta_*/a(\infty)$. The surface $\eta_a w^\top\beta_* = \ell_-(\delta)\, a$ separates the "
+            r"two basins; on it (possible only for $\delta \leq 0$) the flow converges to the saddle $\beta = 0$."
         ),
-        assumptions=("X^T X = I_d", "s = ||beta_star|| > 0", "eta_a, eta_w > 0"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
-        steps=tuple(steps),
-        result=(sp.Symbol(r"a(\infty)"), sp.sign(sp.Symbol("A")) * sp.sqrt((delta + sp.Symbol(r"\Lambda")) / (2 * eta_w))),
+        assumptions=(r"$X^\top X = I_d$, $\beta_* = X^\top y \neq 0$; $\eta_a, \eta_w > 0$",
+                     r"the closed form of derivation single\_neuron\_closed\_form: $a = e^{\delta t}\chi/D$, "
+                     r"$p = e^{\delta t}\dot\chi/(\eta_a s^2 D)$, $c = 1/D$"),
+        definitions=definitions,
+        steps=steps,
+        result=("a_plus", "a_minus"),
+        requires=REQUIRES,
+        notes=(r"The closed form has $a = e^{\delta t}\chi/D$ with $D^2 = 1 + 2\eta_w I$ and "
+               r"$I(t) = \int_0^t e^{2\delta r}\chi(r)^2\, dr$. $J = e^{-(\delta + \Lambda)t} I$ is written for "
+               r"$\delta \neq 0$; at $\delta = 0$ the quotient $(e^{-\Lambda t} - e^{-(\delta + \Lambda)t})/\delta$ "
+               r"is read as its limit $t e^{-\Lambda t}$. $q_0 = \|w_{\perp,0}\|^2$ follows from $\|w_0\|^2 = p_0^2/s^2 + "
+               r"\|w_{\perp,0}\|^2$ and the conservation law. The quotient $a = [e^{-\ell_+ t}\chi]/[e^{-(\delta + \Lambda)t/2} D]$ is the stable form the kernels "
+               r"compile ($\tilde a/\tilde D$), so its limit is also that of the compiled trajectory. "
+               r"$A$ is the coefficient of the growing mode $e^{\ell_+ t}$ of $\Lambda\chi$; "
+               r"the kernels test its sign with $\ell_-$ in the form free of cancellation for $\delta$'s sign."),
     )

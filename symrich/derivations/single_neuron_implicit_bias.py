@@ -1,171 +1,239 @@
 """Single neuron, rank-deficient data: the exact implicit bias, in closed form for every rank.
 
-Let ``P_N`` project on null(X) and ``P_R = I - P_N`` on row(X); ``b = ||X^+ y||`` (every
-interpolant has row part ``X^+ y``, ``y`` in range(X)), ``c = ||P_N w0||`` and
-``kappa_N = delta + eta_a c^2``.
-
-*Invariance.*  ``w' = X^T (-eta_w a r)`` lies in row(X), so ``w(t) - w0`` is in row(X) and
-``P_N w(t) = P_N w0`` for all ``t`` (``P_N X^T = (X P_N)^T = 0``).  With the conservation law,
-``eta_w a^2 - kappa_N = eta_a ||P_R w||^2 >= 0``: if ``kappa_N > 0`` the readout never vanishes.
-
-*Closed form.*  Suppose the flow converges to an interpolant ``beta_inf = a_inf w_inf`` with
-``a_inf != 0``.  Then ``P_R beta_inf = X^+ y`` and ``P_N beta_inf = a_inf P_N w0``, so
-``||w_inf||^2 = c^2 + b^2/a_inf^2`` and the conservation law is a quadratic in ``a_inf^2``
-whose only positive root is ``eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta b^2))/2``:
-
-    ``beta_inf = X^+ y + a_inf P_N w0``;  only ``sign(a_inf)`` is left to decide.
-
-*Mirror form (KKT).*  ``beta_inf`` is the unique minimiser of ``Phi_delta(beta) - psi^T beta``
-on ``{X beta = y}``, ``psi = sign(a_inf) w0``: ``Phi_delta`` is strictly convex (``phi'' > 0`` and
-``phi' > 0`` for ``rho > 0``, derivation ``single_neuron_mirror_flow``), and the KKT condition
-``grad Phi(beta_inf) - psi`` in row(X) holds: its null part is
-``(phi'(rho)|a_inf|/rho - 1) sign(a_inf) P_N w0``, and ``phi'(rho) = rho/|a_inf|`` because
-``(alpha, u) = (|a_inf|, rho/|a_inf|)`` parametrises ``(delta, rho)``.  (Directly:
-``grad Phi(beta_inf) = sign(a_inf) w_inf`` and ``w_inf - w0`` is in row(X).)  For ``delta >= 0``
-``a`` never changes sign (``eta_w a^2 >= delta``; at ``delta = 0``, ``a = 0`` forces ``w = 0``, a fixed
-point) and ``psi = sign(a0) w0 = grad Phi(beta0)``: the Bregman projection
-``argmin D_Phi(beta, beta0)`` on the solution set.
-
-*Which sign.*  (i) ``kappa_N > 0`` (always when ``delta > 0``): ``sign(a0)``.  (ii) The loss is
-non-increasing (``L' = -eta_a (w^T g)^2 - eta_w a^2 ||g||^2``) and ``a = 0`` forces ``beta = 0``,
-``L = ||y||^2/2``; so once ``L(t) < ||y||^2/2`` the sign is final: ``sign(a(t))``, in particular
-``sign(a0)`` if ``L(0) < ||y||^2/2``.  (iii) Rank one, ``X = x^T``: ``w_perp`` is constant,
-``(a, p = x_hat^T w)`` keeps ``eta_w a^2 - eta_a p^2 = kappa`` (= ``kappa_N``) and runs on one branch
-of that hyperbola; ``kappa < 0`` keeps ``eta_a p^2 >= -kappa > 0``, so ``p`` keeps its sign and
-``a_inf p_inf ||x|| = y`` gives ``sign(a_inf) = sign(y x^T w0)``.  For rank >= 2 and
-``kappa_N <= 0`` the sign is read from the dynamics, with certificate (ii).
-
-*Limits* at fixed ``beta0`` (``r0 = ||P_R beta0||``, ``c0 = ||P_N beta0||``, ``a0 != 0``):
-``beta_inf = X^+ y + gamma P_N beta0`` with ``gamma = a_inf/a0``.  ``delta -> +oo``:
-``gamma^2 = 1 + eta (b^2 - r0^2)/delta^2 + ...``, the Euclidean projection of ``beta0``, error
-O(delta^-2).  ``delta -> -oo``: ``gamma^2 = b^2/r0^2 + O(delta^-2)``, the minimiser of
-``||beta|| - s <beta0_hat, beta>`` (``s = sign(gamma)``), and for rank one ``gamma = y/x^T beta0``:
-``beta0`` rescaled.
+Let $P_N$ project on $\\operatorname{null}(X)$ and $P_R = I - P_N$ on $\\operatorname{row}(X)$;
+$b = \\|X^+ y\\|$ (every interpolant has row part $X^+ y$, $y \\in \\operatorname{range}(X)$),
+$c = \\|P_N w_0\\|$ and $\\kappa_N = \\delta + \\eta_a c^2$.  The potential $\\Phi_\\delta$ and its
+derivative $\\phi_\\delta'$ are those of the derivation ``single_neuron_mirror_flow``, whose
+results are cited.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.engine.rewrites import factor_half_powers
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.calculus import ddt, partial
+from symrich.engine.rewrites import factor_half_powers, traces
 from symrich.symbolic import implicit_bias as ib
-from symrich.symbolic.single_neuron import parameter_flow
-from symrich.symbolic.symbols import a, delta, eta_a, eta_w, vector
+from symrich.symbolic.single_neuron import conserved_delta
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
 
 ORDER = 110
+REQUIRES = ("single_neuron_mirror_flow",)
 
-F = factor_half_powers
+MIRROR = "single_neuron_mirror_flow"
+Lam = sp.Symbol("Lambda", positive=True)
+phi = sp.Function("phi_delta", real=True)
+#: ``x = a_inf^2 > 0`` as a free parameter of the limit (the map to ``delta`` is increasing, hence bijective).
+x_inf = sp.Symbol("x", positive=True)
+
+
+def at_limit(expr):
+    """Substitute $\\delta = \\eta_w x - \\eta_a(c^2 + b^2/x)$, $\\rho = \\sqrt{b^2 + x c^2}$ ($x = a_\\infty^2$) and take the roots.
+
+    >>> at_limit(rho**2 - ib.b**2 - x_inf * ib.c**2)
+    0
+    """
+    b, c = ib.b, ib.c
+    return factor_half_powers(sp.sympify(expr).subs(
+        {delta: conserved_delta(sp.sqrt(x_inf), c**2 + b**2 / x_inf), rho: sp.sqrt(b**2 + x_inf * c**2)},
+        simultaneous=True))
+
+
+def at_fixed_beta0(expr):
+    """Substitute $\delta = \eta_w x - \eta_a \rho_0^2/x$ ($x = a_0^2$, $\rho_0^2 = r_0^2 + c_0^2$) and take the roots.
+
+    >>> r0, c0 = sp.symbols("r_0 c_0", positive=True)
+    >>> at_fixed_beta0(ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)) - eta_w * x_inf - eta_a * (r0**2 + c0**2) / x_inf)
+    0
+    """
+    r0, c0 = sp.symbols("r_0 c_0", positive=True)
+    return factor_half_powers(sp.sympify(expr).subs(delta, conserved_delta(sp.sqrt(x_inf), (r0**2 + c0**2) / x_inf)))
+
+
+def _flow_steps():
+    """Row-space invariance and the monotone loss, coordinate-free."""
+    w, X, y = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("X", n, d), sp.MatrixSymbol("y", n, 1)
+    r, g = sp.MatrixSymbol("r", n, 1), sp.MatrixSymbol("g", d, 1)
+    L = sp.MatrixSymbol("L", 1, 1)
+    a_dot, w_dot = sp.Symbol("a_dot", real=True), sp.MatrixSymbol("w_dot", d, 1)
+    definitions = (
+        Definition(r, y - a * X * w, "residual"),
+        Definition(g, X.T * r),
+        Definition(L, (r.T * r) / 2, "loss"),
+        Definition(a_dot, -eta_a * sp.Trace(partial(L, a)), "gradient flow"),
+        Definition(w_dot, -eta_w * partial(L, w)),
+    )
+    wg = w.T * g
+    steps = (
+        Step(w_dot, X.T * (eta_w * a * r),
+             r"matrix calculus: $\dot w \in \operatorname{row}(X)$, so $P_N w(t) = P_N w_0$ for all $t$ "
+             r"($P_N X^\top = (X P_N)^\top = 0$)", label="row_space"),
+        Chain(ddt(L, {a: a_dot, w: w_dot}),
+              (-eta_a * wg * wg - eta_w * a**2 * g.T * g,
+               r"chain rule along the flow; $g^\top w = w^\top g$: $\mathcal{L}$ never increases",
+               {"rewrite": traces}),
+              label="loss_decreasing"),
+        Step(sp.Subs(sp.Trace(L), a, 0), sp.Trace(y.T * y) / 2, r"$a = 0$ forces $\beta = 0$: once $\mathcal{L} < \|y\|^2/2$ the "
+             r"sign of $a$ is final", label="loss_at_zero"),
+    )
+    return definitions, steps
+
+
+def _rank_one_steps():
+    """Rank one, X = x^T: w_perp is constant and (a, p) runs on one branch of a hyperbola."""
+    x, w = sp.MatrixSymbol("x", d, 1), sp.MatrixSymbol("w", d, 1)
+    beta0 = sp.MatrixSymbol("beta_0", d, 1)
+    r = sp.Symbol("r", real=True)
+    y = sp.Symbol("y", real=True)
+    p, gam = sp.symbols("p gamma", real=True)
+    w_perp = sp.MatrixSymbol("w_perp", d, 1)
+    gamma_y = sp.Symbol("gamma_y", real=True)
+    tr = sp.Trace
+    xx = tr(x.T * x)
+    definitions = (
+        Definition(w_perp, w - tr(x.T * w) / xx * x, r"rank one, $X = x^\top$"),
+        Definition(gam, sp.sqrt(xx) * r, r"$r = y - x^\top\beta$, the residual ($n = 1$)"),
+        Definition(gamma_y, y / tr(x.T * beta0), r"the rescaling"),
+    )
+    steps = (
+        Step((sp.Identity(d) - x * x.T / xx) * (eta_w * a * x * r), sp.ZeroMatrix(d, 1),
+             r"rank one: $\dot w = \eta_w a\, x\, r$ is along $x$, so $w_\perp$ is constant", rewrite=traces,
+             label="rank_one_perp"),
+        Step(conserved_delta(a, tr(w.T * w)) + eta_a * tr(w_perp.T * w_perp), eta_w * a**2 - eta_a * tr(x.T * w)**2 / xx,
+             r"$\kappa = \delta + \eta_a \|w_\perp\|^2 = \eta_w a^2 - \eta_a p^2$ with $p = \hat x^\top w$: "
+             r"$\kappa = \kappa_N$", rewrite=traces, label="rank_one_kappa"),
+        Step(ddt(eta_w * a**2 - eta_a * p**2, {a: eta_a * p * gam, p: eta_w * a * gam}), 0,
+             r"with $p = \hat x^\top w$: $\dot a = \eta_a w^\top x\, r = \eta_a p\gamma$ and "
+             r"$\dot p = \hat x^\top\dot w = \eta_w a\gamma$, so $(a, p)$ runs on one branch of the hyperbola $\eta_w a^2 - \eta_a p^2 = \kappa$: $\kappa > 0$ fixes "
+             r"$\operatorname{sign}(a)$; $\kappa < 0$ fixes $\operatorname{sign}(p)$, and $a_\infty p_\infty \|x\| = y$ "
+             r"gives $\operatorname{sign}(a_\infty) = \operatorname{sign}(y\, x^\top w_0)$", label="rank_one_hyperbola"),
+        Step(gamma_y * tr(x.T * beta0) / xx * x, y / xx * x,
+             r"$\delta \to -\infty$, rank one: $\gamma = y/x^\top\beta_0$ makes $\gamma P_R \beta_0 = X^+ y$, so the "
+             r"limit $X^+ y + \gamma P_N \beta_0$ is $\gamma\beta_0$, $\beta_0$ rescaled", rewrite=traces,
+             label="rank_one_rescaled"),
+    )
+    return definitions, steps
 
 
 def derivation():
     eta = eta_a * eta_w
     b, c = ib.b, ib.c
-    pf = parameter_flow()
-    q = sp.Symbol("q", nonnegative=True)  # ||P_R w||
-    kap = ib.kappa_of(delta, c)
-    A = ib.a_inf_sq(kap, b)
-    steps = [
-        Step(pf.wdot, pf.X.T * (-eta_w * a * pf.r),
-             "w' = X^T (-eta_w a r) lies in row(X): P_N w(t) = P_N w0 for all t (P_N X^T = (X P_N)^T = 0)"),
-        Step((eta_w * a**2 - kap).subs(delta, eta_w * a**2 - eta_a * (c**2 + q**2)), eta_a * q**2,
-             "eta_w a^2 - kappa_N = eta_a ||P_R w||^2 >= 0 with ||w||^2 = ||P_N w0||^2 + ||P_R w||^2 (Pythagoras): "
-             "kappa_N > 0 keeps a away from 0"),
-    ]
-    # the loss is non-increasing; a = 0 forces L = ||y||^2/2
-    g3, w3 = vector("g", 3), vector("w", 3)
-    adot = -eta_a * (w3.T * g3)[0]
-    wdot = -eta_w * a * g3
-    steps += [
-        Step((g3.T * (adot * w3 + a * wdot))[0], -eta_a * (w3.T * g3)[0] ** 2 - eta_w * a**2 * (g3.T * g3)[0],
-             "L' = g^T beta' = g^T (a' w + a w') = -eta_a (w^T g)^2 - eta_w a^2 ||g||^2 <= 0"),
-        Step(pf.L.subs(a, 0), pf.y.T * pf.y / 2,
-             "a = 0 forces beta = 0 and L = ||y||^2/2: once L < ||y||^2/2, sign(a) is final"),
-    ]
-    # the closed form
-    steps += [
-        Step(eta_w * A - eta_a * (c**2 + b**2 / A), delta,
-             "a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta b^2))/(2 eta_w) solves the conservation law at the limit, "
-             "delta = eta_w a_inf^2 - eta_a (c^2 + b^2/a_inf^2)"),
-        Step(sp.diff(eta_w * q**2 - eta_a * b**2 / q**2, q) * q / 2, eta_w * q**2 + eta_a * b**2 / q**2,
-             "eta_w A - eta_a b^2/A is strictly increasing in A = a^2 > 0: that root is the only one"),
-        Step(ib.a_inf_sq_stable_negative(kap, b), A,
-             "stable form for kappa_N < 0: a_inf^2 = 2 eta_a b^2/(sqrt(kappa_N^2 + 4 eta b^2) - kappa_N)",
-             methods=("cancel", "simplify")),
-    ]
-    # KKT: (alpha, u) = (|a_inf|, rho/|a_inf|) parametrises (delta, rho) at the limit, so phi'(rho)/rho |a_inf| = 1
-    al, un = ib.alpha, ib.w_norm
-    sg = sp.Symbol("sigma", real=True)
-    rho2 = b**2 + A * c**2
-    steps += [
-        Step((eta_w * al**2 - eta_a * un**2).subs({al: sp.sqrt(A), un: sp.sqrt(rho2 / A)}), delta,
-             "at the limit, alpha = |a_inf|, u = rho/|a_inf| (rho^2 = b^2 + a_inf^2 c^2) give eta_w alpha^2 - eta_a u^2 = delta"),
-        Step(ib.on_parameters(ib.phi_tangential()) * al * sg, sg,
-             "so the null(X) part of grad Phi(beta_inf) - psi, (phi'(rho)|a_inf|/rho - 1) sign(a_inf) P_N w0, vanishes: "
-             "beta_inf satisfies the KKT condition of min Phi - psi^T beta s.t. X beta = y", rewrite=F),
-    ]
-    # rank one
-    x3 = vector("x", 3)
-    xx = (x3.T * x3)[0]
-    xhat = x3 / sp.sqrt(xx)
-    p = (xhat.T * w3)[0]
-    wperp = w3 - p * xhat
-    r_ = sp.Symbol("r", real=True)
-    dl = eta_w * a**2 - eta_a * (w3.T * w3)[0]
-    gamma_ = sp.Symbol("gamma_x", real=True)
-    steps += [
-        Step((sp.eye(3) - x3 * x3.T / xx) * (-eta_w * a * x3 * r_), sp.zeros(3, 1),
-             "rank one: w' = -eta_w a x r is along x, so w_perp = w - (x_hat^T w) x_hat is constant"),
-        Step(dl + eta_a * (wperp.T * wperp)[0], eta_w * a**2 - eta_a * p**2,
-             "kappa = delta + eta_a ||w_perp||^2 = eta_w a^2 - eta_a p^2 (p = x_hat^T w): kappa = kappa_N",
-             methods=("expand", "cancel", "simplify")),
-        Step((w3.T * x3)[0] * r_, p * (sp.sqrt(xx) * r_),
-             "a' = -eta_a w^T x r = -eta_a p gamma and p' = x_hat^T w' = -eta_w a gamma, gamma = ||x|| r"),
-        Step(2 * eta_w * a * (-eta_a * p * gamma_) - 2 * eta_a * p * (-eta_w * a * gamma_), 0,
-             "kappa' = 2 eta_w a a' - 2 eta_a p p' = 0: (a, p) runs on one branch of eta_w a^2 - eta_a p^2 = kappa; "
-             "kappa > 0 fixes sign(a), kappa < 0 fixes sign(p) and then sign(a_inf) = sign(y x^T w0)"),
-    ]
-    # limits at fixed beta0
+    kN = ib.kappa_N
+    q = sp.Symbol("q", nonnegative=True)   # ||P_R w||
+    xs = x_inf
+    A = sp.Symbol("a_inf2", positive=True)
+    dphi = sp.Derivative(phi(rho), rho)
+    # limits at fixed beta_0: r0 = ||P_R beta_0||, c0 = ||P_N beta_0||
     r0, c0 = sp.symbols("r_0 c_0", positive=True)
-    rho02 = r0**2 + c0**2
-    R0 = sp.sqrt(delta**2 + 4 * eta * rho02)
-    a02_pos = (R0 + delta) / (2 * eta_w)
-    a02_neg = 2 * eta_a * rho02 / (R0 - delta)   # = (R0 + delta)/(2 eta_w), stable for delta < 0
-    kp = delta + eta_a * c0**2 / a02_pos
-    kn = delta + eta_a * c0**2 / a02_neg
-    g2_pos = ib.a_inf_sq(kp, b) / a02_pos
-    g2_neg = ib.a_inf_sq_stable_negative(kn, b) / a02_neg
-    steps += [
-        Step(a02_neg, a02_pos, "a0^2 = 2 eta_a rho0^2/(R0 - delta) = (R0 + delta)/(2 eta_w)", methods=("cancel", "simplify")),
-        Step(sp.Limit(g2_pos, delta, sp.oo), 1,
-             "delta -> +oo at fixed beta0: gamma = a_inf/a0 -> 1, beta_inf -> X^+ y + P_N beta0, the Euclidean projection"),
-        Step(sp.Limit((g2_pos - 1) * delta**2, delta, sp.oo), eta * (b**2 - r0**2),
-             "delta -> +oo: gamma^2 = 1 + eta (b^2 - r0^2)/delta^2 + o(delta^-2): error O(delta^-2)"),
-        Step(sp.Limit(g2_neg, delta, -sp.oo), b**2 / r0**2,
-             "delta -> -oo at fixed beta0: gamma^2 -> b^2/r0^2 (r0 = ||P_R beta0|| > 0)"),
-        Step(sp.Limit((g2_neg - b**2 / r0**2) * delta**2, delta, -sp.oo),
-             -eta * b**2 * (b**2 - r0**2) * rho02**2 / r0**6,
-             "delta -> -oo: gamma^2 = b^2/r0^2 + O(delta^-2)"),
-        Step((b**2 / r0**2) * rho02 / (b**2 + (b**2 / r0**2) * c0**2), 1,
-             "gamma^2 = b^2/r0^2 is the KKT condition of min ||beta|| - s <beta0_hat, beta> on X beta = y: "
-             "beta = X^+ y + gamma P_N beta0 with gamma/rho = s/rho0 (rho^2 = b^2 + gamma^2 c0^2)"),
-        Step((gamma_ * (x3.T * w3)[0] / xx * x3).subs(gamma_, r_ / (x3.T * w3)[0]), r_ / xx * x3,
-             "rank one (w3 standing for beta0): gamma = y/x^T beta0 makes gamma P_R beta0 = X^+ y, so the limit "
-             "X^+ y + gamma P_N beta0 is gamma beta0: beta0 rescaled (|gamma| = b/r0 = |y|/|x^T beta0|)"),
-    ]
+    Lam0, a02, kappa, gamma2 = (sp.Symbol("Lambda_0", positive=True), sp.Symbol("a_02", positive=True),
+                                sp.Symbol("kappa", real=True), sp.Symbol("gamma2", positive=True))
+    a02s, kappas, ainf2s, gamma2s = (sp.Symbol("a_02s", positive=True), sp.Symbol("kappa_s", real=True),
+                                     sp.Symbol("a_inf2s", positive=True), sp.Symbol("gamma2_s", positive=True))
+    flow_defs, flow_steps = _flow_steps()
+    rank_defs, rank_steps = _rank_one_steps()
+    definitions = (
+        Definition(Lam, ib.R_rho(), r"$\Lambda(\rho)$"),
+        Definition(phi(rho), ib.phi().xreplace({ib.R_rho(): Lam}),
+                   r"$\Phi_\delta(\beta) = \phi_\delta(\|\beta\|)$"),
+        Definition(kN, ib.kappa_of(delta, c), r"$c = \|P_N w_0\|$"),
+        Definition(A, ib.a_inf_sq(kN, b), r"$b = \|X^+ y\|$; the compiled $a_\infty^2$"),
+    ) + flow_defs + rank_defs + (
+        Definition(Lam0, ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)), r"$r_0^2 + c_0^2 = \|\beta_0\|^2$"),
+        Definition(a02, (Lam0 + delta) / (2 * eta_w), r"at fixed $\beta_0$"),
+        Definition(kappa, delta + eta_a * c0**2 / a02, r"$\kappa_N$, with $\|P_N w_0\| = c_0/|a_0|$"),
+        Definition(gamma2, ib.a_inf_sq(kappa, b) / a02, r"$\gamma = a_\infty/a_0$"),
+        Definition(a02s, 2 * eta_a * (r0**2 + c0**2) / (Lam0 - delta), r"the forms compiled for $\delta < 0$"),
+        Definition(kappas, delta + eta_a * c0**2 / a02s),
+        Definition(ainf2s, ib.a_inf_sq_stable_negative(kappas, b)),
+        Definition(gamma2s, ainf2s / a02s),
+    )
+    steps = flow_steps + (
+        Step(conserved_delta(a, c**2 + q**2) + eta_a * c**2, eta_w * a**2 - eta_a * q**2,
+             r"$\kappa_N = \delta + \eta_a c^2$ with $\delta = \eta_w a^2 - \eta_a(\|P_N w\|^2 + \|P_R w\|^2)$ "
+             r"(Pythagoras), $\|P_N w\| = c$, $q = \|P_R w\|$: "
+             r"$\eta_w a^2 - \kappa_N = \eta_a \|P_R w\|^2 \geq 0$, so $a$ never vanishes when $\kappa_N > 0$",
+             label="kappa_bound"),
+        Step(conserved_delta(sp.sqrt(A), c**2 + b**2 / A), delta,
+             r"at the limit $\beta_\infty = X^+ y + a_\infty P_N w_0$, $\|w_\infty\|^2 = c^2 + b^2/a_\infty^2$: this "
+             r"$a_\infty^2$ solves the conservation law", label="a_inf"),
+        Step(sp.Derivative(conserved_delta(sp.sqrt(xs), c**2 + b**2 / xs), xs), eta_w + eta_a * b**2 / xs**2,
+             r"the conservation law at the limit is increasing in $x = a_\infty^2 > 0$: the root is unique",
+             label="a_inf_unique"),
+        Step(A, ib.a_inf_sq_stable_negative(kN, b),
+             r"the form compiled for $\kappa_N < 0$ (no cancellation)", methods=("cancel", "simplify"),
+             label="a_inf_stable"),
+        Step(sp.sqrt(x_inf) * dphi / rho, 1,
+             r"at the limit ($x = a_\infty^2$, $\rho^2 = \|\beta_\infty\|^2 = b^2 + x c^2$, $\delta$ by "
+             r"(\ref{eq:single_neuron_implicit_bias:a_inf})): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
+             r"$\operatorname{null}(X)$ part of $\nabla\Phi_\delta(\beta_\infty) - \psi$, "
+             r"$(\phi_\delta'(\rho)|a_\infty|/\rho - 1)\operatorname{sign}(a_\infty) P_N w_0$, vanishes: $\beta_\infty$ "
+             r"satisfies the KKT condition of $\min \Phi_\delta(\beta) - \psi^\top\beta$ on $X\beta = y$",
+             uses=(f"{MIRROR}:phi_prime",), rewrite=at_limit, label="kkt"),
+    ) + rank_steps + (
+        # limits at fixed beta_0
+        Step(a02s, a02, r"$(\Lambda_0 - \delta)(\Lambda_0 + \delta) = 4\eta_a\eta_w\rho_0^2$",
+             methods=("cancel", "simplify"), label="a0_stable"),
+        Step(gamma2s, gamma2, r"the same $\gamma^2$: in the parametrisation $\delta = \eta_w x - \eta_a\rho_0^2/x$ "
+             r"by $x = a_0^2 > 0$ (a bijection onto $\mathbb{R}$)", rewrite=at_fixed_beta0, label="gamma_stable"),
+        Step(sp.Limit(gamma2, delta, sp.oo), 1,
+             r"$\delta \to +\infty$ at fixed $\beta_0$: $\beta_\infty \to X^+ y + P_N\beta_0$, the Euclidean "
+             r"projection of $\beta_0$", label="plus_infinity"),
+        Step(sp.Limit((gamma2 - 1) * delta**2, delta, sp.oo), eta * (b**2 - r0**2),
+             r"the error is $O(\delta^{-2})$", label="plus_infinity_rate"),
+        Step(sp.Limit(gamma2s, delta, -sp.oo), b**2 / r0**2, r"$\delta \to -\infty$ at fixed $\beta_0$",
+             label="minus_infinity"),
+        Step(sp.Limit((gamma2s - b**2 / r0**2) * delta**2, delta, -sp.oo),
+             -eta * b**2 * (b**2 - r0**2) * (r0**2 + c0**2)**2 / r0**6, r"the error is $O(\delta^{-2})$",
+             label="minus_infinity_rate"),
+        Step((b**2 / r0**2) * (r0**2 + c0**2) / (b**2 + (b**2 / r0**2) * c0**2), 1,
+             r"$\gamma^2 = b^2/r_0^2$ is the KKT condition of $\min \|\beta\| - s\langle\hat\beta_0, \beta\rangle$ "
+             r"on $X\beta = y$: $\beta = X^+ y + \gamma P_N\beta_0$ with $\gamma/\rho = s/\rho_0$, "
+             r"$\rho^2 = b^2 + \gamma^2 c_0^2$", label="minus_infinity_kkt"),
+        # the potential's limits
+        Step(sp.Limit(dphi / ib.lim_plus_leading(), delta, sp.oo), 1,
+             r"$\delta \to +\infty$: $\Phi_\delta \sim \sqrt{\eta_w/\delta}\,\|\beta\|^2/2$ (quadratic)",
+             uses=(f"{MIRROR}:phi_prime",), label="phi_plus"),
+        Step(sp.Limit((dphi - ib.lim_plus_leading()) * delta ** sp.Rational(5, 2), delta, sp.oo),
+             -eta * sp.sqrt(eta_w) * rho**3 / 2, r"the next order", uses=(f"{MIRROR}:phi_prime",),
+             label="phi_plus_rate"),
+        Step(sp.Limit(phi(rho), delta, 0), ib.lim_zero(), r"$\delta = 0$: a $3/2$-power of $\|\beta\|$",
+             label="phi_zero"),
+        Step(sp.Limit(dphi / ib.lim_minus_leading(), delta, -sp.oo), 1,
+             r"$\delta \to -\infty$: $\Phi_\delta \sim \sqrt{|\delta|/\eta_a}\,\|\beta\|$ (norm-like)",
+             uses=(f"{MIRROR}:phi_prime",), label="phi_minus"),
+        Step(sp.Limit((dphi - ib.lim_minus_leading()) * (-delta) ** sp.Rational(3, 2), delta, -sp.oo),
+             eta * rho**2 / (2 * sp.sqrt(eta_a)), r"the next order", uses=(f"{MIRROR}:phi_prime",),
+             label="phi_minus_rate"),
+    )
     return Derivation(
         name="single_neuron_implicit_bias",
-        title="Single neuron: the exact implicit bias on rank-deficient data",
+        title=r"Single neuron: the exact implicit bias on rank-deficient data",
         family="single neuron",
         statement=(
-            "If the flow converges to an interpolant with a_inf != 0, then beta_inf = X^+ y + a_inf P_N w0 with "
-            "eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2, kappa_N = delta + eta_a ||P_N w0||^2; "
-            "it is the unique minimiser of Phi_delta(beta) - sign(a_inf) w0^T beta on X beta = y (a Bregman "
-            "projection of beta0 for delta >= 0). sign(a_inf) = sign(a0) if kappa_N > 0 or L(0) < ||y||^2/2; "
-            "rank one with kappa < 0: sign(y x^T w0). Limits at fixed beta0: Euclidean projection (delta -> +oo), "
-            "argmin ||beta|| - s <beta0_hat, beta> (delta -> -oo; rank one: beta0 rescaled), both O(delta^-2)."
+            r"If the flow converges to an interpolant with $a_\infty \neq 0$, then "
+            r"$\beta_\infty = X^+ y + a_\infty P_N w_0$ with $\eta_w a_\infty^2 = \tfrac12(\kappa_N + "
+            r"\sqrt{\kappa_N^2 + 4\eta_a\eta_w b^2})$, $\kappa_N = \delta + \eta_a\|P_N w_0\|^2$, $b = \|X^+ y\|$; it is "
+            r"the unique minimiser of $\Phi_\delta(\beta) - \operatorname{sign}(a_\infty) w_0^\top\beta$ on "
+            r"$X\beta = y$ (a Bregman projection of $\beta_0$ for $\delta \geq 0$). "
+            r"$\operatorname{sign}(a_\infty) = \operatorname{sign}(a_0)$ if $\kappa_N > 0$ or "
+            r"$\mathcal{L}(0) < \|y\|^2/2$; rank one with $\kappa_N < 0$: $\operatorname{sign}(y\, x^\top w_0)$. "
+            r"At fixed $\beta_0$: the Euclidean projection as $\delta \to +\infty$, "
+            r"$\operatorname{argmin} \|\beta\| - s\langle\hat\beta_0, \beta\rangle$ as $\delta \to -\infty$ (rank one: "
+            r"$\beta_0$ rescaled), both with error $O(\delta^{-2})$."
         ),
-        assumptions=("y in range(X)", "eta_a, eta_w > 0", "the flow converges to an interpolant with a_inf != 0"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
-        steps=tuple(steps),
-        result=(sp.Symbol(r"\beta_\infty"),
-                sp.Symbol(r"X^{+} y") + sp.Symbol(r"a_\infty") * sp.Symbol(r"P_{N} w_{0}")),
+        assumptions=(r"$y \in \operatorname{range}(X)$; $\eta_a, \eta_w > 0$",
+                     r"the flow converges to an interpolant with $a_\infty \neq 0$"),
+        definitions=definitions,
+        steps=steps,
+        result=("a_inf", "a_inf_stable", "kkt"),
+        requires=REQUIRES,
+        notes=(r"Invariance: $\dot w \in \operatorname{row}(X)$ keeps $P_N w = P_N w_0$, and the conservation law "
+               r"bounds $\eta_w a^2 \geq \kappa_N$. At the limit, $P_R\beta_\infty = X^+ y$ and "
+               r"$P_N\beta_\infty = a_\infty P_N w_0$, so the conservation law is an increasing equation in "
+               r"$a_\infty^2$, whose root is the closed form; $a_\infty^2 \mapsto \delta$ is a bijection of "
+               r"$(0, \infty)$ onto $\mathbb{R}$, which is why the KKT step may take $x = a_\infty^2$ as its "
+               r"parameter. $\Phi_\delta$ is strictly convex ($\phi_\delta'' > 0$, $\phi_\delta' > 0$ for $\rho > 0$), "
+               r"so the minimiser is unique. For $\delta \geq 0$, $a$ never changes sign and "
+               r"$\psi = \operatorname{sign}(a_0) w_0 = \nabla\Phi_\delta(\beta_0)$. The loss never increases "
+               r"and $a = 0$ forces $\beta = 0$, $\mathcal{L} = \|y\|^2/2$: once $\mathcal{L} < \|y\|^2/2$ the sign "
+               r"of $a$ is final. For rank $\geq 2$ and $\kappa_N \leq 0$ the sign is read from the dynamics."),
     )

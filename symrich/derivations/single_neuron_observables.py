@@ -1,103 +1,160 @@
-"""Single neuron, whitened data: observables along the exact trajectory, the NTK and the kernel distance.
+"""Single neuron: the observables the kernels report, the NTK and the kernel distance $S(0, t)$ (paper, Section 3).
 
-``||beta|| = |a| ||w||``, the signed magnitude ``a ||w||`` and the alignment
-``cos(w, beta_star) = w^T beta_star / (||w|| s)`` are read off ``(a, w)``.  The loss
-is ``1/2 ||X beta - y||^2 = 1/2 ||beta - beta_star||^2 + 1/2 (||y||^2 - s^2)`` on
-whitened data (proved for explicit ``X`` with ``X^T X`` kept as ``G`` and then set to
-``I``); the kernels report the first term, ``L - min L``.  The NTK is
-``K = X M X^T``, ``M = eta_w a^2 I + eta_a w w^T`` (derivation
-``single_neuron_function_space``), and for whitened ``X``
-``<K0, Kt>_F = tr(M0 X^T X Mt X^T X) = tr(M0 Mt)``, so ``||K||_F = ||M||_F`` and the
-kernel distance ``S(0, t)`` follows from ``M``; ``||M||_F^2`` and ``<M0, Mt>`` are
-proved in the parameters for explicit ``d = 2, 3, 4`` (entrywise polynomial
-identities; the pattern ``d eta_w^2 a^4`` is the only ``d``-dependence, from
-``tr(I) = d``), then rewritten in the beta-form of MATH-part2 item 7 for symbolic ``d``.
-Last, the long-time limit of the stable closed form: for ``s > 0`` and ``U != 0``,
-``a^2 -> (delta + Lam)/(2 eta_w)`` and ``a p -> 1``, ``c -> 0``, so ``beta -> beta_star``.
+Vectors are matrix symbols of symbolic size $d \\times 1$ and the data $X$ is $n \\times d$, so every
+step holds in every dimension.  The scalars the kernels take as arguments ($\\|w\\|^2$,
+$\\langle w, \\beta_*\\rangle$, $\\langle w_0, w\\rangle$, ...) are defined as the products $u^\\top v$
+they stand for, and the compiled expressions of
+:func:`symrich.symbolic.single_neuron_solution.observable_exprs` are proved equal to the
+quantities they name.  Traces are computed by the rewrite
+:func:`symrich.engine.rewrites.traces` (linearity, $\\operatorname{tr} I_d = d$, cyclicity).
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.symbolic import single_neuron_solution as sol
-from symrich.symbolic.single_neuron_solution import M_frobenius_sq, M_inner, a0, obs_d, pi0
-from symrich.symbolic.symbols import delta, eta_a, eta_w, matrix, s, t, vector
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.rewrites import factor_half_powers, traces
+from symrich.symbolic.single_neuron import m_par, m_perp
+from symrich.symbolic.single_neuron_solution import (M_frobenius_sq, M_inner, obs_a0, obs_w0w, obs_wb, obs_ww,
+                                                     obs_ww0, observable_exprs, s2)
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
 
 ORDER = 70
+REQUIRES = ()
 
 
-def _M(a_, w):
-    return eta_w * a_**2 * sp.eye(w.shape[0]) + eta_a * w * w.T
+def traces_and_radicands(expr):
+    """:func:`~symrich.engine.rewrites.traces`, then the radicands factored (``sqrt((x + y)^2) = x + y``)."""
+    return factor_half_powers(traces(expr))
+
+
+def _fold(expr, root, name):
+    """``expr`` with the square root ``root`` written as its name (for display; expanded back for proofs)."""
+    return expr.xreplace({root: name})
 
 
 def derivation():
-    steps = []
-    # loss on whitened data: explicit X (n = 3, d = 2)
-    X, y, b = matrix("X", 3, 2), vector("y", 3), vector("b", 2)
-    r = X * b - y
-    loss = (r.T * r)[0, 0] / 2
-    bstar = X.T * y
-    steps.append(Step(loss, ((b.T * (X.T * X) * b)[0, 0] / 2 - (b.T * bstar)[0, 0] + (y.T * y)[0, 0] / 2),
-                      "loss = 1/2 beta^T X^T X beta - beta^T X^T y + 1/2 ||y||^2 (n = 3, d = 2; the same algebra in any size)"))
-    steps.append(Step(((b.T * sp.eye(2) * b)[0, 0] / 2 - (b.T * bstar)[0, 0] + (y.T * y)[0, 0] / 2),
-                      (((b - bstar).T * (b - bstar))[0, 0] + (y.T * y)[0, 0] - (bstar.T * bstar)[0, 0]) / 2,
-                      "X^T X = I: loss = 1/2 ||beta - beta_star||^2 + 1/2 (||y||^2 - s^2)"))
-    # whitened NTK inner product
-    A_, B_ = matrix("A", 2, 2, symmetric=True), matrix("B", 2, 2, symmetric=True)
-    steps.append(Step((X * A_ * X.T * X * B_ * X.T).trace(), (A_ * (X.T * X) * B_ * (X.T * X)).trace(),
-                      "<X A X^T, X B X^T>_F = tr(A G B G) with G = X^T X (symmetric A, B): = tr(A B) when X^T X = I"))
-    # ||M||_F^2 and <M0, Mt> in the parameters, explicit d
-    for dim in (2, 3, 4):
-        w, v = vector("w", dim), vector("v", dim)
-        a_, c_ = sp.symbols("a c", real=True)
-        ww, vv, vw = (w.T * w)[0, 0], (v.T * v)[0, 0], (v.T * w)[0, 0]
-        Mw, Mv = _M(a_, w), _M(c_, v)
-        steps.append(Step(sum(e**2 for e in Mw), M_frobenius_sq(a_, ww).subs(obs_d, dim),
-                          f"d = {dim}: ||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4"))
-        steps.append(Step((Mv * Mw).trace(), M_inner(c_, vv, a_, ww, vw).subs(obs_d, dim),
-                          f"d = {dim}: <M0, Mt> = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||w_t||^2 + at^2 ||w_0||^2) + eta_a^2 (w0^T wt)^2"))
-    # beta-form, symbolic d: R = eta_w a^2 + eta_a u, delta = eta_w a^2 - eta_a u
-    a_, c_, u, v_, cth = sp.symbols("a c u v cos_theta", real=True)
-    R = eta_w * a_**2 + eta_a * u
-    dl = eta_w * a_**2 - eta_a * u
-    steps.append(Step(M_frobenius_sq(a_, u), R**2 + (obs_d - 1) * (R + dl) ** 2 / 4,
-                      "beta-form (every d): ||M||_F^2 = R^2 + (d - 1)(R + delta)^2/4"))
-    R0 = eta_w * c_**2 + eta_a * v_
-    # (w0^T wt)^2 = ||w_0||^2 ||w_t||^2 cos^2 theta, cos theta = cos(beta0, beta_t) up to sign
-    conserved = {v_: (eta_w * c_**2 - dl) / eta_a}  # eta_a ||w_0||^2 = eta_w a0^2 - delta (delta conserved)
-    beta_form = (obs_d * (R0 + dl) / 2 * (R + dl) / 2 + (R0 + dl) / 2 * (R - dl) / 2 + (R + dl) / 2 * (R0 - dl) / 2
-                 + (R0 - dl) * (R - dl) * cth**2 / 4)
-    # (w0^T wt)^2 = ||w_0||^2 ||w_t||^2 cos^2 theta; theta is the angle of beta0, beta_t up to sign
-    steps.append(Step(M_inner(c_, v_, a_, u, sp.sqrt(u * v_) * cth).subs(conserved), beta_form.subs(conserved),
-                      "beta-form (every d), delta conserved: <M0, Mt> = d m0 mt + m0 (R_t - delta)/2 + mt (R_0 - delta)/2 "
-                      "+ (R_0 - delta)(R_t - delta) cos^2 theta / 4, m = (R + delta)/2"))
-    # long-time limit of the stable form (s > 0, U != 0)
-    Gs = sol.stable_general(t, s**2)
-    L = Gs.Lam
-    kappa = delta + L
-    k = sp.Symbol("kappa", positive=True)
-    U = (delta * a0 / 2 + eta_a * s**2 * pi0) / L + a0 / 2  # U for Lam > 0
-    m_inf = pi0 / 2 + (eta_w * a0 - delta * pi0 / 2) / L  # btil(oo)
-    scale = sp.sqrt(kappa / (2 * eta_w * U**2))  # 1/Dt(oo): Dt^2 -> 2 eta_w U^2/kappa
-    steps += [
-        Step(sp.Limit(sol.tphi1(-k).rewrite(sp.exp), t, sp.oo), 1 / k,
-             "T0 = t phi1(-kappa t) -> 1/kappa, and T1, T2, E^2 -> 0 (kappa = delta + Lam > 0 when s > 0): Dt^2 -> 2 eta_w U^2/kappa"),
-        Step((U * scale) ** 2, kappa / (2 * eta_w), "a(oo)^2 = U^2 kappa/(2 eta_w U^2) = (delta + Lam)/(2 eta_w)"),
-        Step(m_inf * kappa, 2 * eta_w * U, "btil(oo) kappa = 2 eta_w U, so a(oo) p(oo) = U btil(oo) kappa/(2 eta_w U^2) = 1: beta -> beta_star",
-             methods=("expand", "cancel", "simplify")),
-    ]
+    w, w0 = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("w_0", d, 1)
+    beta, beta0 = sp.MatrixSymbol("beta", d, 1), sp.MatrixSymbol("beta_0", d, 1)
+    bstar, y = sp.MatrixSymbol("beta_star", d, 1), sp.MatrixSymbol("y", n, 1)
+    X = sp.MatrixSymbol("X", n, d)
+    G = sp.MatrixSymbol("G", d, d)
+    M, M0 = sp.MatrixSymbol("M", d, d), sp.MatrixSymbol("M_0", d, d)
+    K, K0 = sp.MatrixSymbol("K", n, n), sp.MatrixSymbol("K_0", n, n)
+    I = sp.Identity(d)
+    L, S, cos_w = sp.Symbol("L", real=True), sp.Symbol("S_0t", real=True), sp.Symbol("cos_w_beta_star", real=True)
+    rho0, delta0 = sp.Symbol("rho_0", positive=True), sp.Symbol("delta_0", real=True)
+    Lam, Lam0 = sp.Symbol("Lambda", positive=True), sp.Symbol("Lambda_0", positive=True)
+    mperp, mpar = sp.Symbol("m_perp", positive=True), sp.Symbol("m_par", positive=True)
+    mperp0, mpar0 = sp.Symbol("m_perp0", positive=True), sp.Symbol("m_par0", positive=True)
+    cos2 = sp.Symbol("cos2_theta", nonnegative=True)
+    mbar, mbar0 = sp.Symbol("mbar", positive=True), sp.Symbol("mbar0", positive=True)
+    eta = eta_a * eta_w
+    tr = sp.Trace
+    beta_norm, signed, ntk_norm, kernel_distance, alignment = observable_exprs()
+
+    definitions = (
+        Definition(beta, a * w, "the function-space parameter"),
+        Definition(beta0, obs_a0 * w0, r"at $t = 0$"),
+        Definition(M, eta_w * a**2 * I + eta_a * w * w.T, r"so that $\dot\beta = -M \nabla_\beta \mathcal{L}$"),
+        Definition(M0, eta_w * obs_a0**2 * I + eta_a * w0 * w0.T),
+        Definition(G, X.T * X, r"$G = I_d$ on whitened data"),
+        Definition(K, X * M * X.T, r"the NTK, $\dot{(X\beta)} = -K (X\beta - y)$"),
+        Definition(K0, X * M0 * X.T),
+        Definition(bstar, X.T * y, r"the target on whitened data"),
+        Definition(obs_ww, tr(w.T * w)),
+        Definition(obs_ww0, tr(w0.T * w0)),
+        Definition(obs_w0w, tr(w0.T * w)),
+        Definition(obs_wb, tr(w.T * bstar)),
+        Definition(s2, tr(bstar.T * bstar)),
+        Definition(L, tr((X * beta - y).T * (X * beta - y)) / 2, "the loss"),
+        Definition(rho, sp.sqrt(tr(beta.T * beta)), r"$\rho = \|\beta\|$"),
+        Definition(rho0, sp.sqrt(tr(beta0.T * beta0))),
+        Definition(delta, eta_w * a**2 - eta_a * obs_ww, "conserved"),
+        Definition(delta0, eta_w * obs_a0**2 - eta_a * obs_ww0, r"$= \delta$ by the conservation law"),
+        Definition(Lam, sp.sqrt(delta**2 + 4 * eta * rho**2)),
+        Definition(Lam0, sp.sqrt(delta0**2 + 4 * eta * rho0**2)),
+        Definition(mperp, _fold(m_perp(delta, rho), sp.sqrt(delta**2 + 4 * eta * rho**2), Lam),
+                   r"eigenvalue of $M$ on $\beta^\perp$"),
+        Definition(mpar, _fold(m_par(delta, rho), sp.sqrt(delta**2 + 4 * eta * rho**2), Lam),
+                   r"eigenvalue of $M$ along $\beta$"),
+        Definition(mperp0, _fold(m_perp(delta0, rho0), sp.sqrt(delta0**2 + 4 * eta * rho0**2), Lam0)),
+        Definition(mpar0, _fold(m_par(delta0, rho0), sp.sqrt(delta0**2 + 4 * eta * rho0**2), Lam0)),
+        Definition(mbar, (Lam - delta) / 2, r"$= m_\parallel - m_\perp$"),
+        Definition(mbar0, (Lam0 - delta0) / 2),
+        Definition(cos2, tr(beta0.T * beta)**2 / (rho0 * rho)**2, r"$\theta$ the angle of $\beta_0$ and $\beta$"),
+        Definition(cos_w, obs_wb / sp.sqrt(obs_ww * s2), r"the alignment of $w$ with $\beta_*$"),
+        Definition(S, 1 - tr(M0 * M) / sp.sqrt(tr(M0**2) * tr(M**2)),
+                   r"on whitened data, by (\ref{eq:single_neuron_observables:kernel_inner})"),
+    )
+    tr_why = r"$\operatorname{tr} I_d = d$, $\operatorname{tr}(u v^\top) = v^\top u$, cyclicity of the trace"
+    steps = (
+        Step(rho, beta_norm, r"$\beta^\top \beta = a^2 w^\top w$; the compiled $\|\beta\|$", rewrite=traces,
+             label="beta_norm"),
+        Step(sp.Abs(signed), rho, r"the compiled signed magnitude $a\|w\|$ has modulus $\|\beta\|$", rewrite=traces,
+             label="signed_magnitude"),
+        Step(cos_w, alignment, r"the compiled alignment; $\sqrt{\|w\|^2 s^2} = \sqrt{\|w\|^2}\, \sqrt{s^2}$",
+             rewrite=traces, label="alignment"),
+        Step(L, tr((beta - bstar).T * (beta - bstar)) / 2 + (tr(y.T * y) - s2) / 2 + tr(beta.T * (G - I) * beta) / 2,
+             r"expand the square, $\beta^\top X^\top y = \beta^\top \beta_*$; on whitened data ($G = I_d$) "
+             r"the loss is $\tfrac12\|\beta - \beta_*\|^2$ up to a constant, which is what the kernels report",
+             rewrite=traces, label="loss"),
+        Step(tr(K0 * K), tr(M0 * G * M * G),
+             r"cyclicity of the trace: $\langle K_0, K\rangle_F = \operatorname{tr}(M_0 G M G)$ for any $X$, "
+             r"$= \operatorname{tr}(M_0 M)$ on whitened data, and $\|K\|_F = \|M\|_F$ likewise",
+             rewrite=traces, label="kernel_inner"),
+        Step(tr(M**2), M_frobenius_sq(a, obs_ww), tr_why, rewrite=traces, label="frobenius"),
+        Step(tr(M0 * M), M_inner(obs_a0, obs_ww0, a, obs_ww, obs_w0w), tr_why, rewrite=traces, label="inner"),
+        Step(sp.sqrt(tr(M**2)), ntk_norm, r"the compiled $\|K\|_F = \|M\|_F$", uses=("frobenius",), label="ntk_norm"),
+        Step(S, kernel_distance,
+             r"the compiled kernel distance is $S(0, t)$ (traces as in "
+             r"(\ref{eq:single_neuron_observables:frobenius}), (\ref{eq:single_neuron_observables:inner}))",
+             rewrite=traces, lemma=True, label="kernel_distance"),
+        # the beta-form: the eigenvalues of M in terms of delta and rho = ||beta||
+        Step(mperp, eta_w * a**2, r"$\Lambda^2 = (\eta_w a^2 + \eta_a \|w\|^2)^2$", rewrite=traces_and_radicands,
+             label="m_perp"),
+        Step(mpar, eta_w * a**2 + eta_a * obs_ww, r"likewise", rewrite=traces_and_radicands, label="m_par"),
+        Step(mperp0, eta_w * obs_a0**2, r"likewise at $t = 0$", rewrite=traces_and_radicands, label="m_perp0"),
+        Step(mpar0, eta_w * obs_a0**2 + eta_a * obs_ww0, r"likewise at $t = 0$", rewrite=traces_and_radicands,
+             label="m_par0"),
+        Chain(tr(M**2),
+              (M_frobenius_sq(a, obs_ww), "the trace computation", {"uses": ("frobenius",)}),
+              (mpar**2 + (d - 1) * mperp**2, r"the eigenvalues $m_\parallel$ (once) and $m_\perp$ ($d - 1$ times)",
+               {"uses": ("m_perp", "m_par")}),
+              (Lam**2 + (d - 1) * (Lam + delta)**2 / 4, r"definitions of $m_\parallel$, $m_\perp$"),
+              label="frobenius_beta"),
+        Chain(tr(M0 * M),
+              (M_inner(obs_a0, obs_ww0, a, obs_ww, obs_w0w), "the trace computation", {"uses": ("inner",)}),
+              (d * mperp0 * mperp + mperp0 * mbar + mperp * mbar0 + mbar0 * mbar * cos2,
+               r"$\eta_w a^2 = m_\perp$, $\eta_a\|w\|^2 = \bar m$ (likewise at $t = 0$), "
+               r"$\langle w_0, w\rangle^2 = \|w_0\|^2\|w\|^2\cos^2\theta$",
+               {"uses": ("m_perp", "m_perp0"), "rewrite": traces_and_radicands}),
+              label="inner_beta"),
+    )
     return Derivation(
         name="single_neuron_observables",
-        title="Single neuron, whitened data: observables, NTK and kernel distance",
+        title=r"Single neuron: observables, the NTK and the kernel distance",
         family="single neuron",
         statement=(
-            "On whitened data the loss is 1/2 ||beta - beta_star||^2 + 1/2 (||y||^2 - s^2); <K0, Kt>_F = tr(M0 Mt) with "
-            "||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4 = R^2 + (d - 1)(R + delta)^2/4 and "
-            "<M0, Mt> = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||w_t||^2 + at^2 ||w_0||^2) + eta_a^2 (w0^T wt)^2, giving "
-            "S(0, t) = 1 - <M0, Mt>/(||M_0||_F ||M_t||_F); off the stable manifold of beta = 0, beta(t) -> beta_star."
+            r"For $\beta = a w$ and $M = \eta_w a^2 I_d + \eta_a w w^\top$ (the NTK is $K = X M X^\top$): "
+            r"$\|\beta\| = |a|\,\|w\|$; on whitened data $\mathcal{L} = \tfrac12\|\beta - \beta_*\|^2 + "
+            r"\tfrac12(\|y\|^2 - s^2)$, $\langle K_0, K\rangle_F = \operatorname{tr}(M_0 M)$ and "
+            r"$\|M\|_F^2 = \Lambda^2 + (d - 1)(\Lambda + \delta)^2/4$, "
+            r"$\langle M_0, M\rangle_F = d\, m_{\perp,0} m_\perp + m_{\perp,0}(\Lambda - \delta)/2 + "
+            r"m_\perp(\Lambda_0 - \delta)/2 + (\Lambda_0 - \delta)(\Lambda - \delta)\cos^2\theta/4$ with "
+            r"$m_\perp = (\Lambda + \delta)/2$, $\cos\theta = \hat\beta_0^\top\hat\beta$; so "
+            r"$S(0, t) = 1 - \langle M_0, M\rangle_F/(\|M_0\|_F\|M\|_F)$ depends on $\beta_0$, $\beta$ and "
+            r"$\delta$ only. The compiled observables are these quantities."
         ),
-        assumptions=("X^T X = I", "eta_a, eta_w > 0"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
-        steps=tuple(steps),
-        result=(sp.Symbol("S(0, t)"), 1 - sp.Symbol(r"\langle M_0, M_t\rangle") / (sp.Symbol(r"\|M_0\|") * sp.Symbol(r"\|M_t\|"))),
+        assumptions=(r"$w, w_0, \beta_* \in \mathbb{R}^d$, $X \in \mathbb{R}^{n \times d}$, $y \in \mathbb{R}^n$, "
+                     r"$d$ and $n$ symbolic; learning rates $\eta_a, \eta_w > 0$",
+                     r"whitened data $G = X^\top X = I_d$ where stated; $\delta_0 = \delta$ (conservation law)",
+                     r"$a, a_0 \neq 0$ (so that $\theta$ is defined)"),
+        definitions=definitions,
+        steps=steps,
+        result=("beta_norm", "frobenius_beta", "inner_beta"),
+        requires=REQUIRES,
+        notes=(r"The parameters enter $\|M\|_F$ and $\langle M_0, M\rangle_F$ only through $a$, $a_0$, $\|w\|^2$, "
+               r"$\|w_0\|^2$ and $\langle w_0, w\rangle$, the arguments of the compiled kernels; "
+               r"the $\beta$-form uses $\eta_w a^2 = m_\perp$ and $\eta_a\|w\|^2 = m_\parallel - m_\perp$, "
+               r"the eigenvalues of $M$ (paper, Section 3)."),
     )

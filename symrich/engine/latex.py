@@ -341,14 +341,15 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
         out += ["\\paragraph{Assumptions.}", "\\begin{itemize}"] + [f"  \\item {a}" for a in r.assumptions]
         out += ["\\end{itemize}", ""]
     if r.definitions:
-        out += ["\\paragraph{Definitions.}", "\\begin{align*}"]
+        # a long list of definitions may break across pages (locally, also in a plain article)
+        out += ["\\paragraph{Definitions.}", "{\\allowdisplaybreaks", "\\begin{align*}"]
         rows = []
         for name_tex, value_tex, text in r.definitions:
             pieces = split_lines(value_tex)
             rows.append(f"  {name_tex} &:= {pieces[0]}" + "".join(f" \\\\\n  &\\quad {pc}" for pc in pieces[1:])
                         + (f" && \\text{{{text}}}" if text else ""))
         out.append(" \\\\\n".join(rows))
-        out += ["\\end{align*}", ""]
+        out += ["\\end{align*}}", ""]
     out += ["\\paragraph{Derivation.}", ""]
     for item in r.items:
         out += (_lemma if item.kind == "lemma" else _equation)(item, r.name, context)

@@ -10,8 +10,9 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
   (:math:`\\dot\\chi(0)`);
 * applied undefined functions print as :math:`\\chi(t)`, without
   ``\\left( \\right)`` (so a long line may break inside);
-* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, and a sum of
-  matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``);
+* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, a sum of
+  matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``), and
+  the trace of a ``1 x 1`` product (a scalar ``u^T v``) prints as the product;
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`.
 
 >>> import sympy as sp
@@ -143,6 +144,17 @@ class NotationPrinter(LatexPrinter):
         if expr.shape == (1, 1):
             return "1"
         return rf"I_{{{self._print(expr.shape[0])}}}"
+
+    def _print_Pow(self, expr):
+        base = expr.base
+        if isinstance(base, sp.Trace) and base.arg.shape == (1, 1) and expr.exp.is_Integer and expr.exp > 0:
+            return rf"\left({self._print(base)}\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
+    def _print_Trace(self, expr):
+        if expr.arg.shape == (1, 1):  # a 1x1 product is the scalar u^T v
+            return self._print(expr.arg)
+        return rf"\operatorname{{tr}}\left({self._print(expr.arg)}\right)"
 
     def _print_Transpose(self, expr):
         base = self._print(expr.arg)

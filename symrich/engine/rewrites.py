@@ -200,6 +200,151 @@ def distribute_matrix_products(expr):
     return out
 
 
+__all__ += ["traces"]
+
+
+def _one_by_one(mats):
+    """The scalar ``tr(u^T ... v)`` of a ``1 x 1`` product, split into its minimal ``1 x 1`` runs.
+
+    Each run and its transpose are the same number; a canonical one of the two is kept.
+    """
+    out, run = sp.S.One, []
+    for m in mats:
+        run.append(m)
+        if run[0].shape[0] == 1 and m.shape[1] == 1:
+            block = sp.MatMul(*run).doit() if len(run) > 1 else run[0]
+            out *= sp.Trace(_canonical_scalar(block) if isinstance(block, sp.MatMul) else block)
+            run = []
+    if run:
+        raise ValueError(f"not a product of 1x1 runs: {mats}")
+    return out
+
+
+def _pull_scalars(mats):
+    """``(scalar, factors)``: every inner ``1 x 1`` run of a longer product taken out as a scalar factor."""
+    scalar = sp.S.One
+    changed = True
+    while changed and len(mats) > 1:
+        changed = False
+        for i, m in enumerate(mats):
+            if m.shape[0] != 1:
+                continue
+            j = next((k for k in range(i, len(mats)) if mats[k].shape[1] == 1), None)
+            if j is None or (i == 0 and j == len(mats) - 1):
+                continue
+            scalar *= _one_by_one(mats[i:j + 1])
+            mats = mats[:i] + mats[j + 1:]
+            changed = True
+            break
+    return scalar, mats
+
+
+def _trace_term(coeff, mats, size):
+    if not mats:
+        return coeff * size
+    for k in range(len(mats)):
+        rotated = mats[k:] + mats[:k]
+        if rotated[0].shape[0] == 1:  # tr(A u v^T B) = v^T B A u, a 1x1 product
+            return coeff * _one_by_one(rotated)
+    rotations = [mats[k:] + mats[:k] for k in range(len(mats))]
+    return coeff * sp.Trace(sp.MatMul(*min(rotations, key=lambda r: sp.srepr(sp.MatMul(*r)))))
+
+
+def _trace(arg):
+    e = distribute_matrix_products(arg)
+    terms = e.args if isinstance(e, sp.MatAdd) else (e,)
+    out = sp.S.Zero
+    for term in terms:
+        coeff, mats = _flat_product([term])
+        pulled, mats = _pull_scalars(mats)
+        out += _trace_term(coeff * pulled, mats, arg.shape[0])
+    return out
+
+
+def traces(expr):
+    """Trace algebra for vectors and matrices of symbolic size; then every scalar ``u^T v`` is a real number.
+
+    The identities used: the trace is linear, ``tr(I_d) = d``, ``tr(A B) = tr(B A)``
+    (cyclicity, which turns ``tr(w w^T)`` into ``w^T w`` and
+    ``tr(w_0 w_0^T w w^T)`` into ``(w_0^T w)^2``), a ``1 x 1`` run ``u^T v`` inside a longer
+    product is a scalar factor (``x x^T x = (x^T x) x``), and a ``1 x 1`` product equals its
+    transpose.  A ``1 x 1`` matrix expression is taken as its trace.  A scalar ``1 x 1`` product is
+    written ``tr(u^T v)``
+    (displayed ``u^\\top v``); each is then replaced by a real symbol, nonnegative for a squared
+    norm ``u^T u`` (the vectors are real), and the result is expanded (a matrix expression: the
+    coefficient of each distinct matrix product, over a common denominator).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d = sp.Symbol("d", integer=True, positive=True)
+    >>> w, v = sp.MatrixSymbol("w", d, 1), sp.MatrixSymbol("v", d, 1)
+    >>> traces(sp.Trace((w * w.T + sp.Identity(d))**2) - sp.Trace(w.T * w)**2 - 2 * sp.Trace(w.T * w) - d)
+    0
+    >>> traces(sp.Trace(v * v.T * w * w.T) - sp.Trace(w.T * v)**2)
+    0
+    >>> traces(sp.sqrt(sp.Trace((2 * w).T * (2 * w))) - 2 * sp.sqrt(sp.Trace(w.T * w)))
+    0
+    """
+    e = expr.doit() if hasattr(expr, "doit") else expr
+    if isinstance(e, sp.MatrixExpr) and e.shape == (1, 1):  # a 1x1 matrix is the scalar tr(e)
+        e = sp.Trace(e)
+    if isinstance(e, sp.MatrixExpr):
+        terms = distribute_matrix_products(e)
+        terms = terms.args if isinstance(terms, sp.MatAdd) else (terms,)
+        rebuilt = []
+        for term in terms:
+            coeff, mats = _flat_product([term])
+            pulled, mats = _pull_scalars(mats)
+            rebuilt.append(coeff * pulled * (sp.MatMul(*mats) if len(mats) > 1 else mats[0]) if mats
+                           else coeff * pulled * sp.Identity(e.shape[0]))
+        e = sp.MatAdd(*rebuilt).doit() if len(rebuilt) > 1 else rebuilt[0]
+    e = e.replace(lambda x: isinstance(x, sp.Trace), lambda x: _trace(x.arg))
+    names = {}
+
+    def scalar(x):
+        arg = x.arg
+        if arg not in names:
+            factors = _flat_product([arg])[1]
+            square = len(factors) == 2 and factors[0] == factors[1].T
+            names[arg] = sp.Dummy(f"s{len(names)}", real=True, nonnegative=True) if square else sp.Dummy(f"s{len(names)}", real=True)
+        return names[arg]
+
+    e = e.replace(lambda x: isinstance(x, sp.Trace) and x.arg.shape == (1, 1), scalar)
+    if isinstance(e, sp.MatrixExpr):
+        return collect_matrix_terms(e, lambda c: sp.expand(sp.together(c)))
+    return sp.expand(e)
+
+
+__all__ += ["collect_matrix_terms"]
+
+
+def collect_matrix_terms(expr, fn=sp.expand):
+    """A matrix expression as a sum of distinct matrix products, each with its scalar coefficient passed to ``fn``.
+
+    Distributes products over sums (:func:`distribute_matrix_products`), groups the terms
+    by their matrix factors and applies the scalar rewrite ``fn`` to each summed
+    coefficient; terms whose coefficient vanishes are dropped.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> P = sp.MatrixSymbol("P", 3, 3)
+    >>> collect_matrix_terms((x + 1)**2 * P - (x**2 + 2*x) * P - P)
+    0
+    """
+    e = distribute_matrix_products(expr)
+    terms = e.args if isinstance(e, sp.MatAdd) else (e,)
+    groups = {}
+    for term in terms:
+        coeff, mats = _flat_product([term])
+        key = sp.MatMul(*mats).doit() if len(mats) > 1 else (mats[0] if mats else sp.Identity(e.shape[0]))
+        groups[key] = groups.get(key, sp.S.Zero) + coeff
+    out = [c * key for key, c in ((k, fn(v)) for k, v in groups.items()) if c != 0]
+    if not out:
+        return sp.ZeroMatrix(*e.shape)
+    return sp.MatAdd(*out).doit() if len(out) > 1 else out[0]
+
+
 __all__ += ["one_by_one_scalars"]
 
 
