@@ -12,7 +12,7 @@ an identity, never an assumption.
 
 import sympy as sp
 
-__all__ = ["scalar_transposes", "expand_matrix", "factor_radicands"]
+__all__ = ["scalar_transposes", "expand_matrix", "factor_radicands", "factor_half_powers", "distribute_matrix_products", "traces", "collect_matrix_terms", "one_by_one_scalars"]
 
 
 def _canonical_scalar(term):
@@ -101,9 +101,6 @@ def factor_radicands(expr):
     return expr.applyfunc(one) if isinstance(expr, sp.MatrixBase) else one(expr)
 
 
-__all__ += ["factor_half_powers"]
-
-
 def factor_half_powers(expr):
     """Factor the base of every power with a half-integer exponent (``x**(1/2)``, ``x**(-1/2)``, ``x**(3/2)``...).
 
@@ -125,9 +122,6 @@ def factor_half_powers(expr):
         return sp.expand(sp.cancel(sp.together(e)))
 
     return expr.applyfunc(one) if isinstance(expr, sp.MatrixBase) else one(expr)
-
-
-__all__ += ["distribute_matrix_products"]
 
 
 def _flat_product(factors):
@@ -198,9 +192,6 @@ def distribute_matrix_products(expr):
     if isinstance(out, sp.MatAdd):
         out = sp.expand(out).doit()
     return out
-
-
-__all__ += ["traces"]
 
 
 def _one_by_one(mats):
@@ -316,9 +307,6 @@ def traces(expr):
     return sp.expand(e)
 
 
-__all__ += ["collect_matrix_terms"]
-
-
 def collect_matrix_terms(expr, fn=sp.expand):
     """A matrix expression as a sum of distinct matrix products, each with its scalar coefficient passed to ``fn``.
 
@@ -343,9 +331,6 @@ def collect_matrix_terms(expr, fn=sp.expand):
     if not out:
         return sp.ZeroMatrix(*e.shape)
     return sp.MatAdd(*out).doit() if len(out) > 1 else out[0]
-
-
-__all__ += ["one_by_one_scalars"]
 
 
 def one_by_one_scalars(expr):
