@@ -12,7 +12,10 @@ an identity, never an assumption.
 
 import sympy as sp
 
-__all__ = ["scalar_transposes", "expand_matrix", "factor_radicands", "factor_half_powers", "distribute_matrix_products", "traces", "collect_matrix_terms", "one_by_one_scalars"]
+__all__ = [
+    "scalar_transposes", "expand_matrix", "factor_radicands", "factor_half_powers", "distribute_matrix_products",
+    "traces", "collect_matrix_terms", "one_by_one_scalars",
+]
 
 
 def _canonical_scalar(term):
