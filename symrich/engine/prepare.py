@@ -87,8 +87,25 @@ class Definition:
     def substitute(self, expr):
         """``expr`` with this definition expanded once (see the class example)."""
         if isinstance(self.name, AppliedUndef):
-            return expr.replace(self.name.func, sp.Lambda(self.name.args, self.value))
+            return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func == self.name.func, self.applied)
         return expr.xreplace({self.name: self.value})
+
+    def applied(self, call):
+        """The value of a defined function at the arguments of ``call`` (``chi(0)`` for ``chi(t) := ...``).
+
+        A derivative in the value is taken before the point is substituted
+        (``subs``, not ``xreplace``): ``p(t) := \\dot\\chi(t)`` gives ``p(0) = \\dot\\chi(0)``.
+
+        >>> import sympy as sp
+        >>> t = sp.Symbol("t")
+        >>> chi, p = sp.Function("chi"), sp.Function("p")
+        >>> Definition(p(t), sp.Derivative(chi(t), t)).applied(p(0))
+        Subs(Derivative(chi(t), t), t, 0)
+        """
+        point = dict(zip(self.name.args, call.args))
+        if all(k == v for k, v in point.items()):
+            return self.value
+        return self.value.subs(point, simultaneous=True)
 
 
 @dataclass(frozen=True)
@@ -210,8 +227,7 @@ def _substitute_once(expr, definitions):
     functions = [d for d in definitions if isinstance(d.name, AppliedUndef)]
     if functions:
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and any(e.func == d.name.func for d in functions),
-                            lambda e: next(d for d in functions if d.name.func == e.func).value.xreplace(
-                                dict(zip(next(d for d in functions if d.name.func == e.func).name.args, e.args))))
+                            lambda e: next(d for d in functions if d.name.func == e.func).applied(e))
     return expr
 
 
