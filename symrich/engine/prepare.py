@@ -31,7 +31,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symrich.engine.calculus import CALCULUS
+from symrich.engine.calculus import CALCULUS, MatrixPartial, MatrixTimeDerivative, Partial, TimeDerivative
 from symrich.engine.prove import freeze
 
 __all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "MAX_ROUNDS"]
@@ -235,7 +235,57 @@ def _mentions_any(expr, definitions):
     return any(_mentions(expr, d.name) for d in definitions)
 
 
-def _expand(expr, definitions, facts, fired):
+def _dependencies(definitions):
+    """``{name: symbols its fully expanded value depends on}`` (a function's own arguments excluded), any order."""
+    def own(atom):
+        for d in definitions:
+            if (isinstance(d.name, AppliedUndef) and isinstance(atom, AppliedUndef) and atom.func == d.name.func) \
+                    or d.name == atom:
+                return d.name
+        return None
+
+    direct = {d.name: d.value.free_symbols | set(d.value.atoms(AppliedUndef)) for d in definitions}
+    deps = {d.name: set() for d in definitions}
+    for _ in range(len(definitions) + 1):
+        changed = False
+        for d in definitions:
+            free = set()
+            for atom in direct[d.name]:
+                name = own(atom)
+                free |= atom.free_symbols if isinstance(atom, AppliedUndef) else ({atom} if name is None else set())
+                if name is not None:
+                    free |= deps[name]
+            free -= set(d.name.args) if isinstance(d.name, AppliedUndef) else set()
+            if free != deps[d.name]:
+                deps[d.name], changed = free, True
+        if not changed:
+            break
+    return deps
+
+
+def _derivative_variables(node):
+    if isinstance(node, sp.Derivative):
+        return set(node.variables)
+    if isinstance(node, (TimeDerivative, MatrixTimeDerivative)):
+        return {pair[0] for pair in node.args[1]}
+    if isinstance(node, (Partial, MatrixPartial)):
+        return {node.args[1]}
+    return None
+
+
+def _check_opaque(expr, opaque, deps):
+    """A name kept opaque inside a derivative must not depend on the variable (it would be taken as constant)."""
+    for node in sp.preorder_traversal(expr):
+        variables = _derivative_variables(node)
+        if not variables:
+            continue
+        for d in opaque:
+            if _mentions(node, d.name) and deps[d.name] & variables:
+                raise ValueError(f"{d.name} is kept opaque inside a derivative with respect to "
+                                 f"{sorted(map(str, variables))}, but its value depends on it: unfold it too")
+
+
+def _expand(expr, definitions, facts, fired, opaque=(), deps=None):
     """Facts applied, definitions expanded level by level, derivatives evaluated once nothing defined is left.
 
     The cited facts are expanded in lockstep with the expression (the same
@@ -252,6 +302,8 @@ def _expand(expr, definitions, facts, fired):
                      for f in facts]
             expr = _apply_facts(_substitute_once(expr, definitions), facts, fired)
             continue
+        if opaque:
+            _check_opaque(expr, opaque, deps)
         new = _apply_facts(expr.doit(**{CALCULUS: True}), facts, fired)
         if new == expr:
             return expr
@@ -259,7 +311,7 @@ def _expand(expr, definitions, facts, fired):
     raise ValueError(f"definitions are still expanding after {MAX_ROUNDS} rounds (a cycle?)")
 
 
-def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
+def prepare(lhs, rhs, *, definitions=(), facts=(), given=(), opaque=()):
     """The identity behind a displayed equality ``lhs = rhs``: facts applied, definitions expanded, conditions applied.
 
     Parameters
@@ -271,6 +323,10 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
         The cited facts, each used as a rewrite rule ``lhs -> rhs``.
     given : sequence of relationals
         Conditions such as ``delta > 0``.
+    opaque : sequence of Definition
+        Definitions not expanded here (the step unfolds only ``definitions``);
+        they are checked not to depend on the variable of a derivative they
+        stand in.
 
     Returns
     -------
@@ -293,12 +349,21 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     Traceback (most recent call last):
     ...
     ValueError: the cited fact 'ode' does not occur in this step (citing it would be a comment, not a dependency)
+
+    A name left opaque (not unfolded) must not hide a dependence on the variable of a derivative:
+
+    >>> E = sp.Symbol("E")
+    >>> prepare(sp.Derivative(E * t, t), E, opaque=(Definition(E, sp.exp(t)),))
+    Traceback (most recent call last):
+    ...
+    ValueError: E is kept opaque inside a derivative with respect to ['t'], but its value depends on it: unfold it too
     """
     fired = set()
     lhs = freeze(lhs)
     rhs = freeze(rhs)
-    lhs = _expand(lhs, tuple(definitions), tuple(facts), fired)
-    rhs = _expand(rhs, tuple(definitions), tuple(facts), fired)
+    deps = _dependencies(tuple(opaque) + tuple(definitions)) if opaque else None
+    lhs = _expand(lhs, tuple(definitions), tuple(facts), fired, tuple(opaque), deps)
+    rhs = _expand(rhs, tuple(definitions), tuple(facts), fired, tuple(opaque), deps)
     for i, fact in enumerate(facts):
         if i not in fired:
             raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "
