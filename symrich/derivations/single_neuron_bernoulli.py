@@ -40,7 +40,7 @@ def tphi1(rate, time=t):
 def solution_definitions():
     r"""$\Lambda$, $\ell_\pm$, $A$, $B$, $\chi(t)$, $I(t)$ and $D(t)$: the pieces of the closed form."""
     return root_definitions() + (
-        Definition(chi(t), chi_value(), r"the solution of the linearised Riccati equation"),
+        Definition(chi(t), chi_value()),
         Definition(I(t), (A**2 * tphi1(delta + Lam) - 2 * A * B * tphi1(delta) + B**2 * tphi1(delta - Lam)) / Lam**2),
         Definition(D(t), sp.sqrt(1 + 2 * eta_w * I(t))),
     )
@@ -49,7 +49,7 @@ def solution_definitions():
 def derivation():
     f, df = chi(t), sp.Derivative(chi(t), t)
     definitions = solution_definitions() + (
-        Definition(nu, P / a, r"the Riccati variable (\textsf{single neuron riccati})"),
+        Definition(nu, P / a, r"the Riccati variable"),
         Definition(u, a**2),
         Definition(z, 1 / u),
         Definition(mu(t), sp.exp(2 * delta * t) * f**2 / a0**2, r"the integrating factor"),
