@@ -322,7 +322,9 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=(), opaque=()):
     facts : sequence of Fact
         The cited facts, each used as a rewrite rule ``lhs -> rhs``.
     given : sequence of relationals
-        Conditions such as ``delta > 0``.
+        Conditions such as ``delta > 0``, or ``Eq(x, value)`` for a free
+        symbol ``x`` (the step holds on that set: ``x`` is replaced by the
+        expanded value once everything else is expanded).
     opaque : sequence of Definition
         Definitions not expanded here (the step unfolds only ``definitions``);
         they are checked not to depend on the variable of a derivative they
@@ -350,6 +352,12 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=(), opaque=()):
     ...
     ValueError: the cited fact 'ode' does not occur in this step (citing it would be a comment, not a dependency)
 
+    A condition ``Eq(x, value)`` restricts a free symbol (here ``k = 2`` in a defined function):
+
+    >>> f = sp.Function("f")
+    >>> prepare(f(t), sp.exp(2 * t), definitions=(Definition(f(t), sp.exp(k * t)),), given=(sp.Eq(k, 2),)).lhs
+    exp(2*t)
+
     A name left opaque (not unfolded) must not hide a dependence on the variable of a derivative:
 
     >>> E = sp.Symbol("E")
@@ -368,7 +376,15 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=(), opaque=()):
         if i not in fired:
             raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "
                              "(citing it would be a comment, not a dependency)")
-    renamed = tuple(condition_symbol(rel) for rel in given)
+    restricted = {}
+    for rel in given:
+        if isinstance(rel, sp.Equality):
+            if not isinstance(rel.lhs, sp.Symbol) or any(_mentions(rel.lhs, d.name) for d in tuple(definitions) + tuple(opaque)):
+                raise ValueError(f"a condition symbol = value needs a free (not defined) symbol on the left, got {rel}")
+            restricted[rel.lhs] = _expand(rel.rhs, tuple(definitions), (), set())
+    if restricted:
+        lhs, rhs = lhs.xreplace(restricted), rhs.xreplace(restricted)
+    renamed = tuple(condition_symbol(rel) for rel in given if not isinstance(rel, sp.Equality))
     if renamed:
         lhs = lhs.xreplace(dict(renamed))
         rhs = rhs.xreplace(dict(renamed))
