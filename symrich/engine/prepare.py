@@ -211,7 +211,8 @@ def _mentions(expr, name):
 
 def _apply_facts(expr, facts, fired):
     for i, fact in enumerate(facts):
-        new = expr.xreplace({fact.lhs: fact.rhs})
+        # an explicit matrix's xreplace works entrywise, so a matrix fact is matched as a whole first
+        new = fact.rhs if expr == fact.lhs else expr.xreplace({fact.lhs: fact.rhs})
         if new == expr and not isinstance(fact.lhs, (sp.Symbol, sp.MatrixSymbol)):
             new = expr.subs(fact.lhs, fact.rhs)
         if new != expr:
