@@ -52,6 +52,8 @@ def phi1_exponentials(expr):
     An identity between expressions in $\phi_1$ proved this way holds where every argument of
     $\phi_1$ is nonzero, hence everywhere by continuity ($\phi_1$ is entire).
     """
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(phi1_exponentials)
     e = expr.replace(lambda x: isinstance(x, phi1), lambda x: (sp.exp(x.args[0]) - 1) / x.args[0])
     e = sp.powsimp(sp.expand(e), combine="exp")
     terms = sp.collect(e, sorted(e.atoms(sp.exp), key=str), evaluate=False)
