@@ -167,7 +167,8 @@ def _general_steps(G):
         Step(at(t), e * f * E(t), r"$\phi_1$ written out: $e^{\delta t}\chi E = (A + (\Lambda a_0 - A) e^{-\Lambda t})/\Lambda$",
              rewrite=phi1_exponentials, label="atilde"),
         Step(bt(t), e * df * E(t) / (eta_a * s**2), r"the same for $\dot\chi$", rewrite=phi1_exponentials, label="btilde"),
-        Step(sp.Matrix([U * Lam, V * Lam]), sp.Matrix([A, -B]), r"so $U$, $V$ are the coefficients of the two modes",
+        Step(sp.Matrix([U * Lam, V * Lam, U + V]), sp.Matrix([A, -B, a0]),
+             r"so $U$, $V$ are the coefficients of the two modes, and $U + V = a_0$ (all that enters at $\Lambda = 0$)",
              label="modes"),
         Step(T1(t), E(t) ** 2 * sp.Mul(t, phi1(delta * t)),
              r"both branches are $E^2 \int_0^t e^{\delta r} dr$ (each exact for every $\delta$; $\delta \geq 0$ takes the "
