@@ -10,7 +10,8 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
   (:math:`\\dot\\chi(0)`);
 * applied undefined functions print as :math:`\\chi(t)`, without
   ``\\left( \\right)`` (so a long line may break inside);
-* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped;
+* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, a sum of
+  matrices prints its negative terms with ``-``;
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`;
 * any other time derivative is :math:`\\frac{d}{dt}(\\cdot)` (never a partial);
 * an indicator ``Piecewise((1, c), (0, True))`` is the Iverson bracket :math:`[c]`,
@@ -139,6 +140,14 @@ class NotationPrinter(LatexPrinter):
         if not factors:
             return "1"
         return self._print(sp.MatMul(*factors)) if len(factors) > 1 else self._print(factors[0])
+
+    def _print_MatAdd(self, expr):
+        """A sum of matrix terms, with ``- x`` for a negative term (SymPy would print ``+ -x``)."""
+        parts = [self._print(term) for term in expr.args]
+        out = parts[0]
+        for part in parts[1:]:
+            out += f" - {part[1:].lstrip()}" if part.startswith("-") else f" + {part}"
+        return out
 
     def _print_Identity(self, expr):
         if expr.shape == (1, 1):
