@@ -265,7 +265,12 @@ def _dependencies(definitions):
 
 
 def _derivative_variables(node):
+    """The variables a derivative, limit, integral or sum node acts on (None for any other node)."""
     if isinstance(node, sp.Derivative):
+        return set(node.variables)
+    if isinstance(node, sp.Limit):
+        return {node.args[1]}
+    if isinstance(node, (sp.Integral, sp.Sum)):
         return set(node.variables)
     if isinstance(node, (TimeDerivative, MatrixTimeDerivative)):
         return {pair[0] for pair in node.args[1]}
@@ -275,7 +280,7 @@ def _derivative_variables(node):
 
 
 def _check_opaque(expr, opaque, deps):
-    """A name kept opaque inside a derivative must not depend on the variable (it would be taken as constant)."""
+    """A name kept opaque inside a derivative (limit, integral) must not depend on its variable (it would be taken as constant)."""
     for node in sp.preorder_traversal(expr):
         variables = _derivative_variables(node)
         if not variables:
