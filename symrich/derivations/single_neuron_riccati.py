@@ -87,8 +87,7 @@ def derivation():
     w_dot_definition, vector_steps = _coordinate_free_steps()
     definitions = (w_dot_definition,) + root_definitions() + (
         Definition(u, (eta_w * a**2 - delta) / eta_a,
-                   r"$\|w\|^2$, by the conservation law $\delta = \eta_w a^2 - \eta_a \|w\|^2$ "
-                   r"(\textsf{single neuron conservation})"),
+                   r"$\|w\|^2$, by the conservation law (\textsf{single neuron conservation})"),
         Definition(a_dot, -eta_a * (a * u - P), r"the flow of $a$, $\dot a = -\eta_a w^\top g$, with $P = \beta_*^\top w$"),
         Definition(P_dot, -eta_w * a * (a * P - s**2), r"the flow of $P$, by \eqref{eq:single_neuron_riccati:P_flow_vector}"),
         Definition(nu, P / a, r"the Riccati variable $w^\top \beta_* / a$ (where $a \neq 0$)"),
