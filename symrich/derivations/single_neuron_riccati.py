@@ -148,7 +148,7 @@ def derivation():
                      r"$s = \|\beta_*\| > 0$", r"$a \neq 0$ where $\nu$ is used"),
         definitions=definitions,
         steps=steps,
-        result="riccati",
+        result=("riccati", "linearisation"),
         requires=REQUIRES,
         notes=(r"The first two chains use matrix symbols of symbolic size $d \times 1$, so they hold for every $d$; "
                r"the rest is scalar, in $a$ and $P = \beta_*^\top w$. "
