@@ -1,59 +1,126 @@
-"""Single neuron, whitened data: the Bernoulli equation of ``u = a^2`` and its solution.
+"""Single neuron, whitened data: the Bernoulli equation of $u = a^2$ and its solution (paper, Section 3).
 
-From ``a' = delta a - eta_w a^3 + eta_a P`` (derivation ``single_neuron_riccati``) and
-``P = nu a``, ``u = a^2`` obeys ``u' = 2 (delta + eta_a nu) u - 2 eta_w u^2``; ``z = 1/u``
-obeys the linear ``z' = -2 (delta + eta_a nu) z + 2 eta_w``.  With
-``nu = chi'/(eta_a chi)`` the integrating factor is ``mu = e^{2 delta t} chi^2 / a0^2``,
-and ``(mu z)' = 2 eta_w mu`` gives ``u = e^{2 delta t} chi^2 / (1 + 2 eta_w I)`` with
-``I = int_0^t e^{2 delta r} chi^2``.  The integrating factor needs ``a0 != 0``, but the
-result does not: the last steps check it directly, for any ``chi`` and ``I`` with
-``I' = e^{2 delta t} chi^2``, against the Bernoulli equation (in the form with ``P``,
-which has no pole), so it holds for ``a0 = 0`` and through zeros of ``a`` as well.
+From the Riccati form of the readout's flow, $\\dot a = \\delta a - \\eta_w a^3 + \\eta_a P$
+(derivation \\textsf{single neuron riccati}), $u = a^2$ obeys a Bernoulli equation and
+$z = 1/u$ a linear one.  Along the linearisation $\\eta_a \\nu = \\dot\\chi / \\chi$ its
+integrating factor is $\\mu = e^{2\\delta t}\\chi^2 / a_0^2$, and integrating
+$(\\mu z)^\\cdot = 2\\eta_w \\mu$ gives $u = e^{2\\delta t} \\chi^2 / D^2$ with
+$D^2 = 1 + 2\\eta_w I$, $I(t) = \\int_0^t e^{2\\delta r} \\chi(r)^2 \\, dr$.  The integral is
+elementary: three exponentials with rates $\\delta + \\Lambda$, $\\delta$, $\\delta - \\Lambda$,
+each integrated by $t\\,\\phi_1(k t) = \\int_0^t e^{k r} dr$, which is $t$ at $k = 0$ (no special
+case for $\\delta = 0$).  The integrating factor needs $a_0 \\neq 0$, the result does not: the
+last steps check it directly, without dividing by $a$, so it holds for $a_0 = 0$ and through
+zeros of $a$ as well.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.symbolic.symbols import delta, eta_a, eta_w, t
+from symrich.derivations.single_neuron_riccati import (A, B, Lam, P, a_dot, chi, chi_value, nu, root_definitions)
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.calculus import ddt
+from symrich.symbolic.single_neuron_solution import a0, phi1
+from symrich.symbolic.symbols import a, delta, eta_a, eta_w, t
 
 ORDER = 50
+REQUIRES = ("single_neuron_riccati",)
+
+#: named quantities shared with the closed form.
+I = sp.Function("I", real=True)
+D = sp.Function("D", positive=True)
+mu = sp.Function("mu", positive=True)
+u, z = sp.symbols("u z", positive=True)
+k = sp.Symbol("k", real=True)
+
+
+def tphi1(rate, time=t):
+    r"""$t\,\phi_1(k t) = \int_0^t e^{k r}\,dr$."""
+    return time * phi1(rate * time)
+
+
+def solution_definitions():
+    r"""$\Lambda$, $\ell_\pm$, $A$, $B$, $\chi(t)$, $I(t)$ and $D(t)$: the pieces of the closed form."""
+    return root_definitions() + (
+        Definition(chi(t), chi_value()),
+        Definition(I(t), (A**2 * tphi1(delta + Lam) - 2 * A * B * tphi1(delta) + B**2 * tphi1(delta - Lam)) / Lam**2),
+        Definition(D(t), sp.sqrt(1 + 2 * eta_w * I(t))),
+    )
 
 
 def derivation():
-    a, P, nu, u, a0 = sp.symbols("a P nu u a_0", real=True)
-    adot = delta * a - eta_w * a**3 + eta_a * P
-    bern = 2 * (delta + eta_a * nu) * u - 2 * eta_w * u**2
-    chi = sp.Function("chi", real=True)(t)
-    I = sp.Function("I", real=True)(t)
-    dchi = sp.Derivative(chi, t)
-    nu_chi = dchi / (eta_a * chi)
-    mu = sp.exp(2 * delta * t) * chi**2 / a0**2
-    z = sp.Function("z", real=True)(t)
-    zdot = -2 * (delta + eta_a * nu_chi) * z + 2 * eta_w
-    u_closed = sp.exp(2 * delta * t) * chi**2 / (1 + 2 * eta_w * I)
-    dI = {sp.Derivative(I, t): sp.exp(2 * delta * t) * chi**2}
-    # P along the closed form: P = a nu = e^{delta t} chi'/(eta_a D); so a P = e^{2 delta t} chi chi'/(eta_a D^2)
-    aP_closed = sp.exp(2 * delta * t) * chi * dchi / (eta_a * (1 + 2 * eta_w * I))
+    f, df = chi(t), sp.Derivative(chi(t), t)
+    definitions = solution_definitions() + (
+        Definition(nu, P / a, r"the Riccati variable"),
+        Definition(u, a**2),
+        Definition(z, 1 / u),
+        Definition(mu(t), sp.exp(2 * delta * t) * f**2 / a0**2, r"the integrating factor"),
+    )
+    flow = {a: a_dot}
+    u_sol = sp.exp(2 * delta * t) * f**2 / D(t) ** 2
+    rates = (delta + Lam, delta, delta - Lam)
     steps = (
-        Step(2 * a * adot, bern.subs({u: a**2, nu: P / a}), "u = a^2: u' = 2 a a' = 2 (delta + eta_a nu) u - 2 eta_w u^2 (P = nu a)"),
-        Step(-bern / u**2, (-2 * (delta + eta_a * nu) * z + 2 * eta_w).subs(z, 1 / u), "z = 1/u: z' = -u'/u^2 is linear in z"),
-        Step(sp.diff(mu, t), 2 * (delta + eta_a * nu_chi) * mu, "integrating factor mu = e^{2 delta t} chi^2/a0^2: mu' = 2 (delta + eta_a nu) mu"),
-        Step(sp.diff(mu, t) * z + mu * zdot, 2 * eta_w * mu, "(mu z)' = 2 eta_w mu, so mu z = 1/a0^2 + 2 eta_w int mu = (1 + 2 eta_w I)/a0^2"),
-        Step(sp.diff(u_closed, t).subs(dI), (2 * delta * u - 2 * eta_w * u**2).subs(u, u_closed) + 2 * eta_a * aP_closed,
-             "check: u = e^{2 delta t} chi^2/(1 + 2 eta_w I) solves u' = 2 delta u - 2 eta_w u^2 + 2 eta_a a P (no division by a)",
-             methods=("expand", "cancel", "simplify")),
-        Step(u_closed.subs(I, 0).subs(chi, a0).subs(t, 0), a0**2, "u(0) = a0^2 (chi(0) = a0, I(0) = 0)"),
+        Chain(ddt(u, flow),
+              (2 * a * a_dot, "chain rule"),
+              (2 * a * (delta * a - eta_w * a**3 + eta_a * P), "the Riccati form of the flow of $a$",
+               {"uses": ("single_neuron_riccati:a_flow",)}),
+              (2 * (delta + eta_a * nu) * u - 2 * eta_w * u**2, r"$P = \nu a$, $u = a^2$"),
+              label="bernoulli"),
+        Chain(ddt(z, flow),
+              (-ddt(u, flow) / u**2, "chain rule"),
+              (-2 * (delta + eta_a * nu) * z + 2 * eta_w, r"$z = 1/u$: the equation is linear in $z$", {"uses": ("bernoulli",)}),
+              label="linear"),
+        Step(sp.Derivative(mu(t), t), 2 * (delta + df / f) * mu(t),
+             r"the integrating factor of \eqref{eq:single_neuron_bernoulli:linear}: $\dot\mu = 2(\delta + \eta_a\nu)\mu$ "
+             r"along the linearisation $\eta_a\nu = \dot\chi/\chi$ (\textsf{single neuron riccati})",
+             label="integrating_factor", rewrite="together"),
+        Chain(sp.Derivative(mu(t), t) * z + mu(t) * ddt(z, flow),
+              (2 * (delta + df / f) * mu(t) * z + mu(t) * (-2 * (delta + eta_a * nu) * z + 2 * eta_w),
+               r"$\frac{d}{dt}(\mu z) = \dot\mu z + \mu\dot z$", {"uses": ("integrating_factor", "linear")}),
+              (2 * eta_w * mu(t) + 2 * mu(t) * z * (df / f - eta_a * nu),
+               r"collect: along the linearisation the last term vanishes, so $\mu z = \mu(0) z(0) + 2\eta_w\int_0^t \mu "
+               r"= (1 + 2\eta_w I)/a_0^2$"),
+              label="product"),
+        Step(sp.Derivative(tphi1(k), t), sp.exp(k * t),
+             r"with $\phi_1(x) = (e^x - 1)/x$, $\phi_1(0) = 1$ (entire), $t\,\phi_1(k t) = \int_0^t e^{k r} dr$: its "
+             r"derivative is $e^{k t}$ and it vanishes at $t = 0$, for every real $k$, $0$ included", label="phi1_integral"),
+        Chain(sp.Derivative(I(t), t),
+              (sum(c * sp.Derivative(tphi1(r), t) for c, r in zip((A**2, -2 * A * B, B**2), rates)) / Lam**2, "linearity"),
+              (sum(c * sp.exp(r * t) for c, r in zip((A**2, -2 * A * B, B**2), rates)) / Lam**2, r"derivatives of $t\,\phi_1(k t)$",
+               {"uses": tuple(("phi1_integral", {k: r}) for r in rates)}),
+              (sp.exp(2 * delta * t) * f**2, r"the square of $\chi$, with $2\delta + 2\ell_\pm = \delta \pm \Lambda$"),
+              label="I_ode"),
+        Step(I(0), 0, r"$\phi_1$ is finite, so $I(t) = \int_0^t e^{2\delta r}\chi(r)^2 dr$", label="I_initial"),
+        Chain(sp.Derivative(D(t), t),
+              (eta_w * sp.Derivative(I(t), t) / D(t), "chain rule"),
+              (eta_w * sp.exp(2 * delta * t) * f**2 / D(t), r"the derivative of $I$", {"uses": ("I_ode",)}),
+              label="D_ode"),
+        Chain(sp.Derivative(u_sol, t),
+              (2 * delta * u_sol + 2 * sp.exp(2 * delta * t) * f * df / D(t) ** 2
+               - 2 * sp.exp(2 * delta * t) * f**2 * sp.Derivative(D(t), t) / D(t) ** 3, "product rule"),
+              (2 * delta * u_sol - 2 * eta_w * u_sol**2 + 2 * sp.exp(2 * delta * t) * f * df / D(t) ** 2, r"the derivative of $D$",
+               {"uses": ("D_ode",)}),
+              label="solution"),
+        Step(f.subs(t, 0) ** 2 / D(0) ** 2, a0**2, r"$\chi(0) = a_0$, $D(0) = 1$", label="solution_initial"),
     )
     return Derivation(
         name="single_neuron_bernoulli",
-        title="Single neuron, whitened data: Bernoulli equation for a^2",
+        title=r"Single neuron, whitened data: the Bernoulli equation for $a^2$",
         family="single neuron",
         statement=(
-            "u = a^2 obeys u' = 2 (delta + eta_a nu) u - 2 eta_w u^2; z = 1/u is linear, and "
-            "u = e^{2 delta t} chi^2 / (1 + 2 eta_w int_0^t e^{2 delta r} chi^2 dr)."
+            r"Along the gradient flow on whitened data, $u = a^2$ obeys the Bernoulli equation "
+            r"$\dot u = 2(\delta + \eta_a\nu)u - 2\eta_w u^2$ and $z = 1/u$ the linear equation "
+            r"$\dot z = -2(\delta + \eta_a\nu) z + 2\eta_w$. Its solution is "
+            r"$u = e^{2\delta t}\chi^2 / (1 + 2\eta_w I)$ with $I(t) = \int_0^t e^{2\delta r}\chi(r)^2 dr = "
+            r"(A^2 t\phi_1((\delta + \Lambda)t) - 2AB\, t\phi_1(\delta t) + B^2 t\phi_1((\delta - \Lambda)t))/\Lambda^2$: "
+            r"$e^{2\delta t}\chi^2/D^2$ solves $\dot u = 2\delta u - 2\eta_w u^2 + 2\eta_a a P$ with "
+            r"$a P = e^{2\delta t}\chi\dot\chi/(\eta_a D^2)$, and equals $a_0^2$ at $t = 0$."
         ),
-        assumptions=("X^T X = I", "eta_a, eta_w > 0", "a0 != 0 for the integrating-factor steps only"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
+        assumptions=(r"whitened data $X^\top X = I_d$", r"$\eta_a, \eta_w > 0$", r"$s = \|\beta_*\| > 0$",
+                     r"$a_0 \neq 0$ for the integrating factor only"),
+        definitions=definitions,
         steps=steps,
-        result=(sp.Symbol("a(t)^2"), sp.exp(2 * delta * t) * sp.Symbol(r"\chi(t)") ** 2 / (1 + 2 * eta_w * sp.Symbol("I(t)"))),
+        result=("linear", "solution"),
+        requires=REQUIRES,
+        notes=(r"$\chi$, $\Lambda$, $\ell_\pm$, $A$, $B$ are those of \textsf{single neuron riccati}. "
+               r"The last chain is the Bernoulli equation multiplied by $a^2$ ($2\eta_a a P = 2\eta_a\nu u$), "
+               r"checked without dividing by $a$; it is what the closed form uses."),
     )

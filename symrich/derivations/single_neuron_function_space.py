@@ -1,72 +1,112 @@
-"""Single neuron: the function-space flow ``beta' = -M g``, ``M`` in ``delta`` and ``beta``, its eigenpairs, the NTK.
+"""Single neuron: the function-space flow $\\dot\\beta = -M g$, $M$ in $\\delta$ and $\\beta$, its eigenpairs, the NTK (paper, Section 3).
 
-The flow of ``beta = a w`` and the NTK are proved coordinate-free (matrix
-symbols of symbolic size ``d``, ``n``; general data).  Writing ``M`` in
-``delta`` and ``||beta||`` alone needs two scalar identities,
-``eta_w a^2 = (R + delta)/2`` and ``eta_a ||w||^2 = (R - delta)/2``, proved with
-``u = ||w||^2``.  The eigenvectors are checked with explicit vectors for
-``d = 2, 3, 4``: the coordinate-free form ``M = m_perp I + (m_par - m_perp)
-beta_hat beta_hat^T`` proved before is the same for every ``d``, and the
-eigen-statements only use ``beta^T beta = ||beta||^2`` and ``beta^T v = 0``,
-which the explicit vectors realise in general position.
+The flow of $\\beta = a w$ and the NTK are proved coordinate-free (matrix symbols of symbolic size
+$d$, $n$; general data).  Writing $M = \\eta_a w w^\\top + \\eta_w a^2 I$ in $\\delta$ and $\\beta$ alone
+rests on two scalar identities, $\\eta_w a^2 = (R + \\delta)/2$ and $\\eta_a \\|w\\|^2 = (R - \\delta)/2$,
+which hold because $R^2 = \\delta^2 + 4\\eta_a\\eta_w \\|\\beta\\|^2$ is the perfect square
+$(\\eta_w a^2 + \\eta_a \\|w\\|^2)^2$.  The eigenvectors are checked with explicit vectors for
+$d = 2, 3, 4$: the form $M = \\tfrac{R + \\delta}{2} I + \\tfrac{R - \\delta}{2}\\hat\\beta\\hat\\beta^\\top$
+proved before is the same for every $d$, and the eigen-statements only use
+$\\beta^\\top\\beta = \\|\\beta\\|^2$ and $\\beta^\\top v = 0$, which the explicit vectors realise in
+general position.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.symbolic.single_neuron import M_beta, M_parameters, conserved_delta, parameter_flow
-from symrich.symbolic.symbols import a, delta, eta_a, eta_w, u, vector
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.symbolic.single_neuron import M_beta, M_parameters, R_of, conserved_delta, parameter_flow
+from symrich.symbolic.symbols import R, a, delta, eta_a, eta_w, rho, u, vector
 
 ORDER = 20
+REQUIRES = ()
+
+
+def _eigen_lemma(dim):
+    """Lemma: with explicit $b \\in \\mathbb{R}^d$, $M b = R b$ and $M v = (R + \\delta)/2\\, v$ for $v \\perp b$."""
+    b = vector("b", dim)
+    Mb = M_beta(b, delta)
+    Rb = R_of(delta, sp.sqrt((b.T * b)[0, 0]))
+    lhs, rhs = [Mb * b], [Rb * b]
+    for j in range(1, dim):
+        v = sp.zeros(dim, 1)
+        v[0], v[j] = b[j], -b[0]
+        lhs.append(Mb * v)
+        rhs.append((Rb + delta) / 2 * v)
+    others = ", ".join(f"b_{j + 1} e_1 - b_1 e_{j + 1}" for j in range(1, dim))
+    return Step(sp.Matrix.vstack(*lhs), sp.Matrix.vstack(*rhs),
+                rf"in coordinates, $d = {dim}$: for $M$ in $\beta = b$, $M b = R b$, and the $d - 1$ independent vectors "
+                rf"${others}$, orthogonal to $b$, have the eigenvalue $(R + \delta)/2$",
+                methods=("cancel", "simplify"), lemma=True)
 
 
 def derivation():
     f = parameter_flow()
-    w, X, g = f.w, f.X, f.g
-    M = M_parameters(a, w)
-    delta_au = conserved_delta(a, u)
-    rho2 = a**2 * u
-    R_au = sp.sqrt(delta_au**2 + 4 * eta_a * eta_w * rho2)
-    R = sp.Symbol("R", positive=True)
-    beta = a * w
-    M_in_beta = (R + delta) / 2 * sp.Identity(w.shape[0]) + (R - delta) / (2 * rho2) * beta * beta.T
-    steps = [
-        Step(w * f.adot + a * f.wdot, -M * g, "product rule beta' = a' w + a w', substitute the flow: beta' = -M g"),
-        Step(R_au**2, (eta_w * a**2 + eta_a * u) ** 2,
-             "R^2 = delta^2 + 4 eta_a eta_w ||beta||^2 with ||beta||^2 = a^2 u is a perfect square"),
-        Step(R_au, eta_w * a**2 + eta_a * u, "positive square root (eta_w a^2 + eta_a u > 0)", rewrite="factor_radicands"),
-        Step(eta_w * a**2, ((eta_w * a**2 + eta_a * u) + delta_au) / 2, "eta_w a^2 = (R + delta)/2"),
-        Step(eta_a * u, ((eta_w * a**2 + eta_a * u) - delta_au) / 2, "eta_a ||w||^2 = (R - delta)/2"),
-        Step(M, M_in_beta.subs({R: eta_w * a**2 + eta_a * u, delta: delta_au}),
-             "M in delta and beta: M = (R + delta)/2 I + (R - delta)/2 beta beta^T / ||beta||^2 (u = ||w||^2)"),
-        Step(X * (w * f.adot + a * f.wdot), -(X * M * X.T) * f.r,
-             "outputs move as d/dt (X beta) = -K (X beta - y) with the NTK K = X M X^T"),
-    ]
-    for dim in (2, 3, 4):
-        b = vector("b", dim)
-        Mb = M_beta(b, delta)
-        rho2b = (b.T * b)[0, 0]
-        Rb = sp.sqrt(delta**2 + 4 * eta_a * eta_w * rho2b)
-        steps.append(Step(Mb * b, Rb * b, f"d = {dim}: beta is an eigenvector with eigenvalue R", methods=("cancel", "simplify")))
-        for j in range(1, dim):
-            v = sp.zeros(dim, 1)
-            v[0], v[j] = b[j], -b[0]
-            steps.append(Step(Mb * v, (Rb + delta) / 2 * v,
-                              f"d = {dim}: v = b_{j + 1} e_1 - b_1 e_{j + 1} is orthogonal to beta, eigenvalue (R + delta)/2",
-                              methods=("cancel", "simplify")))
-    Rsym = sp.Symbol("R", positive=True)
+    w, X, y = f.w, f.X, f.y
+    dim, samples = w.shape[0], X.shape[0]
+    g = sp.MatrixSymbol("g", dim, 1)
+    r = sp.MatrixSymbol("r", samples, 1)
+    M = sp.MatrixSymbol("M", dim, dim)
+    beta = sp.MatrixSymbol("beta", dim, 1)
+    K = sp.MatrixSymbol("K", samples, samples)
+    a_dot = sp.MatrixSymbol("a_dot", 1, 1)
+    w_dot = sp.MatrixSymbol("w_dot", dim, 1)
+    beta_dot = sp.MatrixSymbol("beta_dot", dim, 1)
+    eye = sp.Identity(dim)
+    definitions = (
+        Definition(r, f.r, r"the residual"),
+        Definition(g, X.T * r, r"the gradient of $\mathcal{L} = \tfrac12\|r\|^2$ in $\beta$"),
+        Definition(a_dot, -eta_a * w.T * g, r"the gradient flow"),
+        Definition(w_dot, -eta_w * a * g),
+        Definition(beta, a * w),
+        Definition(beta_dot, w * a_dot + a * w_dot, r"product rule ($\dot a$ is a scalar)"),
+        Definition(M, M_parameters(a, w)),
+        Definition(K, X * M * X.T, r"the neural tangent kernel"),
+        Definition(delta, conserved_delta(a, u), r"with $u = \|w\|^2$"),
+        Definition(rho, sp.sqrt(a**2 * u), r"$\|\beta\| = |a|\,\|w\|$"),
+        Definition(R, R_of(delta, rho)),
+    )
+    parallel = (R - delta) / (2 * rho**2) * beta * beta.T
+    steps = (
+        Chain(beta_dot,
+              (-eta_a * w * w.T * g - eta_w * a**2 * g, r"the flow"),
+              (-M * g, r"the definition of $M$"),
+              label="beta_flow"),
+        Chain(R**2,
+              (delta**2 + 4 * eta_a * eta_w * rho**2, r"the definition of $R$", {"unfold": (R,)}),
+              ((eta_w * a**2 + eta_a * u) ** 2, r"$\delta = \eta_w a^2 - \eta_a u$, $\rho^2 = a^2 u$: a perfect square"),
+              label="R_square"),
+        Step(R, eta_w * a**2 + eta_a * u, r"the positive root", rewrite="factor_radicands", label="R_value"),
+        Step(eta_w * a**2, (R + delta) / 2, r"half the sum of $R$ and $\delta = \eta_w a^2 - \eta_a u$", uses=("R_value",), unfold=(delta,), label="readout_part"),
+        Step(eta_a * u, (R - delta) / 2, r"half their difference", uses=("R_value",), unfold=(delta,), label="layer_part"),
+        Chain(M,
+              (eta_a * w * w.T + eta_w * a**2 * eye, r"the definition", {"unfold": (M,)}),
+              ((R + delta) / 2 * eye + parallel,
+               r"$\eta_w a^2 = (R + \delta)/2$, and $\eta_a w w^\top = \eta_a u\, \beta\beta^\top/\rho^2$ with "
+               r"$\eta_a u = (R - \delta)/2$", {"uses": ("R_value",), "unfold": (delta, rho, beta)}),
+              label="M_beta"),
+        Chain(X * beta_dot,
+              (-X * M * g, r"$\dot\beta = -M g$", {"uses": ("beta_flow",), "unfold": ()}),
+              (-K * r, r"$g = X^\top r$: the outputs $X\beta$ move by $-K (X\beta - y)$", {"unfold": (g, K)}),
+              label="ntk"),
+    ) + tuple(_eigen_lemma(dim_) for dim_ in (2, 3, 4))
     return Derivation(
         name="single_neuron_function_space",
-        title="Single neuron: function-space flow, eigenvalues of M, NTK",
+        title=r"Single neuron: function-space flow, eigenvalues of $M$, NTK",
         family="single neuron",
         statement=(
-            "beta = a w obeys beta' = -M g with g = X^T (X beta - y) and "
-            "M = eta_a w w^T + eta_w a^2 I = (R + delta)/2 I + (R - delta)/2 beta beta^T/||beta||^2, "
-            "R = sqrt(delta^2 + 4 eta_a eta_w ||beta||^2). M has eigenvalue R along beta and (R + delta)/2 on its "
-            "orthogonal complement. The outputs evolve with the NTK K = X M X^T."
+            r"For any data $X$, $y$, $\beta = a w$ obeys $\dot\beta = -M g$ with $g = X^\top(X\beta - y)$ and "
+            r"$M = \eta_a w w^\top + \eta_w a^2 I = \tfrac{R + \delta}{2} I + \tfrac{R - \delta}{2}\,\beta\beta^\top/\|\beta\|^2$, "
+            r"$R = \sqrt{\delta^2 + 4\eta_a\eta_w\|\beta\|^2}$: $M$ depends on the parameters only through $\delta$ and "
+            r"$\beta$. Its eigenvalues are $R$ along $\beta$ and $(R + \delta)/2$ on $\beta^\perp$. The outputs evolve "
+            r"with the neural tangent kernel $K = X M X^\top$."
         ),
-        assumptions=("X, y arbitrary", "eta_a, eta_w > 0", "beta != 0 for the beta-form of M"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
-        steps=tuple(steps),
-        result=(sp.Symbol("M"), (Rsym + delta) / 2 * sp.Symbol("I") + (Rsym - delta) / 2 * sp.Symbol(r"\hat\beta\hat\beta^T")),
+        assumptions=(r"$X \in \mathbb{R}^{n\times d}$, $y \in \mathbb{R}^n$ arbitrary, $d$ and $n$ symbolic",
+                     r"$\eta_a, \eta_w > 0$", r"$\beta \neq 0$ for the form of $M$ in $\beta$"),
+        definitions=definitions,
+        steps=steps,
+        result=("beta_flow", "M_beta", "ntk"),
+        requires=REQUIRES,
+        notes=(r"$u$ is a positive scalar standing for $\|w\|^2$; the identities in $u$ hold for every $u > 0$. "
+               r"The lemmas use the form of $M$ in $\beta$ with explicit coordinates of the symbolic layer "
+               r"(\texttt{M\_beta})."),
     )

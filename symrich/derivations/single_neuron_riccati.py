@@ -1,77 +1,157 @@
-"""Single neuron, whitened data: the Riccati equation of ``nu = w^T beta_star / a`` and its linearisation.
+"""Single neuron, whitened data: the Riccati equation of $\\nu = w^\\top \\beta_* / a$ and its linearisation (paper, Section 3).
 
-With ``X^T X = I`` the gradient is ``g = a w - beta_star``.  The projection
-``P = w^T beta_star`` obeys ``P' = -eta_w a (a P - s^2)`` (coordinate-free, every
-``d``), and by the conservation law ``eta_a ||w||^2 = eta_w a^2 - delta`` the readout
-obeys ``a' = delta a - eta_w a^3 + eta_a P``.  Their ratio ``nu = P / a`` obeys the
-Riccati equation ``nu' = eta_w s^2 - delta nu - eta_a nu^2``, whose fixed points are
-``l_pm / eta_a``.  The substitution ``nu = chi' / (eta_a chi)`` turns it into the linear
-equation ``chi'' + delta chi' - eta_a eta_w s^2 chi = 0``, solved by SymPy's ``dsolve``
-with ``chi(0) = a0``, ``chi'(0) = eta_a P0``; ``a = e^{delta t} chi / D`` with ``D >= 1``
-(derivation ``single_neuron_closed_form``), so ``nu`` has a pole exactly when ``a``
-crosses zero.  (``dsolve``'s ``1st_rational_riccati`` hint does not apply here: it
-needs rational coefficients in ``t`` with numeric parameters.)
+With $X^\\top X = I$ the gradient is $g = a w - \\beta_*$.  The projection
+$P = \\beta_*^\\top w$ and the readout $a$ form a closed system: $\\dot P = -\\eta_w a (a P - s^2)$
+(coordinate-free, every $d$) and, by the conservation law
+$\\eta_a \\|w\\|^2 = \\eta_w a^2 - \\delta$, $\\dot a = \\delta a - \\eta_w a^3 + \\eta_a P$.  Their
+ratio obeys a Riccati equation with constant coefficients, whose fixed points
+$\\ell_\\pm / \\eta_a$ are the roots of $\\ell^2 + \\delta \\ell - \\eta_a \\eta_w s^2$; the
+substitution $\\nu = \\dot\\chi / (\\eta_a \\chi)$ makes it linear, and SymPy's
+\\texttt{dsolve} solves the linear equation.  Since $a = e^{\\delta t} \\chi / D$ with
+$D \\geq 1$ (derivation \\textsf{single neuron closed form}), $\\nu$ has a pole exactly
+where $a$ crosses zero.
 """
 
 import sympy as sp
 
-from symrich.engine import Derivation, Step
-from symrich.symbolic import single_neuron_solution as sol
+from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.calculus import ddt
 from symrich.symbolic.single_neuron_solution import a0, pi0
-from symrich.symbolic.symbols import delta, eta_a, eta_w, s, t
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, s, t, u
 
 ORDER = 40
+REQUIRES = ()
+
+#: named quantities shared with the derivations that build on this one.
+Lam = sp.Symbol("Lambda", positive=True)
+l_p, l_m = sp.Symbol("l_+", real=True), sp.Symbol("l_-", real=True)
+A, B = sp.symbols("A B", real=True)
+P, nu = sp.symbols("P nu", real=True)
+a_dot, P_dot = sp.symbols("a_dot P_dot", real=True)
+chi = sp.Function("chi", real=True)
+
+
+def root_definitions():
+    r"""$\Lambda$, $\ell_\pm$ and the coefficients $A$, $B$ of $\chi$ (used by every whitened single-neuron derivation)."""
+    return (
+        Definition(Lam, sp.sqrt(delta**2 + 4 * eta_a * eta_w * s**2)),
+        Definition(l_p, sp.Mul(sp.Rational(1, 2), -delta + Lam, evaluate=False)),
+        Definition(l_m, sp.Mul(sp.Rational(1, 2), -delta - Lam, evaluate=False)),
+        Definition(A, eta_a * s**2 * pi0 - l_m * a0, r"with $s^2 \pi_0 = w_0^\top \beta_*$"),
+        Definition(B, eta_a * s**2 * pi0 - l_p * a0),
+    )
+
+
+def chi_value(time=t):
+    r"""$(A e^{\ell_+ t} - B e^{\ell_- t}) / \Lambda$ in the named quantities."""
+    return (A * sp.exp(l_p * time) - B * sp.exp(l_m * time)) / Lam
+
+
+def riccati_rhs(x):
+    r"""$\eta_w s^2 - \delta x - \eta_a x^2$, the right side of the Riccati equation at $\nu = x$."""
+    return eta_w * s**2 - delta * x - eta_a * x**2
+
+
+def linearised_residual(f):
+    r"""$\frac{d}{dt}\nu - (\eta_w s^2 - \delta\nu - \eta_a\nu^2)$ at $\nu = \dot f / (\eta_a f)$ (unevaluated derivative)."""
+    x = sp.Derivative(f, t) / (eta_a * f)
+    return sp.Derivative(x, t) - riccati_rhs(x)
+
+
+def characteristic(f):
+    r"""$\ddot f + \delta \dot f - \eta_a \eta_w s^2 f$."""
+    return sp.Derivative(f, (t, 2)) + delta * sp.Derivative(f, t) - eta_a * eta_w * s**2 * f
+
+
+def _coordinate_free_steps():
+    Bs = sp.MatrixSymbol("beta_star", d, 1)
+    w = sp.MatrixSymbol("w", d, 1)
+    w_dot = sp.MatrixSymbol("w_dot", d, 1)
+    one = sp.Identity(1)
+    definition = Definition(w_dot, -eta_w * a * (a * w - Bs), r"whitened flow, $g = a w - \beta_*$")
+    steps = (
+        Chain(ddt(Bs.T * w, {w: w_dot}),
+              (Bs.T * w_dot, r"$\beta_*$ is constant"),
+              (-eta_w * a * (a * Bs.T * w - Bs.T * Bs), r"the flow of $w$"),
+              label="P_flow_vector"),
+        Chain(-eta_a * w.T * (a * w - Bs),
+              (-eta_a * (a * w.T * w - Bs.T * w), r"$w^\top \beta_* = \beta_*^\top w$", {"rewrite": "scalar_transposes"}),
+              ((eta_w * a**2 * one - eta_a * w.T * w) * a - eta_w * a**3 * one + eta_a * Bs.T * w, "add and subtract $\\eta_w a^3$",
+               {"rewrite": "scalar_transposes"}),
+              label="a_flow_vector"),
+    )
+    return definition, steps
 
 
 def derivation():
-    d = sp.Symbol("d", integer=True, positive=True)
-    Bs = sp.MatrixSymbol("beta_star", d, 1)
-    W = sp.MatrixSymbol("w", d, 1)
-    a, P, u, nu = sp.symbols("a P u nu", real=True)
-    L = sol.Lam_of()
-    lp, lm = sol.l_plus(), sol.l_minus()
-    eta = eta_a * eta_w
-    adot = delta * a - eta_w * a**3 + eta_a * P
-    Pdot = -eta_w * a * (a * P - s**2)
-    riccati = eta_w * s**2 - delta * nu - eta_a * nu**2
-    chi = sp.Function("chi", real=True)(t)
-    nu_chi = sp.Derivative(chi, t) / (eta_a * chi)
-    chi_ode = sp.Derivative(chi, (t, 2)) + delta * sp.Derivative(chi, t) - eta * s**2 * chi
-    P0 = s**2 * pi0
-    lin = sp.dsolve(sp.Eq(chi_ode, 0), chi, ics={chi.subs(t, 0): a0, sp.Derivative(chi, t).subs(t, 0): eta_a * P0})
-    chi_plain = sol.chi_plain()
-    nu_plain = sp.diff(chi_plain, t) / (eta_a * chi_plain)
-    steps = (
-        Step(Bs.T * (-eta_w * a * (a * W - Bs)), -eta_w * a * (a * (Bs.T * W) - Bs.T * Bs),
-             "P = beta_star^T w moves as P' = beta_star^T w' = -eta_w a (a P - s^2) (every d)"),
-        Step(-eta_a * (a * u - P), adot.subs(delta, eta_w * a**2 - eta_a * u),
-             "a' = -eta_a (a ||w||^2 - P) and eta_a ||w||^2 = eta_w a^2 - delta (conservation law): a' = delta a - eta_w a^3 + eta_a P"),
-        Step(Pdot / a - P * adot / a**2, riccati.subs(nu, P / a),
-             "quotient rule for nu = P/a: nu' = eta_w s^2 - delta nu - eta_a nu^2 (Riccati)"),
-        Step(riccati.subs(nu, lp / eta_a), 0, "l_+/eta_a is a fixed point, l_+ = (-delta + Lam)/2"),
-        Step(riccati.subs(nu, lm / eta_a), 0, "l_-/eta_a is a fixed point, l_- = (-delta - Lam)/2"),
-        Step(sp.diff(riccati, nu).subs(nu, lp / eta_a), -L, "slope -Lam < 0 at l_+/eta_a: stable (the attractor, beta -> beta_star)"),
-        Step(sp.diff(riccati, nu).subs(nu, lm / eta_a), L, "slope +Lam > 0 at l_-/eta_a: unstable"),
-        Step(sp.diff(nu_chi, t) - riccati.subs(nu, nu_chi), chi_ode / (eta_a * chi),
-             "nu = chi'/(eta_a chi) linearises the Riccati equation: it holds iff chi'' + delta chi' - eta_a eta_w s^2 chi = 0",
-             methods=("expand", "cancel", "simplify")),
-        Step(lin.rhs, chi_plain, "dsolve with chi(0) = a0, chi'(0) = eta_a P0: chi = [A e^{l_+ t} - B e^{l_- t}]/Lam",
-             methods=("expand", "cancel", "simplify")),
-        Step(sp.diff(nu_plain, t), riccati.subs(nu, nu_plain), "check by substitution: nu = chi'/(eta_a chi) solves the Riccati equation",
-             methods=("cancel", "simplify", "equals")),
-        Step(nu_plain.subs(t, 0), pi0 * s**2 / a0, "nu(0) = w0^T beta_star / a0", methods=("cancel", "simplify")),
+    w_dot_definition, vector_steps = _coordinate_free_steps()
+    definitions = (w_dot_definition,) + root_definitions() + (
+        Definition(u, (eta_w * a**2 - delta) / eta_a,
+                   r"$\|w\|^2$, by the conservation law (\textsf{single neuron conservation})"),
+        Definition(a_dot, -eta_a * (a * u - P), r"the flow of $a$, $\dot a = -\eta_a w^\top g$, with $P = \beta_*^\top w$"),
+        Definition(P_dot, -eta_w * a * (a * P - s**2), r"the flow of $P$, by \eqref{eq:single_neuron_riccati:P_flow_vector}"),
+        Definition(nu, P / a, r"the Riccati variable $w^\top \beta_* / a$ (where $a \neq 0$)"),
+    )
+    x = sp.Symbol("x", real=True)
+    f = chi(t)
+    ode = sp.Eq(characteristic(f).doit(), 0)
+    solved = sp.dsolve(ode, f, ics={f.subs(t, 0): a0, sp.Derivative(f, t).subs(t, 0): eta_a * s**2 * pi0}).rhs
+    steps = vector_steps + (
+        Chain(a_dot, (-eta_a * (a * u - P), r"definition: \eqref{eq:single_neuron_riccati:a_flow_vector} in scalars"),
+              (delta * a - eta_w * a**3 + eta_a * P, r"the conservation law $\eta_a u = \eta_w a^2 - \delta$"),
+              label="a_flow"),
+        Chain(ddt(nu, {a: a_dot, P: P_dot}),
+              (P_dot / a - P * a_dot / a**2, "quotient rule"),
+              (riccati_rhs(nu), r"the flows of $P$ and $a$", {"uses": ("a_flow",)}),
+              label="riccati"),
+        Step(l_p**2, eta_a * eta_w * s**2 - delta * l_p,
+             r"$\ell_+$ is a root of $\ell^2 + \delta \ell - \eta_a \eta_w s^2$", label="root_plus"),
+        Step(l_m**2, eta_a * eta_w * s**2 - delta * l_m,
+             r"$\ell_-$ is a root of $\ell^2 + \delta \ell - \eta_a \eta_w s^2$", label="root_minus"),
+        Chain(riccati_rhs(l_p / eta_a),
+              ((eta_a * eta_w * s**2 - delta * l_p - l_p**2) / eta_a, r"put $\nu = \ell_+/\eta_a$ over $\eta_a$"),
+              (0, r"$\ell_+$ is a root", {"uses": ("root_plus",)}), label="fixed_plus"),
+        Chain(riccati_rhs(l_m / eta_a),
+              ((eta_a * eta_w * s**2 - delta * l_m - l_m**2) / eta_a, r"put $\nu = \ell_-/\eta_a$ over $\eta_a$"),
+              (0, r"$\ell_-$ is a root", {"uses": ("root_minus",)}), label="fixed_minus"),
+        Step(sp.diff(riccati_rhs(x), x).subs(x, l_p / eta_a), -Lam,
+             r"the slope $\partial_\nu(\eta_w s^2 - \delta\nu - \eta_a\nu^2) = -\delta - 2\eta_a\nu$ at $\ell_+/\eta_a$ "
+             r"is $-\Lambda < 0$: the fixed point $\ell_+/\eta_a$ is stable ($\beta \to \beta_*$)", label="slope_plus"),
+        Step(sp.diff(riccati_rhs(x), x).subs(x, l_m / eta_a), Lam,
+             r"the slope at $\ell_-/\eta_a$ is $\Lambda > 0$: the fixed point $\ell_-/\eta_a$ is unstable", label="slope_minus"),
+        Step(linearised_residual(f), characteristic(f) / (eta_a * f),
+             r"$\nu = \dot\chi/(\eta_a \chi)$ linearises the Riccati equation: it holds if and only if "
+             r"$\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$", label="linearisation"),
+        Step(solved, chi_value(),
+             r"SymPy's \texttt{dsolve} solves $\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$ with "
+             r"$\chi(0) = a_0$, $\dot\chi(0) = \eta_a s^2 \pi_0 = \eta_a w_0^\top\beta_*$; its solution is "
+             r"$\chi(t) = (A e^{\ell_+ t} - B e^{\ell_- t})/\Lambda$", lemma=True, label="dsolve"),
+        Step((A * l_p - B * l_m) / (eta_a * (A - B)), s**2 * pi0 / a0,
+             r"$\nu(0) = \dot\chi(0)/(\eta_a\chi(0))$ for the solution \eqref{eq:single_neuron_riccati:dsolve}: "
+             r"$A - B = \Lambda a_0$ and $A\ell_+ - B\ell_- = \eta_a s^2 \pi_0 \Lambda$, so $\nu(0) = w_0^\top\beta_*/a_0$",
+             label="initial"),
     )
     return Derivation(
         name="single_neuron_riccati",
-        title="Single neuron, whitened data: Riccati equation and its linearisation",
+        title=r"Single neuron, whitened data: the Riccati equation and its linearisation",
         family="single neuron",
         statement=(
-            "nu = w^T beta_star / a obeys nu' = eta_w s^2 - delta nu - eta_a nu^2, with fixed points l_pm/eta_a, "
-            "l_pm = (-delta +- Lam)/2, Lam = sqrt(delta^2 + 4 eta_a eta_w s^2) (l_+ stable, l_- unstable); "
-            "nu = chi'/(eta_a chi) with chi'' + delta chi' - eta_a eta_w s^2 chi = 0, chi(0) = a0, chi'(0) = eta_a w0^T beta_star."
+            r"Let $X^\top X = I$, $\beta_* = X^\top y$, $s = \|\beta_*\|$. Along the gradient flow, "
+            r"$\nu = w^\top\beta_*/a$ obeys the Riccati equation $\dot\nu = \eta_w s^2 - \delta\nu - \eta_a\nu^2$, "
+            r"whose fixed points are $\ell_\pm/\eta_a$, $\ell_\pm = (-\delta \pm \Lambda)/2$, "
+            r"$\Lambda = \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ ($\ell_+/\eta_a$ stable, $\ell_-/\eta_a$ unstable). "
+            r"The substitution $\nu = \dot\chi/(\eta_a\chi)$ makes it the linear equation "
+            r"$\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2\chi = 0$, whose solution with $\chi(0) = a_0$, "
+            r"$\dot\chi(0) = \eta_a w_0^\top\beta_*$ is $\chi = (A e^{\ell_+ t} - B e^{\ell_- t})/\Lambda$."
         ),
-        assumptions=("X^T X = I", "eta_a, eta_w > 0", "s = ||beta_star|| > 0", "a != 0 where nu is used"),
-        notes=__doc__.split("\n\n", 1)[1].strip(),
+        assumptions=(r"whitened data $X^\top X = I_d$, any $d$", r"$\eta_a, \eta_w > 0$",
+                     r"$s = \|\beta_*\| > 0$", r"$a \neq 0$ where $\nu$ is used"),
+        definitions=definitions,
         steps=steps,
-        result=(sp.Symbol(r"\dot\nu"), riccati),
+        result=("riccati", "linearisation"),
+        requires=REQUIRES,
+        notes=(r"The first two chains use matrix symbols of symbolic size $d \times 1$, so they hold for every $d$; "
+               r"the rest is scalar, in $a$ and $P = \beta_*^\top w$. "
+               r"SymPy's Riccati hint \texttt{1st\_rational\_riccati} does not apply here (it needs rational "
+               r"coefficients in $t$ with numeric parameters), hence the linearisation."),
     )

@@ -239,8 +239,16 @@ class Derivation:
                 cited.append(fact.instantiate(dict(use[1]) if not isinstance(use, str) else {}))
             except ValueError as exc:
                 raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
+        definitions, opaque = self.definitions, ()
+        if eq.unfold is not None:
+            names = {df.name for df in self.definitions}
+            unknown = [n for n in eq.unfold if n not in names]
+            if unknown:
+                raise DerivationError(self.name, index, eq, "", message=f"unfolds {unknown}, which are not defined names")
+            definitions = tuple(df for df in self.definitions if df.name in eq.unfold)
+            opaque = tuple(df for df in self.definitions if df.name not in eq.unfold)
         try:
-            prepared = prepare(eq.lhs, eq.rhs, definitions=self.definitions, facts=cited, given=eq.given)
+            prepared = prepare(eq.lhs, eq.rhs, definitions=definitions, facts=cited, given=eq.given, opaque=opaque)
         except ValueError as exc:
             raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
         renamed = dict(prepared.renamed)

@@ -1,6 +1,6 @@
 """The paper's notation in LaTeX: one printer for every displayed formula.
 
-SymPy's LaTeX printer is extended in four ways, so that a displayed equation
+SymPy's LaTeX printer is extended in several ways, so that a displayed equation
 reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
 
 * symbol names come from the glossary :data:`symrich.symbolic.symbols.LATEX`
@@ -13,7 +13,10 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
 * transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, a sum of
   matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``), and
   the trace of a ``1 x 1`` product (a scalar ``u^T v``) prints as the product;
-* a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`.
+* a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`;
+* any other time derivative is :math:`\\frac{d}{dt}(\\cdot)` (never a partial);
+* an indicator ``Piecewise((1, c), (0, True))`` is the Iverson bracket :math:`[c]`,
+  ``expm1(x)`` is :math:`\\operatorname{expm1}(x)`.
 
 >>> import sympy as sp
 >>> t = sp.Symbol("t")
@@ -101,6 +104,10 @@ class NotationPrinter(LatexPrinter):
     def _print_Derivative(self, expr):
         dots = self._dots(expr)
         if dots is None:
+            if len(expr.variable_count) == 1 and expr.variable_count[0][0].name == TIME:
+                order = expr.variable_count[0][1]
+                head = r"\frac{d}{dt}" if order == 1 else rf"\frac{{d^{{{order}}}}}{{dt^{{{order}}}}}"
+                return head + r"\left(" + self._print(expr.expr) + r"\right)"
             return super()._print_Derivative(expr)
         func, order = dots
         accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
@@ -114,6 +121,17 @@ class NotationPrinter(LatexPrinter):
             accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
             return f"{accent}{{{self._function_name(func.func)}}}({self._print(new[0])})"
         return super()._print_Subs(expr)
+
+    # indicators and float functions ------------------------------------------------
+    def _print_Piecewise(self, expr):
+        """``Piecewise((1, cond), (0, True))`` is the indicator (Iverson bracket) ``[cond]``."""
+        if len(expr.args) == 2 and expr.args[0].expr == 1 and expr.args[1].expr == 0 and expr.args[1].cond == True:  # noqa: E712
+            return r"[" + self._print(expr.args[0].cond) + r"]"
+        return super()._print_Piecewise(expr)
+
+    def _print_expm1(self, expr, exp=None):
+        body = r"\operatorname{expm1}\left(" + self._print(expr.args[0]) + r"\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
 
     # matrices ------------------------------------------------------------------
     def _print_MatAdd(self, expr):

@@ -31,7 +31,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symrich.engine.calculus import CALCULUS
+from symrich.engine.calculus import CALCULUS, MatrixPartial, MatrixTimeDerivative, Partial, TimeDerivative
 from symrich.engine.prove import freeze
 
 __all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "fold", "MAX_ROUNDS"]
@@ -87,8 +87,25 @@ class Definition:
     def substitute(self, expr):
         """``expr`` with this definition expanded once (see the class example)."""
         if isinstance(self.name, AppliedUndef):
-            return expr.replace(self.name.func, sp.Lambda(self.name.args, self.value))
+            return expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func == self.name.func, self.applied)
         return expr.xreplace({self.name: self.value})
+
+    def applied(self, call):
+        """The value of a defined function at the arguments of ``call`` (``chi(0)`` for ``chi(t) := ...``).
+
+        A derivative in the value is taken before the point is substituted
+        (``subs``, not ``xreplace``): ``p(t) := \\dot\\chi(t)`` gives ``p(0) = \\dot\\chi(0)``.
+
+        >>> import sympy as sp
+        >>> t = sp.Symbol("t")
+        >>> chi, p = sp.Function("chi"), sp.Function("p")
+        >>> Definition(p(t), sp.Derivative(chi(t), t)).applied(p(0))
+        Subs(Derivative(chi(t), t), t, 0)
+        """
+        point = dict(zip(self.name.args, call.args))
+        if all(k == v for k, v in point.items()):
+            return self.value
+        return self.value.subs(point, simultaneous=True)
 
 
 @dataclass(frozen=True)
@@ -217,7 +234,8 @@ def _mentions(expr, name):
 
 def _apply_facts(expr, facts, fired):
     for i, fact in enumerate(facts):
-        new = expr.xreplace({fact.lhs: fact.rhs})
+        # an explicit matrix's xreplace works entrywise, so a matrix fact is matched as a whole first
+        new = fact.rhs if expr == fact.lhs else expr.xreplace({fact.lhs: fact.rhs})
         if new == expr and not isinstance(fact.lhs, (sp.Symbol, sp.MatrixSymbol)):
             new = expr.subs(fact.lhs, fact.rhs)
         if new != expr:
@@ -233,8 +251,7 @@ def _substitute_once(expr, definitions):
     functions = [d for d in definitions if isinstance(d.name, AppliedUndef)]
     if functions:
         expr = expr.replace(lambda e: isinstance(e, AppliedUndef) and any(e.func == d.name.func for d in functions),
-                            lambda e: next(d for d in functions if d.name.func == e.func).value.xreplace(
-                                dict(zip(next(d for d in functions if d.name.func == e.func).name.args, e.args))))
+                            lambda e: next(d for d in functions if d.name.func == e.func).applied(e))
     return expr
 
 
@@ -242,7 +259,62 @@ def _mentions_any(expr, definitions):
     return any(_mentions(expr, d.name) for d in definitions)
 
 
-def _expand(expr, definitions, facts, fired):
+def _dependencies(definitions):
+    """``{name: symbols its fully expanded value depends on}`` (a function's own arguments excluded), any order."""
+    def own(atom):
+        for d in definitions:
+            if (isinstance(d.name, AppliedUndef) and isinstance(atom, AppliedUndef) and atom.func == d.name.func) \
+                    or d.name == atom:
+                return d.name
+        return None
+
+    direct = {d.name: d.value.free_symbols | set(d.value.atoms(AppliedUndef)) for d in definitions}
+    deps = {d.name: set() for d in definitions}
+    for _ in range(len(definitions) + 1):
+        changed = False
+        for d in definitions:
+            free = set()
+            for atom in direct[d.name]:
+                name = own(atom)
+                free |= atom.free_symbols if isinstance(atom, AppliedUndef) else ({atom} if name is None else set())
+                if name is not None:
+                    free |= deps[name]
+            free -= set(d.name.args) if isinstance(d.name, AppliedUndef) else set()
+            if free != deps[d.name]:
+                deps[d.name], changed = free, True
+        if not changed:
+            break
+    return deps
+
+
+def _derivative_variables(node):
+    """The variables a derivative, limit, integral or sum node acts on (None for any other node)."""
+    if isinstance(node, sp.Derivative):
+        return set(node.variables)
+    if isinstance(node, sp.Limit):
+        return {node.args[1]}
+    if isinstance(node, (sp.Integral, sp.Sum)):
+        return set(node.variables)
+    if isinstance(node, (TimeDerivative, MatrixTimeDerivative)):
+        return {pair[0] for pair in node.args[1]}
+    if isinstance(node, (Partial, MatrixPartial)):
+        return {node.args[1]}
+    return None
+
+
+def _check_opaque(expr, opaque, deps):
+    """A name kept opaque inside a derivative (limit, integral) must not depend on its variable (it would be taken as constant)."""
+    for node in sp.preorder_traversal(expr):
+        variables = _derivative_variables(node)
+        if not variables:
+            continue
+        for d in opaque:
+            if _mentions(node, d.name) and deps[d.name] & variables:
+                raise ValueError(f"{d.name} is kept opaque inside a derivative with respect to "
+                                 f"{sorted(map(str, variables))}, but its value depends on it: unfold it too")
+
+
+def _expand(expr, definitions, facts, fired, opaque=(), deps=None):
     """Facts applied, definitions expanded level by level, derivatives evaluated once nothing defined is left.
 
     The cited facts are expanded in lockstep with the expression (the same
@@ -255,10 +327,12 @@ def _expand(expr, definitions, facts, fired):
     expr = _apply_facts(expr, facts, fired)
     for _ in range(MAX_ROUNDS):
         if _mentions_any(expr, definitions):
-            facts = [Fact(f.key, _substitute_once(f.lhs, definitions), _substitute_once(f.rhs, definitions), f.given)
-                     for f in facts]
+            facts = [Fact(f.key, _substitute_once(f.lhs, definitions), _substitute_once(f.rhs, definitions), f.given,
+                          f.definitions) for f in facts]
             expr = _apply_facts(_substitute_once(expr, definitions), facts, fired)
             continue
+        if opaque:
+            _check_opaque(expr, opaque, deps)
         new = _apply_facts(expr.doit(**{CALCULUS: True}), facts, fired)
         if new == expr:
             return expr
@@ -266,7 +340,7 @@ def _expand(expr, definitions, facts, fired):
     raise ValueError(f"definitions are still expanding after {MAX_ROUNDS} rounds (a cycle?)")
 
 
-def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
+def prepare(lhs, rhs, *, definitions=(), facts=(), given=(), opaque=()):
     """The identity behind a displayed equality ``lhs = rhs``: facts applied, definitions expanded, conditions applied.
 
     Parameters
@@ -278,9 +352,15 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
         The cited facts, each used as a rewrite rule ``lhs -> rhs``.
     given : sequence of relationals
         Conditions such as ``delta > 0``, and hypotheses ``Eq(name, value)``
-        such as ``Eq(Delta, delta * I)``: a hypothesis is used as a rewrite
-        rule ``name -> value`` (before the definitions are expanded), like a
-        cited fact, but it need not occur in every equality it is stated for.
+        such as ``Eq(Delta, delta * I)`` or ``Eq(k, 2)``: a hypothesis is used
+        as a rewrite rule ``name -> value`` (before the definitions are
+        expanded, and again at every level), like a cited fact, but it need not
+        occur in every equality it is stated for.  For a free symbol it
+        restricts the step to that set.
+    opaque : sequence of Definition
+        Definitions not expanded here (the step unfolds only ``definitions``);
+        they are checked not to depend on the variable of a derivative they
+        stand in.
 
     Returns
     -------
@@ -309,6 +389,20 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     >>> x, m = sp.symbols("x m")
     >>> prepare(x**2 - 1 - m, 0, definitions=(Definition(m, x**2 - 1),), given=(sp.Eq(m, 0),)).lhs
     x**2 - 1
+
+    A hypothesis on a free symbol restricts the step (here ``k = 2`` in a defined function):
+
+    >>> f = sp.Function("f")
+    >>> prepare(f(t), sp.exp(2 * t), definitions=(Definition(f(t), sp.exp(k * t)),), given=(sp.Eq(k, 2),)).lhs
+    exp(2*t)
+
+    A name left opaque (not unfolded) must not hide a dependence on the variable of a derivative:
+
+    >>> E = sp.Symbol("E")
+    >>> prepare(sp.Derivative(E * t, t), E, opaque=(Definition(E, sp.exp(t)),))
+    Traceback (most recent call last):
+    ...
+    ValueError: E is kept opaque inside a derivative with respect to ['t'], but its value depends on it: unfold it too
     """
     hypotheses = tuple(Fact(f"hypothesis {g}", g.lhs, g.rhs) for g in given if isinstance(g, sp.Equality))
     conditions = tuple(g for g in given if not isinstance(g, sp.Equality))
@@ -316,8 +410,9 @@ def prepare(lhs, rhs, *, definitions=(), facts=(), given=()):
     fired = set()
     lhs = freeze(lhs)
     rhs = freeze(rhs)
-    lhs = _expand(lhs, tuple(definitions), rules, fired)
-    rhs = _expand(rhs, tuple(definitions), rules, fired)
+    deps = _dependencies(tuple(opaque) + tuple(definitions)) if opaque else None
+    lhs = _expand(lhs, tuple(definitions), rules, fired, tuple(opaque), deps)
+    rhs = _expand(rhs, tuple(definitions), rules, fired, tuple(opaque), deps)
     for i, fact in enumerate(facts):
         if i not in fired:
             raise ValueError(f"the cited fact {fact.key!r} does not occur in this step "

@@ -85,6 +85,14 @@ def _uses(uses):
     return tuple(out)
 
 
+def _unfold(names):
+    if names is None:
+        return None
+    if isinstance(names, (str, sp.Basic)):
+        raise TypeError(f"unfold must be a tuple of defined names, got {names!r}")
+    return tuple(freeze(n) for n in names)
+
+
 def cited_key(use):
     """The label of a cited fact (``use`` is a label or ``(label, values)``).
 
@@ -140,6 +148,10 @@ class Step:
     methods : tuple of str, optional
         Restrict the generic symbolic methods (default: all of
         ``SYMBOLIC_METHODS``).
+    unfold : tuple, optional
+        The definitions this equality expands ("by the definitions of $a$ and
+        $p$"), by name; the others stay opaque (a defined function stays an
+        undefined function of its arguments).  Default: all of them.
     lemma : bool
         A computer-algebra lemma: displayed as its ``why`` sentence with its
         proof kind; its sides may exceed :data:`MAX_DISPLAY_OPS`.
@@ -155,6 +167,16 @@ class Step:
     Traceback (most recent call last):
     ...
     ValueError: Step.why must be a non-empty justification string
+
+    ``unfold`` expands only the named definitions; here $g$ stays an undefined function:
+
+    >>> from symrich.engine import Definition, Derivation
+    >>> t = sp.Symbol("t")
+    >>> f, g = sp.Function("f"), sp.Function("g")
+    >>> chain_rule = Step(sp.Derivative(f(t), t), -sp.Derivative(g(t), t) / g(t)**2, "chain rule", unfold=(f(t),))
+    >>> Derivation("demo", "Demo", definitions=(Definition(g(t), sp.exp(t**2)), Definition(f(t), 1 / g(t))),
+    ...            steps=(chain_rule,)).verify().proofs[0].describe()
+    'symbolic (identical)'
     """
 
     lhs: Any
@@ -168,6 +190,7 @@ class Step:
     symbolic: bool = True
     methods: tuple = SYMBOLIC_METHODS
     lemma: bool = False
+    unfold: Any = None
 
     def __post_init__(self):
         _check_why(self.why, "Step")
@@ -176,6 +199,7 @@ class Step:
         object.__setattr__(self, "uses", _uses(self.uses))
         object.__setattr__(self, "given", tuple(self.given))
         object.__setattr__(self, "domain", _domain(self.domain))
+        object.__setattr__(self, "unfold", _unfold(self.unfold))
         _check_methods(self.methods, "Step")
         lshape, rshape = shape_of(self.lhs), shape_of(self.rhs)
         if lshape != rshape:
@@ -215,7 +239,7 @@ class Step:
 class Link:
     """One link ``= expr`` of a :class:`Chain`, with its justification and proof options.
 
-    Parameters are those of :class:`Step` (``why``, ``uses``, ``rewrite``,
+    Parameters are those of :class:`Step` (``why``, ``uses``, ``rewrite``, ``unfold``,
     ``domain``, ``symbolic``, ``methods``); ``expr`` is the new right-hand side.
 
     Examples
@@ -233,9 +257,11 @@ class Link:
     domain: Mapping = field(default_factory=dict)
     symbolic: bool = True
     methods: tuple = SYMBOLIC_METHODS
+    unfold: Any = None
 
     def __post_init__(self):
         _check_why(self.why, "Link")
+        object.__setattr__(self, "unfold", _unfold(self.unfold))
         object.__setattr__(self, "expr", freeze(self.expr))
         object.__setattr__(self, "uses", _uses(self.uses))
         object.__setattr__(self, "domain", _domain(self.domain))
@@ -318,7 +344,8 @@ class Chain:
         out, prev = [], self.lhs
         for link in self.links:
             out.append(Step(prev, link.expr, link.why, uses=link.uses, given=self.given, rewrite=link.rewrite,
-                            domain=dict(link.domain), symbolic=link.symbolic, methods=link.methods))
+                            domain=dict(link.domain), symbolic=link.symbolic, methods=link.methods,
+                            unfold=link.unfold))
             prev = link.expr
         return tuple(out)
 

@@ -89,6 +89,18 @@ LATEX = {
     "gamma2_s": r"\tilde\gamma^2",
     "a_inf2s": r"\tilde a_\infty^2",
     "p_0": r"p_0",
+    # single neuron (derivations single_neuron_regimes, single_neuron_stable_forms)
+    "m_perp": r"m_\perp",
+    "m_par": r"m_\parallel",
+    "eps_lazy_perp": r"\varepsilon^{\mathrm{lazy}}_\perp",
+    "eps_lazy_par": r"\varepsilon^{\mathrm{lazy}}_\parallel",
+    "eps_lazy_aniso": r"\varepsilon^{\mathrm{lazy}}_{\parallel - \perp}",
+    "eps_rich_perp": r"\varepsilon^{\mathrm{rich}}_\perp",
+    "eps_rich_par": r"\varepsilon^{\mathrm{rich}}_\parallel",
+    "eps_delayed_perp": r"\varepsilon^{\mathrm{delayed}}_\perp",
+    "eps_delayed_par": r"\varepsilon^{\mathrm{delayed}}_\parallel",
+    "U_f": r"U_{\mathrm{f}}",
+    "V_f": r"V_{\mathrm{f}}",
 }
 
 t = sp.Symbol("t", nonnegative=True)
