@@ -28,7 +28,7 @@ REQUIRES = ("single_neuron_riccati",)
 I = sp.Function("I", real=True)
 D = sp.Function("D", positive=True)
 mu = sp.Function("mu", positive=True)
-u, z = sp.symbols("u z", positive=True)
+u, z = sp.symbols("u_a z", positive=True)  # u = a^2 here (the glossary's u is ||w||^2)
 k = sp.Symbol("k", real=True)
 
 

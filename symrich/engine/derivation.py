@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from symrich.engine.prepare import Definition, Fact, prepare
+from symrich.engine.prepare import Definition, Fact, prepare, same_value
 from symrich.engine.prove import DerivationError, prove_step
 from symrich.engine.steps import MAX_DISPLAY_OPS, Chain, Step, cited_key, display_size
 
@@ -226,7 +226,7 @@ class Derivation:
                                               "nor a fact of its required derivations")
             fact = known[key]
             own = {d.name: d.value for d in self.definitions}
-            clash = sorted(str(d.name) for d in fact.definitions if d.name in own and own[d.name] != d.value)
+            clash = sorted(str(d.name) for d in fact.relied_on() if d.name in own and not same_value(own[d.name], d.value))
             if clash:
                 raise DerivationError(self.name, index, eq, "",
                                       message=f"cites {key!r}, whose derivation defines {clash} differently: a name "

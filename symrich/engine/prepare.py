@@ -34,7 +34,7 @@ from sympy.core.function import AppliedUndef
 from symrich.engine.calculus import CALCULUS, MatrixPartial, MatrixTimeDerivative, Partial, TimeDerivative
 from symrich.engine.prove import freeze
 
-__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "fold", "MAX_ROUNDS"]
+__all__ = ["Definition", "Fact", "Prepared", "prepare", "condition_symbol", "fold", "same_value", "MAX_ROUNDS"]
 
 #: definitions may refer to earlier ones; expansion stops after this many rounds.
 MAX_ROUNDS = 12
@@ -138,6 +138,24 @@ class Fact:
     given: tuple = field(default=())
     definitions: tuple = field(default=())
 
+    def relied_on(self):
+        """The definitions (of :attr:`definitions`) the fact mentions, directly or through other definitions.
+
+        >>> import sympy as sp
+        >>> x, L, M, N = sp.symbols("x Lambda M N")
+        >>> defs = (Definition(L, x + 1), Definition(M, L**2), Definition(N, x))
+        >>> [str(d.name) for d in Fact("f", M, (x + 1)**2, (), defs).relied_on()]
+        ['Lambda', 'M']
+        """
+        pending, seen = [self.lhs, self.rhs], []
+        while pending:
+            expr = pending.pop()
+            for d in self.definitions:
+                if d not in seen and _mentions(expr, d.name):
+                    seen.append(d)
+                    pending.append(d.value)
+        return tuple(d for d in self.definitions if d in seen)
+
     def instantiate(self, values):
         """The fact with some of its free symbols given values (it holds for all of them).
 
@@ -194,6 +212,29 @@ class Prepared:
     lhs: Any
     rhs: Any
     renamed: tuple = ()
+
+
+def same_value(a, b) -> bool:
+    """Whether two definitions' values are the same expression (up to SymPy's expansion).
+
+    Values are compared after ``expand``: a value built unevaluated (``Mul(1/2, x + y,
+    evaluate=False)``) and the same value evaluated, e.g. after a round trip through the
+    cache, are the same.  Anything undecided counts as different.
+
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> same_value(sp.Mul(sp.Rational(1, 2), x + y, evaluate=False), x / 2 + y / 2), same_value(x, y)
+    (True, False)
+    """
+    if a == b:
+        return True
+    try:
+        diff = (a - b).doit() if isinstance(a, sp.MatrixExpr) or isinstance(b, sp.MatrixExpr) else a - b
+        if isinstance(diff, sp.MatrixBase):
+            return all(sp.expand(e) == 0 for e in diff)
+        return sp.expand(diff) == 0 or isinstance(diff, sp.ZeroMatrix)
+    except (TypeError, ValueError, AttributeError):
+        return False
 
 
 def condition_symbol(rel):

@@ -53,7 +53,8 @@ def display_size(expr) -> int:
         return sum(display_size(e) for e in expr)
     derivatives = [e for e in sp.preorder_traversal(expr) if isinstance(e, (TimeDerivative, MatrixTimeDerivative))]
     if derivatives:
-        shown = expr.xreplace({e: sp.Function("D")(sp.Dummy()) for e in derivatives})
+        shown = expr.xreplace({e: sp.MatrixSymbol("D", *e.shape) if isinstance(e, MatrixTimeDerivative) else sp.Dummy("D")
+                               for e in derivatives})
         return int(sp.count_ops(shown)) + sum(display_size(e.args[0]) for e in derivatives)
     return int(sp.count_ops(expr))
 

@@ -46,6 +46,7 @@ LATEX = {
     "beta_inf": r"\beta_\infty",
     "a_inf": r"a_\infty",
     "L": r"\mathcal{L}",
+    "u_a": r"u",  # u = a^2 in the Bernoulli equation (a different symbol from the glossary's u = ||w||^2)
     # deep linear network, two adjacent layers (symrich.symbolic.deep_linear.local_flow)
     "W_l": r"W_\ell",
     "W_{l+1}": r"W_{\ell+1}",
