@@ -279,13 +279,13 @@ def test_rank_deficient_data_have_exact_rank_and_interpolable_targets(data):
        any_=srt.any_regime((-1.0, 1.0)))
 def test_rate_and_regime_strategies_stay_in_range(rates, up, down, any_):
     assert len(rates) == 3 and all(0.1 <= r <= 10.0 for r in rates)
-    assert 0.2 <= up <= 3.0 and -3.0 <= down <= -0.2 and -1.0 <= any_ <= 1.0
+    assert 0.2 <= up.delta <= 3.0 and -3.0 <= down.delta <= -0.2 and -1.0 <= any_.delta <= 1.0
 
 
 @settings(max_examples=3, deadline=None)
 @given(delta=srt.balanced())
 def test_balanced_is_exactly_zero(delta):
-    assert delta == 0.0
+    assert delta.delta == 0.0
 
 
 @pytest.mark.parametrize("model, delta, quantity", [
