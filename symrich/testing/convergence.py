@@ -236,11 +236,12 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
 
 def _explain(s: Settling, t: float) -> str:
     if s.verdict == NOT_YET:
-        return (f"not converged yet: the flow settles at rate {s.rate:.3g} towards a limit that agrees with the "
-                f"claim to {s.extrapolated_digits:.1f} digits; about t={s.time_needed:.3g} would be needed")
+        return (f"not converged yet: the flow is still settling (rate {s.rate:.3g} per unit time) and heads for the "
+                f"claimed limit as far as can be told; about t={s.time_needed:.3g} would be needed")
     if s.verdict == ELSEWHERE:
-        where = "is at rest there" if math.isnan(s.rate) else f"settles at rate {s.rate:.3g}"
-        return (f"converging to something else: the flow {where}, towards {format_value(s.extrapolated, 12)}, "
+        where = ("has come to rest at" if math.isnan(s.rate)
+                 else f"settles at rate {s.rate:.3g} per unit time towards (extrapolated)")
+        return (f"converging to something else: the flow {where} {format_value(s.extrapolated, 12)}, "
                 f"which agrees with the claimed limit to {s.extrapolated_digits:.1f} digits")
     return (f"not settling: no exponential convergence between t={t / 2:g} and t={t:g} "
             f"(increments do not shrink); try a longer t")

@@ -48,14 +48,18 @@ CHECK_EXAMPLES = {"ci": DEFAULT_EXAMPLES, "dev": DEFAULT_EXAMPLES, "thorough": 6
 def register_profiles() -> None:
     """Register :data:`PROFILES` with hypothesis (replacing profiles of the same names).
 
+    Each is built on hypothesis' ``default`` profile, whatever profile is
+    loaded at the time (a profile inherits unspecified settings from its parent).
+
     Examples
     --------
     >>> register_profiles()
-    >>> settings.get_profile("ci").derandomize
-    True
+    >>> settings.get_profile("ci").derandomize, settings.get_profile("dev").derandomize
+    (True, False)
     """
+    base = settings.get_profile("default")
     for name, options in PROFILES.items():
-        settings.register_profile(name, **options)
+        settings.register_profile(name, base, **options)
 
 
 def load_profile_from_environment() -> str | None:
