@@ -102,40 +102,6 @@ def test_beta_of_the_wide_network_is_W_transpose_A():
 # ---------------------------------------------------------------------------
 
 
-def riccati_beta(sign=-1):
-    """beta(t) = a(t) w(t) from the whitened closed form (the paper, Section 3), written out by hand."""
-
-    def closed_form(t, ex):
-        a0, w0, bs = ex.params["a"], ex.params["w"], ex.data.beta_star()
-        ea, ew = mpmath.mpf(ex.rates["a"]), mpmath.mpf(ex.rates["w"])
-        delta = ew * a0 ** 2 - ea * (w0 @ w0)
-        s2, p0 = bs @ bs, w0 @ bs
-        lam = mpmath.sqrt(delta ** 2 + 4 * ea * ew * s2)
-        lp, lm = (sign * delta + lam) / 2, (sign * delta - lam) / 2
-        A, B = ea * p0 - lm * a0, ea * p0 - lp * a0
-
-        def E(k):
-            return t if k == 0 else mpmath.expm1(k * t) / k
-
-        chi = (A * mpmath.exp(lp * t) - B * mpmath.exp(lm * t)) / lam
-        dchi = (A * lp * mpmath.exp(lp * t) - B * lm * mpmath.exp(lm * t)) / lam
-        integral = (A ** 2 * E(delta + lam) - 2 * A * B * E(delta) + B ** 2 * E(delta - lam)) / lam ** 2
-        D = mpmath.sqrt(1 + 2 * ew * integral)
-        a = mpmath.exp(delta * t) * chi / D
-        w = (mpmath.exp(delta * t) * dchi / ea * bs / s2 + (w0 - (p0 / s2) * bs)) / D
-        return a * w
-
-    return closed_form
-
-
-def test_closed_form_in_function_space():
-    kw = dict(coordinates="beta", data=srt.whitened_data(3, 2), regime=srt.any_regime(), times=(0.4, 1.0))
-    report = srt.assert_matches_flow(riccati_beta(), srt.single_neuron(2), **kw)
-    assert report.worst_digits >= 27
-    with pytest.raises(AssertionError, match=r"beta \(closed form\)"):
-        srt.assert_matches_flow(riccati_beta(sign=1), srt.single_neuron(2), **kw)
-
-
 def outside_row_space(vector):
     def quantity(p, eta, data):
         v = vector(p)

@@ -195,6 +195,25 @@ def test_failure_message_shows_shrunk_example():
     assert "eta_a=1.0, eta_w=1.0" in message                  # a wrong constant fails at any rates
 
 
+def riccati_beta(mutation=None):
+    """beta(t) = a(t) w(t) from the closed form above: a claim in function space."""
+    closed_form = riccati_closed_form(mutation)
+
+    def beta(t, ex):
+        at_t = closed_form(t, ex)
+        return at_t["a"] * at_t["w"]
+
+    return beta
+
+
+def test_closed_form_in_function_space():
+    kw = dict(coordinates="beta", data=srt.whitened_data(3, 2), regime=srt.any_regime(), times=(0.4, 1.0))
+    report = srt.assert_matches_flow(riccati_beta(), srt.single_neuron(2), **kw)
+    assert report.worst_digits >= 27
+    with pytest.raises(AssertionError, match=r"beta \(closed form\)"):
+        srt.assert_matches_flow(riccati_beta("sign"), srt.single_neuron(2), **kw)
+
+
 # ---------------------------------------------------------------------------
 # The derived flows are the right flows
 # ---------------------------------------------------------------------------
