@@ -26,6 +26,7 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
+from symrich.oracle import integrate_flow
 from symrich.testing.data import Dataset, gaussian_data
 from symrich.testing.flows import beta_expressions, evaluate
 from symrich.testing.model import Model
@@ -248,8 +249,6 @@ def oracle_trajectory(example: Example, times: Sequence, *, dps: int = 30) -> li
     >>> [p["a"] == ex.params["a"] for p in oracle_trajectory(ex, [0.0])]
     [True]
     """
-    from symrich.oracle import integrate_flow
-
     model = example.model
     times = [float(t) if not isinstance(t, mpmath.mpf) else t for t in times]
     if model.integrator is not None:

@@ -36,7 +36,7 @@ from typing import Any
 import mpmath
 from hypothesis import strategies as st
 
-from symrich.testing.cases import Example, call_claim, oracle_trajectory
+from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_trajectory
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
 from symrich.testing.runner import Disagreement, as_times, check_options, run_check
@@ -190,8 +190,6 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
     >>> report.worst_digits > 6
     True
     """
-    from symrich.testing.cases import coordinates_of
-
     check_options(model, digits, dps)
     if not callable(limit):
         raise ValueError(f"limit must be callable, got {limit!r}")

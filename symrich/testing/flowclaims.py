@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from symrich.testing.cases import Example, call_claim, coordinates_of, flow_parameters, oracle_trajectory
 from symrich.testing.data import Dataset
-from symrich.testing.flows import velocity
+from symrich.testing.flows import beta_expressions, velocity
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
 from symrich.testing.runner import Disagreement, as_times, check_options, run_check
@@ -157,8 +157,6 @@ def exact_velocity(example: Example, params: Mapping, coordinates: Any = None) -
     if coordinates is None:
         z_sym = symbolic
     elif coordinates == "beta" and model.beta is None:
-        from symrich.testing.flows import beta_expressions
-
         J = beta_expressions(model)
         z_sym = np.array(list(J), dtype=object).reshape(J.shape)
         z_sym = z_sym[:, 0] if model.c == 1 else z_sym

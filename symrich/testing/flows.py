@@ -36,6 +36,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import mpmath
+
+from symrich.oracle import PolynomialFlow
 from symrich.testing.values import positive_int
 
 __all__ = ["AugmentedFlow", "IntegrationRefused", "SymbolicFlow", "beta_expressions", "derive", "evaluate",
@@ -281,8 +283,6 @@ def polynomial_flow(sflow: SymbolicFlow) -> AugmentedFlow:
     ()
     """
     import sympy
-
-    from symrich.oracle import PolynomialFlow
 
     if sflow.kind == KINKED:
         raise ValueError(

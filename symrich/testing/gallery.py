@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import inspect
 import re
 import sys
@@ -237,8 +238,6 @@ def check_docs(path: str | Path, entries: tuple) -> list:
     ...     check_docs(page, (entry,))
     []
     """
-    import difflib
-
     path = Path(path)
     text = path.read_text()
     i, j = _section(text, path)

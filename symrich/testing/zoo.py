@@ -26,6 +26,7 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from symrich.piecewise_linear import integrate
 from symrich.testing.flows import IntegrationRefused, softplus, softplus_value
 from symrich.testing.inits import crossing_neuron, layers, neuron
 from symrich.testing.model import Model
@@ -254,8 +255,6 @@ def _kinked_integrator(spec: Any):
     """Integrate the two-layer network across kinks with :func:`symrich.piecewise_linear.integrate`."""
 
     def integrator(example, times, dps):
-        from symrich.piecewise_linear import integrate
-
         X = _float64(example.data.X, "data X")
         y = _float64(example.data.y, "data Y")
         a0 = _float64(example.params["a"], "parameter a")
