@@ -90,6 +90,7 @@ def _profiles_in(code, env=None):
 
 
 def test_hypothesis_profile_variable_selects_the_profile():
+    assert set(PROFILES) == {"ci", "dev", "thorough"}
     assert _profiles_in("import symrich.testing", {"HYPOTHESIS_PROFILE": "thorough"})[-1] == "loaded thorough 200"
     assert _profiles_in("import symrich.testing", {"HYPOTHESIS_PROFILE": "ci"})[-1] == "loaded ci 10"
     assert _profiles_in("import symrich.testing")[-1] == "loaded default 100"     # left alone without the variable
