@@ -84,7 +84,7 @@ def mp_psd_sqrt(S):
 
 
 def mp_balanced(d, h, c, delta, ea, ew, rng):
-    """(W, A) with Delta = delta I_h to the working precision (recipes of MATH-part2 item 2)."""
+    """(W, A) with Delta = delta I_h to the working precision (the recipes of wl.balanced_init, in mpmath)."""
     delta = mpmath.mpf(delta)
     if delta > 0:
         W = mp(rng.normal(size=(h, d)))
@@ -415,7 +415,7 @@ def test_bad_input_raises_value_error_naming_the_argument():
         wl.balanced_init(2, 3, 3, 0.0, rng)
     with pytest.raises(ValueError, match="rng"):
         wl.balanced_init(2, 2, 2, 1.0, 0)
-    with pytest.raises(ValueError, match="Kt must have shape"):
+    with pytest.raises(ValueError, match="K0 is 2 x 2 but Kt is 3 x 3"):
         wl.kernel_distance(np.eye(2), np.eye(3))
     with pytest.raises(ValueError, match="zero kernel"):
         wl.kernel_distance(np.zeros((2, 2)), np.eye(2))
