@@ -1,4 +1,16 @@
-"""Wide linear network: initialisations with ``Delta = eta_w A A^T - eta_a W W^T = delta I_h``.
+"""Wide linear network: lambda-balanced initialisations, ``eta_w W2^T W2 - eta_a W1 W1^T = lambda I_h``.
+
+One family of recipes, in two layouts: :func:`balanced_layers` returns
+``(W1, W2)`` (``h x d``, ``c x h``: ``f(x) = W2 W1 x``, the layout of
+:func:`symrich.wide_linear.trajectory`), :func:`balanced_init` returns
+``(W, A) = (W1, W2^T)`` (the layout of :func:`symrich.wide_linear.beta_flow`),
+restricted by default to the widths where the self-consistent beta-flow holds.
+
+Which widths admit a lambda-balanced network: ``eta_w W2^T W2 = lambda I +
+eta_a W1 W1^T`` is positive definite for ``lambda > 0``, so ``W2^T W2`` has
+rank ``h`` and ``h <= c``; symmetrically ``h <= d`` for ``lambda < 0``; every
+``(d, c, h)`` for ``lambda = 0`` (of rank at most ``min(d, c, h)``).  The
+recipes cover all of these cases.
 
 >>> import numpy as np
 >>> from symrich.wide_linear import conserved_Delta
@@ -12,30 +24,126 @@ from __future__ import annotations
 import numpy as np
 
 from symrich.numeric.validation import finite_real, positive
+from symrich.wide_linear.arrays import as_mp, namespace
 from symrich.wide_linear.flow import check_rates
 
-__all__ = ["balanced_init"]
+__all__ = ["balanced_layers", "balanced_init"]
 
 
-def _psd_sqrt(S):
-    lam, V = np.linalg.eigh(S)
-    return (V * np.sqrt(np.clip(lam, 0.0, None))) @ V.T
+def _psd_sqrt(M, xp):
+    w, V = xp.linalg.eigh(M)
+    w = np.where(w > 0, w, 0 * w)  # M is PSD; rounding may make a zero eigenvalue negative
+    return (V * xp.sqrt(w)[..., None, :]) @ V.T
 
 
-def _orthonormal_rows(k, m, rng):
+def _orthonormal_rows(k, m, rng, xp, convert):
     """A ``k x m`` matrix with orthonormal rows (``k <= m``), Haar-random."""
-    Q, R = np.linalg.qr(rng.normal(size=(m, k)))
-    return (Q * np.sign(np.diag(R))).T
+    Q, R = xp.linalg.qr(convert(rng.normal(size=(m, k))))
+    signs = np.where(np.diagonal(R) >= 0, 1, -1)
+    return (Q * signs).T
+
+
+def _widths(d, h, c):
+    for name, val in (("d", d), ("h", h), ("c", c)):
+        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
+            raise ValueError(f"{name} must be a positive integer, got {val!r}")
+    return int(d), int(h), int(c)
+
+
+def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backend="numpy"):
+    """Random layers ``(W1, W2)`` with ``Delta = eta_w W2^T W2 - eta_a W1 W1^T = lam I_h``.
+
+    Recipes (``O`` Haar-random with orthonormal rows, Gaussian entries of
+    standard deviation ``scale``):
+
+    * ``lam > 0``, ``h <= c``: ``W1`` Gaussian, ``W2 = (((eta_a W1 W1^T + lam I)/eta_w)^{1/2} O)^T``;
+    * ``lam < 0``, ``h <= d``: ``W2^T`` Gaussian, ``W1 = ((eta_w W2^T W2 + |lam| I)/eta_a)^{1/2} O``;
+    * ``lam = 0``, any widths, rank ``r = min(d, c, h)``: ``W1 = U S V_1^T``,
+      ``W2 = sqrt(eta_a/eta_w) V_2 S U^T`` with ``U`` (``h x r``), ``V_1``,
+      ``V_2`` orthonormal columns and ``S`` diagonal positive (for ``h > min(d, c)``
+      the stacked layers are rank deficient).
+
+    No other widths admit a lambda-balanced network (see the module docstring).
+
+    Parameters
+    ----------
+    d, h, c : int >= 1
+        Input, hidden and output widths.
+    lam : float (or str / mpf with ``backend="mpmath"``)
+    rng : numpy.random.Generator
+    eta_a, eta_w : float > 0
+    scale : float > 0
+        Standard deviation of the Gaussian factor (of ``S`` for ``lam = 0``).
+    backend : {"numpy", "mpmath"}
+        ``"mpmath"``: the same random draws, made balanced to the working
+        precision (``mpmath.mp.dps``); object arrays of mpf.
+
+    Returns
+    -------
+    (W1, W2) : arrays of shapes (h, d), (c, h)
+
+    Raises
+    ------
+    ValueError
+        For ``lam > 0`` with ``h > c`` and ``lam < 0`` with ``h > d`` (no such
+        network exists), and for bad arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W1, W2 = balanced_layers(3, 4, 2, 0.0, np.random.default_rng(0))   # h > d, c: rank 2
+    >>> bool(np.allclose(W2.T @ W2 - W1 @ W1.T, 0)), int(np.linalg.matrix_rank(W1))
+    (True, 2)
+    >>> import mpmath
+    >>> with mpmath.workdps(40):
+    ...     W1, W2 = balanced_layers(2, 2, 3, "-0.5", np.random.default_rng(1), backend="mpmath")
+    ...     err = max(abs(x) for x in (W2.T @ W2 - W1 @ W1.T + mpmath.mpf("0.5") * np.eye(2)).flat)
+    >>> err < 1e-38
+    True
+    >>> balanced_layers(2, 3, 2, 0.5, np.random.default_rng(0))
+    Traceback (most recent call last):
+    ...
+    ValueError: lam > 0 needs h <= c (eta_w W2^T W2 = lam I + eta_a W1 W1^T has rank h, W2 has c rows), got h = 3, c = 2
+    """
+    xp = namespace(backend)
+    eta_a, eta_w = check_rates(eta_a, eta_w)
+    scale = positive(scale, "scale")
+    d, h, c = _widths(d, h, c)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if backend == "mpmath":
+        (lam,) = as_mp([lam], "lam")
+        convert = as_mp
+        eta_a, eta_w = as_mp([eta_a, eta_w])
+    else:
+        lam = finite_real(lam, "lam")
+
+        def convert(x):
+            return x
+    if lam > 0:
+        if h > c:
+            raise ValueError(f"lam > 0 needs h <= c (eta_w W2^T W2 = lam I + eta_a W1 W1^T has rank h, "
+                             f"W2 has c rows), got h = {h}, c = {c}")
+        W1 = convert(scale * rng.normal(size=(h, d)))
+        A = _psd_sqrt((eta_a * W1 @ W1.T + lam * np.eye(h)) / eta_w, xp) @ _orthonormal_rows(h, c, rng, xp, convert)
+        return W1, A.T
+    if lam < 0:
+        if h > d:
+            raise ValueError(f"lam < 0 needs h <= d (eta_a W1 W1^T = |lam| I + eta_w W2^T W2 has rank h, "
+                             f"W1 has d columns), got h = {h}, d = {d}")
+        A = convert(scale * rng.normal(size=(h, c)))
+        W1 = _psd_sqrt((eta_w * A @ A.T - lam * np.eye(h)) / eta_a, xp) @ _orthonormal_rows(h, d, rng, xp, convert)
+        return W1, A.T
+    r = min(d, c, h)
+    U = _orthonormal_rows(h, h, rng, xp, convert)[:, :r]
+    S = np.diag(convert(scale * np.abs(rng.normal(size=r)) + 1e-3))
+    W1 = U @ S @ _orthonormal_rows(r, d, rng, xp, convert)
+    W2 = xp.sqrt(np.asarray(eta_a / eta_w)) * (U @ S @ _orthonormal_rows(r, c, rng, xp, convert)).T
+    return W1, W2
 
 
 def balanced_init(d, h, c, delta, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, strict=True):
-    """Random ``(W, A)`` with ``Delta = eta_w A A^T - eta_a W W^T = delta I_h``.
-
-    Recipes (``O`` Haar-random with orthonormal rows):
-
-    * ``delta > 0``, ``h = c``: ``W`` Gaussian, ``A = ((eta_a W W^T + delta I)/eta_w)^{1/2} O``;
-    * ``delta < 0``, ``h = d``: ``A`` Gaussian, ``W = ((eta_w A A^T + |delta| I)/eta_a)^{1/2} O``;
-    * ``delta = 0``, ``h <= min(d, c)``: ``W = U S V_1^T``, ``A = sqrt(eta_a/eta_w) U S V_2^T``.
+    """Random ``(W, A)`` with ``Delta = eta_w A A^T - eta_a W W^T = delta I_h``: :func:`balanced_layers` as ``(W1, W2^T)``.
 
     Parameters
     ----------
@@ -47,11 +155,12 @@ def balanced_init(d, h, c, delta, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, stric
     scale : float > 0
         Standard deviation of the Gaussian factor (of ``S`` for ``delta = 0``).
     strict : bool
-        With ``True`` (default) the widths must satisfy (C) (``h = c``, ``h = d``,
-        ``h <= min(d, c)`` for ``delta`` positive, negative, zero), so that
-        :func:`beta_flow` is the flow of ``beta``.  With ``False``, ``h < c``
-        (``delta > 0``) and ``h < d`` (``delta < 0``) are also built: ``Delta =
-        delta I`` still holds but (C) fails (used to show the formula breaks).
+        With ``True`` (default) the widths must satisfy (C) (``h = c`` for
+        ``delta > 0``, ``h = d`` for ``delta < 0``, any ``h`` for ``delta = 0``),
+        so that :func:`symrich.wide_linear.beta_flow` is the flow of ``beta``.
+        With ``False``, ``h < c`` (``delta > 0``) and ``h < d`` (``delta < 0``)
+        are also built: ``Delta = delta I`` still holds but (C) fails (used to
+        show the formula breaks).
 
     Returns
     -------
@@ -63,32 +172,16 @@ def balanced_init(d, h, c, delta, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, stric
     >>> W, A = balanced_init(2, 2, 3, -1.0, np.random.default_rng(0), eta_a=0.5, eta_w=2.0)
     >>> np.allclose(2.0 * A @ A.T - 0.5 * W @ W.T, -np.eye(2))
     True
+    >>> balanced_init(2, 1, 3, 1.0, np.random.default_rng(0))
+    Traceback (most recent call last):
+    ...
+    ValueError: delta > 0 needs h = c for the beta-flow (C) (h <= c with strict=False), got h = 1, c = 3
     """
-    eta_a, eta_w = check_rates(eta_a, eta_w)
     delta = finite_real(delta, "delta")
-    scale = positive(scale, "scale")
-    for name, val in (("d", d), ("h", h), ("c", c)):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
-            raise ValueError(f"{name} must be a positive integer, got {val!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    d, h, c = int(d), int(h), int(c)
-    if delta > 0:
-        if h != c and (strict or h > c):
-            raise ValueError(f"delta > 0 needs h = c for the beta-flow (C) (h <= c with strict=False), got h = {h}, c = {c}")
-        W = scale * rng.normal(size=(h, d))
-        A = _psd_sqrt((eta_a * W @ W.T + delta * np.eye(h)) / eta_w) @ _orthonormal_rows(h, c, rng)
-        return W, A
-    if delta < 0:
-        if h != d and (strict or h > d):
-            raise ValueError(f"delta < 0 needs h = d for the beta-flow (C) (h <= d with strict=False), got h = {h}, d = {d}")
-        A = scale * rng.normal(size=(h, c))
-        W = _psd_sqrt((eta_w * A @ A.T - delta * np.eye(h)) / eta_a) @ _orthonormal_rows(h, d, rng)
-        return W, A
-    if h > min(d, c):
-        raise ValueError(f"delta = 0 needs h <= min(d, c), got h = {h}, d = {d}, c = {c}")
-    U = _orthonormal_rows(h, h, rng)
-    S = np.diag(scale * np.abs(rng.normal(size=h)) + 1e-3)
-    W = U @ S @ _orthonormal_rows(h, d, rng)
-    A = np.sqrt(eta_a / eta_w) * U @ S @ _orthonormal_rows(h, c, rng)
-    return W, A
+    d, h, c = _widths(d, h, c)
+    if delta > 0 and h != c and (strict or h > c):
+        raise ValueError(f"delta > 0 needs h = c for the beta-flow (C) (h <= c with strict=False), got h = {h}, c = {c}")
+    if delta < 0 and h != d and (strict or h > d):
+        raise ValueError(f"delta < 0 needs h = d for the beta-flow (C) (h <= d with strict=False), got h = {h}, d = {d}")
+    W1, W2 = balanced_layers(d, h, c, delta, rng, eta_a, eta_w, scale=scale)
+    return W1, W2.T
