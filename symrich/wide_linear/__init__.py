@@ -8,8 +8,8 @@ Shapes: ``W`` (h, d), ``A`` (h, c), ``beta = W^T A`` (d, c), ``X`` (n, d), ``Y``
 * :mod:`~symrich.wide_linear.singular_values`: :func:`singular_value_trajectory`,
   :func:`time_to_reach`, :func:`q_delta`, :func:`q_delta_grad`
   (``wide_linear_singular_values``, ``wide_linear_mirror_flow``);
-* :mod:`~symrich.wide_linear.init`: :func:`balanced_layers` and :func:`balanced_init`
-  build initialisations with ``Delta = delta I_h`` (lambda-balanced);
+* :mod:`~symrich.wide_linear.init`: :func:`balanced_layers`, :func:`balanced_init` and
+  :func:`layers_of_beta` build initialisations with ``Delta = delta I_h`` (lambda-balanced);
 * :mod:`~symrich.wide_linear.ntk`: :func:`ntk`, :func:`ntk_from_grams` (``wide_linear_ntk``);
   :func:`kernel_distance` is the shared :func:`symrich.numeric.kernels.kernel_distance`;
 * :mod:`~symrich.wide_linear.closed_form`: :func:`trajectory`, the exact trajectory of
@@ -29,7 +29,7 @@ from __future__ import annotations
 from symrich.numeric.kernels import kernel_distance
 from symrich.wide_linear.flow import beta_flow, conserved_Delta, parameter_flow
 from symrich.wide_linear.closed_form import WideTrajectory, balance, trajectory
-from symrich.wide_linear.init import balanced_init, balanced_layers
+from symrich.wide_linear.init import balanced_init, balanced_layers, layers_of_beta
 from symrich.wide_linear.ntk import ntk, ntk_from_grams
 from symrich.wide_linear.singular_values import q_delta, q_delta_grad, singular_value_trajectory, time_to_reach
 
@@ -43,6 +43,7 @@ __all__ = [
     "q_delta_grad",
     "balanced_init",
     "balanced_layers",
+    "layers_of_beta",
     "ntk",
     "ntk_from_grams",
     "kernel_distance",

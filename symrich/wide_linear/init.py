@@ -5,6 +5,9 @@ One family of recipes, in two layouts: :func:`balanced_layers` returns
 :func:`symrich.wide_linear.trajectory`), :func:`balanced_init` returns
 ``(W, A) = (W1, W2^T)`` (the layout of :func:`symrich.wide_linear.beta_flow`),
 restricted by default to the widths where the self-consistent beta-flow holds.
+:func:`layers_of_beta` is the deterministic member: the layers with a given
+``beta = W2 W1`` and ``lambda`` (``h = c``), as the single neuron's ``(a, w)``
+follow from ``beta`` and ``delta``.
 
 Which widths admit a lambda-balanced network: ``eta_w W2^T W2 = lambda I +
 eta_a W1 W1^T`` is positive definite for ``lambda > 0``, so ``W2^T W2`` has
@@ -23,11 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.numeric.validation import finite_real, positive
+from symrich.numeric.validation import as_array, finite_real, positive
 from symrich.wide_linear.arrays import as_mp, namespace
 from symrich.wide_linear.flow import check_rates
 
-__all__ = ["balanced_layers", "balanced_init"]
+__all__ = ["balanced_layers", "balanced_init", "layers_of_beta"]
 
 
 def _psd_sqrt(M, xp):
@@ -185,3 +188,51 @@ def balanced_init(d, h, c, delta, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, stric
         raise ValueError(f"delta < 0 needs h = d for the beta-flow (C) (h <= d with strict=False), got h = {h}, d = {d}")
     W1, W2 = balanced_layers(d, h, c, delta, rng, eta_a, eta_w, scale=scale)
     return W1, W2.T
+
+
+def layers_of_beta(beta0, lam, eta_a=1.0, eta_w=1.0):
+    """The lambda-balanced layers with ``W2 W1 = beta0`` and ``W2`` symmetric positive definite (``h = c``).
+
+    With ``B = beta0 beta0^T`` (``c x c``), ``W2 = ((lam I + sqrt(lam^2 I + 4 eta_a eta_w B))/(2 eta_w))^{1/2}``
+    and ``W1 = W2^{-1} beta0``: then ``eta_w W2^T W2 - eta_a W1 W1^T = lam I``
+    (``W2`` commutes with ``B``).  Every other balanced pair with ``h = c`` and
+    ``W2 W1 = beta0`` is ``(O^T W1, W2 O)``, ``O`` orthogonal.  For ``lam < 0`` the
+    eigenvalues ``(lam + sqrt(lam^2 + 4 eta b))/2`` are evaluated as
+    ``2 eta b/(sqrt(lam^2 + 4 eta b) - lam)`` (no cancellation).
+
+    Parameters
+    ----------
+    beta0 : array_like, shape (c, d)
+    lam : float
+    eta_a, eta_w : float > 0
+
+    Returns
+    -------
+    (W1, W2) : ndarrays of shapes (c, d), (c, c)
+
+    Raises
+    ------
+    ValueError
+        For ``lam <= 0`` when ``beta0`` has rank below ``c`` (``W2`` would be singular).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> beta0 = np.array([[0.1, 0.0, 0.2], [0.0, -0.3, 0.1]])
+    >>> W1, W2 = layers_of_beta(beta0, -2.0, eta_a=0.5)
+    >>> bool(np.allclose(W2 @ W1, beta0)), bool(np.allclose(W2.T @ W2 - 0.5 * W1 @ W1.T, -2.0 * np.eye(2)))
+    (True, True)
+    """
+    eta_a, eta_w = check_rates(eta_a, eta_w)
+    lam = finite_real(lam, "lam")
+    beta0 = as_array(beta0, "beta0", ndim=2)
+    b, V = np.linalg.eigh(beta0 @ beta0.T)
+    b = np.clip(b, 0.0, None)
+    root = np.sqrt(lam**2 + 4 * eta_a * eta_w * b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        half = np.where(lam > 0, (lam + root) / 2, np.where(root - lam > 0, 2 * eta_a * eta_w * b / (root - lam), 0.0))
+    if np.any(half <= 64 * np.finfo(float).eps * max(1.0, half.max())):
+        raise ValueError(f"beta0 must have rank c = {beta0.shape[0]} for lam <= 0 (W2 would be singular), "
+                         f"got singular values {np.sqrt(b).round(12).tolist()}")
+    r = np.sqrt(half / eta_w)
+    return (V / r) @ V.T @ beta0, (V * r) @ V.T
