@@ -16,9 +16,13 @@ The same initialisations and times for every method; each timing is the best of
 * per (initialisation, time) point: one batched call over all initialisations
   and times, divided by their number, against the ``solve_ivp`` trajectory time
   divided by ``T``;
-* accuracy: the largest difference of ``beta`` from a tight reference
-  (DOP853 at ``rtol = 1e-13``, ``atol = 1e-15``, not timed), relative to
-  ``max |beta|``, for the closed form and for ``solve_ivp`` at ``rtol = 1e-10``.
+* one (initialisation, time) point on its own: one call of ``trajectory`` at
+  ``t_max`` against ``solve_ivp`` integrating from 0 to ``t_max``;
+* accuracy on the first ``--exact`` initialisations: the largest difference of
+  ``beta`` from the 30-digit mpmath closed form (checked against the Taylor
+  oracle in ``tests/test_wide_linear_closed_form.py``), relative to
+  ``max |beta|``, for the float64 closed form and for ``solve_ivp`` at
+  ``rtol = 1e-10`` and ``1e-13``.
 
 Prints a Markdown table (pasted into docs/wide_deep_linear.md).
 """
@@ -33,6 +37,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import time  # noqa: E402
 
+import mpmath  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.integrate import solve_ivp  # noqa: E402
 
@@ -77,6 +82,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--inits", type=int, default=30)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--exact", type=int, default=3, help="initialisations checked against the mpmath closed form")
     args = p.parse_args(argv)
     S, W1, W2 = cases(args.inits)
     B = len(W1)
@@ -84,31 +90,45 @@ def main(argv=None):
     print(f"(d, c, h) = ({D}, {C}, {H}), {B} initialisations (lambda in {LAMS}), T = {T} times, "
           f"best of {args.repeat}\n")
     print("| t_max | closed form | solve_ivp | per trajectory (closed form vs solve_ivp) | "
-          "per (init, time) point | speed-up per trajectory | speed-up per point |")
-    print("|---|---|---|---|---|---|---|")
+          "per (init, time) point, amortised | one point on its own | speed-up per trajectory | "
+          "speed-up per point (amortised / on its own) |")
+    print("|---|---|---|---|---|---|---|---|")
     errors = []
     for t_max in (20.0, 200.0):
         t = np.linspace(0.0, t_max, T)
-        reference = np.stack([integrate(t, W1[b], W2[b], S, "DOP853", 1e-13, 1e-15) for b in range(B)])
-        scale = np.abs(reference).max()
+        with mpmath.workdps(30):
+            exact = [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, backend="mpmath", layers=False, rtol=1e-10).beta
+                     for b in range(args.exact)]
+        exact = np.asarray(exact, dtype=float)
+        scale = np.abs(exact).max()
+
+        def error(beta):
+            return np.abs(np.asarray(beta)[:args.exact] - exact).max() / scale
+
         ivp = {}
         for method in ("RK45", "DOP853"):
             seconds, betas = best_of(lambda: [integrate(t, W1[b], W2[b], S, method) for b in range(B)], args.repeat)
             ivp[method] = seconds / B
-            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10", np.abs(np.stack(betas) - reference).max() / scale))
+            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10", error(betas)))
+        tight = [integrate(t, W1[b], W2[b], S, "DOP853", 1e-13, 1e-15) for b in range(args.exact)]
+        errors.append((t_max, "solve_ivp DOP853, rtol 1e-13", error(tight)))
         for layers in (False, True):
             name = "with layers" if layers else "beta, Gram matrices"
             one, _ = best_of(lambda: [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers) for b in range(B)],
                              args.repeat)
+            single, _ = best_of(lambda: [trajectory(t_max, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers)
+                                         for b in range(B)], args.repeat)
             batch, sol = best_of(lambda: trajectory(t, W1, W2, S, ETA_A, ETA_W, layers=layers), args.repeat)
-            per_traj, per_point = one / B, batch / (B * T)
+            per_traj, per_point, single = one / B, batch / (B * T), single / B
             if not layers:
-                errors.append((t_max, "closed form", np.abs(sol.beta - reference).max() / scale))
+                errors.append((t_max, "closed form, float64", error(sol.beta)))
             for method, ivp_traj in ivp.items():
                 print(f"| {t_max:g} | {name} | {method} | {per_traj * 1e3:.2f} ms vs {ivp_traj * 1e3:.1f} ms | "
-                      f"{per_point * 1e6:.2f} us vs {ivp_traj / T * 1e6:.1f} us | {ivp_traj / per_traj:.0f}x | "
-                      f"{ivp_traj / T / per_point:.0f}x |")
-    print("\n| t_max | method | max rel. error of beta (reference: DOP853, rtol 1e-13) |")
+                      f"{per_point * 1e6:.2f} us vs {ivp_traj / T * 1e6:.1f} us | "
+                      f"{single * 1e6:.0f} us vs {ivp_traj * 1e3:.1f} ms | {ivp_traj / per_traj:.0f}x | "
+                      f"{ivp_traj / T / per_point:.0f}x / {ivp_traj / single:.0f}x |")
+    print(f"\n| t_max | method | max rel. error of beta (reference: mpmath closed form, 30 digits, "
+          f"{args.exact} initialisations) |")
     print("|---|---|---|")
     for t_max, name, err in errors:
         print(f"| {t_max:g} | {name} | {err:.1e} |")

@@ -2,7 +2,7 @@
 
 The frames of the closed form (:mod:`symrich.wide_linear.closed_form`) and the
 initialisations (:mod:`symrich.wide_linear.init`) are written once against a
-namespace ``xp`` that provides the elementwise functions ``exp``, ``sqrt``,
+namespace ``xp`` that provides the elementwise functions ``sqrt``,
 ``arctan2``, ``cos``, ``sin``, the constant ``pi`` and the stacked
 factorisations ``xp.linalg.qr`` (reduced), ``xp.linalg.svd`` and
 ``xp.linalg.eigh``.  :mod:`numpy` itself is such a namespace (float64);
@@ -13,9 +13,9 @@ is plain NumPy, which works on object arrays.
 
 >>> import mpmath
 >>> with mpmath.workdps(30):
-...     x = MPMATH.exp(as_mp([[0.0, 1.0]]))
+...     x = MPMATH.sqrt(as_mp([[0.0, 2.0]]))
 >>> mpmath.nstr(x[0, 1], 25)
-'2.718281828459045235360287'
+'1.414213562373095048801689'
 """
 
 from __future__ import annotations
@@ -117,7 +117,6 @@ class _MpmathNamespace:
     """The ``xp`` namespace of the closed form on object arrays of mpf (see the module docstring)."""
 
     linalg = _MpmathLinalg
-    exp = np.frompyfunc(mpmath.exp, 1, 1)
     sqrt = np.frompyfunc(mpmath.sqrt, 1, 1)
     arctan2 = np.frompyfunc(mpmath.atan2, 2, 1)
     cos = np.frompyfunc(mpmath.cos, 1, 1)

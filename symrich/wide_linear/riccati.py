@@ -54,7 +54,7 @@ import types
 
 import numpy as np
 
-__all__ = ["logphi1", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve", "kernel",
+__all__ = ["logphi1", "reflect", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve", "kernel",
            "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
@@ -73,6 +73,23 @@ def logphi1(x):
     if ax == 0:
         return 0.0 * x
     return max(x, 0.0 * x) + log(-expm1(-ax) / ax)
+
+
+def reflect(v, scale, j, w):
+    """Apply the Householder reflection ``I - scale v v^T`` (``v`` zero before index ``j``) to ``w`` in place.
+
+    >>> import numpy as np
+    >>> w = np.array([3.0, 4.0])
+    >>> reflect(np.array([1.0, 0.0]), 2.0, 0, w)
+    >>> w.tolist()
+    [-3.0, 4.0]
+    """
+    s = 0.0 * scale
+    for i in range(j, w.shape[0]):
+        s += v[i] * w[i]
+    s = s * scale
+    for i in range(j, w.shape[0]):
+        w[i] = w[i] - s * v[i]
 
 
 def householder_qr(A, Q, R):
@@ -110,13 +127,7 @@ def householder_qr(A, Q, R):
             vv += v[i] * v[i]
         scale[j] = 2.0 / vv
         for col in range(j, n):
-            w = Wt[col]
-            s = 0.0 * vv
-            for i in range(j, m):
-                s += v[i] * w[i]
-            s = s * scale[j]
-            for i in range(j, m):
-                w[i] = w[i] - s * v[i]
+            reflect(v, scale[j], j, Wt[col])
     for i in range(kk):
         for col in range(n):
             R[i, col] = Wt[col, i] if col >= i else 0.0 * Wt[col, i]
@@ -126,15 +137,8 @@ def householder_qr(A, Q, R):
     for j in range(kk - 1, -1, -1):
         if scale[j] == 0:
             continue
-        v = V[j]
         for col in range(kk):
-            q = Qt[col]
-            s = 0.0 * scale[j]
-            for i in range(j, m):
-                s += v[i] * q[i]
-            s = s * scale[j]
-            for i in range(j, m):
-                q[i] = q[i] - s * v[i]
+            reflect(V[j], scale[j], j, Qt[col])
     for i in range(m):
         for col in range(kk):
             Q[i, col] = Qt[col, i]
@@ -362,7 +366,7 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("logphi1", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve")
+KERNEL_FUNCTIONS = ("logphi1", "reflect", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -371,7 +375,7 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    logphi1, householder_qr, polar_rows_graded, polar_of_graded, point, solve : callable
+    logphi1, reflect, householder_qr, polar_rows_graded, polar_of_graded, point, solve : callable
         As the module functions of the same names.
     max_gap : float
         Largest log-gap kept between consecutive column scales (``40`` in
@@ -384,6 +388,7 @@ class RiccatiKernel:
     """
 
     logphi1: object
+    reflect: object
     householder_qr: object
     polar_rows_graded: object
     polar_of_graded: object
