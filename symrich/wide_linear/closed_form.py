@@ -63,7 +63,7 @@ GUARD_DIGITS = 10
 class WideTrajectory:
     """Result of :func:`trajectory`: the closed-form state at every (initialisation, time).
 
-    Shapes: ``B`` is the batch shape of the initialisations (empty for one),
+    Shapes: ``...`` is the batch shape of the initialisations (empty for one),
     ``T`` the number of times (no axis for a scalar ``t``).  Arrays are float64,
     or object arrays of mpf for ``backend="mpmath"``.
 
@@ -71,13 +71,13 @@ class WideTrajectory:
     ----------
     t : ndarray, shape (T,) or ()
         The times.
-    beta : ndarray, shape (*B, T, c, d)
+    beta : ndarray, shape (..., T, c, d)
         ``W2 W1``.
-    W1TW1 : ndarray, shape (*B, T, d, d)
+    W1TW1 : ndarray, shape (..., T, d, d)
         ``W1^T W1``.
-    W2W2T : ndarray, shape (*B, T, c, c)
+    W2W2T : ndarray, shape (..., T, c, c)
         ``W2 W2^T``.
-    W1, W2 : ndarray, shapes (*B, T, h, d), (*B, T, c, h), or None
+    W1, W2 : ndarray, shapes (..., T, h, d), (..., T, c, h), or None
         A representative of the layers (``layers=True``).  ``P`` determines the
         layers only up to a rotation of the hidden units: ``W1 -> O^T W1``,
         ``W2 -> W2 O`` leaves ``beta``, both Gram matrices and ``Delta``
@@ -87,9 +87,9 @@ class WideTrajectory:
         ``O(t)^T W1``, ``W2 O(t)`` with ``O(t)`` orthogonal solving a linear ODE
         without closed form in general; ``O = I`` when the ``G(tau)`` commute
         (aligned initialisations) and for ``h = 1``.
-    lam : ndarray, shape (*B,)
+    lam : ndarray, shape (...)
         ``lambda`` of each initialisation.
-    W1_0, W2_0 : ndarray, shapes (*B, h, d), (*B, c, h)
+    W1_0, W2_0 : ndarray, shapes (..., h, d), (..., c, h)
         The initial layers.
     eta_a, eta_w : float or mpf
     backend : str
@@ -119,7 +119,7 @@ class WideTrajectory:
     backend: str
 
     def ntk(self, X):
-        """The NTK along the trajectory on inputs ``X`` (``n x d``, rows are samples): shape (*B, T, n c, n c).
+        """The NTK along the trajectory on inputs ``X`` (``n x d``, rows are samples): shape (..., T, n c, n c).
 
         ``K = eta_a (X W1^T W1 X^T) (x) I_c + eta_w (X X^T) (x) W2 W2^T``
         (:func:`symrich.wide_linear.ntk_from_grams`), outputs row-major by (sample, output).
@@ -148,7 +148,7 @@ class WideTrajectory:
         For inputs with ``X^T X = I_d`` the Frobenius inner products of NTKs do
         not depend on ``X``: ``S(0, t)`` is that of the kernels at ``X = I_d``,
         computed by the shared :func:`symrich.numeric.kernels.kernel_distance`
-        (float64, also for the mpmath backend).  Shape (*B, T).
+        (float64, also for the mpmath backend).  Shape (..., T).
 
         Examples
         --------
