@@ -64,7 +64,7 @@ def wide_linear_figure(lams=(4.0, 0.0, -4.0), t_max=12.0, n_times=300, overlay=T
     """
     import matplotlib.pyplot as plt
 
-    from symrich.figures import style
+    from symrich.figures.style import style
     from symrich.wide_linear import layers_of_beta, trajectory
 
     t = np.linspace(0.0, t_max, n_times)
