@@ -33,9 +33,9 @@ import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from symrich.single_neuron import driver
 from symrich.oracle import integrate_single_neuron
-from symrich.single_neuron import solution_kernels, trajectory
+from symrich.single_neuron import driver, solution_kernels, trajectory
+from symrich.single_neuron.kernels import numpy_kernel
 
 D, B, T, TMAX = 3, 10_000, 200, 20.0
 N_IVP = 100  # solve_ivp trajectories timed (scaled to B)
@@ -69,9 +69,9 @@ def bench_numpy(a0, w0, bs, t, parallel=False):
 
 def bench_pointwise(a0, w0, bs, t):
     """The earlier float path: numba ufuncs of the stable form per point, then w by a batched matmul."""
-    kernels = solution_kernels("numpy")
-    export_runtime.run_trajectory(kernels, t[:2], a0[:2], w0[:2], bs[:2])
-    secs, _ = best_of(lambda: export_runtime.run_trajectory(kernels, t, a0, w0, bs), repeat=3)
+    solve, rows = driver.pointwise_solver(solution_kernels("numpy")), numpy_kernel("sn_rows")
+    driver.run_trajectory(solve, rows, t[:2], a0[:2], w0[:2], bs[:2])
+    secs, _ = best_of(lambda: driver.run_trajectory(solve, rows, t, a0, w0, bs), repeat=3)
     return secs
 
 

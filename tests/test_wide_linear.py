@@ -84,7 +84,7 @@ def mp_psd_sqrt(S):
 
 
 def mp_balanced(d, h, c, delta, ea, ew, rng):
-    """(W, A) with Delta = delta I_h to the working precision (recipes of MATH-part2 item 2)."""
+    """(W, A) with Delta = delta I_h to the working precision (the recipes of wl.balanced_init, in mpmath)."""
     delta = mpmath.mpf(delta)
     if delta > 0:
         W = mp(rng.normal(size=(h, d)))
@@ -411,11 +411,15 @@ def test_bad_input_raises_value_error_naming_the_argument():
         wl.time_to_reach(1.5, 0.1, 1.0, 0.5)
     with pytest.raises(ValueError, match="delta must be nonzero"):
         wl.q_delta(1.0, 0.0)
-    with pytest.raises(ValueError, match="h <= min"):
-        wl.balanced_init(2, 3, 3, 0.0, rng)
+    # delta = 0 admits every width (h > min(d, c) gives rank-deficient layers); delta > 0 needs h <= c
+    W, A = wl.balanced_init(2, 3, 3, 0.0, rng)
+    np.testing.assert_allclose(wl.conserved_Delta(W, A), np.zeros((3, 3)), atol=1e-12)
+    assert np.linalg.matrix_rank(W) == 2
+    with pytest.raises(ValueError, match="h <= c with strict=False"):
+        wl.balanced_init(2, 3, 2, 0.5, rng, strict=False)
     with pytest.raises(ValueError, match="rng"):
         wl.balanced_init(2, 2, 2, 1.0, 0)
-    with pytest.raises(ValueError, match="Kt must have shape"):
+    with pytest.raises(ValueError, match="K0 is 2 x 2 but Kt is 3 x 3"):
         wl.kernel_distance(np.eye(2), np.eye(3))
     with pytest.raises(ValueError, match="zero kernel"):
         wl.kernel_distance(np.zeros((2, 2)), np.eye(2))

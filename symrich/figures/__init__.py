@@ -1,6 +1,8 @@
 """Figures of the paper, drawn from the compiled closed forms; one module per network family.
 
 * :mod:`symrich.figures.single_neuron`: the single-neuron figures (paper Figs 2-4, 7);
+* :mod:`symrich.figures.wide_linear`: the exact trajectory of a wide linear network from an
+  unaligned start, for upstream, balanced and downstream initialisations;
 * :mod:`symrich.figures.style`: the shared look (:func:`~symrich.figures.style.style`).
 
 :data:`FIGURES` is the registry ``{name: function returning a matplotlib Figure}`` that
@@ -16,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from symrich.figures import single_neuron
+from symrich.figures.wide_linear import wide_linear_figure
 from symrich.figures.single_neuron import (
     BETA0, BETA_STAR, PAPER_DELTAS, basins_figure, function_space_figure, implicit_bias_figure, initialisation,
     observables_figure, parameter_space_figure,
@@ -33,10 +36,11 @@ __all__ = [
     "observables_figure",
     "implicit_bias_figure",
     "basins_figure",
+    "wide_linear_figure",
 ]
 
 #: Every figure by name: ``{name: function() -> matplotlib.figure.Figure}``, one entry per family module.
-FIGURES = {**single_neuron.FIGURES}
+FIGURES = {**single_neuron.FIGURES, "wide_linear": wide_linear_figure}
 
 
 def make_all(out_dir, names=None, formats=("png", "pdf")):

@@ -15,7 +15,13 @@ Backends
     scalar Python ``math`` code, the input of :func:`compile_ufunc`.
 
 :func:`compile_ufunc` goes one step further: the scalar code is compiled with
-numba into a NumPy ufunc (broadcasting, no temporaries), the fastest path.
+numba into a NumPy ufunc (broadcasting, no temporaries).
+
+:func:`array_function_source` prints the source of one array function (NumPy or
+JAX): the form in which the family kernels are compiled and exported
+(:mod:`symrich.export`).  The fused
+loops over (row, time) are in :mod:`symrich.numeric.loops`
+(:func:`compile_time_loop` and :func:`hoist_invariants` are re-exported here).
 
 >>> import sympy as sp
 >>> x, y = sp.symbols("x y")
@@ -30,7 +36,11 @@ import functools
 import hashlib
 from dataclasses import dataclass
 
-__all__ = ["Kernel", "compile_exprs", "compile_ufunc", "check_arguments"]
+from symrich.numeric.loops import compile_time_loop, hoist_invariants  # noqa: F401 (re-exported)
+
+__all__ = ["Kernel", "compile_exprs", "compile_ufunc", "check_arguments", "ArrayPrinterMixin", "array_printer",
+           "array_function_source", "print_piecewise", "scalar_printer", "run_source", "compile_time_loop",
+           "hoist_invariants"]
 
 
 def check_arguments(exprs, args):
@@ -131,7 +141,7 @@ def _compile_cached(exprs, args, backend, cse):
     import sympy as sp
 
     modules = {"numpy": "numpy", "mpmath": "mpmath", "math": "math"}[backend]
-    printer = _broadcasting_numpy_printer() if backend == "numpy" else None
+    printer = array_printer(inline=True, allow_unknown_functions=True, user_functions={}) if backend == "numpy" else None
     func = sp.lambdify(args, list(exprs), modules=modules, cse=cse, printer=printer)
     import inspect
 
@@ -142,20 +152,25 @@ def _compile_cached(exprs, args, backend, cse):
     return Kernel(exprs, args, backend, _tuple_result(func), source)
 
 
-class NestedMaxMin:
-    """Mixin for NumPy-style printers: ``Max``/``Min`` as nested binary ``maximum``/``minimum`` of the printer's module.
+class ArrayPrinterMixin:
+    """Mixin for NumPy-style printers: every printed operation broadcasts its arguments.
 
-    SymPy prints them as ``amax`` of a tuple, which does not broadcast arguments
-    of different shapes, or as ``functools.reduce``, which needs an import.
-    ``_fold(fn, args)`` nests any binary function of the module the same way.
+    * ``Max``/``Min``/``And``/``Or`` as nested binary ``maximum``/``minimum``/``logical_and``/
+      ``logical_or`` of the printer's module (SymPy prints ``amax`` of a tuple or
+      ``logical_and.reduce`` of a tuple, which do not broadcast arguments of different
+      shapes); ``_fold(fn, args)`` nests any binary function of the module the same way;
+    * ``Piecewise`` as nested ``where``: every branch is evaluated (the expressions
+      printed this way keep each branch finite where it is selected).
 
     >>> import sympy as sp
     >>> from sympy.printing.numpy import NumPyPrinter
-    >>> class P(NestedMaxMin, NumPyPrinter):
+    >>> class P(ArrayPrinterMixin, NumPyPrinter):
     ...     pass
     >>> x, y, z = sp.symbols("x y z")
     >>> P().doprint(sp.Max(x, y, z))
     'numpy.maximum(x, numpy.maximum(y, z))'
+    >>> P().doprint(sp.Piecewise((x, y > 0), (z, True)))
+    'numpy.where(numpy.greater(y, 0), x, z)'
     """
 
     def _print_Max(self, expr):
@@ -163,6 +178,16 @@ class NestedMaxMin:
 
     def _print_Min(self, expr):
         return self._fold("minimum", expr.args)
+
+    def _print_And(self, expr):
+        return self._fold("logical_and", expr.args)
+
+    def _print_Or(self, expr):
+        return self._fold("logical_or", expr.args)
+
+    def _print_Piecewise(self, expr):
+        where = self._module_format(self._module + ".where")
+        return print_piecewise(self, expr, lambda cond, value, otherwise: f"{where}({cond}, {value}, {otherwise})")
 
     def _fold(self, fn, args):
         name = self._module_format(f"{self._module}.{fn}")
@@ -172,15 +197,91 @@ class NestedMaxMin:
         return out
 
 
-def _broadcasting_numpy_printer():
-    """lambdify's NumPy printer with :class:`NestedMaxMin`."""
+def print_piecewise(printer, expr, select):
+    """A ``Piecewise`` as nested ``select(condition, value, otherwise)`` strings (the last condition must be ``True``).
+
+    >>> import sympy as sp
+    >>> from sympy.printing.c import C99CodePrinter
+    >>> x = sp.Symbol("x")
+    >>> print_piecewise(C99CodePrinter(), sp.Piecewise((1, x > 0), (2, x > -1), (3, True)),
+    ...                 lambda c, v, o: f"({c} ? {v} : {o})")
+    '(x > 0 ? 1 : (x > -1 ? 2 : 3))'
+    """
+    *pairs, last = expr.args
+    if last.cond != True:  # noqa: E712
+        raise ValueError("a Piecewise without a default branch (condition True) cannot be printed")
+    out = printer._print(last.expr)
+    for value, cond in reversed(pairs):
+        out = select(printer._print(cond), printer._print(value), out)
+    return out
+
+
+def array_printer(**settings):
+    """SymPy's NumPy printer with :class:`ArrayPrinterMixin` (``fully_qualified_modules``: ``numpy.exp``).
+
+    >>> import sympy as sp
+    >>> array_printer().doprint(sp.exp(sp.Symbol("x")))
+    'numpy.exp(x)'
+    """
     from sympy.printing.numpy import NumPyPrinter
 
-    class _Printer(NestedMaxMin, NumPyPrinter):
+    class _Printer(ArrayPrinterMixin, NumPyPrinter):
         pass
 
-    return _Printer({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": True,
-                     "user_functions": {}})
+    return _Printer({"fully_qualified_modules": True, **settings})
+
+
+def array_function_source(name, exprs, args, *, printer=None, optimizations=None, outputs=None, errstate=True):
+    """Source of ``def name(*args): return (...)``: one :func:`sympy.cse` over all outputs, printed for arrays.
+
+    Parameters
+    ----------
+    name : str
+        The function's name.
+    exprs, args : sequences of SymPy expressions and symbols
+        What it returns, and its positional arguments (by their names).
+    printer : SymPy printer, optional
+        Default :func:`array_printer` (NumPy); an export passes a JAX printer.
+    optimizations : None or "basic"
+        Passed to :func:`sympy.cse`.
+    outputs : sequence of str, optional
+        Names of the outputs: also printed as the constant ``NAME_OUTPUTS``.
+    errstate : bool
+        Wrap the body in ``numpy.errstate(all="ignore")`` (branches of a ``where`` that are not
+        selected may overflow or divide by zero).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x, y = sp.symbols("x y")
+    >>> src = array_function_source("k", [sp.exp(x) * y, sp.exp(x)], (x, y), outputs=("u", "v"))
+    >>> print(*src.splitlines()[:1] + src.splitlines()[2:], sep=chr(10))
+    def k(x, y):
+        with numpy.errstate(all="ignore"):
+            _x0 = numpy.exp(x)
+            return (_x0*y, _x0,)
+    K_OUTPUTS = ('u', 'v')
+    """
+    import sympy as sp
+
+    exprs = tuple(sp.sympify(e) for e in exprs)
+    check_arguments(exprs, args)
+    printer = printer or array_printer()
+    reps, reduced = sp.cse(list(exprs), symbols=sp.numbered_symbols("_x"), optimizations=optimizations)
+    names = [str(a) for a in args]
+    lines = [f"def {name}({', '.join(names)}):",
+             f'    """Compiled kernel: ({", ".join(names)}) -> {len(reduced)} output(s) (SymPy-printed, one CSE)."""']
+    ind = "    "
+    if errstate:
+        lines.append('    with numpy.errstate(all="ignore"):')
+        ind = "        "
+    lines += [f"{ind}{s} = {printer.doprint(v)}" for s, v in reps]
+    lines.append(f"{ind}return ({', '.join(printer.doprint(e) for e in reduced)},)")
+    if outputs is not None:
+        if len(outputs) != len(reduced):
+            raise ValueError(f"outputs must name the {len(reduced)} outputs, got {len(outputs)} names")
+        lines.append(f"{name.upper()}_OUTPUTS = {tuple(outputs)!r}")
+    return "\n".join(lines) + "\n"
 
 
 def _tuple_result(func):
@@ -222,7 +323,7 @@ def compile_ufunc(exprs, args, *, cse=True, name="kernel", target="cpu"):
 def _scalar_source(exprs, args, cse, name):
     import sympy as sp
 
-    printer = _printer()
+    printer = scalar_printer()
     names = [f"x{i}" for i in range(len(args))]
     rename = dict(zip(args, [sp.Symbol(n) for n in names]))
     exprs = [e.xreplace(rename) for e in exprs]
@@ -239,8 +340,37 @@ def _scalar_source(exprs, args, cse, name):
     return "\n".join(lines) + "\n"
 
 
-def _run_source(src, name, namespace):
-    """Execute generated source in ``namespace`` under a file name that names it (for tracebacks)."""
+def scalar_printer(user_functions=None):
+    """SymPy's Python printer for scalar (numba) code: ``math.`` functions, and ``x**k`` as products for ``k <= 4``.
+
+    ``user_functions`` maps SymPy function names to the names printed for them.
+
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> scalar_printer().doprint(sp.exp(x) + x**3)
+    'x*x*x + math.exp(x)'
+    """
+    from sympy.printing.pycode import PythonCodePrinter
+
+    class _Printer(PythonCodePrinter):
+        def _print_Pow(self, expr, rational=False):
+            # x**2 -> x*x avoids pow() calls in the inner loop
+            if expr.exp.is_Integer and 1 < int(expr.exp) <= 4:
+                base = self.parenthesize(expr.base, 100)
+                return "*".join([base] * int(expr.exp))
+            return super()._print_Pow(expr, rational=rational)
+
+    return _Printer({"standard": "python3", "fully_qualified_modules": True, "user_functions": dict(user_functions or {})})
+
+
+def run_source(src, name, namespace):
+    """Execute generated source in ``namespace`` under a file name that names it (for tracebacks).
+
+    >>> ns = {}
+    >>> run_source("def f(x): return 2 * x", "f", ns)
+    >>> ns["f"](3)
+    6
+    """
     exec(compile(src, f"<symrich:{name}:{hashlib.sha1(src.encode()).hexdigest()[:8]}>", "exec"), namespace)
 
 
@@ -252,7 +382,7 @@ def _numba_from_source(src, name, nargs, nouts, target="cpu"):
     import numpy as np
 
     namespace = {"math": math}
-    _run_source(src, name, namespace)
+    run_source(src, name, namespace)
     scalar = numba.njit(cache=False)(namespace[f"{name}_scalar"])
     params = ", ".join(f"x{i}" for i in range(nargs))
     outs = ", ".join(f"o{k}" for k in range(nouts))
@@ -269,254 +399,4 @@ def _numba_from_source(src, name, nargs, nouts, target="cpu"):
         return result if isinstance(result, tuple) else (result,)
 
     call.source = src
-    return call
-
-
-# --------------------------------------------------------------------------
-# batched loops over (row, time) with loop-invariant code motion
-
-__all__ += ["compile_time_loop", "hoist_invariants", "NestedMaxMin"]
-
-
-def hoist_invariants(exprs, time, lets=()):
-    """Split expressions of ``time`` into time-independent pieces and what is left per time.
-
-    Every maximal subexpression free of ``time`` (and, inside sums and
-    products, the sum or product of all such terms or factors) is replaced by a
-    fresh symbol ``h0, h1, ...``.  ``lets`` is an ordered sequence of
-    ``(symbol, definition)`` bindings the expressions use; a binding whose
-    definition is free of ``time`` is an invariant under its own name.
-
-    Returns ``(invariants, point_lets, reduced)``: the ``(symbol, expression)``
-    pairs computed once per row, the bindings that depend on ``time`` (rewritten
-    in the invariants), and the rewritten expressions.  Substituting everything
-    back gives the original expressions (sums and products are regrouped, not
-    changed).
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> t, k, a = sp.symbols("t k a")
-    >>> inv, lets, (red,) = hoist_invariants([a * sp.exp(-k * t) / k + a**2], t)
-    >>> inv
-    [(h0, -k), (h1, a/k), (h2, a**2)]
-    >>> red
-    h1*exp(h0*t) + h2
-    >>> x = sp.Symbol("x")
-    >>> hoist_invariants([x**2 / k], t, lets=[(x, sp.exp(-k * t))])
-    ([(h0, -k), (h1, 1/k)], [(x, exp(h0*t))], [h1*x**2])
-    """
-    import sympy as sp
-
-    table = {}
-    order = []
-    moving = {time}
-
-    def name(e):
-        if e not in table:
-            table[e] = sp.Symbol(f"h{len(order)}")
-            order.append((table[e], e))
-        return table[e]
-
-    def lift(e):
-        if isinstance(e, sp.Basic) and e.is_Atom:
-            return e
-        if not e.free_symbols & moving:
-            return name(e)
-        if isinstance(e, (sp.Add, sp.Mul)):
-            free = [a for a in e.args if not a.free_symbols & moving]
-            rest = [lift(a) for a in e.args if a.free_symbols & moving]
-            if len(free) > 1 or (free and not free[0].is_Atom):
-                free = [name(e.func(*free))]
-            return e.func(*free, *rest, evaluate=False)
-        if isinstance(e, sp.Piecewise):
-            return sp.Piecewise(*[(lift(v), lift(c)) for v, c in e.args], evaluate=False)
-        return e.func(*[lift(a) for a in e.args], evaluate=False) if e.args else e
-
-    point_lets = []
-    for sym, value in lets:
-        value = sp.sympify(value)
-        if value.free_symbols & moving:
-            point_lets.append((sym, lift(value)))
-            moving.add(sym)
-        else:
-            order.append((sym, value))
-    reduced = [lift(sp.sympify(e)) for e in exprs]
-    return order, point_lets, reduced
-
-
-def _in_dependency_order(lines, known):
-    """``(symbol, expression)`` lines reordered so that each comes after the symbols it uses."""
-    known, pending, done = set(known), list(lines), []
-    while pending:
-        ready = [ln for ln in pending if ln[1].free_symbols <= known | {ln[0]}]
-        if not ready:
-            raise ValueError(f"circular or undefined names in generated code: {pending[0]}")
-        for ln in ready:
-            known.add(ln[0])
-            done.append(ln)
-        pending = [ln for ln in pending if ln not in ready]
-    return done
-
-
-def compile_time_loop(exprs, time, args, *, lets=(), combine=(), name="loop", parallel=False, helpers=None,
-                      vectorize=True):
-    """Compile expressions of ``(time, *args)`` into one numba loop over rows and times.
-
-    The generated code evaluates, for every row ``b`` of the batch and every time
-    ``t[j]``, all expressions at ``(t[j], args[b])``.  What does not depend on
-    ``time`` is computed once per row (:func:`hoist_invariants`, then one CSE per
-    level); the rest once per point.  ``lets`` are named bindings the expressions
-    use (e.g. an exponential used squared, which SymPy would otherwise merge into
-    a new exponential).  ``combine`` declares vector outputs: an
-    entry ``(i, k)`` adds the output ``exprs[i] * V[b, :] + exprs[k] * W[b, :]``
-    of shape (B, T, d) for two (B, d) arrays given at call time; an expression
-    used in a combination is not returned on its own.  Division by zero gives
-    inf/NaN (numpy's error model), so a hoisted piece that only a branch not
-    taken would use is harmless.  ``parallel=True`` spreads the rows over
-    numba's threads.
-
-    With ``vectorize=True`` (default) ``exp`` is :func:`symrich.numeric.vecmath.exp`
-    (at most 1.1 ulp, no libm call), so that LLVM can run the time loop on SIMD
-    lanes; ``helpers`` maps the names of further SymPy functions to numba
-    functions that evaluate them (e.g. ``{"phi1_near0": symrich.numeric.vecmath.phi1_near0}``).
-    Vector outputs are written in a second pass over the times, from a scratch
-    row, so the first pass has no inner loop.
-
-    The returned function is ``call(t, *row_args, *vector_pairs)`` with ``t`` of
-    shape (T,), each row argument broadcastable to (B,) and two (B, d) arrays per
-    combination; it returns the scalar outputs (B, T) then the vector outputs
-    (B, T, d).  Its ``source`` attribute is the generated Python code.
-
-    Examples
-    --------
-    >>> import numpy as np, sympy as sp
-    >>> t, k, u = sp.symbols("t k u")
-    >>> f = compile_time_loop([u * sp.exp(-k * t), sp.exp(-k * t), 1 - sp.exp(-k * t)], t, (k, u),
-    ...                       combine=((1, 2),))
-    >>> y, w = f(np.array([0.0, 1.0]), np.array([1.0, 2.0]), 3.0,
-    ...          np.array([[1.0, 0.0], [1.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 1.0]]))
-    >>> y.shape, w.shape
-    ((2, 2), (2, 2, 2))
-    >>> np.allclose(y[1], 3 * np.exp([0.0, -2.0])), np.allclose(w[0, 1], [np.exp(-1), 1 - np.exp(-1)])
-    (True, True)
-    """
-    import sympy as sp
-
-    exprs = tuple(sp.sympify(e) for e in exprs)
-    args = tuple(args)
-    lets = tuple((sym, sp.sympify(v)) for sym, v in lets)
-    bound = tuple(sym for sym, _ in lets)
-    check_arguments(exprs + tuple(v for _, v in lets), (time,) + args + bound)
-    used = sorted({i for pair in combine for i in pair})
-    if any(len(pair) != 2 for pair in combine) or any(not 0 <= i < len(exprs) for i in used):
-        raise ValueError(f"combine must be pairs of output indices in 0..{len(exprs) - 1}, got {combine!r}")
-    helpers = dict(helpers or {})
-    functions = {name_: name_ for name_ in helpers}
-    if vectorize:
-        from symrich.numeric import vecmath
-
-        functions["exp"] = "vexp"
-        helpers["vexp"] = vecmath.exp
-    src = _loop_source(exprs, time, args, lets, tuple(tuple(p) for p in combine), name, bool(parallel), functions)
-    return _numba_loop_from_source(src, name, len(args), len(exprs) - len(used), len(combine), bool(parallel),
-                                   tuple(sorted(helpers.items())))
-
-
-def _printer(user_functions=None):
-    from sympy.printing.pycode import PythonCodePrinter
-
-    class _Printer(PythonCodePrinter):
-        def _print_Pow(self, expr, rational=False):
-            # x**2 -> x*x avoids pow() calls in the inner loop
-            if expr.exp.is_Integer and 1 < int(expr.exp) <= 4:
-                base = self.parenthesize(expr.base, 100)
-                return "*".join([base] * int(expr.exp))
-            return super()._print_Pow(expr, rational=rational)
-
-    return _Printer({"standard": "python3", "fully_qualified_modules": True, "user_functions": dict(user_functions or {})})
-
-
-def _loop_source(exprs, time, args, lets, combine, name, parallel, functions=None):
-    import sympy as sp
-
-    printer = _printer(functions)
-    rename = {a: sp.Symbol(f"x{i}") for i, a in enumerate(args)}
-    tsym = sp.Symbol("tj")
-    rename[time] = tsym
-    for i, (sym, _) in enumerate(lets):
-        rename[sym] = sp.Symbol(f"l{i}")
-    exprs = [e.xreplace(rename) for e in exprs]
-    lets = [(rename[sym], v.xreplace(rename)) for sym, v in lets]
-    invariants, point_lets, reduced = hoist_invariants(exprs, tsym, lets)
-    # one CSE over the row-level values, one over the per-time values; then each
-    # level in dependency order (bindings may use earlier bindings)
-    inv_reps, inv_vals = sp.cse([v for _, v in invariants], symbols=sp.numbered_symbols("r"), optimizations="basic")
-    row = list(inv_reps) + [(h, v) for (h, _), v in zip(invariants, inv_vals)]
-    n_let = len(point_lets)
-    reps, vals = sp.cse([v for _, v in point_lets] + reduced, symbols=sp.numbered_symbols("c"), optimizations="basic")
-    point, moving = [], {tsym} | {sym for sym, _ in point_lets}
-    for sym, v in reps:
-        if v.free_symbols & moving:
-            moving.add(sym)
-            point.append((sym, v))
-        else:  # a combination of invariants only: once per row
-            row.append((sym, v))
-    point += [(sym, v) for (sym, _), v in zip(point_lets, vals[:n_let])]
-    outputs = [(sp.Symbol(f"e{k}"), v) for k, v in enumerate(vals[n_let:])]
-    given = {rename[a] for a in args}
-    row = _in_dependency_order(row, given)
-    point = _in_dependency_order(point + outputs, given | {tsym} | {sym for sym, _ in row})
-    used = {i for pair in combine for i in pair}
-    outs = [k for k in range(len(exprs)) if k not in used]
-    writes = [f"            o{n}[b, j] = e{k}" for n, k in enumerate(outs)]
-    writes += [f"            s{k}[j] = e{k}" for k in sorted(used)]
-    second = []
-    for m, (i, k) in enumerate(combine):  # the vector outputs, from the scratch rows s{k}
-        second += [f"        for q in range(v{m}.shape[1]):",
-                   f"            vq = v{m}[b, q]",
-                   f"            uq = u{m}[b, q]",
-                   "            for j in range(t.shape[0]):",
-                   f"                ov{m}[b, j, q] = s{i}[j] * vq + s{k}[j] * uq"]
-    params = [f"x{i}_" for i in range(len(args))] + [p for m in range(len(combine)) for p in (f"v{m}", f"u{m}")]
-    params += [f"o{n}" for n in range(len(outs))] + [f"ov{m}" for m in range(len(combine))]
-    lines = [f"def {name}(t, {', '.join(params)}):",
-             f"    for b in {'numba.prange' if parallel else 'range'}(x0_.shape[0]):"]
-    lines += [f"        s{k} = np.empty(t.shape[0])" for k in sorted(used)]
-    lines += [f"        x{i} = x{i}_[b]" for i in range(len(args))]
-    lines += [f"        {sym} = {printer.doprint(v)}" for sym, v in row]
-    lines += ["        for j in range(t.shape[0]):", "            tj = t[j]"]
-    lines += [f"            {sym} = {printer.doprint(v)}" for sym, v in point] + writes + second
-    return "\n".join(lines) + "\n"
-
-
-@functools.lru_cache(maxsize=32)
-def _numba_loop_from_source(src, name, nargs, nouts, nvec, parallel, helpers=()):
-    import math
-
-    import numba
-    import numpy as np
-
-    namespace = {"math": math, "numba": numba, "np": np, **dict(helpers)}
-    _run_source(src, name, namespace)
-    loop = numba.njit(parallel=parallel, error_model="numpy", cache=False)(namespace[name])
-
-    def call(t, *values):
-        if len(values) != nargs + 2 * nvec:
-            raise TypeError(f"{name}: expected t, {nargs} row arguments and {2 * nvec} (B, d) arrays, got {len(values) + 1} arguments")
-        tt = np.ascontiguousarray(t, dtype=np.float64).reshape(-1)
-        rows = [np.asarray(v, dtype=np.float64) for v in values[:nargs]]
-        vecs = [np.ascontiguousarray(v, dtype=np.float64) for v in values[nargs:]]
-        B = np.broadcast_shapes(*(r.shape for r in rows), *(v.shape[:1] for v in vecs))
-        B = B[0] if B else 1
-        rows = [np.ascontiguousarray(np.broadcast_to(r, (B,))) for r in rows]
-        vecs = [np.ascontiguousarray(np.broadcast_to(v, (B, v.shape[-1]))) for v in vecs]
-        T = tt.shape[0]
-        outs = [np.empty((B, T)) for _ in range(nouts)]
-        vouts = [np.empty((B, T, vecs[2 * m].shape[1])) for m in range(nvec)]
-        loop(tt, *rows, *vecs, *outs, *vouts)
-        return tuple(outs) + tuple(vouts)
-
-    call.source = src
-    call.dispatcher = loop
     return call

@@ -1,76 +1,36 @@
-"""Numeric layer, single neuron on rank-deficient data: implicit bias, mirror potential, basins.
+"""Numeric layer, single neuron on rank-deficient data: implicit bias and mirror potential.
 
 The expressions come from :mod:`symrich.symbolic.implicit_bias` and are proved in the
-derivations ``single_neuron_mirror_flow`` (potential), ``single_neuron_implicit_bias``
-(limit of the flow) and ``single_neuron_basins`` (whitened data); here they are compiled
-with :func:`symrich.numeric.codegen.compile_exprs`, in the form free of cancellation on each side
-of ``delta = 0`` (both forms proved equal in the derivations).
+derivations ``single_neuron_mirror_flow`` (potential) and ``single_neuron_implicit_bias``
+(limit of the flow); the kernels (``sn_phi``, ``sn_a_inf`` of :mod:`symrich.single_neuron.kernels`)
+evaluate each in the form free of cancellation on its side of ``delta = 0`` (or ``kappa_N = 0``),
+both forms proved equal in the derivations.  The basins on whitened data are in
+:mod:`symrich.single_neuron.basins`.
 
 * :func:`implicit_bias` -- the interpolant the flow converges to, for any ``X`` (any rank):
   ``beta_inf = X^+ y + a_inf P_N w0`` with
   ``eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2``,
   ``kappa_N = delta + eta_a ||P_N w0||^2``; equivalently the minimiser of
   ``Phi_delta(beta) - sign(a_inf) w0^T beta`` on ``X beta = y``.
-* :func:`basin` -- on whitened data, which branch ``a(oo) = +-sqrt((delta + Lam)/(2 eta_w))``
-  the flow ends on (the sign of ``A = eta_a w0^T beta_star - l_- a0``), or the saddle.
 * :func:`Phi_delta`, :func:`grad_Phi_delta` -- the potential and its gradient.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 
 import numpy as np
 
-from symrich.single_neuron.driver import run_grad_Phi_delta, run_Phi_delta
 from symrich.numeric.validation import as_array, finite_real, positive
+from symrich.single_neuron.driver import run_grad_Phi_delta, run_Phi_delta
+from symrich.single_neuron.kernels import a_inf_kernel, numpy_kernel
 
-__all__ = ["ImplicitBias", "Basin", "implicit_bias", "basin", "Phi_delta", "grad_Phi_delta"]
+__all__ = ["ImplicitBias", "implicit_bias", "Phi_delta", "grad_Phi_delta"]
 
 _EPS = np.finfo(float).eps
 #: the sign certificate stops the integration once L < (1 - _LOSS_MARGIN) ||y||^2/2.
 _LOSS_MARGIN = 1e-3
-
-
-# --------------------------------------------------------------------------
-# compiled kernels
-
-
-@functools.lru_cache(maxsize=None)
-def _phi_kernel():
-    from symrich.numeric.codegen import compile_exprs
-    from symrich.symbolic import implicit_bias as ib
-    from symrich.symbolic.symbols import delta, eta_a, eta_w, rho
-
-    exprs = (ib.phi(), ib.phi_stable_negative(), ib.phi_prime(), ib.phi_tangential_stable_positive())
-    return compile_exprs(exprs, (rho, delta, eta_a, eta_w), backend="numpy")
-
-
-@functools.lru_cache(maxsize=None)
-def _a_inf_kernel():
-    from symrich.numeric.codegen import compile_exprs
-    from symrich.symbolic import implicit_bias as ib
-    from symrich.symbolic.symbols import eta_a, eta_w
-
-    exprs = (ib.a_inf_sq(), ib.a_inf_sq_stable_negative())
-    return compile_exprs(exprs, (ib.kappa_N, ib.b, eta_a, eta_w), backend="math")
-
-
-@functools.lru_cache(maxsize=None)
-def _basin_kernel():
-    from symrich.numeric.codegen import compile_exprs
-    from symrich.symbolic import implicit_bias as ib
-    from symrich.symbolic import single_neuron_solution as sol
-    from symrich.symbolic.symbols import delta, eta_a, eta_w
-
-    s2 = sol.s2
-    exprs = (
-        sol.l_minus(s2), ib.l_minus_stable_negative(s2),      # l_-: delta >= 0 / delta < 0
-        sol.l_plus(s2), ib.l_plus_stable_positive(s2),        # l_+: delta <= 0 / delta > 0
-    )
-    return compile_exprs(exprs, (s2, delta, eta_a, eta_w), backend="numpy")
 
 
 # --------------------------------------------------------------------------
@@ -105,7 +65,7 @@ def Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     >>> round(2 / 3 * 5 ** 1.5, 12)
     7.453559924999
     """
-    return run_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
+    return run_Phi_delta(numpy_kernel("sn_phi"), beta, delta, eta_a, eta_w)
 
 
 def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
@@ -136,7 +96,7 @@ def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     >>> np.allclose(grad_Phi_delta(a * w, delta), np.sign(a) * w)
     True
     """
-    return run_grad_Phi_delta(_phi_kernel(), beta, delta, eta_a, eta_w)
+    return run_grad_Phi_delta(numpy_kernel("sn_phi"), beta, delta, eta_a, eta_w)
 
 
 # --------------------------------------------------------------------------
@@ -265,7 +225,7 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
 
     Examples
     --------
-    The base case of MATH-part2 item 4 (``x = (1, 0.3)``, ``y = 1.2``, ``beta0 = (0.5, -0.4)``, delta = 0):
+    One sample ``x = (1, 0.3)``, ``y = 1.2``, ``beta0 = (0.5, -0.4)``, balanced (``delta = 0``):
 
     >>> import numpy as np
     >>> beta0 = np.array([0.5, -0.4])
@@ -294,7 +254,7 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     c = float(np.linalg.norm(n0))
     delta = eta_w * a0**2 - eta_a * float(w0 @ w0)
     kappa = delta + eta_a * c**2
-    plain, stable = _a_inf_kernel()(kappa, b, eta_a, eta_w)
+    plain, stable = a_inf_kernel()(kappa, b, eta_a, eta_w)
     a_abs = math.sqrt(max(plain if kappa >= 0 else stable, 0.0))
     half_y2 = 0.5 * float(y @ y)
     beta0 = a0 * w0
@@ -364,115 +324,3 @@ def _sign_by_integration(X, y, a0, w0, eta_a, eta_w, delta, sigma_max, rtol, max
         f"the sign of a_inf was not settled by t = {t_total:.3g}: the loss stayed above (1 - {_LOSS_MARGIN:g}) "
         "||y||^2/2 (the flow may converge to the saddle beta = 0)"
     )
-
-
-# --------------------------------------------------------------------------
-# basins on whitened data
-
-
-@dataclasses.dataclass(frozen=True)
-class Basin:
-    """Result of :func:`basin`: the branch and the limit of the flow on whitened data.
-
-    Attributes
-    ----------
-    sign : int or ndarray of int
-        +1 / -1: the flow ends on ``a = +-sqrt((delta + Lam)/(2 eta_w))``; 0: on the separating
-        surface ``A = 0`` (to rounding), where it converges to the saddle ``beta = 0``.
-    a_inf : float or ndarray
-    w_inf : ndarray, shape (..., d)
-        ``beta_star / a_inf`` on a branch; ``w_perp0 / sqrt(1 + eta_w a0^2/l_+)`` on the saddle.
-    A : float or ndarray
-        ``eta_a w0^T beta_star - l_-(delta) a0``, the coefficient of ``e^{l_+ t}`` in ``Lam chi``.
-    delta : float or ndarray
-
-    Iterating gives ``(sign, a_inf, w_inf)``.
-
-    Examples
-    --------
-    >>> sign, a_inf, w_inf = basin(1.0, [0.5, 0.0], [1.0, 0.0])
-    >>> int(sign), round(float(a_inf * w_inf[0]), 12)
-    (1, 1.0)
-    """
-
-    sign: object
-    a_inf: object
-    w_inf: np.ndarray
-    A: object
-    delta: object
-
-    def __iter__(self):
-        return iter((self.sign, self.a_inf, self.w_inf))
-
-
-def basin(a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
-    """Which branch the single neuron ends on, for whitened data (``X^T X = I``, ``beta_star = X^T y``).
-
-    From the closed form (derivation ``single_neuron_basins``):
-    ``a(oo) = sign(A) sqrt((delta + Lam)/(2 eta_w))`` with ``A = eta_a w0^T beta_star - l_-(delta) a0``,
-    ``Lam = sqrt(delta^2 + 4 eta_a eta_w ||beta_star||^2)``, ``l_- = (-delta - Lam)/2``; the surface
-    ``eta_a w^T beta_star = l_-(delta) a`` separates the basins.
-
-    Parameters
-    ----------
-    a0 : float or array_like, shape (...)
-    w0 : array_like, shape (..., d)
-        Initialisations (a batch over the leading axes).
-    beta_star : array_like, shape (d,)
-        ``X^T y``, nonzero.
-    eta_a, eta_w : float > 0
-
-    Returns
-    -------
-    Basin
-        ``.sign`` (+1, -1, or 0 when ``|A|`` is at the rounding level of its two terms),
-        ``.a_inf``, ``.w_inf``, ``.A``, ``.delta``.
-
-    Examples
-    --------
-    The appendix Fig. 7 setting (``beta_star = (1, 0.25)``) at ``delta = -2``:
-
-    >>> import numpy as np
-    >>> w0 = np.array([0.6, -1.3]); a0 = np.sqrt(w0 @ w0 - 2.0)     # delta = -2
-    >>> sign, a_inf, w_inf = basin(a0, w0, [1.0, 0.25])
-    >>> int(sign), round(float(a_inf), 6)       # sqrt((delta + Lam)/2), Lam = sqrt(8.25)
-    (1, 0.660409)
-    >>> int(basin(-a0, -w0, [1.0, 0.25]).sign)  # the same beta0 = a0 w0 on the other branch
-    -1
-    >>> np.allclose(a_inf * w_inf, [1.0, 0.25])
-    True
-    """
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    bs = as_array(beta_star, "beta_star", ndim=1)
-    a0 = as_array(a0, "a0")
-    w0 = as_array(w0, "w0")
-    if w0.ndim == 0 or w0.shape[-1] != bs.shape[0]:
-        raise ValueError(f"w0 must have shape (..., d) with d = len(beta_star) = {bs.shape[0]}, got shape {w0.shape}")
-    try:
-        batch = np.broadcast_shapes(a0.shape, w0.shape[:-1])
-    except ValueError as exc:
-        raise ValueError(f"a0 of shape {a0.shape} does not broadcast against w0's batch shape {w0.shape[:-1]}") from exc
-    s2 = float(bs @ bs)
-    if s2 == 0:
-        raise ValueError("beta_star must be nonzero (with beta_star = 0 there is no interpolating branch)")
-    a0 = np.broadcast_to(a0, batch)
-    w0 = np.broadcast_to(w0, batch + bs.shape)
-    delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
-    p0 = w0 @ bs
-    lm_pos, lm_neg, lp_neg, lp_pos = (np.broadcast_to(np.asarray(v, dtype=float), batch)
-                                      for v in _basin_kernel()(s2, delta, eta_a, eta_w))
-    l_minus = np.where(delta >= 0, lm_pos, lm_neg)
-    l_plus = np.where(delta > 0, lp_pos, lp_neg)
-    A = eta_a * p0 - l_minus * a0
-    rounding = 8 * _EPS * (eta_a * np.abs(p0) + np.abs(l_minus * a0))
-    sign = np.where(np.abs(A) <= rounding, 0, np.sign(A)).astype(int)
-    a_branch = np.sqrt(-l_minus / eta_w)
-    a_inf = sign * a_branch
-    w_perp0 = w0 - (p0 / s2)[..., None] * bs
-    safe_a = np.where(sign != 0, a_inf, 1.0)
-    w_saddle = w_perp0 / np.sqrt(1 + eta_w * a0**2 / l_plus)[..., None]
-    w_inf = np.where((sign != 0)[..., None], bs / safe_a[..., None], w_saddle)
-    if not batch:
-        return Basin(sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, A=float(A), delta=float(delta))
-    return Basin(sign=sign, a_inf=a_inf, w_inf=w_inf, A=A, delta=delta)

@@ -1,17 +1,19 @@
 """NumPy-only driver logic of the single-neuron kernels, shared by :mod:`symrich.single_neuron` and exported modules.
 
-Everything here depends on NumPy alone: input validation, batching, the
-saddle/general selection of the exact trajectory, the assembly of
+Everything here depends on NumPy alone: input validation, batching, the row scalars and
+the saddle/general selection of the exact trajectory, the assembly of
 ``w(t) = p beta_star + c w_perp0``, of ``M`` from its two eigenvalues, and of the
 observables.  The compiled closed forms are passed in as *kernels* (callables
 returning tuples of broadcast arrays), so the same code drives
 
-* the in-package kernels (numba ufuncs and ``lambdify`` functions compiled by
-  :mod:`symrich.numeric.codegen`), in :mod:`symrich.single_neuron`;
-* the SymPy-printed NumPy functions of a module written by
-  ``symrich export --target numpy`` (:mod:`symrich.export`), which copies this
-  file's source verbatim (the ``# export: inline`` import line is replaced by the
-  source of the two validation helpers it names).
+* the package's float path (:mod:`symrich.single_neuron`): NumPy kernels printed by SymPy
+  and, for the trajectory, the fused numba loop (:func:`branch_solver`);
+* the package's mpmath path: the same functions on object arrays of ``mpmath.mpf``
+  (:func:`pointwise_solver` with mpmath kernels);
+* a module written by ``symrich export --target numpy`` (:mod:`symrich.export`), which
+  copies this file's source verbatim (the ``# export: inline`` import line is replaced by
+  the source of :mod:`symrich.numeric.validation`) and evaluates the closed form point by
+  point (:func:`pointwise_solver`).
 
 >>> import numpy as np
 >>> kernel = lambda a, ww, eta_a, eta_w: (eta_w * a**2 - eta_a * ww,)
@@ -34,7 +36,9 @@ __all__ = [
     "run_delta_of",
     "solution_inputs",
     "row_scalars",
-    "run_solve",
+    "pointwise_rows",
+    "pointwise_solver",
+    "branch_solver",
     "by_saddle_branch",
     "run_trajectory",
     "observable_arrays",
@@ -61,10 +65,11 @@ def _beta_delta(beta, delta, eta_a, eta_w):
 
 
 def _outputs(values, shape):
-    """Kernel outputs as writable float arrays of ``shape`` (a kernel may return scalars for constant outputs)."""
+    """Kernel outputs as writable arrays of ``shape``: float, or object for mpmath (a kernel may return scalars)."""
     out = []
     for v in values:
-        v = np.asarray(v, dtype=float)
+        v = np.asarray(v)
+        v = v if v.dtype == object else v.astype(float, copy=False)
         out.append(v if v.shape == shape and v.flags.writeable else np.array(np.broadcast_to(v, shape)))
     return out
 
@@ -146,8 +151,7 @@ def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
     """
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    if conv is None:
-        conv = lambda x, name: as_array(x, name)  # noqa: E731
+    conv = conv or as_array
     tt, a0, w0, bs = conv(t, "t"), conv(a0, "a0"), conv(w0, "w0"), conv(beta_star, "beta_star")
     problems = []
     if tt.ndim > 1:
@@ -182,46 +186,83 @@ def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
     return tt, a0, w0, bs, eta_a, eta_w, (batch == ()), scalar_t
 
 
-def row_scalars(a0, w0, bs, eta_a, eta_w):
+def row_scalars(kernel, a0, w0, bs, eta_a, eta_w):
     """``s2 = ||beta_star||^2``, ``pi0 = w0^T beta_star / s2`` (0 if ``s2 = 0``), ``delta``, ``w_perp0`` per row.
 
+    ``kernel(a0, ||w0||^2, w0^T beta_star, s2, eta_a, eta_w)`` returns ``(pi0, delta)``
+    (:func:`symrich.symbolic.single_neuron_kernels.row_scalar_exprs`); the dot products and
+    ``w_perp0 = w0 - pi0 beta_star`` are computed here.
+
     >>> import numpy as np
-    >>> s2, pi0, delta, wperp = row_scalars(np.array([1.0]), np.array([[1.0, 1.0]]), np.array([[2.0, 0.0]]), 1.0, 1.0)
+    >>> rows = lambda a0, ww, wb, s2, ea, ew: (np.where(s2 > 0, wb / np.where(s2 > 0, s2, 1), 0), ew * a0**2 - ea * ww)
+    >>> s2, pi0, delta, wperp = row_scalars(rows, np.array([1.0]), np.array([[1.0, 1.0]]), np.array([[2.0, 0.0]]), 1.0, 1.0)
     >>> s2.tolist(), pi0.tolist(), delta.tolist(), wperp.tolist()
     ([4.0], [0.5], [-1.0], [[0.0, 1.0]])
     """
     s2 = np.sum(bs * bs, axis=-1)
-    safe = np.where(s2 > 0, s2, 1.0)
-    pi0 = np.where(s2 > 0, np.sum(w0 * bs, axis=-1) / safe, 0.0)
-    delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
+    pi0, delta = _outputs(kernel(a0, np.sum(w0 * w0, axis=-1), np.sum(w0 * bs, axis=-1), s2, eta_a, eta_w), s2.shape)
     wperp = w0 - pi0[:, None] * bs
     return s2, pi0, delta, wperp
 
 
-def run_solve(kernels, tt, a0, pi0, s2, delta, eta_a, eta_w):
-    """``(a, p, c)`` of shape (B, T): the saddle form where ``U = 0`` and ``kappa > 0``, the general form elsewhere.
+def pointwise_rows(kernel):
+    """A row solver from a pointwise kernel ``(t, a0, pi0, s2, delta, eta_a, eta_w) -> (a, p, c)``.
 
-    ``kernels = (general, saddle, selector)``: ``general``/``saddle`` map
-    ``(t, a0, pi0, s2, delta, eta_a, eta_w)`` to ``(a, p, c)``, ``selector`` maps
-    ``(a0, pi0, s2, delta, eta_a, eta_w)`` to ``(A, kappa)`` (``A = U Lam``, the saddle form where ``A = 0``, ``kappa > 0``).
+    The result maps ``(t (T,), a0, pi0, s2, delta (B,), eta_a, eta_w, beta_star, w_perp0 (B, d))``
+    to ``(a (B, T), w (B, T, d))`` with ``w = p beta_star + c w_perp0`` (the signature of the fused loops).
 
     >>> import numpy as np
     >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
-    >>> select = lambda a0, pi0, s2, delta, ea, ew: (1.0, 1.0)
-    >>> a, p, c = run_solve((still, still, select), np.array([0.0, 1.0]), np.array([2.0]), np.array([0.5]),
-    ...                     np.array([1.0]), np.array([3.0]), 1.0, 1.0)
-    >>> a.tolist(), c.tolist()
-    ([[2.0, 2.0]], [[1.0, 1.0]])
+    >>> a, w = pointwise_rows(still)(np.array([0.0, 1.0]), np.array([2.0]), np.array([0.5]), np.array([1.0]),
+    ...                              np.array([3.0]), 1.0, 1.0, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    >>> a.tolist(), w.tolist()
+    ([[2.0, 2.0]], [[[0.5, 1.0], [0.5, 1.0]]])
+    """
+    def rows(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp):
+        shape = (a0.shape[0], tt.shape[0])
+        a, p, c = _outputs(kernel(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w),
+                           shape)
+        return a, p[..., None] * bs[:, None, :] + c[..., None] * wperp[:, None, :]
+
+    return rows
+
+
+def branch_solver(selector, general, saddle):
+    """``solve(t, a0, pi0, s2, delta, eta_a, eta_w, beta_star, w_perp0) -> (a, w)``: ``saddle`` where ``selector`` says so.
+
+    ``selector(a0, pi0, s2, delta, eta_a, eta_w)`` returns ``(A, kappa)``
+    (:func:`symrich.symbolic.single_neuron_kernels.selector_exprs`); ``general`` and ``saddle``
+    are row solvers (:func:`pointwise_rows`, or the fused loops), run by :func:`by_saddle_branch`.
+
+    >>> import numpy as np
+    >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
+    >>> solve = branch_solver(lambda *rows: (1.0, 1.0), pointwise_rows(still), None)
+    >>> solve(np.array([0.0]), np.array([2.0]), np.array([0.5]), np.array([1.0]), np.array([3.0]), 1.0, 1.0,
+    ...       np.array([[1.0]]), np.array([[0.0]]))[0].tolist()
+    [[2.0]]
+    """
+    def solve(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp):
+        def on(rows):
+            return lambda a0, pi0, s2, delta, bs, wperp: rows(tt, a0, pi0, s2, delta, eta_a, eta_w, bs, wperp)
+
+        selected = selector(a0, pi0, s2, delta, eta_a, eta_w)
+        return by_saddle_branch(selected, on(general), on(saddle), (a0, pi0, s2, delta, bs, wperp))
+
+    return solve
+
+
+def pointwise_solver(kernels):
+    """:func:`branch_solver` of pointwise kernels ``(general, saddle, selector)`` (:func:`pointwise_rows`).
+
+    >>> import numpy as np
+    >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
+    >>> a, w = run_trajectory(pointwise_solver((still, still, lambda *rows: (1.0, 1.0))),
+    ...                       lambda a0, ww, wb, s2, ea, ew: (wb / s2, ew * a0**2 - ea * ww), [0.0, 1.0], 2.0, [1.0, 3.0], [1.0, 0.0])
+    >>> a.tolist(), w.tolist()
+    ([2.0, 2.0], [[1.0, 3.0], [1.0, 3.0]])
     """
     general, saddle, selector = kernels
-    T = tt.shape[0]
-
-    def at_times(kern):
-        return lambda a0, pi0, s2, delta: _outputs(
-            kern(tt[None, :], a0[:, None], pi0[:, None], s2[:, None], delta[:, None], eta_a, eta_w), (a0.shape[0], T))
-
-    selected = selector(a0, pi0, s2, delta, eta_a, eta_w)
-    return by_saddle_branch(selected, at_times(general), at_times(saddle), (a0, pi0, s2, delta))
+    return branch_solver(selector, pointwise_rows(general), pointwise_rows(saddle))
 
 
 def by_saddle_branch(selected, general, saddle, rows):
@@ -236,35 +277,36 @@ def by_saddle_branch(selected, general, saddle, rows):
     [-3.0, 8.0]
     """
     A, kappa = _outputs(selected, rows[0].shape[:1])
-    on_saddle = (A == 0) & (kappa > 0)
+    on_saddle = np.asarray((A == 0) & (kappa > 0), dtype=bool)
     if not np.any(on_saddle):
         return tuple(general(*rows))
     out = None
     for mask, fn in ((~on_saddle, general), (on_saddle, saddle)):
         if np.any(mask):
-            vals = fn(*(r[mask] for r in rows))
+            vals = [np.asarray(v) for v in fn(*(r[mask] for r in rows))]
             if out is None:
-                out = [np.empty(on_saddle.shape + np.shape(v)[1:]) for v in vals]
+                out = [np.empty(on_saddle.shape + v.shape[1:], dtype=v.dtype) for v in vals]
             for o, v in zip(out, vals):
                 o[mask] = v
     return tuple(out)
 
 
-def run_trajectory(kernels, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
-    """``(a, w)`` of the exact trajectory: inputs checked, kernels evaluated by :func:`run_solve`, ``w`` assembled.
+def run_trajectory(solve, rows, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, conv=None):
+    """``(a, w)`` of the exact trajectory: inputs checked (:func:`solution_inputs`), row scalars, then ``solve``.
+
+    ``solve`` is a :func:`branch_solver`; ``rows`` the row-scalar kernel of :func:`row_scalars`.
+    Without a batch the ``B`` axis is dropped, for a scalar ``t`` the ``T`` axis.
 
     >>> import numpy as np
     >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
-    >>> select = lambda a0, pi0, s2, delta, ea, ew: (1.0, 1.0)
-    >>> a, w = run_trajectory((still, still, select), [0.0, 1.0], 2.0, [1.0, 3.0], [1.0, 0.0])
-    >>> a.tolist(), w.tolist()
-    ([2.0, 2.0], [[1.0, 3.0], [1.0, 3.0]])
+    >>> rows = lambda a0, ww, wb, s2, ea, ew: (wb / s2, ew * a0**2 - ea * ww)
+    >>> a, w = run_trajectory(pointwise_solver((still, still, lambda *r: (1.0, 1.0))), rows, 1.0, 2.0, [1.0, 3.0], [1.0, 0.0])
+    >>> float(a), w.tolist()
+    (2.0, [1.0, 3.0])
     """
-    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = solution_inputs(t, a0, w0, beta_star, eta_a, eta_w)
-    s2, pi0, delta, wperp = row_scalars(a0_, w0_, bs, eta_a, eta_w)
-    a, p, c = run_solve(kernels, tt, a0_, pi0, s2, delta, eta_a, eta_w)
-    # w = p beta_star + c w_perp0, as one batched (T x 2) @ (2 x d) product
-    w = np.matmul(np.stack([p, c], axis=-1), np.stack([bs, wperp], axis=1))
+    tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv)
+    s2, pi0, delta, wperp = row_scalars(rows, a0_, w0_, bs, eta_a, eta_w)
+    a, w = solve(tt, a0_, pi0, s2, delta, eta_a, eta_w, bs, wperp)
     if scalar_t:
         a, w = a[:, 0], w[:, 0]
     if unbatched:
@@ -334,38 +376,34 @@ def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     )
 
 
-#: names of the outputs of the observable kernel, in order.
-OBSERVABLE_NAMES = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "alignment")
-
-
-def run_observables(trajectory_fn, kernel, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
+def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, conv=None):
     """:class:`Observables` of ``trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)`` with the scalar observables from ``kernel``.
 
-    ``kernel(a, ||w||^2, w^T beta_star, a0, ||w0||^2, w0^T w, s2, d, eta_a, eta_w)``
-    returns the observables named in ``OBSERVABLE_NAMES``.
+    ``kernel(a, ||w||^2, w^T beta_star, a0, ||w0||^2, w0^T w, s2, d, eta_a, eta_w)`` returns the
+    observables named, in order, by ``names`` (NaN where one is undefined;
+    :func:`symrich.symbolic.single_neuron_kernels.observable_exprs`).  ``conv(x, name)`` converts an
+    input as in :func:`solution_inputs`.
 
     >>> import numpy as np
     >>> traj = lambda t, a0, w0, bs, ea, ew: (np.full(np.shape(t), 1.0), np.ones(np.shape(t) + (1,)))
     >>> kernel = lambda *args: (1.0, 1.0, 2.0, 0.0, 1.0)
-    >>> run_observables(traj, kernel, [0.0, 1.0], 1.0, [1.0], [1.0]).ntk_norm.tolist()
+    >>> names = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "alignment")
+    >>> run_observables(traj, kernel, names, [0.0, 1.0], 1.0, [1.0], [1.0]).ntk_norm.tolist()
     [2.0, 2.0]
     """
     a, w = trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, lambda v, name: np.asarray(v, dtype=float))
+    x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
     at, wt, d = x["at"], x["wt"], x["d"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
-    fields = dict(zip(OBSERVABLE_NAMES, vals))
-    fields["alignment"] = np.where((x["ww"] > 0) & (x["s2"] > 0), fields["alignment"], np.nan)
-    fields["kernel_distance"] = np.where((x["a_init"] != 0) | (x["ww0"] > 0), fields["kernel_distance"], np.nan)
+    vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
+    fields = dict(zip(names, vals))
     fields["loss"] = x["loss"]
     M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
     if x["scalar_t"]:
         fields = {k: v[..., 0] for k, v in fields.items()}
         M = M[..., 0, :, :]
-    return Observables(t=x["tt"], a=a, w=w, ntk=M, **fields)
+    return Observables(t=x["tt"], a=np.asarray(a), w=w, ntk=M, **fields)
 
 
 # --------------------------------------------------------------------------

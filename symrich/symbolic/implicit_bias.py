@@ -1,6 +1,7 @@
 """Symbolic layer, single neuron on rank-deficient data: mirror potential, implicit bias and basins.
 
-Notation (``MATH-part2.md`` item 4): ``eta = eta_a eta_w``, ``rho = ||beta||``,
+Notation (the paper's single-neuron analysis; rank-deficient data as in its Fig. 4b):
+``eta = eta_a eta_w``, ``rho = ||beta||``,
 ``R = Lambda(rho) = sqrt(delta^2 + 4 eta rho^2)`` (the glossary's ``R``), and by the
 conservation law ``eta_w a^2 = (R + delta)/2``, ``eta_a ||w||^2 = (R - delta)/2``.
 

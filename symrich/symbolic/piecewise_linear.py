@@ -36,7 +36,8 @@ Piecewise((1, z > 0), (-1, True))
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
+from typing import Callable
 
 import sympy as sp
 
@@ -44,6 +45,9 @@ from symrich.symbolic.single_neuron import R_of, conserved_delta, m_perp
 from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, matrix, n, rho, t
 
 __all__ = [
+    "NeuronFlow",
+    "NetworkComponents",
+    "PatternFlow",
     "z",
     "alpha",
     "SLOPES",
@@ -72,6 +76,151 @@ SLOPES = {"relu": sp.S.Zero, "abs": -sp.S.One, "linear": sp.S.One}
 # scalar symbols for the speeds
 g_par = sp.Symbol("g_par", real=True)  # beta_hat^T g
 g_perp = sp.Symbol("g_perp", nonnegative=True)  # ||P_perp g||
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NeuronFlow:
+    """One neuron of the network, coordinate-free, on a region of constant activation pattern (:func:`neuron_flow`).
+
+    Attributes
+    ----------
+    w : sympy.MatrixSymbol
+        First-layer weights ``w_k`` (``d x 1``); the readout is the glossary's ``a``.
+    X, y : sympy.MatrixSymbol
+        Data (``n x d``) and targets (``n x 1``).
+    c : sympy.MatrixSymbol
+        Slopes ``c_i = sigma'(w^T x_i)`` (``n x 1``).
+    D : sympy.DiagMatrix
+        The pattern ``diag(c)``.
+    o : sympy.MatrixSymbol
+        Outputs of the other neurons (``n x 1``).
+    r : sympy.MatrixExpr
+        Residuals ``a D X w + o - y``.
+    L : sympy.MatrixExpr
+        Loss ``1/2 r^T r`` (``1 x 1``).
+    g : sympy.MatrixExpr
+        ``X^T D r``.
+    beta : sympy.MatrixExpr
+        ``a w``.
+    dL_da, dL_dw : sympy.MatrixExpr
+        Gradients by SymPy's matrix calculus.
+    adot, wdot : sympy.MatrixExpr
+        The flow ``-eta_a w^T g`` and ``-eta_w a g``.
+
+    Examples
+    --------
+    >>> neuron_flow().beta
+    a*w
+    """
+
+    w: sp.MatrixSymbol
+    X: sp.MatrixSymbol
+    y: sp.MatrixSymbol
+    c: sp.MatrixSymbol
+    D: sp.MatrixExpr
+    o: sp.MatrixSymbol
+    r: sp.MatrixExpr
+    L: sp.MatrixExpr
+    g: sp.MatrixExpr
+    beta: sp.MatrixExpr
+    dL_da: sp.MatrixExpr
+    dL_dw: sp.MatrixExpr
+    adot: sp.MatrixExpr
+    wdot: sp.MatrixExpr
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class NetworkComponents:
+    """The whole network in explicit components (:func:`network_components`).
+
+    Attributes
+    ----------
+    a : list of sympy.Function applications
+        Readouts ``a_k(t)``.
+    W : sympy.Matrix
+        First layer ``w_kj(t)`` (``K x d``).
+    X, y : sympy.Matrix
+        Data symbols ``X_ij`` and targets ``y_i``.
+    z : sympy.Matrix
+        Pre-activations ``z_ki = w_k^T x_i`` (``K x n``).
+    f, r : list of sympy.Expr
+        Outputs and residuals per sample.
+    L : sympy.Expr
+        Loss.
+    flow : dict
+        ``{Derivative(theta, t): -eta dL/dtheta}`` for every parameter.
+    delta : list of sympy.Expr
+        The ``delta_k = eta_w a_k^2 - eta_a ||w_k||^2``.
+    sigma : callable
+        The activation (an undefined ``sigma`` or the one given).
+    dsig : callable
+        ``expr -> sigma'(expr)``.
+
+    Examples
+    --------
+    >>> len(network_components(1, 2, 2).r)
+    2
+    """
+
+    a: list
+    W: sp.Matrix
+    X: sp.Matrix
+    y: sp.Matrix
+    z: sp.Matrix
+    f: list
+    r: list
+    L: sp.Expr
+    flow: dict
+    delta: list
+    sigma: Callable
+    dsig: Callable
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PatternFlow:
+    """The polynomial gradient flow for a fixed activation pattern (:func:`pattern_flow`).
+
+    Attributes
+    ----------
+    state : tuple of sympy.Symbol
+        ``a_1 .. a_K``, then ``w_11, .., w_1d, w_21, ...``.
+    rhs : tuple of sympy.Expr
+        The flow (cubic polynomials), in the order of ``state``.
+    C : sympy.Matrix
+        Pattern symbols ``c_k_i = sigma'(w_k^T x_i)`` (``K x n``).
+    X, y : sympy.Matrix
+        Data symbols ``X_i_j`` and targets ``y_i``.
+    A : list of sympy.Symbol
+        Readouts ``a_k``.
+    W : sympy.Matrix
+        First layer ``w_k_j``.
+    z : sympy.Matrix
+        Pre-activations ``w_k^T x_i`` (the event functions).
+    r : list of sympy.Expr
+        Residuals ``f_i - y_i``.
+    g : list of lists of sympy.Expr
+        ``g_kj = sum_i c_ki r_i X_ij``.
+    params : tuple of sympy.Symbol
+        Pattern, data, targets and ``(eta_a, eta_w)``: every parameter of the flow.
+
+    Examples
+    --------
+    >>> len(pattern_flow(2, 1, 3).state)
+    8
+    """
+
+    state: tuple
+    rhs: tuple
+    C: sp.Matrix
+    X: sp.Matrix
+    y: sp.Matrix
+    A: list
+    W: sp.Matrix
+    z: sp.Matrix
+    r: list
+    g: list
+    params: tuple
+
 
 
 def sigma(z_=z, slope=alpha):
@@ -123,7 +272,7 @@ def neuron_flow(dim=d, samples=n):
 
     With the pattern ``D = diag(c)`` (``c_i = sigma'(w^T x_i)``), Euler's identity
     ``sigma(z) = sigma'(z) z`` gives ``sigma(X w) = D X w``; the other neurons'
-    outputs are the ``n x 1`` symbol ``o``.  Returns a namespace with ``w``,
+    outputs are the ``n x 1`` symbol ``o``.  Returns a :class:`NeuronFlow` with ``w``,
     ``X``, ``y``, ``c``, ``D``, ``o``, ``r`` (residuals), ``L``, ``g = X^T D r``,
     ``dL_da``, ``dL_dw`` (SymPy's matrix calculus), ``adot``, ``wdot`` and ``beta``.
     ``a`` is the glossary's readout symbol.
@@ -146,7 +295,7 @@ def neuron_flow(dim=d, samples=n):
     put = {Dm: D}
     r = r_m.xreplace(put)
     g = X.T * D * r
-    return SimpleNamespace(
+    return NeuronFlow(
         w=w, X=X, y=y, c=c, D=D, o=o, r=r, L=L_m.xreplace(put), g=g, beta=a * w,
         dL_da=L_m.diff(a).xreplace(put), dL_dw=L_m.diff(w).xreplace(put),
         adot=-eta_a * (w.T * g), wdot=-eta_w * a * g,
@@ -164,7 +313,7 @@ def network_components(K, samples, dim, activation=None):
         ``z -> sigma(z)``; ``None`` uses an undefined function ``sigma`` (any
         differentiable activation).
 
-    Returns a namespace with ``a`` (list), ``W`` (K x dim Matrix), ``X``, ``y``,
+    Returns a :class:`NetworkComponents` with ``a`` (list), ``W`` (K x dim Matrix), ``X``, ``y``,
     ``z`` (K x samples pre-activations), ``f`` (outputs), ``r``, ``L``, ``flow``
     (``{Derivative(theta, t): -eta dL/dtheta}``), ``delta`` (list of the
     ``delta_k``) and ``dsig`` (the derivative of the activation as a function).
@@ -190,7 +339,7 @@ def network_components(K, samples, dim, activation=None):
     flow = {sp.Derivative(a_t[k], t): -eta_a * sp.diff(L, a_t[k]) for k in range(K)}
     flow.update({sp.Derivative(W_t[k, j], t): -eta_w * sp.diff(L, W_t[k, j]) for k in range(K) for j in range(dim)})
     deltas = [conserved_delta(a_t[k], sum(W_t[k, j] ** 2 for j in range(dim))) for k in range(K)]
-    return SimpleNamespace(a=a_t, W=W_t, X=X, y=y, z=Z, f=f, r=r, L=L, flow=flow, delta=deltas, sigma=sig, dsig=dsig)
+    return NetworkComponents(a=a_t, W=W_t, X=X, y=y, z=Z, f=f, r=r, L=L, flow=flow, delta=deltas, sigma=sig, dsig=dsig)
 
 
 def pattern_flow(K, samples, dim):
@@ -198,7 +347,7 @@ def pattern_flow(K, samples, dim):
 
     The pattern enters as symbols ``c_k_i`` (``= sigma'(w_k^T x_i)``), the data
     as symbols ``X_i_j``, ``y_i``; outputs are ``f_i = sum_k a_k c_ki w_k^T x_i``
-    (Euler's identity).  Returns a namespace with ``state`` (``a_1..a_K``, then
+    (Euler's identity).  Returns a :class:`PatternFlow` with ``state`` (``a_1..a_K``, then
     ``w_11, .., w_1d, w_21, ...``), ``rhs`` (cubic polynomials), ``C``, ``X``,
     ``y``, ``z`` (pre-activations, the event functions) and ``params``.
 
@@ -219,7 +368,7 @@ def pattern_flow(K, samples, dim):
     wdot = [-eta_w * A[k] * g[k][j] for k in range(K) for j in range(dim)]
     state = tuple(A) + tuple(W[k, j] for k in range(K) for j in range(dim))
     params = tuple(C) + tuple(X) + tuple(y) + (eta_a, eta_w)
-    return SimpleNamespace(state=state, rhs=tuple(adot + wdot), C=C, X=X, y=y, A=A, W=W, z=Z, r=r, g=g, params=params)
+    return PatternFlow(state=state, rhs=tuple(adot + wdot), C=C, X=X, y=y, A=A, W=W, z=Z, r=r, g=g, params=params)
 
 
 def radial_factor(delta_=delta, rho_=rho):

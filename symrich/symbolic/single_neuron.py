@@ -20,7 +20,7 @@ sqrt(eta_a)*sqrt(eta_w)*rho
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
 import sympy as sp
 
@@ -28,6 +28,7 @@ from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
 
 __all__ = [
     "parameter_flow",
+    "ParameterFlow",
     "conserved_delta",
     "R_of",
     "m_perp",
@@ -36,13 +37,55 @@ __all__ = [
     "m_diff_stable_positive",
     "M_beta",
     "M_parameters",
+    "M_frobenius_sq",
+    "M_inner",
 ]
+
+
+@dataclass(frozen=True)
+class ParameterFlow:
+    """The coordinate-free loss and gradient flow of the single neuron (result of :func:`parameter_flow`).
+
+    Attributes
+    ----------
+    w, X, y : MatrixSymbol
+        First layer ``(d, 1)``, data ``(n, d)``, targets ``(n, 1)``.
+    r : MatrixExpr
+        Residual ``X a w - y``.
+    L : MatrixExpr
+        Loss ``1/2 r^T r`` (a 1x1 matrix expression).
+    g : MatrixExpr
+        ``X^T r``, the gradient of ``L`` in ``beta``.
+    beta : MatrixExpr
+        ``a w``.
+    dL_da, dL_dw : MatrixExpr
+        Derivatives of ``L`` by SymPy's matrix calculus.
+    adot, wdot : MatrixExpr
+        The flow ``a' = -eta_a w^T g`` and ``w' = -eta_w a g``.
+
+    Examples
+    --------
+    >>> parameter_flow().r.shape
+    (n, 1)
+    """
+
+    w: sp.MatrixSymbol
+    X: sp.MatrixSymbol
+    y: sp.MatrixSymbol
+    r: sp.MatrixExpr
+    L: sp.MatrixExpr
+    g: sp.MatrixExpr
+    beta: sp.MatrixExpr
+    dL_da: sp.MatrixExpr
+    dL_dw: sp.MatrixExpr
+    adot: sp.MatrixExpr
+    wdot: sp.MatrixExpr
 
 
 def parameter_flow(dim=d, samples=n):
     """The loss and gradient flow of the single neuron, coordinate-free.
 
-    Returns a namespace with ``w``, ``X``, ``y`` (matrix symbols), ``L`` (the
+    Returns a :class:`ParameterFlow` with ``w``, ``X``, ``y`` (matrix symbols), ``L`` (the
     loss ``1/2 ||X a w - y||^2`` as a 1x1 matrix expression), ``g``
     (``X^T (X a w - y)``), ``adot = -eta_a dL/da`` and ``wdot = -eta_w dL/dw``
     computed by SymPy's matrix calculus, and ``beta = a w``.
@@ -61,11 +104,8 @@ def parameter_flow(dim=d, samples=n):
     r = X * (a * w) - y
     L = (r.T * r) / 2
     g = X.T * r
-    return SimpleNamespace(
-        w=w, X=X, y=y, r=r, L=L, g=g, beta=a * w,
-        dL_da=L.diff(a), dL_dw=L.diff(w),
-        adot=-eta_a * (w.T * g), wdot=-eta_w * a * g,
-    )
+    return ParameterFlow(w=w, X=X, y=y, r=r, L=L, g=g, beta=a * w, dL_da=L.diff(a), dL_dw=L.diff(w),
+                         adot=-eta_a * (w.T * g), wdot=-eta_w * a * g)
 
 
 def conserved_delta(a_, norm_w_sq):
@@ -184,3 +224,39 @@ def M_parameters(a_, w):
     dim = w.shape[0]
     eye = sp.eye(dim) if isinstance(w, sp.MatrixBase) else sp.Identity(dim)
     return eta_a * w * w.T + eta_w * a_**2 * eye
+
+
+# --------------------------------------------------------------------------
+# Frobenius inner products of M (the observables of the derivation single_neuron_observables)
+
+#: symbols of the observable expressions: readout, ||w||^2, w^T beta_star, and the same at time 0, w0^T w.
+obs_a, obs_ww, obs_wb = sp.symbols("a w2 wb", real=True)
+obs_a0, obs_ww0, obs_w0w = sp.symbols("a_init w2_init w0w", real=True)
+obs_d = sp.Symbol("d", integer=True, positive=True)
+
+
+def M_frobenius_sq(a_, ww):
+    """``||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4`` for ``M = eta_w a^2 I + eta_a w w^T``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symrich.symbolic.symbols import eta_a, eta_w
+    >>> M = M_parameters(1, sp.Matrix([1, 0]))
+    >>> sp.expand(sum(m**2 for m in M) - M_frobenius_sq(1, 1).subs(obs_d, 2))
+    0
+    """
+    return obs_d * eta_w**2 * a_**4 + 2 * eta_w * eta_a * a_**2 * ww + eta_a**2 * ww**2
+
+
+def M_inner(a_0, ww0, a_t, wwt, w0w):
+    """``<M0, Mt>_F = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||wt||^2 + at^2 ||w0||^2) + eta_a^2 (w0^T wt)^2``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> sp.expand(M_inner(obs_a, obs_ww, obs_a, obs_ww, obs_ww) - M_frobenius_sq(obs_a, obs_ww))
+    0
+    """
+    return (obs_d * eta_w**2 * a_0**2 * a_t**2 + eta_w * eta_a * (a_0**2 * wwt + a_t**2 * ww0)
+            + eta_a**2 * w0w**2)

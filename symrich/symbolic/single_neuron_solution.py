@@ -18,55 +18,44 @@ Two families of expressions are defined here:
 flow, and *stable* forms (:func:`stable_general`, :func:`stable_saddle`), proved
 equal to them, which the numeric kernels compile: ``e^{(delta + Lam) t / 2}`` is
 factored out of numerator and denominator, every remaining exponent is ``<= 0``,
-and every ``(e^x - 1)/x`` is the entire function :class:`phi1` (exact at 0), so
-they are finite for every ``t >= 0``, every ``delta`` (0 included) and ``s >= 0``.
+and every ``(e^x - 1)/x`` is the entire function :class:`~symrich.symbolic.special.phi1`
+(exact at 0; re-exported here), so they are finite for every ``t >= 0``, every ``delta``
+(0 included) and ``s >= 0``.  They take ``s2 = s^2 >= 0`` as argument (``beta_star = 0`` allowed).
+(``M_frobenius_sq``, ``M_inner`` and their symbols, defined in :mod:`symrich.symbolic.single_neuron`,
+are importable from here too.)
 
-The stable forms use ``s2 = s^2 >= 0`` as argument (so ``beta_star = 0`` is allowed).
-
->>> from symrich.symbolic.single_neuron_solution import phi1
->>> import sympy as sp
->>> phi1(0), sp.diff(sp.Symbol("t") * phi1(2 * sp.Symbol("t")), sp.Symbol("t")).simplify()
-(1, exp(2*t))
+>>> from symrich.symbolic.single_neuron_solution import stable_general
+>>> from symrich.symbolic.symbols import t
+>>> form = stable_general()
+>>> form.a.subs(t, 0), form.c.subs(t, 0)
+(a_0, 1)
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from dataclasses import dataclass
 
-import mpmath
 import sympy as sp
-from sympy.codegen.cfunctions import expm1
 
+from symrich.symbolic.single_neuron import (  # noqa: F401 (the observables' symbols, used from here by derivations)
+    M_frobenius_sq,
+    M_inner,
+    obs_a,
+    obs_a0,
+    obs_d,
+    obs_w0w,
+    obs_wb,
+    obs_ww,
+    obs_ww0,
+)
+from symrich.symbolic.special import for_compile, phi1, phi1_indicator_form, phi1_near0, tphi1
 from symrich.symbolic.symbols import delta, eta_a, eta_w, s, t
 
 __all__ = [
-    "phi1",
-    "phi1_near0",
-    "phi1_indicator_form",
-    "for_compile",
-    "a0",
-    "pi0",
-    "s2",
-    "Lam_of",
-    "l_plus",
-    "l_minus",
-    "chi_plain",
-    "I_plain",
-    "plain_solution",
-    "stable_general",
-    "stable_saddle",
-    "saddle_U",
-    "fast_rates",
-    "saddle_A",
-    "divided_exp",
-    "fast_general",
-    "fast_saddle",
-    "KERNEL_ARGS",
-    "OBS_ARGS",
-    "OBS_NAMES",
-    "M_frobenius_sq",
-    "M_inner",
-    "observable_exprs",
+    "phi1", "phi1_near0", "phi1_indicator_form", "for_compile",
+    "a0", "pi0", "s2", "Lam_of", "l_plus", "l_minus", "chi_coefficients", "chi_plain", "I_plain",
+    "plain_solution", "PlainSolution", "stable_general", "StableForm", "stable_saddle", "SaddleForm", "saddle_U",
+    "fast_rates", "saddle_A", "divided_exp", "fast_general", "FastForm", "fast_saddle", "FastSaddleForm",
 ]
 
 #: initial readout ``a(0)``.
@@ -75,113 +64,6 @@ a0 = sp.Symbol("a_0", real=True)
 pi0 = sp.Symbol("pi_0", real=True)
 #: ``s^2 = ||beta_star||^2 >= 0`` (argument of the stable forms; 0 allowed).
 s2 = sp.Symbol("s2", nonnegative=True)
-
-
-class phi1(sp.Function):
-    """``phi1(x) = (e^x - 1)/x``, the entire function with ``phi1(0) = 1``.
-
-    ``t * phi1(k t) = (e^{k t} - 1)/k`` is ``int_0^t e^{k r} dr``, equal to ``t``
-    at ``k = 0``: no special case for ``delta = 0`` or ``Lam = 0``.  Its derivative
-    is ``(e^x - phi1(x))/x`` (so ``d/dt [t phi1(k t)] = e^{k t}`` exactly).
-
-    >>> import sympy as sp
-    >>> x = sp.Symbol("x")
-    >>> phi1(x).rewrite(sp.exp)
-    (exp(x) - 1)/x
-    """
-
-    nargs = 1
-
-    @classmethod
-    def eval(cls, x):
-        if x.is_zero:
-            return sp.S.One
-
-    def fdiff(self, argindex=1):
-        x = self.args[0]
-        return (sp.exp(x) - phi1(x)) / x
-
-    def _eval_rewrite_as_exp(self, x, **kwargs):
-        return (sp.exp(x) - 1) / x
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-    def _eval_is_positive(self):
-        if self.args[0].is_real:
-            return True
-
-    def _eval_evalf(self, prec):
-        x = self.args[0].evalf(prec)
-        if not x.is_Number:
-            return None
-        with mpmath.workprec(prec + 20):
-            xv = mpmath.mpf(x)
-            v = mpmath.mpf(1) if xv == 0 else mpmath.expm1(xv) / xv
-        return sp.Float(v, mpmath.libmp.prec_to_dps(prec))
-
-
-class phi1_near0(phi1):
-    """:class:`phi1` at an argument that a branch condition keeps in ``[-1/2, 1/2]``.
-
-    The same function (same rewrite, derivative and values), so every proof about
-    :class:`phi1` holds for it; it only tells the float loop compiler that the
-    Taylor polynomial :func:`symrich.numeric.vecmath.phi1_near0` may evaluate it.  The
-    fast forms use it exactly in the branches ``k t < 1/2`` (``k >= 0``) and
-    ``|delta| t < 1/2``.
-
-    Printed as ``\\tilde\\phi_1`` in LaTeX.
-
-    >>> import sympy as sp
-    >>> x = sp.Symbol("x")
-    >>> phi1_near0(x).rewrite(sp.exp), phi1_near0(0)
-    ((exp(x) - 1)/x, 1)
-    >>> print(sp.latex(phi1_near0(x)))
-    \\tilde{\\phi}_{1}{\\left(x \\right)}
-    """
-
-    def _latex(self, printer, exp=None):
-        body = r"\tilde{\phi}_{1}{\left(%s \right)}" % printer._print(self.args[0])
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
-
-
-def phi1_indicator_form(x):
-    """``phi1(x)`` without a division by zero: ``expm1(x)/(x + [x = 0]) + [x = 0]``.
-
-    ``[x = 0]`` is the indicator ``Piecewise((1, x == 0), (0, True))``; the
-    denominator never vanishes, so any common-subexpression hoisting is safe.
-
-    Examples
-    --------
-    >>> phi1_indicator_form(0)
-    1
-    >>> round(float(phi1_indicator_form(1)), 6)
-    1.718282
-    """
-    ind = sp.Piecewise((1, sp.Eq(x, 0)), (0, True))
-    return expm1(x) / (x + ind) + ind
-
-
-def for_compile(expr, keep_near0=False):
-    """Replace every :class:`phi1` by :func:`phi1_indicator_form` (an identity).
-
-    With ``keep_near0=True`` the :class:`phi1_near0` are kept, for the float loop
-    compiler that evaluates them by a polynomial.
-
-    Examples
-    --------
-    >>> from symrich.symbolic.symbols import t
-    >>> expr = for_compile(3 * phi1(t))
-    >>> expr.has(phi1), expr.subs(t, 0)
-    (False, 3)
-    """
-    return sp.sympify(expr).replace(lambda e: isinstance(e, phi1) and not (keep_near0 and isinstance(e, phi1_near0)),
-                                    lambda e: phi1_indicator_form(e.args[0]))
-
-
-def tphi1(k, time=t):
-    """``int_0^time e^{k r} dr = time * phi1(k time)``."""
-    return time * phi1(k * time)
 
 
 def Lam_of(s2_=s**2):
@@ -223,9 +105,23 @@ def l_minus(s2_=s**2):
     return (-delta - Lam_of(s2_)) / 2
 
 
-def _AB(s2_=s**2):
+def chi_coefficients(s2_=s**2):
+    """``(A, B) = (eta_a s^2 pi0 - l_- a0, eta_a s^2 pi0 - l_+ a0)``: ``Lam chi = A e^{l_+ t} - B e^{l_- t}``.
+
+    Examples
+    --------
+    >>> from symrich.symbolic.symbols import delta, eta_a, eta_w
+    >>> A, B = chi_coefficients(4)
+    >>> point = {delta: 3, eta_a: 1, eta_w: 1, a0: 1, pi0: 0}
+    >>> A.subs(point), B.subs(point), (A - B).subs(point)     # A - B = Lam a0
+    (4, -1, 5)
+    """
     P0 = s2_ * pi0  # w0^T beta_star
     return eta_a * P0 - l_minus(s2_) * a0, eta_a * P0 - l_plus(s2_) * a0
+
+
+#: the name the derivations use for :func:`chi_coefficients`.
+_AB = chi_coefficients
 
 
 def chi_plain(time=t, s2_=s**2):
@@ -239,7 +135,7 @@ def chi_plain(time=t, s2_=s**2):
     >>> sp.simplify(chi.subs(t, 0)), sp.simplify(sp.diff(chi, t).subs(t, 0))
     (a_0, eta_a*pi_0*s**2)
     """
-    A, B = _AB(s2_)
+    A, B = chi_coefficients(s2_)
     return (A * sp.exp(l_plus(s2_) * time) - B * sp.exp(l_minus(s2_) * time)) / Lam_of(s2_)
 
 
@@ -251,13 +147,43 @@ def I_plain(time=t, s2_=s**2):
     >>> I_plain(0)
     0
     """
-    A, B = _AB(s2_)
+    A, B = chi_coefficients(s2_)
     L = Lam_of(s2_)
     return (A**2 * tphi1(delta + L, time) + B**2 * tphi1(delta - L, time) - 2 * A * B * tphi1(delta, time)) / L**2
 
 
+@dataclass(frozen=True)
+class PlainSolution:
+    """The plain closed form (result of :func:`plain_solution`).
+
+    Attributes
+    ----------
+    chi, dchi : Expr
+        ``chi(t) = [A e^{l_+ t} - B e^{l_- t}]/Lam`` and its time derivative.
+    I : Expr
+        ``int_0^t e^{2 delta r} chi(r)^2 dr``.
+    D : Expr
+        ``sqrt(1 + 2 eta_w I)``.
+    a, p, c : Expr
+        ``a = e^{delta t} chi/D``, ``p = e^{delta t} chi'/(eta_a s^2 D)``, ``c = 1/D``.
+
+    Examples
+    --------
+    >>> plain_solution().D.func.__name__
+    'Pow'
+    """
+
+    chi: sp.Expr
+    dchi: sp.Expr
+    I: sp.Expr  # noqa: E741
+    D: sp.Expr
+    a: sp.Expr
+    p: sp.Expr
+    c: sp.Expr
+
+
 def plain_solution(time=t, s2_=s**2):
-    """The plain closed form: namespace with ``chi, dchi, I, D, a, p, c``.
+    """The plain closed form: a :class:`PlainSolution` with ``chi, dchi, I, D, a, p, c``.
 
     ``a`` is the readout, ``p`` the coefficient of ``beta_star`` and ``c`` the
     coefficient of ``w_perp0`` in ``w(t) = p beta_star + c w_perp0``.
@@ -276,12 +202,64 @@ def plain_solution(time=t, s2_=s**2):
         raise ValueError("time must be a symbol")
     I = I_plain(time, s2_)
     D = sp.sqrt(1 + 2 * eta_w * I)
-    return SimpleNamespace(
-        chi=chi, dchi=dchi, I=I, D=D,
-        a=sp.exp(delta * time) * chi / D,
-        p=sp.exp(delta * time) * dchi / (eta_a * s2_ * D),
-        c=1 / D,
-    )
+    return PlainSolution(chi=chi, dchi=dchi, I=I, D=D, a=sp.exp(delta * time) * chi / D,
+                         p=sp.exp(delta * time) * dchi / (eta_a * s2_ * D), c=1 / D)
+
+
+@dataclass(frozen=True)
+class StableForm:
+    """The overflow-free general form of the closed form and its pieces (result of :func:`stable_general`).
+
+    Attributes
+    ----------
+    Lam, kappa, dmL : Expr
+        The rates ``Lam``, ``delta + Lam``, ``delta - Lam``.
+    K, q : Expr
+        ``K = delta a0/2 + eta_a s^2 pi0`` and ``q = K/Lam`` (any value at ``Lam = 0``).
+    U, V : Expr
+        ``a0/2 + q`` and ``a0/2 - q``: the coefficients of the growing and decaying modes.
+    atil, btil : Expr
+        ``e^{delta t} chi E`` and ``e^{delta t} chi' E/(eta_a s^2)``.
+    T0, T1, T2, J : Expr
+        ``J = E^2 I = U^2 T0 + 2 U V T1 + V^2 T2``; ``T1`` is the ``Piecewise`` of
+        ``T1_pos`` (for ``delta >= 0``) and ``T1_neg`` (both proved equal).
+    T1_pos, T1_neg : Expr
+        The two forms of ``T1``, each free of overflow on one side of ``delta = 0``.
+    E, E2 : Expr
+        ``E = e^{-(delta + Lam) t/2}`` and ``E^2``.
+    Dt : Expr
+        ``sqrt(E^2 + 2 eta_w J) = E D``.
+    a, p, c : Expr
+        ``atil/Dt``, ``btil/Dt``, ``E/Dt``.
+
+    Examples
+    --------
+    >>> from symrich.symbolic.symbols import t
+    >>> stable_general().E2.subs(t, 0)
+    1
+    """
+
+    Lam: sp.Expr
+    kappa: sp.Expr
+    dmL: sp.Expr
+    K: sp.Expr
+    q: sp.Expr
+    U: sp.Expr
+    V: sp.Expr
+    atil: sp.Expr
+    btil: sp.Expr
+    T0: sp.Expr
+    T1: sp.Expr
+    T1_pos: sp.Expr
+    T1_neg: sp.Expr
+    T2: sp.Expr
+    J: sp.Expr
+    E2: sp.Expr
+    E: sp.Expr
+    Dt: sp.Expr
+    a: sp.Expr
+    p: sp.Expr
+    c: sp.Expr
 
 
 def _pieces(time=t, s2_=s2, stable_rates=False):
@@ -306,9 +284,8 @@ def _pieces(time=t, s2_=s2, stable_rates=False):
     T2 = sp.exp(-kappa * time) * tphi1(dmL, time)
     J = U**2 * T0 + 2 * U * V * T1 + V**2 * T2
     E2 = sp.exp(-kappa * time)
-    return SimpleNamespace(Lam=L, kappa=kappa, dmL=dmL, K=K, q=q, U=U, V=V, atil=atil, btil=btil,
-                           T0=T0, T1=T1, T1_pos=T1_pos, T1_neg=T1_neg, T2=T2, J=J, E2=E2,
-                           E=sp.exp(-kappa * time / 2))
+    return dict(Lam=L, kappa=kappa, dmL=dmL, K=K, q=q, U=U, V=V, atil=atil, btil=btil,
+                T0=T0, T1=T1, T1_pos=T1_pos, T1_neg=T1_neg, T2=T2, J=J, E2=E2, E=sp.exp(-kappa * time / 2))
 
 
 def saddle_U(s2_=s2):
@@ -321,7 +298,7 @@ def saddle_U(s2_=s2):
     >>> sp.factor(saddle_U(4).subs({delta: 3, eta_a: 1, eta_w: 1}))
     4*(a_0 + pi_0)/5
     """
-    return _pieces(t, s2_).U
+    return _pieces(t, s2_)["U"]
 
 
 def stable_general(time=t, s2_=s2, stable_rates=False):
@@ -330,7 +307,7 @@ def stable_general(time=t, s2_=s2, stable_rates=False):
     ``a = atil / Dt``, ``p = btil / Dt``, ``c = E / Dt`` with ``E = e^{-(delta+Lam) t/2}``,
     ``atil = e^{delta t} chi E``, ``btil = e^{delta t} chi' E / (eta_a s^2)``,
     ``Dt^2 = E^2 D^2 = E^2 + 2 eta_w J``, ``J = E^2 I = U^2 T0 + 2 U V T1 + V^2 T2``.
-    Returns a namespace with ``a, p, c`` and every piece.
+    Returns a :class:`StableForm` with ``a, p, c`` and every piece.
 
     ``stable_rates=True`` writes ``Lam``, ``delta + Lam`` and ``delta - Lam`` as
     ``alpha + gamma``, ``2 gamma`` and ``-2 alpha`` with the rates of
@@ -345,10 +322,36 @@ def stable_general(time=t, s2_=s2, stable_rates=False):
     (a_0, pi_0, 1)
     """
     P = _pieces(time, s2_, stable_rates)
-    Dt = sp.sqrt(P.E2 + 2 * eta_w * P.J)
-    P.Dt = Dt
-    P.a, P.p, P.c = P.atil / Dt, P.btil / Dt, P.E / Dt
-    return P
+    Dt = sp.sqrt(P["E2"] + 2 * eta_w * P["J"])
+    return StableForm(**P, Dt=Dt, a=P["atil"] / Dt, p=P["btil"] / Dt, c=P["E"] / Dt)
+
+
+@dataclass(frozen=True)
+class SaddleForm:
+    """The closed form on the stable manifold of the saddle ``beta = 0`` (result of :func:`stable_saddle`).
+
+    Attributes
+    ----------
+    S : Expr
+        ``sqrt(1 + 2 eta_w a0^2 t phi1((delta - Lam) t))``.
+    a, p, c : Expr
+        ``a0 e^{(delta - Lam) t/2}/S``, ``pi0 e^{(delta - Lam) t/2}/S``, ``1/S``.
+    U, kappa : Expr
+        The selector pieces of :class:`StableForm` (the form holds where ``U = 0`` and ``kappa > 0``).
+
+    Examples
+    --------
+    >>> from symrich.symbolic.symbols import t
+    >>> stable_saddle().S.subs(t, 0)
+    1
+    """
+
+    S: sp.Expr
+    a: sp.Expr
+    p: sp.Expr
+    c: sp.Expr
+    U: sp.Expr
+    kappa: sp.Expr
 
 
 def stable_saddle(time=t, s2_=s2, stable_rates=False):
@@ -368,9 +371,9 @@ def stable_saddle(time=t, s2_=s2, stable_rates=False):
     (a_0, pi_0, 1)
     """
     P = _pieces(time, s2_, stable_rates)
-    S = sp.sqrt(1 + 2 * eta_w * a0**2 * tphi1(P.dmL, time))
-    decay = sp.exp(P.dmL * time / 2)
-    return SimpleNamespace(S=S, a=a0 * decay / S, p=pi0 * decay / S, c=1 / S, U=P.U, kappa=P.kappa)
+    S = sp.sqrt(1 + 2 * eta_w * a0**2 * tphi1(P["dmL"], time))
+    decay = sp.exp(P["dmL"] * time / 2)
+    return SaddleForm(S=S, a=a0 * decay / S, p=pi0 * decay / S, c=1 / S, U=P["U"], kappa=P["kappa"])
 
 
 # --------------------------------------------------------------------------
@@ -448,6 +451,84 @@ alpha_, gamma_ = sp.symbols("alpha gamma", nonnegative=True)
 x_, y_ = sp.symbols("x y", positive=True)
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """Expressions written in bound names, with their ordered definitions ``lets``."""
+
+    lets: tuple
+
+    def bind(self, expr):
+        """``expr`` with every bound name replaced by its definition (last binding first)."""
+        for name, value in reversed(self.lets):
+            expr = expr.xreplace({name: value})
+        return expr
+
+
+@dataclass(frozen=True)
+class FastForm(_Bound):
+    """The two-exponential general form (result of :func:`fast_general`).
+
+    Attributes
+    ----------
+    lets : tuple of (Symbol, Expr)
+        ``alpha, gamma`` (the rates of :func:`fast_rates`), ``x = e^{-alpha t}``, ``y = e^{-gamma t}``.
+    Lam, K, U, V : Expr
+        As in :class:`StableForm`, with ``Lam = alpha + gamma``.
+    em, tpL : Expr
+        ``e^{-Lam t} = x y`` and ``t phi1(-Lam t)``.
+    T0, T1, T2, J, Dt : Expr
+        The pieces of :class:`StableForm` in the bound names.
+    a, p, c : Expr
+        The solution, in the bound names (``bind`` substitutes them).
+
+    Examples
+    --------
+    >>> F = fast_general()
+    >>> F.bind(F.em) == F.bind(x_ * y_)
+    True
+    """
+
+    Lam: sp.Expr
+    K: sp.Expr
+    U: sp.Expr
+    V: sp.Expr
+    em: sp.Expr
+    tpL: sp.Expr
+    T0: sp.Expr
+    T1: sp.Expr
+    T2: sp.Expr
+    J: sp.Expr
+    Dt: sp.Expr
+    a: sp.Expr
+    p: sp.Expr
+    c: sp.Expr
+
+
+@dataclass(frozen=True)
+class FastSaddleForm(_Bound):
+    """The one-exponential saddle form (result of :func:`fast_saddle`).
+
+    Attributes
+    ----------
+    lets : tuple of (Symbol, Expr)
+        ``alpha`` and ``x = e^{-alpha t}``.
+    S : Expr
+        ``sqrt(1 + 2 eta_w a0^2 t phi1(-2 alpha t))``.
+    a, p, c : Expr
+        ``a0 x/S``, ``pi0 x/S``, ``1/S``.
+
+    Examples
+    --------
+    >>> [str(name) for name, _ in fast_saddle().lets]
+    ['alpha', 'x']
+    """
+
+    S: sp.Expr
+    a: sp.Expr
+    p: sp.Expr
+    c: sp.Expr
+
+
 def fast_general(time=t, s2_=s2):
     """The stable general form with two exponentials per time: ``x = e^{-alpha t}``, ``y = e^{-gamma t}``.
 
@@ -459,7 +540,7 @@ def fast_general(time=t, s2_=s2):
 
     The expressions ``a, p, c`` are written in the bound names ``alpha, gamma, x, y``
     (so that nothing merges ``x^2`` back into a third exponential); ``lets`` is the
-    ordered list of their definitions and ``bind(expr)`` substitutes them.
+    ordered tuple of their definitions and ``bind(expr)`` substitutes them (a :class:`FastForm`).
 
     Examples
     --------
@@ -471,7 +552,7 @@ def fast_general(time=t, s2_=s2):
     (a_0, pi_0, 1)
     """
     alpha, gamma = fast_rates(s2_)
-    lets = [(alpha_, alpha), (gamma_, gamma), (x_, sp.exp(-alpha_ * time)), (y_, sp.exp(-gamma_ * time))]
+    lets = ((alpha_, alpha), (gamma_, gamma), (x_, sp.exp(-alpha_ * time)), (y_, sp.exp(-gamma_ * time)))
     x, y, L = x_, y_, alpha_ + gamma_
     K = delta * a0 / 2 + eta_a * s2_ * pi0
     q = K / (L + sp.Piecewise((1, sp.Eq(L, 0)), (0, True)))
@@ -485,8 +566,8 @@ def fast_general(time=t, s2_=s2):
     btil = pi0 * (1 + em) / 2 + (eta_w * a0 - delta * pi0 / 2) * tpL
     J = U**2 * T0 + 2 * U * V * T1 + V**2 * T2
     Dt = sp.sqrt(y**2 + 2 * eta_w * J)
-    return SimpleNamespace(lets=lets, bind=_binder(lets), Lam=L, K=K, U=U, V=V, em=em, tpL=tpL,
-                           T0=T0, T1=T1, T2=T2, J=J, Dt=Dt, a=atil / Dt, p=btil / Dt, c=y / Dt)
+    return FastForm(lets=lets, Lam=L, K=K, U=U, V=V, em=em, tpL=tpL, T0=T0, T1=T1, T2=T2, J=J, Dt=Dt,
+                    a=atil / Dt, p=btil / Dt, c=y / Dt)
 
 
 def fast_saddle(time=t, s2_=s2):
@@ -504,83 +585,6 @@ def fast_saddle(time=t, s2_=s2):
     (a_0, pi_0, 1)
     """
     alpha, _ = fast_rates(s2_)
-    lets = [(alpha_, alpha), (x_, sp.exp(-alpha_ * time))]
+    lets = ((alpha_, alpha), (x_, sp.exp(-alpha_ * time)))
     S = sp.sqrt(1 + 2 * eta_w * a0**2 * divided_exp(2 * alpha_, x_**2, time))
-    return SimpleNamespace(lets=lets, bind=_binder(lets), S=S, a=a0 * x_ / S, p=pi0 * x_ / S, c=1 / S)
-
-
-def _binder(lets):
-    def bind(expr):
-        for name, value in reversed(lets):
-            expr = expr.xreplace({name: value})
-        return expr
-
-    return bind
-
-
-#: argument order of the compiled kernels.
-KERNEL_ARGS = (t, a0, pi0, s2, delta, eta_a, eta_w)
-
-
-# --------------------------------------------------------------------------
-# observables (derivation single_neuron_observables)
-
-#: symbols of the observable expressions: readout, ||w||^2, w^T beta_star, and the same at time 0, w0^T w.
-obs_a, obs_ww, obs_wb = sp.symbols("a w2 wb", real=True)
-obs_a0, obs_ww0, obs_w0w = sp.symbols("a_init w2_init w0w", real=True)
-obs_d = sp.Symbol("d", integer=True, positive=True)
-
-OBS_ARGS = (obs_a, obs_ww, obs_wb, obs_a0, obs_ww0, obs_w0w, s2, obs_d, eta_a, eta_w)
-OBS_NAMES = ("beta_norm", "signed_magnitude", "ntk_norm", "kernel_distance", "alignment")
-
-
-def M_frobenius_sq(a_, ww):
-    """``||M||_F^2 = d eta_w^2 a^4 + 2 eta_w eta_a a^2 ||w||^2 + eta_a^2 ||w||^4`` for ``M = eta_w a^2 I + eta_a w w^T``.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from symrich.symbolic.symbols import eta_a, eta_w
-    >>> from symrich.symbolic.single_neuron import M_parameters
-    >>> M = M_parameters(1, sp.Matrix([1, 0]))
-    >>> sp.expand(sum(m**2 for m in M) - M_frobenius_sq(1, 1).subs(obs_d, 2))
-    0
-    """
-    return obs_d * eta_w**2 * a_**4 + 2 * eta_w * eta_a * a_**2 * ww + eta_a**2 * ww**2
-
-
-def M_inner(a_0, ww0, a_t, wwt, w0w):
-    """``<M0, Mt>_F = d eta_w^2 a0^2 at^2 + eta_w eta_a (a0^2 ||wt||^2 + at^2 ||w0||^2) + eta_a^2 (w0^T wt)^2``.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> sp.expand(M_inner(obs_a, obs_ww, obs_a, obs_ww, obs_ww) - M_frobenius_sq(obs_a, obs_ww))
-    0
-    """
-    return (obs_d * eta_w**2 * a_0**2 * a_t**2 + eta_w * eta_a * (a_0**2 * wwt + a_t**2 * ww0)
-            + eta_a**2 * w0w**2)
-
-
-def observable_exprs():
-    """The observables in ``OBS_ARGS``, named by ``OBS_NAMES``: ``||beta|| = |a| ||w||``, ``a ||w||``,
-    ``||K||_F = ||M||_F``, the kernel distance ``S(0, t) = 1 - <M0, Mt>/(||M0|| ||Mt||)`` (whitened data) and
-    ``cos(w, beta_star) = w^T beta_star / (||w|| s)``.  (The loss ``1/2 ||a w - beta_star||^2`` is
-    evaluated from its definition, which has no cancellation near the minimum.)
-
-    Examples
-    --------
-    >>> from symrich.symbolic.symbols import eta_a, eta_w
-    >>> point = dict(zip(OBS_ARGS, (1, 1, 1, 1, 1, 1, 1, 2, 1, 1)))
-    >>> dict(zip(OBS_NAMES, (e.subs(point) for e in observable_exprs())))
-    {'beta_norm': 1, 'signed_magnitude': 1, 'ntk_norm': sqrt(5), 'kernel_distance': 0, 'alignment': 1}
-    """
-    nw = sp.sqrt(obs_ww)
-    return (
-        sp.Abs(obs_a) * nw,
-        obs_a * nw,
-        sp.sqrt(M_frobenius_sq(obs_a, obs_ww)),
-        1 - M_inner(obs_a0, obs_ww0, obs_a, obs_ww, obs_w0w)
-        / sp.sqrt(M_frobenius_sq(obs_a0, obs_ww0) * M_frobenius_sq(obs_a, obs_ww)),
-        obs_wb / (nw * sp.sqrt(s2)),
-    )
+    return FastSaddleForm(lets=lets, S=S, a=a0 * x_ / S, p=pi0 * x_ / S, c=1 / S)

@@ -9,8 +9,8 @@ Three groups of expressions live here:
 * the coordinate-free flow (:func:`parameter_flow`, matrix symbols of symbolic
   size ``d, h, c, n``), the conserved matrix ``Delta`` and the beta-flow of
   Theorem 4.2 with learning rates (:func:`beta_flow_rhs`);
-* explicit small networks built by the balanced-initialisation recipes of the
-  specification (:func:`balanced_network`), with the symmetric PSD square root of
+* explicit small networks built by the balanced-initialisation recipes of
+  :func:`symrich.wide_linear.balanced_init` (:func:`balanced_network`), with the symmetric PSD square root of
   a ``2 x 2`` (or ``1 x 1``) matrix in closed form (:func:`sqrt_psd_2x2`), for the
   randomized 30-digit checks;
 * the aligned singular-value dynamics: the rate, the Riccati variable
@@ -19,8 +19,8 @@ Three groups of expressions live here:
   :mod:`symrich.wide_linear` compiles, the time ``t(sigma)``, and the hyperbolic
   entropy ``q_delta``.
 
-``kappa`` is the constant called ``c`` in the specification (renamed here since
-``c`` is the output width).  ``eta`` always means ``eta_a * eta_w``.
+``kappa`` is not called ``c`` here, since ``c`` is the output width.  ``eta``
+always means ``eta_a * eta_w``.
 
 >>> from symrich.symbolic.wide_linear import sigma_rate
 >>> from symrich.symbolic.symbols import delta, eta_a, eta_w, s
@@ -32,13 +32,14 @@ Three groups of expressions live here:
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import dataclasses
 
 import sympy as sp
 
 from symrich.symbolic.symbols import d, delta, eta_a, eta_w, n, s, t
 
 __all__ = [
+    "WideFlow",
     "h", "c", "kappa", "sigma", "sigma0", "v", "v0", "E", "phi",
     "parameter_flow",
     "conserved_Delta",
@@ -65,13 +66,14 @@ __all__ = [
     "q_delta",
     "q_delta_prime",
     "q_delta_second",
+    "root_factors",
 ]
 
 #: Hidden width and output width (symbolic sizes).
 h = sp.Symbol("h", integer=True, positive=True)
 c = sp.Symbol("c", integer=True, positive=True)
 
-#: ``kappa = |delta| / (2 sqrt(eta))`` (``c`` of the specification), and singular values.
+#: ``kappa = |delta| / (2 sqrt(eta))``, and singular values.
 kappa = sp.Symbol("kappa", nonnegative=True)
 sigma = sp.Symbol("sigma", nonnegative=True)
 sigma0 = sp.Symbol("sigma_0", nonnegative=True)
@@ -85,10 +87,59 @@ phi = sp.Symbol("phi", nonnegative=True)
 _eta = eta_a * eta_w
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class WideFlow:
+    """The wide linear network's loss and gradient flow, coordinate-free (:func:`parameter_flow`).
+
+    Attributes
+    ----------
+    W, A : sympy.MatrixSymbol
+        First layer (``h x d``) and readout (``h x c``).
+    X, Y : sympy.MatrixSymbol
+        Data (``n x d``) and targets (``n x c``).
+    beta : sympy.MatrixExpr
+        ``W^T A`` (``d x c``).
+    R : sympy.MatrixExpr
+        Residuals ``X beta - Y``.
+    L : sympy.Expr
+        Loss ``1/2 tr(R^T R)``.
+    G : sympy.MatrixExpr
+        ``X^T R``.
+    dL_dW, dL_dA : sympy.MatrixExpr
+        Gradients computed by SymPy's matrix calculus.
+    Wdot, Adot, betadot : sympy.MatrixExpr
+        The flow ``-eta_w A G^T``, ``-eta_a W G`` and ``Wdot^T A + W^T Adot``.
+    P, Q : sympy.MatrixExpr
+        ``W^T W`` and ``A^T A``.
+
+    Examples
+    --------
+    >>> parameter_flow().P
+    W.T*W
+    """
+
+    W: sp.MatrixSymbol
+    A: sp.MatrixSymbol
+    X: sp.MatrixSymbol
+    Y: sp.MatrixSymbol
+    beta: sp.MatrixExpr
+    R: sp.MatrixExpr
+    L: sp.Expr
+    G: sp.MatrixExpr
+    dL_dW: sp.MatrixExpr
+    dL_dA: sp.MatrixExpr
+    Wdot: sp.MatrixExpr
+    Adot: sp.MatrixExpr
+    betadot: sp.MatrixExpr
+    P: sp.MatrixExpr
+    Q: sp.MatrixExpr
+
+
+
 def parameter_flow(d_=d, h_=h, c_=c, n_=n):
     """Loss, gradients and gradient flow of the wide linear network, coordinate-free.
 
-    Returns a namespace with matrix symbols ``W`` (h x d), ``A`` (h x c),
+    Returns a :class:`WideFlow` with matrix symbols ``W`` (h x d), ``A`` (h x c),
     ``X`` (n x d), ``Y`` (n x c); ``beta = W^T A``; ``R = X beta - Y``;
     ``L = 1/2 tr(R^T R)``; ``G = X^T R``; the gradients ``dL_dW``, ``dL_dA``
     computed by SymPy's matrix calculus; the flow ``Wdot = -eta_w A G^T``,
@@ -113,7 +164,7 @@ def parameter_flow(d_=d, h_=h, c_=c, n_=n):
     G = X.T * R
     Wdot = -eta_w * A * G.T
     Adot = -eta_a * W * G
-    return SimpleNamespace(
+    return WideFlow(
         W=W, A=A, X=X, Y=Y, beta=beta, R=R, L=L, G=G,
         dL_dW=L.diff(W), dL_dA=L.diff(A),
         Wdot=Wdot, Adot=Adot, betadot=Wdot.T * A + W.T * Adot,
@@ -204,7 +255,7 @@ def rotation(theta, k):
 
 
 def balanced_network(kind, dd, cc, hh=None, delta_=delta, prefix=""):
-    """Explicit ``(W, A)`` with ``Delta = delta I_h``, by the recipes of the specification.
+    """Explicit ``(W, A)`` with ``Delta = delta I_h``, by the recipes of :func:`symrich.wide_linear.balanced_init`.
 
     ``kind`` is ``"positive"`` (``h = c <= 2``, ``W`` free, ``A = ((eta_a W W^T +
     delta I)/eta_w)^{1/2} O``), ``"negative"`` (``h = d <= 2``, ``A`` free, ``W =
@@ -545,6 +596,12 @@ def root_factors(lam, delta_=delta):
     their rationalised forms ``lam / (sqrt(lam + delta^2/4) + delta/2)`` and
     ``lam / (sqrt(lam + delta^2/4) - delta/2)``, free of cancellation for
     ``delta > 0`` (left) and ``delta < 0`` (right).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> root_factors(sp.S(8), sp.S(2))
+    (2, 2, 4, 4)
     """
     root = sp.sqrt(lam + delta_**2 / 4)
     return (root - delta_ / 2, lam / (root + delta_ / 2), root + delta_ / 2, lam / (root - delta_ / 2))

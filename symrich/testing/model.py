@@ -1,10 +1,9 @@
-r"""A network given symbolically (:class:`Model`) and its gradient flow, derived with SymPy.
+r"""A network given symbolically (:class:`Model`): parameter shapes, :math:`f(x)`, initialisations.
 
-A model is its parameter shapes and :math:`f(x)`; :meth:`Model.flow` forms
-the squared loss on symbolic data, differentiates it and returns the flow
-:math:`\dot\theta = -\eta_\theta\, \partial L/\partial\theta` as a
-:class:`symrich.oracle.PolynomialFlow`.  The built-in models are in
-:mod:`symrich.testing.zoo`.
+A model is its parameter shapes and :math:`f(x)` in SymPy; its gradient flow
+is derived by :mod:`symrich.testing.flows` (:meth:`Model.symbolic_flow`,
+:meth:`Model.flow`), so no gradient is written by hand.  The built-in models
+are in :mod:`symrich.testing.zoo`.
 
 >>> model = Model(params={"u": (), "v": ()}, d=1, f=lambda p, x: p["u"] * p["v"] * x[0])
 >>> model.output()
@@ -22,7 +21,9 @@ from typing import Any
 import mpmath
 import numpy as np
 
-from symrich.testing.values import DATA_DPS, positive_int
+from symrich.testing import flows
+from symrich.testing.regimes import SADDLE, SIGN_CHANGE, Regime
+from symrich.testing.values import DATA_DPS
 
 __all__ = ["Model"]
 
@@ -48,7 +49,9 @@ class Model:
         ``Matrix`` with ``c`` entries.  ``p`` maps each name to a
         ``sympy.Symbol`` (scalars) or a ``sympy.Matrix`` of symbols (vectors
         are ``m x 1``); ``x`` is a ``d x 1`` Matrix of input symbols.  ``f``
-        must be polynomial in the parameters.
+        may be polynomial in the parameters, or smooth through ``tanh``,
+        ``exp`` and :func:`~symrich.testing.flows.softplus` (see
+        :mod:`symrich.testing.flows`); kinks (``Max``) need ``integrator``.
     c : int
         Number of outputs.
     name : str
@@ -63,13 +66,31 @@ class Model:
         :math:`\delta` (or None: no regime requested) and the rates
         ``{name: float}``; called inside ``mpmath.workdps(50)``.  Without it,
         parameters are i.i.d. N(0, 0.7^2) and a regime cannot be requested.
+    sign_change_init : callable, optional
+        ``sign_change_init(rng, delta, rates, data) -> dict``: an
+        initialisation with the given :math:`\delta < 0` in which the readout
+        ``a`` starts near 0 and crosses it early (the regime
+        ``"sign change of a"``); ``data`` is the example's
+        :class:`~symrich.testing.data.Dataset`.  Without it the model does
+        not take part in that regime.
+    integrator : callable, optional
+        ``integrator(example, times, dps) -> list of dict``: the parameters at
+        ``times``, for models the Taylor oracle cannot integrate (kinks).
+    beta : callable, optional
+        ``beta(p) -> value``: the function-space coordinates used by
+        ``coordinates="beta"``; default :math:`\partial f/\partial x`
+        (:func:`~symrich.testing.flows.beta_expressions`).
+    float_inputs : bool
+        The integrator takes float64 parameters and data: initial parameters
+        are rounded to float64 (so a regime's :math:`\delta` holds to about
+        16 digits), and data must be float64 numbers.
 
     Notes
     -----
-    The flow of :meth:`flow` is :math:`\dot\theta = -\eta_\theta\,\partial
+    The flow is :math:`\dot\theta = -\eta_\theta\,\partial
     L/\partial\theta` with :math:`L = \tfrac12\sum_{i,k} (f_k(x_i) - Y_{ik})^2`,
     differentiated by SymPy; data ``X_i_j``, ``Y_i_k`` and rates ``eta_<name>``
-    are parameters of the :class:`~symrich.oracle.PolynomialFlow`.
+    are parameters of the flow.
 
     Examples
     --------
@@ -91,6 +112,10 @@ class Model:
     name: str = ""
     pattern: Any = None
     init: Callable | None = None
+    sign_change_init: Callable | None = None
+    integrator: Callable | None = None
+    beta: Callable | None = None
+    float_inputs: bool = False
 
     def __post_init__(self) -> None:
         problems = []
@@ -118,8 +143,10 @@ class Model:
                 problems.append(f"{what} must be a positive integer, got {v!r}")
         if not callable(self.f):
             problems.append(f"f must be callable, got {self.f!r}")
-        if self.init is not None and not callable(self.init):
-            problems.append(f"init must be callable, got {self.init!r}")
+        for hook in ("init", "sign_change_init", "integrator", "beta"):
+            value = getattr(self, hook)
+            if value is not None and not callable(value):
+                problems.append(f"{hook} must be callable, got {value!r}")
         pattern = None
         if self.pattern is not None:
             arr = np.asarray(self.pattern, dtype=object)
@@ -203,8 +230,38 @@ class Model:
         return values
 
     @functools.cached_property
-    def _flows(self) -> dict:
+    def _derived(self) -> dict:
         return {}
+
+    def symbolic_flow(self, n: int) -> flows.SymbolicFlow:
+        """The gradient flow on ``n`` symbolic samples, any kind (cached); see :func:`symrich.testing.flows.derive`.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> m = Model(params={"a": ()}, d=1, f=lambda p, x: sympy.Max(0, p["a"] * x[0]))
+        >>> m.symbolic_flow(1).kind
+        'kinked'
+        """
+        key = ("symbolic", n)
+        if key not in self._derived:
+            self._derived[key] = flows.derive(self, n)
+        return self._derived[key]
+
+    def augmented_flow(self, n: int) -> flows.AugmentedFlow:
+        """The flow made polynomial for the Taylor oracle (cached); see :func:`symrich.testing.flows.polynomial_flow`.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> m = Model(params={"a": ()}, d=1, f=lambda p, x: sympy.tanh(p["a"] * x[0]))
+        >>> [s.name for s in m.augmented_flow(2).flow.state]
+        ['a', 'aux_1', 'aux_2']
+        """
+        key = ("augmented", n)
+        if key not in self._derived:
+            self._derived[key] = flows.polynomial_flow(self.symbolic_flow(n))
+        return self._derived[key]
 
     def flow(self, n: int):
         """The gradient flow on ``n`` symbolic samples, a :class:`symrich.oracle.PolynomialFlow` (cached).
@@ -217,8 +274,10 @@ class Model:
         Returns
         -------
         symrich.oracle.PolynomialFlow
-            State :attr:`state`; parameters ``eta_<name>`` (in :attr:`rate_names`
-            order), ``X_i_j`` and ``Y_i_k`` (1-based).
+            State :attr:`state` (followed by the auxiliary variables of
+            :meth:`augmented_flow` for a smooth model); parameters
+            ``eta_<name>`` (in :attr:`rate_names` order), ``X_i_j`` and
+            ``Y_i_k`` (1-based).
 
         Examples
         --------
@@ -229,37 +288,7 @@ class Model:
         >>> sympy.expand(flow.rhs[0] + eta_a * w1 * x * (x * a * w1 - y))  # rhs[0] = -eta_a dL/da
         0
         """
-        import sympy
-
-        from symrich.oracle import PolynomialFlow
-
-        n = positive_int(n, "n")
-        if self.pattern is not None and n != len(self.pattern):
-            raise ValueError(f"n = {n} but the pattern of {self.name} fixes n = {len(self.pattern)}")
-        if n in self._flows:
-            return self._flows[n]
-        X = [[sympy.Symbol(f"X_{i + 1}_{j + 1}", real=True) for j in range(self.d)] for i in range(n)]
-        Y = [[sympy.Symbol(f"Y_{i + 1}_{k + 1}", real=True) for k in range(self.c)] for i in range(n)]
-        etas = [sympy.Symbol(f"eta_{name}", positive=True) for name in self.rate_names]
-        loss = sympy.S.Zero
-        for i in range(n):
-            outputs = self.output(sympy.Matrix(self.d, 1, X[i]), i)
-            for k, fk in enumerate(outputs):
-                loss += (fk - Y[i][k]) ** 2 / 2
-        known = set(self.state) | {s for row in X for s in row}
-        stray = sorted((loss.free_symbols - known - {s for row in Y for s in row}), key=str)
-        if stray:
-            raise ValueError(f"f of {self.name} contains symbols that are neither parameters nor inputs: "
-                             f"{', '.join(map(str, stray))}")
-        rhs = []
-        for (name, _), eta in zip(self.params, etas):
-            s = self.symbols[name]
-            entries = list(s) if isinstance(s, sympy.MatrixBase) else [s]
-            rhs.extend(-eta * sympy.diff(loss, e) for e in entries)
-        params = (*etas, *(s for row in X for s in row), *(s for row in Y for s in row))
-        flow = PolynomialFlow(state=self.state, rhs=tuple(rhs), params=params, name=f"{self.name}, n={n}")
-        self._flows[n] = flow
-        return flow
+        return self.augmented_flow(n).flow
 
     # -- values -----------------------------------------------------------------
 
@@ -288,13 +317,30 @@ class Model:
             flat.extend(arr.reshape(-1).tolist())
         return flat
 
-    def initial_parameters(self, delta: float | None, rates: Mapping, seed: int) -> dict:
-        """Initial parameters from a seed (and a regime ``delta``, if the model supports one).
+    def initial_parameters(self, regime: Regime | float | None, rates: Mapping, seed: int, *,
+                           data: Any = None) -> dict:
+        r"""Initial parameters from a seed, in a regime (if the model supports one).
+
+        Parameters
+        ----------
+        regime : Regime, float or None
+            A :class:`~symrich.testing.regimes.Regime`, a value of
+            :math:`\delta`, or None (the model's generic initialisation).  In
+            the saddle regime the initialisation for :math:`\delta/s^2` is
+            multiplied by the scale :math:`s`; in the sign-change regime
+            :attr:`sign_change_init` builds it (and needs ``data``).
+        rates : mapping
+            ``{name: float}``.
+        seed : int
+            Seed of :func:`numpy.random.default_rng`.
+        data : Dataset, optional
+            The example's data (sign-change regime only).
 
         Returns
         -------
         dict
-            ``{name: mpf or object array of mpf}`` at 50 digits.
+            ``{name: mpf or object array of mpf}`` at 50 digits (float64
+            values if :attr:`float_inputs`).
 
         Examples
         --------
@@ -305,16 +351,33 @@ class Model:
         ...     abs(1.0 * p["a"] ** 2 - 2.0 * (p["w"] @ p["w"]) - 0.5) < 1e-35
         True
         """
+        if regime is not None and not isinstance(regime, Regime):
+            regime = Regime.of_delta(regime)
         rng = np.random.default_rng(int(seed))
+        rates = dict(rates)
         with mpmath.workdps(DATA_DPS):
-            if self.init is not None:
-                raw = self.init(rng, delta, dict(rates))
-            elif delta is not None:
+            if regime is None:
+                raw = (self.init(rng, None, rates) if self.init is not None
+                       else {name: 0.7 * rng.standard_normal(shape) for name, shape in self.params})
+            elif regime.name == SIGN_CHANGE:
+                if self.sign_change_init is None:
+                    raise ValueError(f"{self.name} has no sign_change_init, so the regime {regime.name!r} cannot be "
+                                     "drawn; give Model(sign_change_init=...) or another regime")
+                if data is None:
+                    raise ValueError(f"the regime {regime.name!r} needs the data (data=...)")
+                raw = self.sign_change_init(rng, regime.delta, rates, data)
+            elif self.init is None:
                 raise ValueError(f"{self.name} has no init function, so a regime (delta) cannot be requested; "
                                  "give Model(init=...) or regime=None")
             else:
-                raw = {name: 0.7 * rng.standard_normal(shape) for name, shape in self.params}
+                scale = mpmath.mpf(regime.scale)
+                raw = self.init(rng, mpmath.mpf(regime.delta) / scale**2 if regime.name == SADDLE else regime.delta,
+                                rates)
+                if regime.name == SADDLE:
+                    raw = {name: scale * np.asarray(value, dtype=object) for name, value in raw.items()}
             flat = [mpmath.mpf(v) for v in self.flatten(raw)]
+            if self.float_inputs:
+                flat = [mpmath.mpf(float(v)) for v in flat]
         return self.unflatten(flat)
 
     def __repr__(self) -> str:

@@ -1,14 +1,41 @@
-"""What a passed check returns (:class:`CheckReport`).
+"""What a passed check returns (:class:`CheckReport`), with its examples counted per regime (:class:`RegimeTally`).
 
->>> CheckReport("assert_conserved", "single neuron (d=1)", 12, 29.5, 20.0)
-CheckReport(check='assert_conserved', model='single neuron (d=1)', n_examples=12, worst_digits=29.5, required_digits=20.0, passed=True)
+>>> CheckReport("assert_conserved", "single neuron (d=1)", 12, 29.5, 20.0).passed
+True
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["CheckReport"]
+__all__ = ["CheckReport", "RegimeTally"]
+
+
+@dataclasses.dataclass(frozen=True)
+class RegimeTally:
+    """The examples of one regime in a passed check.
+
+    Attributes
+    ----------
+    regime : str
+        The regime's name (``"generic"`` without a regime).
+    passed : int
+        Examples that passed.
+    worst_digits : float
+        Smallest digits of agreement among them (``inf`` if none).
+    refused : int
+        Examples the model's integrator refused (e.g. sliding along a kink), skipped.
+
+    Examples
+    --------
+    >>> RegimeTally("upstream", 2, 29.8, 0)
+    RegimeTally(regime='upstream', passed=2, worst_digits=29.8, refused=0)
+    """
+
+    regime: str
+    passed: int
+    worst_digits: float
+    refused: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -21,17 +48,27 @@ class CheckReport:
         Which check ran.
     model : str
     n_examples : int
-        Examples run (including hypothesis' explicit and replayed ones).
+        Examples that passed (including replayed ones).
     worst_digits : float
         Smallest digits of agreement seen.
     required_digits : float
     passed : bool
         Always True (a failed check raises).
+    per_regime : tuple of RegimeTally
+        The examples per regime, in the order they ran.
+    seconds : float
+        Wall-clock time of the check.
+    note : str
+        What else the check measured (e.g. the convergence rate), or ``""``.
 
     Examples
     --------
-    >>> CheckReport("assert_conserved", "single neuron (d=1)", 12, 29.5, 20.0).passed
-    True
+    >>> report = CheckReport("assert_conserved", "single neuron (d=1)", 4, 29.5, 20.0,
+    ...                      per_regime=(RegimeTally("upstream", 2, 29.5), RegimeTally("balanced", 2, 30.0)))
+    >>> report.regime_counts()
+    {'upstream': 2, 'balanced': 2}
+    >>> print(report.summary())
+    assert_conserved on single neuron (d=1): 4 examples passed, worst 29.5 digits (required 20); upstream 2, balanced 2
     """
 
     check: str
@@ -40,3 +77,18 @@ class CheckReport:
     worst_digits: float
     required_digits: float
     passed: bool = True
+    per_regime: tuple = ()
+    seconds: float = 0.0
+    note: str = ""
+
+    def regime_counts(self) -> dict:
+        """``{regime: examples passed}``, in the order the regimes ran."""
+        return {t.regime: t.passed for t in self.per_regime}
+
+    def summary(self) -> str:
+        """One line: the check, the examples passed, the worst digits, the examples per regime."""
+        regimes = ", ".join(f"{t.regime} {t.passed}" + (f" (+{t.refused} refused)" if t.refused else "")
+                            for t in self.per_regime)
+        note = f"; {self.note}" if self.note else ""
+        return (f"{self.check} on {self.model}: {self.n_examples} examples passed, worst {self.worst_digits:.1f} "
+                f"digits (required {self.required_digits:g}); {regimes}{note}")

@@ -31,6 +31,7 @@ __all__ = [
     "positive_int",
     "to_mp_matrix",
     "value_range",
+    "zip_leaves",
 ]
 
 #: Digits at which data sets and regime-constrained initialisations are built.
@@ -206,3 +207,24 @@ def format_value(value: Any, digits: int = 10) -> str:
         except (TypeError, ValueError):
             return repr(arr.item())
     return "[" + ", ".join(format_value(v, digits) for v in arr) + "]"
+
+
+def zip_leaves(fn: Any, first: Any, *rest: Any) -> Any:
+    """Apply ``fn`` to the corresponding numbers of values of the same structure (mappings, arrays, numbers).
+
+    Mappings are matched by key (those of ``first``); arrays entrywise; the
+    result has the structure of ``first`` (a number for a 0-d array).
+
+    Examples
+    --------
+    >>> zip_leaves(lambda u, v: u - v, {"beta": [3, 4], "delta": 1}, {"beta": [1, 1], "delta": 1})
+    {'beta': array([2, 3], dtype=object), 'delta': 0}
+    """
+    if isinstance(first, Mapping):
+        return {k: zip_leaves(fn, first[k], *(r[k] for r in rest)) for k in first}
+    arrays = [np.asarray(v, dtype=object) for v in (first, *rest)]
+    out = np.empty(arrays[0].shape, dtype=object)
+    for index in np.ndindex(arrays[0].shape):
+        out[index] = fn(*(a[index] for a in arrays))
+    return out[()] if out.ndim == 0 else out
+

@@ -1,13 +1,16 @@
-r"""The built-in models and their regime-constrained initialisations.
+r"""The built-in models.
 
 * :func:`single_neuron` -- :math:`f(x) = a\, w^\top x` (the paper, Section 3);
 * :func:`wide_linear` -- :math:`f(x) = A^\top W x` and :func:`deep_linear` --
   :math:`f(x) = W_L \cdots W_1 x` (Section 4);
 * :func:`two_layer_piecewise` -- a two-layer piecewise-linear network with a
-  fixed activation pattern (Section 5).
+  fixed activation pattern (Section 5);
+* :func:`two_layer` -- :math:`f(x) = \sum_k a_k \sigma(w_k^\top x)` with
+  ReLU or leaky ReLU (integrated across kinks by
+  :func:`symrich.piecewise_linear.integrate`), tanh or softplus.
 
 Each model's ``init`` builds parameters whose conserved quantity equals the
-requested :math:`\delta` exactly (at 50 digits).
+requested :math:`\delta` exactly (at 50 digits; :mod:`symrich.testing.inits`).
 
 >>> single_neuron(1).rate_names
 ('a', 'w')
@@ -23,73 +26,13 @@ from typing import Any
 import mpmath
 import numpy as np
 
+from symrich.piecewise_linear import integrate
+from symrich.testing.flows import IntegrationRefused, softplus, softplus_value
+from symrich.testing.inits import crossing_neuron, layers, neuron
 from symrich.testing.model import Model
-from symrich.testing.values import from_mp_matrix, mp_array, positive_int, to_mp_matrix
+from symrich.testing.values import positive_int
 
-__all__ = ["deep_linear", "single_neuron", "two_layer_piecewise", "wide_linear"]
-
-
-def _neuron(rng: np.random.Generator, d: int, delta: float, eta_a: float, eta_w: float):
-    """``(a, w)`` with ``eta_w a^2 - eta_a |w|^2 = delta`` exactly (at the working precision)."""
-    delta = mpmath.mpf(delta)
-    ea, ew = mpmath.mpf(eta_a), mpmath.mpf(eta_w)
-    sign = 1 if rng.random() < 0.5 else -1
-    if delta >= 0:
-        w = mp_array(rng.standard_normal(d) / math.sqrt(d))
-        a = sign * mpmath.sqrt((delta + ea * (w @ w)) / ew)
-    else:
-        a = mpmath.mpf(rng.standard_normal())
-        g = rng.standard_normal(d)
-        u = mp_array(g) / mpmath.sqrt(mpmath.fsum(v * v for v in mp_array(g)))
-        w = u * mpmath.sqrt((ew * a * a - delta) / ea)
-    return a, w
-
-
-def _sym_sqrt(S: np.ndarray) -> np.ndarray:
-    """PSD square root of a symmetric matrix (object arrays of mpf), negative round-off clipped."""
-    E, Q = mpmath.eigsy(to_mp_matrix(S))
-    Qa = from_mp_matrix(Q)
-    roots = [mpmath.sqrt(max(E[i], 0)) for i in range(len(E))]
-    return (Qa * np.array(roots, dtype=object)) @ Qa.T
-
-
-def _orthonormal_columns(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
-    Q, _ = mpmath.qr(to_mp_matrix(mp_array(rng.standard_normal((rows, cols)))), mode="skinny")
-    return from_mp_matrix(Q)
-
-
-def _layers(rng: np.random.Generator, widths: tuple, delta: float | None, etas: list) -> list:
-    r"""Weights ``W_l`` (``h_l x h_{l-1}``) with ``eta_l W_{l+1}^T W_{l+1} - eta_{l+1} W_l W_l^T = delta I``.
-
-    Bottom-up (``W_{l+1} = O S^{1/2}``) needs ``h_1 <= ... <= h_L`` (used for
-    ``delta >= 0``); top-down (``W_l = T^{1/2} O``) needs ``h_{L-1} <= ... <= h_0``
-    (used for ``delta <= 0``).
-    """
-    L = len(widths) - 1
-    if delta is None:
-        return [mp_array(0.7 * rng.standard_normal((widths[l + 1], widths[l])) / math.sqrt(widths[l]))
-                for l in range(L)]
-    delta = mpmath.mpf(delta)
-    hidden_up = all(widths[l] <= widths[l + 1] for l in range(1, L))
-    hidden_down = all(widths[l] <= widths[l - 1] for l in range(1, L))
-    eta = [mpmath.mpf(e) for e in etas]
-    if delta >= 0 and hidden_up:
-        W = [mp_array(rng.standard_normal((widths[1], widths[0])) / math.sqrt(widths[0]))]
-        for l in range(1, L):           # W[l] is W_{l+1}; eta[l-1] = eta_l
-            h = widths[l]
-            S = (eta[l] * (W[-1] @ W[-1].T) + delta * np.eye(h, dtype=object)) / eta[l - 1]
-            W.append(_orthonormal_columns(rng, widths[l + 1], h) @ _sym_sqrt(S))
-        return W
-    if delta <= 0 and hidden_down:
-        W = [mp_array(rng.standard_normal((widths[L], widths[L - 1])) / math.sqrt(widths[L - 1]))]
-        for l in range(L - 1, 0, -1):   # build W_l from W_{l+1} = W[0]
-            h = widths[l]
-            T = (eta[l - 1] * (W[0].T @ W[0]) - delta * np.eye(h, dtype=object)) / eta[l]
-            W.insert(0, _sym_sqrt(T) @ _orthonormal_columns(rng, widths[l - 1], h).T)
-        return W
-    need = "hidden/output widths h_1 <= ... <= h_L" if delta > 0 else "widths h_{L-1} <= ... <= h_1 <= h_0"
-    raise ValueError(f"cannot build an initialisation with all conserved matrices equal to delta*I for "
-                     f"delta = {mpmath.nstr(delta, 6)} and widths {widths}: this needs {need}")
+__all__ = ["deep_linear", "single_neuron", "two_layer", "two_layer_piecewise", "wide_linear"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -100,7 +43,8 @@ def single_neuron(d: int) -> Model:
     quantity).  For :math:`\delta \ge 0`, ``w`` is drawn N(0, I/d) and
     ``|a|`` solved for; for :math:`\delta < 0`, ``a`` is drawn N(0, 1) and
     ``w`` is a uniformly random direction scaled to the norm :math:`\delta`
-    requires; the sign of ``a`` is a fair coin.
+    requires; the sign of ``a`` is a fair coin.  Sign-change regime:
+    :func:`~symrich.testing.inits.crossing_neuron` for the targets ``y``.
 
     Parameters
     ----------
@@ -122,11 +66,15 @@ def single_neuron(d: int) -> Model:
     def init(rng, delta, rates):
         if delta is None:
             return {"a": 0.7 * rng.standard_normal(), "w": 0.7 * rng.standard_normal(d)}
-        a, w = _neuron(rng, d, delta, rates["a"], rates["w"])
+        a, w = neuron(rng, d, delta, rates["a"], rates["w"])
+        return {"a": a, "w": w}
+
+    def sign_change_init(rng, delta, rates, data):
+        a, w = crossing_neuron(rng, data.X, data.y, delta, rates["a"], rates["w"])
         return {"a": a, "w": w}
 
     return Model(params={"a": (), "w": (d,)}, d=d, c=1, name=f"single neuron (d={d})",
-                 f=lambda p, x: p["a"] * (p["w"].T * x)[0, 0], init=init)
+                 f=lambda p, x: p["a"] * (p["w"].T * x)[0, 0], init=init, sign_change_init=sign_change_init)
 
 
 @functools.lru_cache(maxsize=None)
@@ -159,7 +107,7 @@ def wide_linear(d: int, h: int, c: int = 1) -> Model:
     d, h, c = positive_int(d, "d"), positive_int(h, "h"), positive_int(c, "c")
 
     def init(rng, delta, rates):
-        W1, W2 = _layers(rng, (d, h, c), delta, [rates["W"], rates["A"]])
+        W1, W2 = layers(rng, (d, h, c), delta, [rates["W"], rates["A"]])
         return {"W": W1, "A": W2.T}
 
     return Model(params={"W": (h, d), "A": (h, c)}, d=d, c=c, name=f"wide linear (d={d}, h={h}, c={c})",
@@ -211,7 +159,7 @@ def _deep_linear(widths: tuple) -> Model:
         return out
 
     def init(rng, delta, rates):
-        return dict(zip(names, _layers(rng, widths, delta, [rates[n] for n in names])))
+        return dict(zip(names, layers(rng, widths, delta, [rates[n] for n in names])))
 
     return Model(params={n: (widths[l + 1], widths[l]) for l, n in enumerate(names)}, d=widths[0], c=widths[-1],
                  name=f"deep linear {widths}", f=f, init=init)
@@ -259,8 +207,132 @@ def two_layer_piecewise(d: int, k: int, activation_pattern: Any) -> Model:
     def init(rng, delta, rates):
         if delta is None:
             return {"a": 0.7 * rng.standard_normal(k), "W": 0.7 * rng.standard_normal((k, d)) / math.sqrt(d)}
-        pairs = [_neuron(rng, d, delta, rates["a"], rates["W"]) for _ in range(k)]
-        return {"a": np.array([a for a, _ in pairs], dtype=object), "W": np.array([w for _, w in pairs])}
+        return _neurons(rng, d, k, delta, rates)
 
     return Model(params={"a": (k,), "W": (k, d)}, d=d, c=1, f=f, pattern=pattern.T, init=init,
                  name=f"two-layer piecewise-linear (d={d}, k={k}, fixed pattern)")
+
+
+def _neurons(rng: np.random.Generator, d: int, k: int, delta: float | None, rates: dict) -> dict:
+    """``k`` neurons, each with imbalance ``delta`` (:func:`~symrich.testing.inits.neuron`), or Gaussian ones."""
+    if delta is None:
+        return {"a": 0.7 * rng.standard_normal(k), "W": 0.7 * rng.standard_normal((k, d)) / math.sqrt(d)}
+    pairs = [neuron(rng, d, delta, rates["a"], rates["W"]) for _ in range(k)]
+    return {"a": np.array([a for a, _ in pairs], dtype=object), "W": np.array([w for _, w in pairs])}
+
+
+def _activation(activation: Any) -> tuple:
+    """``(label, sympy sigma, mpmath sigma, piecewise-linear spec or None)`` of a two-layer activation."""
+    import sympy
+
+    if activation == "relu":
+        return "ReLU", lambda z: sympy.Max(0, z), lambda z: max(z, 0), "relu"
+    if isinstance(activation, tuple) and len(activation) == 2 and activation[0] == "leaky_relu":
+        alpha = float(activation[1])
+        if not 0 <= alpha < 1:
+            raise ValueError(f"the leaky ReLU slope alpha must be in [0, 1), got {activation[1]!r}")
+        exact = sympy.Rational(alpha)      # the float's exact value
+        return (f"leaky ReLU (alpha={alpha:g})", lambda z: sympy.Max(exact * z, z),
+                lambda z: z if z > 0 else alpha * z, ("leaky_relu", alpha))
+    if activation == "tanh":
+        return "tanh", sympy.tanh, mpmath.tanh, None
+    if activation == "softplus":
+        return "softplus", softplus, softplus_value, None
+    raise ValueError(f"activation must be 'relu', ('leaky_relu', alpha), 'tanh' or 'softplus', got {activation!r}")
+
+
+def _float64(values: Any, what: str) -> np.ndarray:
+    """``values`` as float64, refusing any that float64 would round (the kinked integrator takes float64)."""
+    arr = np.asarray(values, dtype=object)
+    out = arr.astype(float)
+    if any(mpmath.mpf(float(v)) != v for v in arr.reshape(-1)):
+        raise ValueError(f"{what} must be float64 numbers for a ReLU network (symrich.piecewise_linear.integrate "
+                         "takes float64 inputs); use gaussian_data or rank_deficient_data, not whitened data")
+    return out
+
+
+def _kinked_integrator(spec: Any):
+    """Integrate the two-layer network across kinks with :func:`symrich.piecewise_linear.integrate`."""
+
+    def integrator(example, times, dps):
+        X = _float64(example.data.X, "data X")
+        y = _float64(example.data.y, "data Y")
+        a0 = _float64(example.params["a"], "parameter a")
+        W0 = _float64(example.params["W"], "parameter W")
+        try:
+            sol = integrate(list(times), a0, W0, X, y, spec, eta_a=example.rates["a"], eta_w=example.rates["W"],
+                            dps=dps)
+        except RuntimeError as exc:       # sliding along a kink, two kinks at once, too many flips
+            raise IntegrationRefused(str(exc)) from None
+        return [{"a": sol.a[i], "W": sol.W[i]} for i in range(len(times))]
+
+    return integrator
+
+
+def two_layer(d: int, k: int, activation: Any = "relu") -> Model:
+    r"""The two-layer network :math:`f(x) = \sum_k a_k\, \sigma(w_k^\top x)`: ``a`` (``k``), ``W`` (``k x d``).
+
+    * ``"relu"`` (:math:`\max(0, z)`) and ``("leaky_relu", alpha)``
+      (:math:`\max(\alpha z, z)`): piecewise linear; trajectories are
+      integrated across kinks by :func:`symrich.piecewise_linear.integrate`
+      (the Taylor oracle on each activation region, stopping where a
+      pre-activation :math:`w_k^\top x_i` crosses 0).  It takes float64
+      parameters and data, so initial parameters are rounded to float64
+      (:math:`\delta` then holds to about 16 digits) and whitened data are
+      refused; and it refuses to continue where the flow slides along a kink
+      (Filippov sliding) or two pre-activations vanish together: a check
+      skips such an example and counts it in its report.
+    * ``"tanh"`` and ``"softplus"``: smooth; integrated by the Taylor oracle
+      with the smooth terms added to the state (:mod:`symrich.testing.flows`).
+
+    Regime: every neuron has :math:`\delta_k = \eta_w a_k^2 - \eta_a
+    \|w_k\|^2 = \delta` (conserved for ReLU and leaky ReLU, which are
+    positively homogeneous; not for tanh or softplus), drawn as in
+    :func:`single_neuron`.  Sign-change regime: neuron 1's readout is placed
+    by :func:`~symrich.testing.inits.crossing_neuron` against the residual of
+    the others.  Function-space coordinates (``coordinates="beta"``):
+    :math:`\beta_k = a_k w_k`, shape ``(k, d)`` (the paper, Section 5).
+
+    Parameters
+    ----------
+    d, k : int
+        Input dimension and number of hidden neurons.
+    activation : "relu", ("leaky_relu", alpha), "tanh" or "softplus"
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> relu = two_layer(2, 3, "relu")
+    >>> relu.output()[0].has(__import__("sympy").Max), relu.float_inputs
+    (True, True)
+    >>> two_layer(1, 1, "tanh").output()
+    [a_1*tanh(W_1_1*x_1)]
+    """
+    d, k = positive_int(d, "d"), positive_int(k, "k")
+    return _two_layer(d, k, activation)
+
+
+@functools.lru_cache(maxsize=None)
+def _two_layer(d: int, k: int, activation: Any) -> Model:
+    label, sigma, sigma_mp, spec = _activation(activation)
+
+    def f(p, x):
+        return sum((p["a"][j] * sigma((p["W"][j, :] * x)[0, 0]) for j in range(k)), 0)
+
+    def init(rng, delta, rates):
+        return _neurons(rng, d, k, delta, rates)
+
+    def sign_change_init(rng, delta, rates, data):
+        rest = _neurons(rng, d, k - 1, delta, rates)
+        others = np.array([sum((a * sigma_mp(w @ x) for a, w in zip(rest["a"], rest["W"])), mpmath.mpf(0))
+                           for x in data.X], dtype=object)
+        a, w = crossing_neuron(rng, data.X, data.y - others, delta, rates["a"], rates["W"], sigma_mp)
+        return {"a": np.array([a, *rest["a"]], dtype=object), "W": np.array([w, *rest["W"]]).reshape(k, d)}
+
+    return Model(params={"a": (k,), "W": (k, d)}, d=d, c=1, f=f, init=init, sign_change_init=sign_change_init,
+                 integrator=None if spec is None else _kinked_integrator(spec),
+                 beta=lambda p: p["a"][:, None] * p["W"], float_inputs=spec is not None,
+                 name=f"two-layer {label} (d={d}, k={k})")

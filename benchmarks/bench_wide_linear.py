@@ -1,0 +1,138 @@
+"""Benchmark: the closed-form trajectory of a wide linear network against ``scipy.integrate.solve_ivp``.
+
+Run as ``python benchmarks/bench_wide_linear.py [--inits 30] [--repeat 3]``.
+
+Cases: ``(d, c, h) = (10, 5, 8)`` (``h > c``, so ``lambda <= 0``), ``S`` Gaussian,
+rates ``eta_a = 0.8``, ``eta_w = 1.3``, lambda-balanced random initialisations
+(:func:`symrich.wide_linear.balanced_layers`, scale 0.3) with ``lambda`` in
+``{-1, -0.3, 0}``, ``T = 101`` times on ``[0, t_max]`` for ``t_max = 20`` and 200.
+The same initialisations and times for every method; each timing is the best of
+``--repeat`` runs (one process, one BLAS thread).
+
+* per trajectory: one initialisation, all ``T`` times; ``trajectory(...)`` (with
+  and without the representative layers) against ``solve_ivp`` on the parameter
+  flow of ``(W1, W2)`` (RK45, its default, and DOP853; ``rtol = 1e-10``,
+  ``atol = 1e-12``, dense output at the ``T`` times);
+* per (initialisation, time) point: one batched call over all initialisations
+  and times, divided by their number, against the ``solve_ivp`` trajectory time
+  divided by ``T``;
+* one (initialisation, time) point on its own: one call of ``trajectory`` at
+  ``t_max`` against ``solve_ivp`` integrating from 0 to ``t_max``;
+* accuracy on the first ``--exact`` initialisations: the largest difference of
+  ``beta`` from the 30-digit mpmath closed form (checked against the Taylor
+  oracle in ``tests/test_wide_linear_closed_form.py``), relative to
+  ``max |beta|``, for the float64 closed form and for ``solve_ivp`` at
+  ``rtol = 1e-10`` and ``1e-13``.
+
+Prints a Markdown table (pasted into docs/wide_deep_linear.md).
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+
+import mpmath  # noqa: E402
+import numpy as np  # noqa: E402
+from scipy.integrate import solve_ivp  # noqa: E402
+
+from symrich.wide_linear import balanced_layers, trajectory  # noqa: E402
+
+D, C, H, T = 10, 5, 8, 101
+ETA_A, ETA_W = 0.8, 1.3
+LAMS = (-1.0, -0.3, 0.0)
+
+
+def cases(n_inits, seed=0):
+    rng = np.random.default_rng(seed)
+    S = rng.normal(size=(C, D))
+    layers = [balanced_layers(D, H, C, LAMS[i % len(LAMS)], rng, ETA_A, ETA_W, scale=0.3) for i in range(n_inits)]
+    return S, np.stack([w1 for w1, _ in layers]), np.stack([w2 for _, w2 in layers])
+
+
+def flow(S):
+    def rhs(_, y):
+        W1, W2 = y[:H * D].reshape(H, D), y[H * D:].reshape(C, H)
+        E = S - W2 @ W1
+        return np.concatenate([(ETA_W * W2.T @ E).ravel(), (ETA_A * E @ W1.T).ravel()])
+    return rhs
+
+
+def integrate(t, W1, W2, S, method, rtol=1e-10, atol=1e-12):
+    y = solve_ivp(flow(S), (0.0, t[-1]), np.concatenate([W1.ravel(), W2.ravel()]), t_eval=t, method=method,
+                  rtol=rtol, atol=atol).y.T
+    return y[:, H * D:].reshape(-1, C, H) @ y[:, :H * D].reshape(-1, H, D)
+
+
+def best_of(fn, repeat):
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--inits", type=int, default=30)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--exact", type=int, default=3, help="initialisations checked against the mpmath closed form")
+    args = p.parse_args(argv)
+    S, W1, W2 = cases(args.inits)
+    B = len(W1)
+    trajectory(np.linspace(0, 1, 3), W1[:2], W2[:2], S, ETA_A, ETA_W)  # compile (numba, cached on disk)
+    print(f"(d, c, h) = ({D}, {C}, {H}), {B} initialisations (lambda in {LAMS}), T = {T} times, "
+          f"best of {args.repeat}\n")
+    print("| t_max | closed form | solve_ivp | per trajectory (closed form vs solve_ivp) | "
+          "per (init, time) point, amortised | one point on its own | speed-up per trajectory | "
+          "speed-up per point (amortised / on its own) |")
+    print("|---|---|---|---|---|---|---|---|")
+    errors = []
+    for t_max in (20.0, 200.0):
+        t = np.linspace(0.0, t_max, T)
+        with mpmath.workdps(30):
+            exact = [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, backend="mpmath", layers=False, rtol=1e-10).beta
+                     for b in range(args.exact)]
+        exact = np.asarray(exact, dtype=float)
+        scale = np.abs(exact).max()
+
+        def error(beta):
+            return np.abs(np.asarray(beta)[:args.exact] - exact).max() / scale
+
+        ivp = {}
+        for method in ("RK45", "DOP853"):
+            seconds, betas = best_of(lambda: [integrate(t, W1[b], W2[b], S, method) for b in range(B)], args.repeat)
+            ivp[method] = seconds / B
+            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10", error(betas)))
+        tight = [integrate(t, W1[b], W2[b], S, "DOP853", 1e-13, 1e-15) for b in range(args.exact)]
+        errors.append((t_max, "solve_ivp DOP853, rtol 1e-13", error(tight)))
+        for layers in (False, True):
+            name = "with layers" if layers else "beta, Gram matrices"
+            one, _ = best_of(lambda: [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers) for b in range(B)],
+                             args.repeat)
+            single, _ = best_of(lambda: [trajectory(t_max, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers)
+                                         for b in range(B)], args.repeat)
+            batch, sol = best_of(lambda: trajectory(t, W1, W2, S, ETA_A, ETA_W, layers=layers), args.repeat)
+            per_traj, per_point, single = one / B, batch / (B * T), single / B
+            if not layers:
+                errors.append((t_max, "closed form, float64", error(sol.beta)))
+            for method, ivp_traj in ivp.items():
+                print(f"| {t_max:g} | {name} | {method} | {per_traj * 1e3:.2f} ms vs {ivp_traj * 1e3:.1f} ms | "
+                      f"{per_point * 1e6:.2f} us vs {ivp_traj / T * 1e6:.1f} us | "
+                      f"{single * 1e6:.0f} us vs {ivp_traj * 1e3:.1f} ms | {ivp_traj / per_traj:.0f}x | "
+                      f"{ivp_traj / T / per_point:.0f}x / {ivp_traj / single:.0f}x |")
+    print(f"\n| t_max | method | max rel. error of beta (reference: mpmath closed form, 30 digits, "
+          f"{args.exact} initialisations) |")
+    print("|---|---|---|")
+    for t_max, name, err in errors:
+        print(f"| {t_max:g} | {name} | {err:.1e} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+"""Piecewise-linear networks: integration across activation flips (oracle + events + restart).
+
+:func:`integrate` runs the oracle (:mod:`symrich.oracle`) on the polynomial flow
+of a fixed activation pattern
+(:func:`symrich.symbolic.piecewise_linear.pattern_flow`), stops at the first
+pre-activation ``w_k^T x_i`` that crosses 0 (an oracle event), flips that entry
+of the pattern and restarts.
+
+>>> import numpy as np
+>>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+>>> sol = integrate([0.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+>>> sol.n_segments
+2
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+
+from symrich.numeric.validation import as_array, positive
+from symrich.piecewise_linear.activation import as_activation
+from symrich.piecewise_linear.network import check_inputs, check_parameters, check_targets
+
+__all__ = ["FlipEvent", "PiecewiseSolution", "integrate"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FlipEvent:
+    """One activation flip: pre-activation ``w_k^T x_i`` crossed 0 at time ``t``.
+
+    Attributes
+    ----------
+    t : mpmath.mpf or float
+        Time of the crossing (absolute, from the start of the integration).
+    neuron, sample : int
+        ``k`` and ``i``.
+    direction : int
+        +1 if ``w_k^T x_i`` became positive, -1 if it became non-positive.
+    a : ndarray (K,), W : ndarray (K, d)
+        The state at the crossing.
+
+    Examples
+    --------
+    The second sample's pre-activation ``w^T x_2`` of one ReLU neuron starts
+    negative and becomes positive; at the flip it is exactly zero:
+
+    >>> import mpmath
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+    >>> sol = integrate([0.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+    >>> (flip,) = sol.events
+    >>> flip.neuron, flip.sample, flip.direction
+    (0, 1, 1)
+    >>> mpmath.nstr(flip.t, 8)
+    '0.28411451'
+    >>> abs(float(flip.W[flip.neuron] @ X[flip.sample])) < 1e-15
+    True
+    """
+
+    t: object
+    neuron: int
+    sample: int
+    direction: int
+    a: np.ndarray
+    W: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PiecewiseSolution:
+    """Result of :func:`integrate`.
+
+    Attributes
+    ----------
+    t : ndarray (T,)
+        The requested times.
+    a : ndarray (T, K), W : ndarray (T, K, d)
+        States at those times (dtype object holding ``mpf`` for the Taylor
+        oracle, float64 for ``method="scipy"``).
+    patterns : ndarray (T, K, n) of bool
+        Activation pattern in force at each requested time.
+    events : tuple of FlipEvent
+        The flips, in time order.
+    n_segments : int
+        Number of oracle runs (flips + 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+    >>> sol = integrate([0.0, 1.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+    >>> sol.a.shape, sol.W.shape, sol.patterns.shape
+    ((3, 1), (3, 1, 2), (3, 1, 2))
+    >>> sol.patterns[0].tolist(), sol.patterns[-1].tolist()  # sample 2 switches on
+    ([[True, False]], [[True, True]])
+    >>> len(sol.events), sol.n_segments
+    (1, 2)
+    """
+
+    t: np.ndarray
+    a: np.ndarray
+    W: np.ndarray
+    patterns: np.ndarray
+    events: tuple
+    n_segments: int
+
+    def as_float(self):
+        """The same solution in float64.
+
+        >>> sol = integrate([0.0, 0.1], [1.0], [[1.0]], [[1.0]], [0.5], dps=20)
+        >>> sol.as_float().a.dtype
+        dtype('float64')
+        """
+        evs = tuple(dataclasses.replace(e, t=float(e.t), a=np.asarray(e.a, float), W=np.asarray(e.W, float))
+                    for e in self.events)
+        return dataclasses.replace(self, t=np.asarray(self.t, float), a=np.asarray(self.a, float),
+                                   W=np.asarray(self.W, float), events=evs)
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern_oracle_flow(K, n, d):
+    from symrich.oracle import Event, PolynomialFlow
+    from symrich.symbolic.piecewise_linear import pattern_flow
+
+    pf = pattern_flow(K, n, d)
+    flow = PolynomialFlow(state=pf.state, rhs=pf.rhs, params=pf.params, name=f"piecewise linear K={K} n={n} d={d}")
+    events = tuple(Event(pf.z[k, i], terminal=True, name=f"z_{k + 1}_{i + 1}") for k in range(K) for i in range(n))
+    return pf, flow, events
+
+
+def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=30, method="taylor", max_flips=100):
+    """Integrate the gradient flow across activation flips (oracle + events + restart).
+
+    On each segment the activation pattern is fixed and the flow is the
+    polynomial :func:`symrich.symbolic.piecewise_linear.pattern_flow`,
+    integrated by :func:`symrich.oracle.integrate_flow` with one terminal
+    event per pre-activation ``w_k^T x_i``.  At a crossing the pattern entry is
+    flipped and the integration restarts from the located crossing state (the
+    oracle locates it to full working precision).  The restart is refused if
+    the flow on the new side points back into the kink (Filippov sliding),
+    or if two pre-activations vanish together.
+
+    Parameters
+    ----------
+    t : sequence of numbers
+        Strictly increasing output times, ``t[0] >= 0``.
+    a0 : (K,), W0 : (K, d)
+        Initial parameters; every initial pre-activation ``w_k^T x_i`` must be nonzero.
+    X : (n, d), y : (n,)
+        Data.
+    activation : see :func:`as_activation`
+    eta_a, eta_w : float > 0
+    dps : int
+        Digits of the Taylor oracle.
+    method : {"taylor", "scipy"}
+        ``"scipy"`` is the oracle's float64 path (for large experiments).
+    max_flips : int
+        Give up (``RuntimeError``) after this many flips.
+
+    Returns
+    -------
+    PiecewiseSolution
+
+    Examples
+    --------
+    One ReLU neuron whose pre-activation on the second sample starts negative
+    and is pushed through 0 by the first sample's gradient:
+
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [1.0, 1.0]]); y = np.array([1.0, 0.5])
+    >>> sol = integrate([0.0, 2.0], [1.0], [[0.2, -0.4]], X, y, "relu", dps=20)
+    >>> [(e.neuron, e.sample, e.direction) for e in sol.events]
+    [(0, 1, 1)]
+    >>> from symrich.piecewise_linear import conserved_deltas
+    >>> d = conserved_deltas(np.asarray(sol.a[-1], float), np.asarray(sol.W[-1], float))
+    >>> bool(abs(d[0] - conserved_deltas([1.0], [[0.2, -0.4]])[0]) < 1e-14)
+    True
+    """
+    import mpmath
+
+    from symrich.oracle import integrate_flow
+
+    act = as_activation(activation)
+    eta_a = positive(eta_a, "eta_a")
+    eta_w = positive(eta_w, "eta_w")
+    a0, W0 = check_parameters(a0, W0)
+    X = check_inputs(X, W0.shape[1])
+    y = check_targets(y, X.shape[0])
+    if method not in ("taylor", "scipy"):
+        raise ValueError(f"method must be 'taylor' or 'scipy' (events need one of them), got {method!r}")
+    if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
+        raise ValueError(f"max_flips must be a non-negative integer, got {max_flips!r}")
+    times = as_array(t, "t", ndim=1)
+    if times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0):
+        raise ValueError(f"t must be a non-empty, strictly increasing sequence with t[0] >= 0, got {times.tolist()}")
+    K, d = W0.shape
+    n = X.shape[0]
+    Z0 = W0 @ X.T
+    if np.any(Z0 == 0):
+        k, i = map(int, np.argwhere(Z0 == 0)[0])
+        raise ValueError(f"W0: the initial pre-activation w_{k} . x_{i} is exactly 0; the activation pattern "
+                         "at t = 0 is then undefined (perturb W0 or X)")
+    pf, flow, events = _pattern_oracle_flow(K, n, d)
+    base = {s: float(v) for s, v in zip(pf.X, X.ravel())}
+    base.update({s: float(v) for s, v in zip(pf.y, y)})
+    base.update({pf.params[-2]: eta_a, pf.params[-1]: eta_w})
+    pattern = Z0 > 0
+    taylor = method == "taylor"
+    wp_dps = dps + 20
+
+    def params_for(P):
+        out = dict(base)
+        out.update({s: float(v) for s, v in zip(pf.C, act.slopes(P).ravel())})
+        return out
+
+    def z_dot(state, P, k, i):
+        """d/dt (w_k^T x_i) under pattern P at state (floats suffice for its sign)."""
+        st = np.asarray(state, dtype=float)
+        a_, W_ = st[:K], st[K:].reshape(K, d)
+        C = act.slopes(P)
+        r = np.sum(C * a_[:, None] * (W_ @ X.T), axis=0) - y
+        g = (C[k] * r) @ X
+        return float(-eta_w * a_[k] * g @ X[i])
+
+    req = [mpmath.mpf(float(v)) for v in times] if taylor else [float(v) for v in times]
+    state = list(a0) + list(W0.ravel())
+    start = mpmath.mpf(0) if taylor else 0.0
+    rows, row_patterns, flips = [], [], []
+    segments = 0
+    while len(rows) < len(req):
+        segments += 1
+        with mpmath.workdps(wp_dps):
+            rel = [tt - start for tt in req[len(rows):]]
+        sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method, events=list(events))
+        for row in sol.y:
+            rows.append(row)
+            row_patterns.append(pattern.copy())
+        hits = [h for h in sol.events if h.terminal]
+        if not hits:
+            break
+        hit = hits[0]
+        k, i = divmod(hit.index, n)
+        with mpmath.workdps(wp_dps):
+            t_abs = start + hit.t if taylor else start + float(hit.t)
+        new = pattern.copy()
+        new[k, i] = hit.direction > 0
+        # the crossing state: no other pre-activation may vanish there
+        zs = np.asarray(hit.y[K:], dtype=float).reshape(K, d) @ X.T
+        scale = np.max(np.abs(np.asarray(hit.y, dtype=float))) * np.max(np.abs(X)) + 1.0
+        near = np.abs(zs) <= 1e-12 * scale
+        near[k, i] = False
+        if np.any(near):
+            k2, i2 = map(int, np.argwhere(near)[0])
+            raise RuntimeError(f"pre-activations w_{k} . x_{i} and w_{k2} . x_{i2} vanish together at "
+                               f"t = {float(t_abs):.6g}; simultaneous flips are not supported")
+        before, after = z_dot(hit.y, pattern, k, i), z_dot(hit.y, new, k, i)
+        if after * hit.direction <= 0:
+            raise RuntimeError(
+                f"at t = {float(t_abs):.6g} the flow slides along the kink w_{k} . x_{i} = 0 "
+                f"(d/dt w_{k} . x_{i} = {before:.3g} before the flip, {after:.3g} after); Filippov sliding is not supported"
+            )
+        a_e = np.array(list(hit.y[:K]), dtype=object if taylor else float)
+        W_e = np.array(list(hit.y[K:]), dtype=object if taylor else float).reshape(K, d)
+        flips.append(FlipEvent(t=t_abs, neuron=k, sample=i, direction=int(hit.direction), a=a_e, W=W_e))
+        if len(flips) > max_flips:
+            raise RuntimeError(f"more than max_flips={max_flips} activation flips before t = {float(times[-1]):.6g}")
+        pattern, state, start = new, list(hit.y), t_abs
+    dtype = object if taylor else float
+    Y = np.array(rows, dtype=dtype).reshape(len(rows), K + K * d)
+    return PiecewiseSolution(
+        t=np.array(req, dtype=dtype), a=Y[:, :K], W=Y[:, K:].reshape(len(rows), K, d),
+        patterns=np.array(row_patterns, dtype=bool), events=tuple(flips), n_segments=segments,
+    )

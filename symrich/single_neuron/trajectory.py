@@ -1,0 +1,163 @@
+"""Exact single-neuron trajectories and observables on whitened data (``X^T X = I``).
+
+The closed form is proved in the derivations ``single_neuron_riccati``,
+``single_neuron_bernoulli`` and ``single_neuron_closed_form``; its expressions are in
+:mod:`symrich.symbolic.single_neuron_solution`, the kernels in
+:mod:`symrich.single_neuron.kernels`.  Both backends run the same driver
+(:mod:`symrich.single_neuron.driver`: input checks, row scalars, the choice of the saddle
+form, the assembly of ``w``):
+
+* ``backend="numpy"``: float64, the fused numba loop of the two-exponential form, one
+  pass over (initialisation, time);
+* ``backend="mpmath"``: object arrays of ``mpmath.mpf``, the stable form point by point at the
+  caller's ``mpmath.mp.dps``.
+
+>>> a, w = trajectory(1.0, 0.5, [1.0, 0.0], [0.0, 2.0])
+>>> bool(a > 0.5), w.shape
+(True, (2,))
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from symrich.single_neuron import driver
+from symrich.single_neuron.driver import Observables
+from symrich.single_neuron.kernels import (
+    KERNELS,
+    mpmath_kernel,
+    numpy_kernel,
+    numpy_kernel_outputs,
+    solution_kernels,
+    trajectory_loops,
+)
+
+__all__ = ["trajectory", "observables", "Observables", "solution_kernels"]
+
+
+def _check_backend(backend):
+    if backend not in ("numpy", "mpmath"):
+        raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def _float_solver(parallel):
+    general, saddle = trajectory_loops(parallel)
+    return driver.branch_solver(numpy_kernel("sn_select"), general, saddle)
+
+
+@functools.lru_cache(maxsize=None)
+def _mpmath_solver():
+    return driver.pointwise_solver(tuple(_vectorized(k) for k in solution_kernels("mpmath")))
+
+
+def _vectorized(kernel):
+    return np.vectorize(kernel, otypes=[object] * len(kernel.exprs))
+
+
+def _mp_array(x, name):
+    """Object array of ``mpmath.mpf`` (any real input), with a finiteness check."""
+    import mpmath
+
+    arr = np.asarray(x, dtype=object)
+    try:
+        out = np.vectorize(lambda v: v if isinstance(v, mpmath.mpf) else mpmath.mpf(v), otypes=[object])(arr)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers") from exc
+    if not all(mpmath.isfinite(v) for v in np.ravel(out)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return np.asarray(out, dtype=object).reshape(arr.shape)
+
+
+def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", parallel=False):
+    """Exact gradient-flow trajectory ``(a(t), w(t))`` of ``f(x) = a w^T x`` on whitened data.
+
+    Evaluates the closed form proved in the derivation ``single_neuron_closed_form``
+    (compiled from :mod:`symrich.symbolic.single_neuron_solution`) in its
+    overflow-free form: finite for every ``t >= 0`` (1e6 included), every
+    ``delta`` (0 included), ``a0 = 0``, sign changes of ``a`` and ``beta_star = 0``.
+
+    Parameters
+    ----------
+    t : float or array_like, shape (T,)
+        Times ``>= 0``.
+    a0 : float or array_like, shape (B,)
+        Initial readouts.
+    w0 : array_like, shape (d,) or (B, d)
+        Initial first-layer weights.
+    beta_star : array_like, shape (d,) or (B, d)
+        ``X^T y`` (the least-squares solution, since ``X^T X = I``).
+    eta_a, eta_w : float > 0
+        Learning rates of ``a`` and ``w``.
+    backend : {"numpy", "mpmath"}
+        ``"numpy"``: float64, one fused numba loop over (initialisation, time)
+        with two exponentials per point (the form proved equal to the closed
+        form in ``single_neuron_closed_form``); ``"mpmath"``: object arrays of
+        mpf at the caller's ``mpmath.mp.dps`` (inputs may be mpf).
+    parallel : bool
+        ``backend="numpy"`` only: spread the initialisations over numba's
+        threads (``numba.set_num_threads``).  Off by default: numba's default
+        threading layer must not be entered from several Python threads at once.
+
+    Returns
+    -------
+    a : ndarray, shape (B, T)
+    w : ndarray, shape (B, T, d)
+        Without a batch (scalar ``a0`` and 1-d ``w0``, ``beta_star``) the ``B``
+        axis is dropped; for a scalar ``t`` the ``T`` axis is dropped.
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes, NaN or infinite values, negative times,
+        non-positive learning rates or an unknown backend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a, w = trajectory([0.0, 1.0, 1e6], 0.0, [1.0, 0.5], [0.0, 1.0])
+    >>> a.shape, w.shape
+    ((3,), (3, 2))
+    >>> beta = a[:, None] * w          # starts at a0 w0 = 0, ends at beta_star
+    >>> np.allclose(beta[[0, 2]], [[0, 0], [0, 1]])
+    True
+    """
+    _check_backend(backend)
+    if backend == "numpy":
+        return driver.run_trajectory(_float_solver(bool(parallel)), numpy_kernel("sn_rows"), t, a0, w0, beta_star,
+                                     eta_a, eta_w)
+    return driver.run_trajectory(_mpmath_solver(), mpmath_kernel("sn_rows"), t, a0, w0, beta_star, eta_a, eta_w,
+                                 conv=_mp_array)
+
+
+def observables(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
+    """Observables of the exact single-neuron trajectory on whitened data.
+
+    Parameters are those of :func:`trajectory`.  The formulas (proved in the
+    derivation ``single_neuron_observables``) are compiled from
+    :func:`symrich.symbolic.single_neuron_kernels.observable_exprs`.
+
+    Returns
+    -------
+    Observables
+        Frozen dataclass; every field has the shape of ``a`` from :func:`trajectory`
+        (``ntk`` has two more axes ``(d, d)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> obs = observables([0.0, 5.0, 1e3], 0.1, [0.3, -0.2], [1.0, 0.5])
+    >>> bool(obs.loss[-1] < 1e-20), bool(abs(obs.alignment[-1] - 1) < 1e-12)
+    (True, True)
+    >>> float(obs.kernel_distance[0])
+    0.0
+    """
+    _check_backend(backend)
+    if backend == "numpy":
+        return driver.run_observables(trajectory, numpy_kernel("sn_observables"), numpy_kernel_outputs("sn_observables"),
+                                      t, a0, w0, beta_star, eta_a, eta_w)
+    return driver.run_observables(functools.partial(trajectory, backend="mpmath"), mpmath_kernel("sn_observables"),
+                                  KERNELS["sn_observables"].output_names(), t, a0, w0, beta_star, eta_a, eta_w,
+                                  conv=_mp_array)

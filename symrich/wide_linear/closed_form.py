@@ -1,0 +1,422 @@
+r"""The exact trajectory of any lambda-balanced two-layer linear network, in closed form.
+
+Layout: ``f(x) = W2 W1 x`` with ``W1`` (``h x d``, rate ``eta_w``) and ``W2``
+(``c x h``, rate ``eta_a``), ``beta = W2 W1`` (``c x d``), whitened inputs and
+``S = Y X^T`` (``c x d``; ``S = beta_star^T`` for the ``beta_star = X^T Y`` of
+:func:`symrich.wide_linear.beta_flow`, whose layout is ``W = W1``, ``A = W2^T``).
+The flow ``W1' = eta_w W2^T E``, ``W2' = eta_a E W1^T``, ``E = S - W2 W1``
+conserves ``Delta = eta_w W2^T W2 - eta_a W1 W1^T``; lambda-balanced means
+``Delta = lambda I_h`` (for ``h = c = 1`` this is the single neuron, ``lambda = delta``).
+
+With ``k = sqrt(eta_a eta_w)``, ``tau = k^2 t``, ``lambda' = lambda/k^2`` and the
+stacked, rate-scaled layers ``Q = [W1^T/sqrt(eta_w); W2/sqrt(eta_a)]``
+(``(d + c) x h``), substituting ``W2^T W2 = (eta_a W1 W1^T + lambda I)/eta_w``
+into the flow gives
+
+.. math:: \frac{dQ}{d\tau} = F Q - \tfrac12 Q Q^\top Q, \qquad
+          F = \begin{pmatrix} -\tfrac{\lambda'}{2} I_d & S^\top/k \\ S/k & \tfrac{\lambda'}{2} I_c \end{pmatrix},
+
+so ``P = Q Q^T`` solves the matrix Riccati equation ``P' = F P + P F - P^2``, whose solution is
+
+.. math:: P(\tau) = e^{F\tau} Q_0\, G(\tau)^{-1} Q_0^\top e^{F\tau}, \qquad
+          G(\tau) = I_h + Q_0^\top \Big(\int_0^\tau e^{2Fs}\,ds\Big) Q_0
+
+(``G' = Q0^T e^{2 F tau} Q0``; no width condition is needed).  Its blocks are
+``W1^T W1/eta_w``, ``beta/k`` and ``W2 W2^T/eta_a``.  The eigenvectors of
+``F`` come from the SVD of ``S`` (eigenvalues ``+-sqrt(s_i^2/k^2 + lambda'^2/4)``
+on each singular pair, ``-lambda'/2`` and ``+lambda'/2`` on the rest of the
+input and output sides); the aligned singular values of the paper (Section 4)
+and the single neuron are special cases.  :mod:`symrich.wide_linear.riccati`
+evaluates the formula without overflow.
+
+>>> import numpy as np
+>>> from symrich.wide_linear import balanced_layers
+>>> rng = np.random.default_rng(0)
+>>> W1, W2 = balanced_layers(3, 2, 2, 0.5, rng)
+>>> S = rng.normal(size=(2, 3))
+>>> sol = trajectory([0.0, 1.0, 1e6], W1, W2, S)
+>>> sol.beta.shape, bool(np.allclose(sol.beta[-1], S))
+((3, 2, 3), True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mpmath
+import numpy as np
+
+from symrich.numeric.kernels import kernel_distance as _shared_kernel_distance
+from symrich.numeric.validation import as_array
+from symrich.wide_linear.arrays import as_mp, namespace
+from symrich.wide_linear.flow import check_rates
+from symrich.wide_linear.ntk import ntk_from_grams
+from symrich.wide_linear.riccati import kernel
+
+__all__ = ["WideTrajectory", "trajectory", "balance", "eigen_frame"]
+
+#: Extra decimal digits of the mpmath backend's working precision.
+GUARD_DIGITS = 10
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class WideTrajectory:
+    """Result of :func:`trajectory`: the closed-form state at every (initialisation, time).
+
+    Shapes: ``...`` is the batch shape of the initialisations (empty for one),
+    ``T`` the number of times (no axis for a scalar ``t``).  Arrays are float64,
+    or object arrays of mpf for ``backend="mpmath"``.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,) or ()
+        The times.
+    beta : ndarray, shape (..., T, c, d)
+        ``W2 W1``.
+    W1TW1 : ndarray, shape (..., T, d, d)
+        ``W1^T W1``.
+    W2W2T : ndarray, shape (..., T, c, c)
+        ``W2 W2^T``.
+    W1, W2 : ndarray, shapes (..., T, h, d), (..., T, c, h), or None
+        A representative of the layers (``layers=True``).  ``P`` determines the
+        layers only up to a rotation of the hidden units: ``W1 -> O^T W1``,
+        ``W2 -> W2 O`` leaves ``beta``, both Gram matrices and ``Delta``
+        unchanged.  The representative is ``Q(tau) = e^{F tau} Q0 G^{-1/2}``
+        (``G^{-1/2}`` the symmetric root): lambda-balanced, equal to the initial
+        layers at ``t = 0``, continuous in ``t``.  The layers of gradient flow are
+        ``O(t)^T W1``, ``W2 O(t)`` with ``O(t)`` orthogonal solving a linear ODE
+        without closed form in general; ``O = I`` when the ``G(tau)`` commute
+        (aligned initialisations) and for ``h = 1``.
+    lam : ndarray, shape (...)
+        ``lambda`` of each initialisation.
+    W1_0, W2_0 : ndarray, shapes (..., h, d), (..., c, h)
+        The initial layers.
+    eta_a, eta_w : float or mpf
+    backend : str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from symrich.wide_linear import balanced_layers
+    >>> rng = np.random.default_rng(0)
+    >>> W1, W2 = balanced_layers(2, 1, 1, -0.3, rng)
+    >>> sol = trajectory(2.0, W1, W2, [[1.0, 0.5]])
+    >>> sol.beta.shape, sol.W1.shape, round(float(sol.lam), 12)
+    ((1, 2), (1, 2), -0.3)
+    """
+
+    t: np.ndarray
+    beta: np.ndarray
+    W1TW1: np.ndarray
+    W2W2T: np.ndarray
+    W1: np.ndarray | None
+    W2: np.ndarray | None
+    lam: np.ndarray
+    W1_0: np.ndarray
+    W2_0: np.ndarray
+    eta_a: object
+    eta_w: object
+    backend: str
+
+    def ntk(self, X):
+        """The NTK along the trajectory on inputs ``X`` (``n x d``, rows are samples): shape (..., T, n c, n c).
+
+        ``K = eta_a (X W1^T W1 X^T) (x) I_c + eta_w (X X^T) (x) W2 W2^T``
+        (:func:`symrich.wide_linear.ntk_from_grams`), outputs row-major by (sample, output).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from symrich.wide_linear import balanced_layers, ntk
+        >>> W1, W2 = balanced_layers(2, 1, 1, 0.0, np.random.default_rng(0))
+        >>> sol = trajectory([0.0, 1.0], W1, W2, [[1.0, 0.0]])
+        >>> K = sol.ntk(np.eye(2))
+        >>> K.shape, bool(np.allclose(K[0], ntk(np.eye(2), W1, W2.T)))
+        ((2, 2, 2), True)
+        """
+        d = self.W1TW1.shape[-1]
+        X = as_array(X, "X", ndim=2)
+        if X.shape[1] != d:
+            raise ValueError(f"X must have shape (n, d) with d = {d}, got shape {X.shape}")
+        if self.backend == "mpmath":
+            X = as_mp(X, "X")
+        return ntk_from_grams(X, self.W1TW1, self.W2W2T, self.eta_a, self.eta_w)
+
+    def kernel_distance(self):
+        """Kernel distance ``S(0, t)`` between the NTK at ``t = 0`` and along the trajectory, on whitened inputs.
+
+        For inputs with ``X^T X = I_d`` the Frobenius inner products of NTKs do
+        not depend on ``X``: ``S(0, t)`` is that of the kernels at ``X = I_d``,
+        computed by the shared :func:`symrich.numeric.kernels.kernel_distance`
+        (float64, also for the mpmath backend).  Shape (..., T).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from symrich.wide_linear import balanced_layers
+        >>> rng = np.random.default_rng(2)
+        >>> S = [[1.0, 0.0], [0.0, 0.5]]
+        >>> rich = trajectory([0.0, 40.0], *balanced_layers(2, 2, 2, 0.0, rng, scale=0.01), S)
+        >>> lazy = trajectory([0.0, 40.0], *balanced_layers(2, 2, 2, 50.0, rng, scale=0.01), S)
+        >>> rich.kernel_distance().round(3).tolist(), lazy.kernel_distance().round(3).tolist()
+        ([0.0, 0.034], [0.0, 0.0])
+        """
+        d = self.W1TW1.shape[-1]
+        eye = np.eye(d, dtype=int)
+        K0 = ntk_from_grams(eye, np.swapaxes(self.W1_0, -1, -2) @ self.W1_0,
+                            self.W2_0 @ np.swapaxes(self.W2_0, -1, -2), self.eta_a, self.eta_w)
+        Kt = ntk_from_grams(eye, self.W1TW1, self.W2W2T, self.eta_a, self.eta_w)
+        if self.t.ndim:
+            K0 = K0[..., None, :, :]
+        return _shared_kernel_distance(np.asarray(K0, dtype=float), np.asarray(Kt, dtype=float))
+
+
+def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
+    """``lambda`` of lambda-balanced layers, ``Delta = eta_w W2^T W2 - eta_a W1 W1^T = lambda I_h``.
+
+    Parameters
+    ----------
+    W1 : ndarray, shape (..., h, d)
+    W2 : ndarray, shape (..., c, h)
+        Float arrays, or object arrays of mpf.
+    eta_a, eta_w : float > 0
+    rtol : float, optional
+        Allowed ``||Delta - lambda I||_F`` relative to
+        ``eta_w ||W2||_F^2 + eta_a ||W1||_F^2``; default ``1e-10`` for float
+        arrays and ``10^(5 - mpmath.mp.dps)`` for mpf.
+
+    Returns
+    -------
+    ndarray, shape (...)
+        ``lambda = tr(Delta)/h``.
+
+    Raises
+    ------
+    ValueError
+        When some initialisation is not lambda-balanced (the message reports
+        ``||Delta - lambda I||_F``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(balance([[1.0, 0.0]], [[2.0]]))
+    3.0
+    >>> balance([[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0]])
+    Traceback (most recent call last):
+    ...
+    ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); build them with balanced_layers
+    """
+    exact = np.asarray(W1).dtype == object or np.asarray(W2).dtype == object
+    W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
+    if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
+        raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
+    h = W1.shape[-2]
+    Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
+    lam = np.asarray(np.trace(Delta, axis1=-2, axis2=-1) / h)
+    off = Delta - lam[..., None, None] * np.eye(h, dtype=int)
+    err = np.sum(off * off, axis=(-2, -1))
+    size = eta_w * np.sum(W2 * W2, axis=(-2, -1)) + eta_a * np.sum(W1 * W1, axis=(-2, -1))
+    if rtol is None:
+        rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
+    bad = err > (rtol * size) ** 2
+    if np.any(bad):
+        i = np.unravel_index(int(np.argmax(bad)), np.shape(bad)) if np.ndim(bad) else ()
+        e, sz, lm = (float(np.asarray(v)[i]) for v in (err, size, lam))
+        raise ValueError(
+            f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {np.sqrt(e):.3g} with lambda = {lm:.6g} "
+            f"(relative {np.sqrt(e) / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
+        )
+    return lam
+
+
+def eigen_frame(S, lam_scaled, k, xp=np):
+    """Eigenvalues ``mu`` and eigenvectors ``E`` (columns) of ``F = [[-l/2 I_d, S^T/k], [S/k, l/2 I_c]]``, ``l = lam_scaled``.
+
+    From the full SVD ``S = sum_i s_i u_i v_i^T``: on the pair ``(v_i, 0), (0, u_i)``
+    ``F`` acts as ``[[-a, b_i], [b_i, a]]`` (``a = l/2``, ``b_i = s_i/k``), with
+    eigenvalues ``+-r_i = +-sqrt(a^2 + b_i^2)`` and eigenvectors
+    ``(cos t_i, sin t_i)``, ``(-sin t_i, cos t_i)``, ``t_i = (pi - atan2(b_i, a))/2``
+    (continuous through ``a = 0`` and ``b_i = 0``); the other input directions
+    ``(v_j, 0)`` have ``-a``, the other output directions ``(0, u_j)`` have ``+a``.
+
+    Parameters
+    ----------
+    S : array, shape (c, d)
+    lam_scaled : array, shape (B,)
+        ``lambda/k^2`` per initialisation.
+    k : float or mpf
+        ``sqrt(eta_a eta_w)``.
+    xp : :mod:`numpy` or :data:`symrich.wide_linear.arrays.MPMATH`
+
+    Returns
+    -------
+    mu : array, shape (B, d + c)
+        ``r_1..r_m, -r_1..-r_m``, then ``-a`` (``d - m`` times) and ``+a`` (``c - m`` times).
+    E : array, shape (B, d + c, d + c)
+        Orthonormal eigenvectors as columns, in the order of ``mu``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> S, lam = np.array([[2.0, 0.0, 0.0]]), np.array([0.6])
+    >>> mu, E = eigen_frame(S, lam, 1.0)
+    >>> F = np.block([[-0.3 * np.eye(3), S.T], [S, 0.3 * np.eye(1)]])
+    >>> bool(np.allclose(F @ E[0], E[0] * mu[0])), bool(np.allclose(E[0].T @ E[0], np.eye(4)))
+    (True, True)
+    """
+    c, d = S.shape
+    US, s, VSh = xp.linalg.svd(S)
+    m = s.shape[-1]
+    a = lam_scaled / 2
+    b = s / k
+    theta = (xp.pi - xp.arctan2(b, a[:, None])) / 2
+    cos, sin = xp.cos(theta), xp.sin(theta)
+    r = xp.sqrt(a[:, None] ** 2 + b**2)
+    V = VSh.T
+    B = a.shape[0]
+    E = np.zeros((B, d + c, d + c), dtype=r.dtype)
+    E[:, :d, :m] = cos[:, None, :] * V[:, :m]
+    E[:, d:, :m] = sin[:, None, :] * US[:, :m]
+    E[:, :d, m:2 * m] = -sin[:, None, :] * V[:, :m]
+    E[:, d:, m:2 * m] = cos[:, None, :] * US[:, :m]
+    E[:, :d, 2 * m:m + d] = V[:, m:]
+    E[:, d:, m + d:] = US[:, m:]
+    ones_d, ones_c = np.ones(d - m, dtype=int), np.ones(c - m, dtype=int)
+    mu = np.concatenate([r, -r, -a[:, None] * ones_d, a[:, None] * ones_c], axis=-1)
+    return mu, E
+
+
+def _inputs(t, W1_0, W2_0, S, backend):
+    convert = as_mp if backend == "mpmath" else (lambda x, name: as_array(x, name))
+    t = convert(t, "t")
+    if t.ndim > 1:
+        raise ValueError(f"t must be a number or a 1-d array of times, got shape {t.shape}")
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0")
+    W1_0, W2_0, S = convert(W1_0, "W1_0"), convert(W2_0, "W2_0"), convert(S, "S")
+    for arr, name, what in ((W1_0, "W1_0", "(..., h, d)"), (W2_0, "W2_0", "(..., c, h)"), (S, "S", "(c, d)")):
+        if arr.ndim < 2 or (name == "S" and arr.ndim != 2):
+            raise ValueError(f"{name} must have shape {what}, got shape {arr.shape}")
+    h, d = W1_0.shape[-2:]
+    c = S.shape[0]
+    if S.shape[1] != d:
+        raise ValueError(f"S = Y X^T must have shape (c, d) with d = {d} (W1_0 is h x d), got shape {S.shape}")
+    if W2_0.shape[-2:] != (c, h):
+        raise ValueError(f"W2_0 must have shape (..., c, h) = (..., {c}, {h}), got shape {W2_0.shape}")
+    try:
+        batch = np.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
+    except ValueError as exc:
+        raise ValueError(f"the batch axes of W1_0 {W1_0.shape[:-2]} and W2_0 {W2_0.shape[:-2]} do not broadcast") from exc
+    return t, np.broadcast_to(W1_0, batch + (h, d)), np.broadcast_to(W2_0, batch + (c, h)), S
+
+
+def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layers=True, rtol=None):
+    """Exact gradient-flow trajectory of a lambda-balanced two-layer linear network on whitened data.
+
+    Evaluates ``P(tau) = e^{F tau} Q0 G^{-1} Q0^T e^{F tau}`` (module
+    docstring) in the overflow-free graded form of
+    :mod:`symrich.wide_linear.riccati`: finite for every ``t >= 0`` (``1e6``
+    included), continuous in ``lambda`` at 0, for singular ``F`` (``d != c``
+    with ``lambda = 0``) and rank-deficient stacked layers.
+
+    Parameters
+    ----------
+    t : float or array_like, shape (T,)
+        Times ``>= 0``.
+    W1_0 : array_like, shape (..., h, d)
+        Initial first layers (rate ``eta_w``).
+    W2_0 : array_like, shape (..., c, h)
+        Initial readouts (rate ``eta_a``); batch axes broadcast with those of ``W1_0``.
+        Each pair must be lambda-balanced (:func:`balance`;
+        :func:`symrich.wide_linear.balanced_layers` builds such pairs).
+    S : array_like, shape (c, d)
+        ``Y X^T`` (with ``X X^T = I_d``, samples as columns).
+    eta_a, eta_w : float > 0
+        Learning rates of ``W2`` and ``W1``.
+    backend : {"numpy", "mpmath"}
+        ``"mpmath"``: object arrays of mpf at the caller's ``mpmath.mp.dps``
+        (set it locally with :func:`mpmath.workdps`), computed with
+        ``GUARD_DIGITS`` extra digits.  Inputs may be mpf or strings; they must
+        be balanced to that precision.
+    layers : bool
+        Also return the representative layers ``W1``, ``W2`` (see :class:`WideTrajectory`).
+    rtol : float, optional
+        Tolerance of the balance check (:func:`balance`).
+
+    Returns
+    -------
+    WideTrajectory
+
+    Raises
+    ------
+    ValueError
+        For shapes that do not fit, NaN or infinite values, negative times,
+        non-positive rates, an unknown backend, or layers that are not
+        lambda-balanced.
+
+    Examples
+    --------
+    The single neuron (``h = c = 1``) against its own closed form:
+
+    >>> import numpy as np
+    >>> from symrich.single_neuron import trajectory as neuron_trajectory
+    >>> a, w = neuron_trajectory([0.5, 2.0], 0.3, [1.0, -0.5], [0.0, 1.5], eta_a=0.7)
+    >>> sol = trajectory([0.5, 2.0], [[1.0, -0.5]], [[0.3]], [[0.0, 1.5]], eta_a=0.7)
+    >>> bool(np.allclose(sol.beta[:, 0, :], a[:, None] * w)), bool(np.allclose(sol.W2[:, 0, 0], a))
+    (True, True)
+
+    At 30 digits (the float64 kernel agrees to about 1e-15):
+
+    >>> import mpmath
+    >>> from symrich.wide_linear import balanced_layers
+    >>> rng = np.random.default_rng(3)
+    >>> with mpmath.workdps(30):
+    ...     W1, W2 = balanced_layers(2, 2, 2, "0.4", rng, backend="mpmath")
+    ...     sol = trajectory("1.5", W1, W2, [[1, 0], [0, "0.5"]], backend="mpmath")
+    >>> mpmath.nstr(sol.beta[1, 1], 25)
+    '0.5896764241942098563248323'
+    >>> f64 = trajectory(1.5, W1.astype(float), W2.astype(float), [[1, 0], [0, 0.5]])
+    >>> bool(abs(f64.beta[1, 1] - float(sol.beta[1, 1])) < 1e-14)
+    True
+    """
+    xp = namespace(backend)
+    eta_a, eta_w = check_rates(eta_a, eta_w)
+    exact = backend == "mpmath"
+    with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)):
+        t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
+        if exact:
+            eta_a, eta_w = as_mp([eta_a, eta_w])
+        with mpmath.workdps(mpmath.mp.dps - (GUARD_DIGITS if exact else 0)):
+            lam = balance(W1_0, W2_0, eta_a, eta_w, rtol=rtol)
+        batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
+        k = xp.sqrt(np.asarray(eta_a * eta_w))
+        sw, sa = xp.sqrt(np.asarray(eta_w)), xp.sqrt(np.asarray(eta_a))
+        Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
+        mu, E = eigen_frame(S, lam.reshape(-1) / k**2, k, xp)
+        order = np.argsort(-mu, axis=-1, kind="stable")
+        mu = np.take_along_axis(mu, order, axis=-1)
+        E = np.take_along_axis(E, order[:, None, :], axis=-1)
+        Z = np.swapaxes(E, -1, -2) @ Q0
+        times = t.reshape(-1)
+        dtype = object if exact else np.float64
+        shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
+        out = {name: np.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1),
+                              dtype=dtype) for name, shape in shapes.items()}
+        tol = 8 * (mpmath.eps if exact else np.finfo(float).eps)
+        kern = kernel(backend)
+        args = [k**2 * times, mu, Z, E]
+        if not exact:
+            args = [np.ascontiguousarray(a, dtype=np.float64) for a in args]
+        kern.solve(*args, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
+                   out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+    fields = {}
+    for name, arr in out.items():
+        if name in ("W1", "W2") and not layers:
+            fields[name] = None
+            continue
+        arr = arr.reshape(batch + (times.size,) + arr.shape[-2:])
+        if t.ndim == 0:
+            arr = arr[..., 0, :, :]
+        fields[name] = np.frompyfunc(lambda v: +v, 1, 1)(arr) if exact else arr
+    return WideTrajectory(t=t, lam=lam.reshape(batch), W1_0=W1_0, W2_0=W2_0, eta_a=eta_a, eta_w=eta_w,
+                          backend=backend, **fields)
