@@ -4,7 +4,7 @@ Vectors are matrix symbols of symbolic size $d \\times 1$ and the data $X$ is $n
 step holds in every dimension.  The scalars the kernels take as arguments ($\\|w\\|^2$,
 $\\langle w, \\beta_*\\rangle$, $\\langle w_0, w\\rangle$, ...) are defined as the products $u^\\top v$
 they stand for, and the compiled expressions of
-:func:`symrich.symbolic.single_neuron_solution.observable_exprs` are proved equal to the
+:func:`symrich.symbolic.single_neuron_kernels.observable_exprs` are proved equal to the
 quantities they name.  Traces are computed by the rewrite
 :func:`symrich.engine.rewrites.traces` (linearity, $\\operatorname{tr} I_d = d$, cyclicity).
 """
@@ -13,9 +13,10 @@ import sympy as sp
 
 from symrich.engine import Chain, Definition, Derivation, Step
 from symrich.engine.rewrites import factor_half_powers, traces
-from symrich.symbolic.single_neuron import m_par, m_perp
-from symrich.symbolic.single_neuron_solution import (M_frobenius_sq, M_inner, obs_a0, obs_w0w, obs_wb, obs_ww,
-                                                     obs_ww0, observable_exprs, s2)
+from symrich.symbolic.single_neuron import (M_frobenius_sq, M_inner, m_par, m_perp, obs_a0, obs_w0w, obs_wb, obs_ww,
+                                            obs_ww0)
+from symrich.symbolic.single_neuron_kernels import OBS_NAMES, observable_exprs
+from symrich.symbolic.single_neuron_solution import s2
 from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
 
 ORDER = 70
@@ -50,7 +51,10 @@ def derivation():
     mbar, mbar0 = sp.Symbol("mbar", positive=True), sp.Symbol("mbar0", positive=True)
     eta = eta_a * eta_w
     tr = sp.Trace
-    beta_norm, signed, ntk_norm, kernel_distance, alignment = observable_exprs()
+    # the compiled observables; where one is undefined the kernel returns NaN (a Piecewise), the formula is proved
+    compiled = dict(zip(OBS_NAMES, observable_exprs()[0]))
+    beta_norm, signed, ntk_norm, kernel_distance, alignment = (
+        compiled[n].args[0].expr if isinstance(compiled[n], sp.Piecewise) else compiled[n] for n in OBS_NAMES)
 
     definitions = (
         Definition(beta, a * w, "the function-space parameter"),
