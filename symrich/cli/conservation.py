@@ -54,7 +54,7 @@ def cmd_conservation(args) -> int:
     >>> cmd_conservation(args)
     single_neuron_d1: D = 2 parameters, rates a: eta_a, w: eta_w
     ...
-      derivations verified: 1 (4 steps); LaTeX written to .../conservation-single_neuron_d1.tex
+      derivations verified: 1 (5 steps); LaTeX written to .../conservation-single_neuron_d1.tex
     ...
     0
     >>> cmd_conservation(argparse.Namespace(**{**vars(args), "spec": "missing.toml"}))

@@ -87,6 +87,15 @@ def write_outputs(rendered_list, out_dir, *, selection: bool = False) -> Outputs
     ------
     OSError
         When the folder cannot be created or written (the caller reports it).
+
+    Examples
+    --------
+    >>> import sympy as sp, tempfile
+    >>> from symrich.engine import Derivation, Step, latex
+    >>> x = sp.Symbol("x")
+    >>> r = latex.render(Derivation("demo", "Demo", steps=(Step(x + x, 2 * x, "collect"),)).verify())
+    >>> write_outputs([r], tempfile.mkdtemp(), selection=True).document.name
+    'symrich-selection.tex'
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
