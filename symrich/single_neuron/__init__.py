@@ -9,7 +9,7 @@ lists every kernel's) and are proved in the ``single_neuron_*`` derivations.  Th
 * :mod:`~symrich.single_neuron.bias` -- the implicit bias on any data (:func:`implicit_bias`,
   :func:`Phi_delta`, :func:`grad_Phi_delta`);
 * :mod:`~symrich.single_neuron.basins` -- which branch the flow ends on (:func:`basin`);
-* :mod:`~symrich.single_neuron.kernels` -- every compiled kernel;
+* :mod:`~symrich.single_neuron.kernels` -- every compiled kernel, and their on-disk cache;
 * :mod:`~symrich.single_neuron.driver` -- the NumPy-only driver logic, which
   ``symrich export --target numpy`` copies.
 
