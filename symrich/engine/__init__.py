@@ -39,23 +39,7 @@ Traceback (most recent call last):
 symrich.engine.prove.DerivationError: derivation 'demo', step 1 ('oops'): lhs - rhs does not vanish (residual ...
 """
 
-import importlib
+from symrich.engine.derivation import Derivation, Step, VerifiedDerivation
+from symrich.engine.prove import Assumption, DerivationError, Proof
 
 __all__ = ["Step", "Proof", "Derivation", "VerifiedDerivation", "DerivationError", "Assumption"]
-
-#: where each public name is defined; loaded on first access, so that importing a submodule that does not
-#: need SymPy (``symrich.engine.registry``) does not import it.
-_LAZY = {"Step": "derivation", "Derivation": "derivation", "VerifiedDerivation": "derivation",
-         "Proof": "prove", "DerivationError": "prove", "Assumption": "prove"}
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"symrich.engine.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'symrich.engine' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))

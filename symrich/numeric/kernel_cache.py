@@ -2,7 +2,7 @@
 
 A kernel module is Python source printed from SymPy expressions (NumPy array functions,
 loops for numba).  :func:`load_module` writes it to ``<cache_dir>/kernels/NAME-KEY.py``
-(``cache_dir`` is :func:`symrich.engine.registry.cache_dir`, which honours
+(``cache_dir`` is :func:`symrich.paths.cache_dir`, which honours
 ``$SYMRICH_CACHE_DIR``) and imports it; numba compiles the loops in it with ``cache=True``
 and stores the machine code next to it (``__pycache__``).  A later process with the same
 key imports the file and loads numba's machine code: neither SymPy nor numba's compiler
@@ -42,12 +42,12 @@ _HEADER = "# symrich kernel cache entry; sha256 of the rest of this file: "
 
 
 def kernel_dir() -> Path:
-    """The folder of the generated kernel modules: ``kernels/`` in :func:`symrich.engine.registry.cache_dir`.
+    """The folder of the generated kernel modules: ``kernels/`` in :func:`symrich.paths.cache_dir`.
 
     >>> kernel_dir().name
     'kernels'
     """
-    from symrich.engine.registry import cache_dir
+    from symrich.paths import cache_dir
 
     return cache_dir() / "kernels"
 
