@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tqdm.auto import tqdm
 
 from symrich.experiments.config import expand_grid, load_config
 from symrich.experiments.simulate import METRICS, simulate
@@ -67,41 +68,6 @@ class SweepReport:
     seconds: float
 
 
-class _Progress:
-    """A minimal progress bar with time left, on stderr (one line per second at most when not a TTY)."""
-
-    def __init__(self, total, done=0, stream=None, enabled=True):
-        self.total, self.done, self.stream, self.enabled = total, done, stream or sys.stderr, enabled
-        self.start, self.last, self.new = time.monotonic(), 0.0, 0
-        self.tty = getattr(self.stream, "isatty", lambda: False)()
-
-    def update(self, k=1):
-        self.done += k
-        self.new += k
-        self.show(final=self.done >= self.total)
-
-    def show(self, final=False):
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not final and now - self.last < (0.1 if self.tty else 1.0):
-            return
-        self.last = now
-        elapsed = now - self.start
-        left = elapsed / self.new * (self.total - self.done) if self.new else float("nan")
-        frac = self.done / self.total if self.total else 1.0
-        bar = "#" * int(24 * frac) + "." * (24 - int(24 * frac))
-        text = (f"sweep [{bar}] {self.done}/{self.total} configs  elapsed {_hms(elapsed)}  "
-                f"left {_hms(left) if math.isfinite(left) else '?'}")
-        self.stream.write(("\r" + text + ("\n" if final else "")) if self.tty else text + "\n")
-        self.stream.flush()
-
-
-def _hms(s):
-    s = int(round(s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -141,12 +107,22 @@ def _iter_local(runs, workers):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _iter_dask(runs, scheduler):
+def _connect(scheduler, timeout):
+    """A ``distributed.Client`` of ``scheduler``; ``ConnectionError`` naming the address after ``timeout`` s."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ModuleNotFoundError as exc:
-        raise ValueError("scheduler given but dask.distributed is not installed (pip install distributed)") from exc
-    with Client(scheduler, set_as_default=False) as client:
+        raise ValueError("scheduler given but dask.distributed is not installed (pip install 'symrich[cluster]')") from exc
+    try:
+        return Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s ({exc})") from exc
+
+
+def _iter_dask(runs, client):
+    from distributed import as_completed
+
+    with client:
         futures = {client.submit(_run_rows, r, key=f"symrich-run-{r.id}", pure=False): r for r in runs}
         try:
             for fut in as_completed(list(futures), loop=client.loop):
@@ -155,7 +131,7 @@ def _iter_dask(runs, scheduler):
             client.cancel(list(futures))
 
 
-def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
+def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True, connect_timeout=10.0):
     """Run every configuration of a sweep that has no result yet; write the tidy table.
 
     Parameters
@@ -170,7 +146,9 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
     workers : int, optional
         Local worker processes (default ``os.cpu_count()``); ``0`` runs in this process.
     progress : bool
-        Progress bar with time left on stderr.
+        A progress bar (:mod:`tqdm`: rate and time left; a widget in notebooks) on stderr.
+    connect_timeout : float
+        Seconds to wait for the scheduler before raising ``ConnectionError`` (which names the address).
 
     Returns
     -------
@@ -196,8 +174,9 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
     run_dir.mkdir(parents=True, exist_ok=True)
     (out / "sweep.json").write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
     todo = [r for r in runs if not (run_dir / f"{r.id}.csv").exists()]
-    bar = _Progress(len(runs), len(runs) - len(todo), enabled=progress)
-    bar.show()
+    client = _connect(scheduler, connect_timeout) if scheduler and todo else None
+    bar = tqdm(total=len(runs), initial=len(runs) - len(todo), unit="config", desc="sweep", disable=not progress,
+               file=sys.stderr, dynamic_ncols=True)
     fields = list(runs[0].columns()) + ["step"] + list(METRICS)
     failed = []
 
@@ -205,21 +184,24 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
         write_table(run_dir / f"{run.id}.csv", rows, fields)
         bar.update()
 
-    if todo and scheduler is None and workers == 0:
-        for r in todo:
-            try:
-                save(r, _run_rows(r))
-            except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
-                failed.append((r.id, repr(exc)))
-    elif todo:
-        source = _iter_dask(todo, scheduler) if scheduler else _iter_local(todo, workers or os.cpu_count() or 1)
-        for r, fut in source:
-            try:
-                rows = fut.result()
-            except Exception as exc:  # noqa: BLE001
-                failed.append((r.id, repr(exc)))
-                continue
-            save(r, rows)
+    try:
+        if todo and scheduler is None and workers == 0:
+            for r in todo:
+                try:
+                    save(r, _run_rows(r))
+                except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
+                    failed.append((r.id, repr(exc)))
+        elif todo:
+            source = _iter_dask(todo, client) if client else _iter_local(todo, workers or os.cpu_count() or 1)
+            for r, fut in source:
+                try:
+                    rows = fut.result()
+                except Exception as exc:  # noqa: BLE001
+                    failed.append((r.id, repr(exc)))
+                    continue
+                save(r, rows)
+    finally:
+        bar.close()
     rows = []
     for r in runs:
         path = run_dir / f"{r.id}.csv"
