@@ -91,8 +91,8 @@ def add_commands(subparsers):
     s.add_argument("--backend", choices=BACKENDS, default="numpy",
                    help="numpy: one process per configuration (default); jax: the configurations of one dataset "
                         "as one batched, jit-compiled computation in this process (CPU or GPU; extra 'jax')")
-    s.add_argument("--batch-size", type=int, default=1024, metavar="N",
-                   help="--backend jax: at most N configurations per batch (default: 1024)")
+    s.add_argument("--batch-size", type=int, default=256, metavar="N",
+                   help="--backend jax: at most N configurations per batch (default: 256; each holds n x m activations)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_sweep)
     p = subparsers.add_parser(

@@ -222,7 +222,7 @@ def _iter_jax(runs, batch_size):
                 yield chunk, None, exc
 
 
-def run_sweep(config, out_dir, scheduler=None, workers=None, *, backend="numpy", batch_size=1024, progress=True,
+def run_sweep(config, out_dir, scheduler=None, workers=None, *, backend="numpy", batch_size=256, progress=True,
               connect_timeout=10.0):
     """Run every configuration of a sweep that has no result yet; write the tidy table.
 
