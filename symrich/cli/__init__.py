@@ -18,15 +18,15 @@
     ``build/figures``; :mod:`symrich.cli.figures`).
 ``symrich export --target {numpy,c,jax} --out DIR [--functions NAME ...]``
     Write the closed forms as standalone code (:mod:`symrich.cli.export`).
-``symrich sweep --config FILE --out DIR [--scheduler ADDRESS] [--connect-timeout S] [--workers N] [-q]``
-    Run a Part III relative-scale sweep, locally or on a Dask cluster, resumably
-    (:mod:`symrich.cli.experiments`).
-``symrich plot-sweep DIR [--out FILE] [--step N]``
-    Draw the figure of a finished sweep.
+``symrich sweep --config FILE --out DIR [--scheduler ADDRESS] [--connect-timeout S] [--workers N] [--backend {numpy,jax}] [--batch-size N] [-q]``
+    Run a Part III relative-scale sweep, locally, on a Dask cluster or batched in
+    JAX; fault-proof and resumable (:mod:`symrich.cli.experiments`).
+``symrich plot-sweep DIR [--out FILE] [--checkpoints N ...] [--metrics NAME ...]``
+    Draw the paper's Figure 1 layout from a finished sweep.
 
 Exit codes (:mod:`symrich.cli.common`): 0 success; 1 a derivation or a run
 failed; 2 usage error or bad environment (unknown name, unwritable output
-folder, unreachable scheduler), reported as one line ``symrich COMMAND: ...``
+folder, unreachable scheduler, another sweep writing into the folder), reported as one line ``symrich COMMAND: ...``
 on stderr, never as a traceback.  Each command module imports its heavy
 dependencies (SymPy, matplotlib, Dask) inside the command function, so
 ``symrich --help`` is fast.
