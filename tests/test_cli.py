@@ -32,7 +32,7 @@ def test_version():
 
 
 def test_every_command_is_listed():
-    assert COMMANDS == ["derive", "export", "figures", "latex", "list", "plot-sweep", "sweep"]
+    assert COMMANDS == ["conservation", "derive", "export", "figures", "latex", "list", "plot-sweep", "sweep"]
     top = build_parser().format_help()
     assert all(c in top for c in COMMANDS) and "Exit status" in top
 

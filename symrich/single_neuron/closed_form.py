@@ -35,7 +35,7 @@ from symrich.single_neuron.kernels import (
     trajectory_loops,
 )
 
-__all__ = ["trajectory", "observables", "Observables", "solution_kernels"]
+__all__ = ["trajectory", "observables", "solution_kernels"]
 
 
 def _check_backend(backend):
