@@ -425,6 +425,62 @@ def test_basin_batch_matches_scalar():
 
 
 # --------------------------------------------------------------------------
+# the limit y -> 0 (and X = 0): the closed form against the flow at y = 0
+
+
+def _flow_end(a0, w0, X, y, T=100.0, T_max=2e4):
+    """(a, w) of the 30-digit flow at T, once w has converged (w(T/2) = w(T) to 1e-12, T doubling)."""
+    while True:
+        a, w = integrate_single_neuron([0, T / 2, T], a0, list(w0), X=X, y=y, dps=30)
+        w = np.array([[float(v) for v in wk] for wk in w])
+        if np.max(np.abs(w[2] - w[1])) < 1e-12:
+            return float(a[2]), w[2]
+        T *= 2
+        assert T <= T_max, "the oracle did not converge"
+
+
+@pytest.mark.parametrize("y", [0.0, 1e-12, 1e-10, 1e-9, 1e-8])
+def test_vanishing_y_is_the_flow_at_y_zero(y):
+    """The inputs that divided by zero (a_inf's stable form was evaluated at kappa_N >= 0): now the flow's limit."""
+    X, w0 = [[1.0, 0.3]], [0.6, -0.5]
+    res = implicit_bias(X, [y], 0.8, w0)
+    assert res.kappa_N > 0 and res.sign == 1
+    beta, a_end = flow_limit(0.8, w0, X=np.array(X), y=np.array([y]))
+    assert np.max(np.abs(res.beta - beta)) < 1e-8 and abs(res.a_inf - a_end) < 1e-8
+    # the limit y -> 0: beta_inf = sign(a0) sqrt(kappa_N/eta_w) P_N w0
+    x = np.array(X[0]) / np.linalg.norm(X[0])
+    limit = np.sqrt(res.kappa_N) * (np.array(w0) - x * (x @ w0))
+    assert np.max(np.abs(res.beta - limit)) <= 2 * y + 1e-15
+
+
+def test_zero_data_moves_nothing():
+    """X = 0 (so y = 0): the gradient is 0, beta_inf = a0 w0 and w_inf = w0, also for a0 = 0."""
+    for a0 in (0.8, -0.3, 0.0):
+        res = implicit_bias([[0.0, 0.0]], [0.0], a0, [0.6, -0.5])
+        assert res.rank == 0 and abs(res.a_inf - a0) <= 4e-16   # a_inf^2 = kappa_N = (a0^2 - ||w0||^2) + ||w0||^2
+        assert np.max(np.abs(res.beta - a0 * np.array([0.6, -0.5]))) <= 4e-16
+        assert np.array_equal(res.w_inf, [0.6, -0.5])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_y_zero_with_negative_kappa_goes_to_the_saddle(seed):
+    """y = 0, kappa_N < 0: a -> 0, beta -> 0, and w -> P_N w0 + exp(-eta_w tau X^T X) P_R w0 (the flow's limit)."""
+    rng = np.random.default_rng(seed)
+    d, n = 3, int(rng.integers(1, 3))
+    X, _ = random_data(rng, d, n)
+    w0 = rng.normal(size=d)
+    w0 *= 1.5 / np.linalg.norm(X @ w0) if n == 1 else 1.0
+    a0 = 0.2 * float(rng.choice([-1, 1]))
+    res = implicit_bias(X, np.zeros(n), a0, w0)
+    assert res.kappa_N < 0 and res.sign == 0 and res.a_inf == 0 and not np.any(res.beta)
+    a_end, w_end = _flow_end(a0, w0, X.tolist(), [0.0] * n)
+    assert abs(a_end) < 1e-10
+    assert np.max(np.abs(res.w_inf - w_end)) < 1e-10
+    # the conservation law at the limit: eta_a ||w_inf||^2 = -delta
+    assert abs(res.w_inf @ res.w_inf + res.delta) < 1e-12
+
+
+# --------------------------------------------------------------------------
 # bad input
 
 

@@ -87,9 +87,23 @@ def test_ntk_equals_X_M_XT():
         (lambda: M_matrix(1.0, 0.1), r"shape \(\.\.\., d\)"),
         (lambda: ntk(np.ones((4, 3)), [1.0, 2.0], 0.1), "last axis of length d"),
         (lambda: ntk(np.ones(3), [1.0, 2.0, 3.0], 0.1), "X must have 2 dimension"),
-        (lambda: delta_of(1.0, [1.0], eta_a="x"), "eta_a must be a positive"),
     ],
 )
 def test_bad_input_raises_clear_value_error(call, match):
     with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: delta_of(1.0, [1.0], eta_a="x"), "eta_a must be a positive finite number, got str 'x'"),
+        (lambda: delta_of(1.0, None), "w must be a real number or an array of real numbers, got None"),
+        (lambda: M_matrix("0.1", 0.1), "beta must be a real number or an array of real numbers, got str"),
+        (lambda: M_matrix([1.0, 2.0], None), "delta must be a real number or an array of real numbers, got None"),
+        (lambda: ntk([[1.0, "a"]], [1.0, 2.0], 0.1), "X must be .* containing str 'a'"),
+    ],
+)
+def test_non_numeric_input_raises_type_error(call, match):
+    with pytest.raises(TypeError, match=match):
         call()

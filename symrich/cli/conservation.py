@@ -30,7 +30,9 @@ def add_commands(subparsers):
     p = subparsers.add_parser(
         "conservation", help="discover, count and prove the conservation laws of models",
         description="For each model of MODEL_FILE: print the polynomial conservation laws, the Lie-algebra count and "
-                    "the completeness verdict, verify one derivation per law and write the LaTeX.")
+                    "the completeness verdict, verify one derivation per law and write the LaTeX "
+                    "(conservation-MODEL.tex under --out).",
+        epilog="exit status: 0 done, 1 a derivation failed, 2 bad MODEL_FILE, option or output folder")
     p.add_argument("spec", metavar="MODEL_FILE", help="a .py file defining `model`/`models`, or a .toml model file")
     p.add_argument("--degree", type=int, default=2, help="largest degree of the polynomial laws (default 2)")
     p.add_argument("--out", default="build/conservation", help="folder for the LaTeX (default build/conservation)")

@@ -9,10 +9,16 @@ True
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 import time
 
+from symrich.cli.common import EXIT_FAILED, EXIT_OK, CommandError, output_dir
+
 __all__ = ["add_commands"]
+
+_EXIT_CODES = "exit status: 0 all verified, 1 a step failed, 2 usage error or bad environment"
 
 
 def _proof_codes(verified):
@@ -40,9 +46,8 @@ def cmd_derive(args) -> int:
     names = args.only or list(derivation_names())
     unknown = sorted(set(names) - set(derivation_names()))
     if unknown:
-        print(f"symrich derive: unknown derivation(s): {', '.join(unknown)}; "
-              f"expected some of: {', '.join(derivation_names())}", file=sys.stderr)
-        return 2
+        raise CommandError(f"unknown derivation(s): {', '.join(unknown)}; expected among: {', '.join(derivation_names())}")
+    out = output_dir(args.out)
     width = max(len(n) for n in names)
     print(f"{'derivation':<{width}}  steps  proofs (S symbolic, N numeric)   seconds  cache", flush=True)
     print("-" * (width + 58))
@@ -66,42 +71,43 @@ def cmd_derive(args) -> int:
     n_steps = sum(len(r.verified.proofs) for r in reports)
     n_sym = sum(r.verified.proof_kinds["symbolic"] for r in reports)
     print("-" * (width + 58))
-    print(f"{len(reports)} derivations verified ({n_steps} steps: {n_sym} symbolic, {n_steps - n_sym} numeric), "
+    print(f"{len(reports)} derivations verified ({n_steps} equalities: {n_sym} symbolic, {n_steps - n_sym} numeric), "
           f"{len(failures)} failed, {total:.1f} s", flush=True)
     if not reports:
-        return 1 if failures else 0
+        return EXIT_FAILED if failures else EXIT_OK
     try:
-        out = write_outputs([r.rendered for r in reports], args.out, selection=bool(args.only))
+        written = write_outputs([r.rendered for r in reports], out, selection=bool(args.only))
     except OSError as exc:
-        print(f"symrich derive: cannot write LaTeX to {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    print(f"LaTeX written to {args.out}/ ({len(reports)} derivations, {len(out.changed)} files changed; "
-          f"document {out.document.name})")
+        raise CommandError(f"cannot write the LaTeX to {out}: {exc.strerror or exc}") from exc
+    print(f"LaTeX written to {out}/ ({len(reports)} derivations, {len(written.changed)} files changed; "
+          f"document {written.document.name})", flush=True)
     if not args.no_pdf:
         if find_engine() is None:
-            print("no LaTeX engine (latexmk or pdflatex) found: PDF not built")
+            print("no LaTeX engine (latexmk or pdflatex): PDF skipped")
         else:
-            print(f"  ... {out.document.name}: pdf", flush=True)
+            print(f"  ... {written.document.name}: pdf", flush=True)
             try:
-                pdf = build_pdf(out.document)
+                pdf = build_pdf(written.document)
             except LatexError as exc:
-                print(f"symrich derive: {exc}", file=sys.stderr)
-                return 1
+                raise CommandError(f"the LaTeX files are written, but building the PDF failed: {exc}; "
+                                   "use --no-pdf to skip it") from exc
             print(f"PDF written to {pdf}")
-    return 1 if failures else 0
+    return EXIT_FAILED if failures else EXIT_OK
 
 
 def cmd_latex(args) -> int:
-    from symrich.engine import latex
+    from symrich.engine import DerivationError, latex
     from symrich.engine.registry import derivation_names, derive
 
     if args.name not in derivation_names():
-        print(f"symrich latex: unknown derivation {args.name!r}; expected one of: {', '.join(derivation_names())}",
-              file=sys.stderr)
-        return 2
-    rendered = derive(args.name).rendered
+        raise CommandError(f"unknown derivation {args.name!r}; expected one of: {', '.join(derivation_names())}")
+    try:
+        rendered = derive(args.name).rendered
+    except DerivationError as exc:
+        print(f"symrich latex: {args.name} FAILED: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     sys.stdout.write(latex.snippet(rendered) if args.snippet else latex.standalone(rendered))
-    return 0
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:
@@ -109,7 +115,26 @@ def cmd_list(args) -> int:
 
     for n in derivation_names():
         print(n)
-    return 0
+    return EXIT_OK
+
+
+class _HelpWithCacheDir(argparse.Action):
+    """``-h`` that ends the help with the derivation cache's folder (read from the engine only when asked)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from symrich.engine.registry import cache_dir
+
+        where = str(cache_dir())
+        home = os.path.expanduser("~")
+        if where.startswith(home + os.sep):
+            where = "~" + where[len(home):]
+        parser.epilog = (f"derivation cache: {where} (set by SYMRICH_CACHE_DIR; default $XDG_CACHE_HOME/symrich, "
+                         f"else ~/.cache/symrich); {parser.epilog}")
+        parser.print_help()
+        parser.exit()
 
 
 def add_commands(subparsers):
@@ -123,16 +148,39 @@ def add_commands(subparsers):
     >>> parser.parse_args(["derive", "--only", "single_neuron_regimes"]).only
     ['single_neuron_regimes']
     """
-    d = subparsers.add_parser("derive", help="verify every derivation and write LaTeX")
-    d.add_argument("--out", default="build/derivations", help="output folder (default: build/derivations)")
-    d.add_argument("--no-cache", action="store_true", help="re-derive everything, ignoring the on-disk cache")
-    d.add_argument("--no-pdf", action="store_true", help="do not try to build the PDF")
-    d.add_argument("--only", nargs="+", metavar="NAME", help="verify only these derivations")
-    d.add_argument("-v", "--verbose", action="store_true", help="list every step with its proof")
+    d = subparsers.add_parser(
+        "derive", add_help=False, help="verify every derivation; write their LaTeX (and PDF) under --out",
+        description="Verify every worked derivation of symrich.derivations (each step proved symbolically or "
+                    "numerically) and print a table: derivation, steps, proof kind per step (S symbolic, N numeric), "
+                    "seconds, cache hit. Writes OUT/NAME.tex (a document) and OUT/NAME-snippet.tex (the section, "
+                    "to \\input into a paper) for each derivation and the combined document "
+                    "OUT/symrich-derivations.tex (with --only: OUT/symrich-selection.tex, never the combined one), "
+                    "and their PDF when latexmk or pdflatex is installed (auxiliary files in OUT/latex-aux/; a PDF "
+                    "newer than its .tex is kept). Reads and fills the on-disk derivation cache (keyed by the "
+                    "source of each derivation, the engine and the SymPy version), so a second run takes seconds.",
+        epilog=_EXIT_CODES)
+    d.add_argument("-h", "--help", action=_HelpWithCacheDir, help="show this help (with the cache folder) and exit")
+    d.add_argument("--out", default="build/derivations", metavar="DIR",
+                   help="folder for the .tex files and the PDF, created if missing (default: build/derivations)")
+    d.add_argument("--no-cache", action="store_true",
+                   help="re-derive everything, neither reading nor writing the derivation cache")
+    d.add_argument("--no-pdf", action="store_true", help="write the .tex files only; do not run LaTeX")
+    d.add_argument("--only", nargs="+", metavar="NAME",
+                   help="verify only these derivations (names as printed by `symrich list`) and write them to "
+                        "OUT/symrich-selection.tex")
+    d.add_argument("-v", "--verbose", action="store_true", help="also print every step with its proof")
     d.set_defaults(func=cmd_derive)
-    lx = subparsers.add_parser("latex", help="print one derivation's LaTeX")
-    lx.add_argument("name")
-    lx.add_argument("--snippet", action="store_true", help="only the section, without preamble")
+    lx = subparsers.add_parser(
+        "latex", help="print one derivation's LaTeX to stdout",
+        description="Verify one derivation (or load it from the derivation cache) and print its LaTeX to "
+                    "standard output: a complete document, or with --snippet the section only. Writes no file.",
+        epilog="exit status: 0 printed, 1 the derivation failed, 2 unknown NAME")
+    lx.add_argument("name", metavar="NAME",
+                    help="the derivation, as printed by `symrich list` (e.g. single_neuron_closed_form)")
+    lx.add_argument("--snippet", action="store_true", help="print only the \\section, without preamble, to \\input "
+                    "into a paper that loads amsmath and amssymb")
     lx.set_defaults(func=cmd_latex)
-    ls = subparsers.add_parser("list", help="list the derivations")
+    ls = subparsers.add_parser("list", help="print the derivation names", description="Print the names of the "
+                               "worked derivations, one per line, in the order of the combined document.",
+                               epilog="exit status: 0")
     ls.set_defaults(func=cmd_list)

@@ -9,22 +9,22 @@
 
 from __future__ import annotations
 
-import sys
 
-from symrich.export import TARGETS, export
+from symrich.cli.common import EXIT_OK, CommandError, output_dir
+from symrich.export import TARGETS, available_functions, export
 
 __all__ = ["add_commands"]
 
 
 def cmd_export(args) -> int:
-    try:
-        paths = export(args.target, args.out, args.functions)
-    except ValueError as exc:
-        print(f"symrich export: {exc}", file=sys.stderr)
-        return 2
-    for p in paths:
+    if args.functions:
+        unknown = [f for f in args.functions if f not in available_functions()]
+        if unknown:
+            raise CommandError(f"unknown function(s): {', '.join(unknown)}; expected among: "
+                               f"{', '.join(available_functions())}")
+    for p in export(args.target, output_dir(args.out), args.functions):
         print(p)
-    return 0
+    return EXIT_OK
 
 
 def add_commands(subparsers):
@@ -38,8 +38,15 @@ def add_commands(subparsers):
     >>> parser.parse_args(["export", "--target", "numpy", "--out", "k", "--functions", "delta_of"]).functions
     ['delta_of']
     """
-    e = subparsers.add_parser("export", help="write the closed forms as standalone NumPy, C99 or JAX code")
-    e.add_argument("--target", required=True, choices=TARGETS, help="code to write")
-    e.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
-    e.add_argument("--functions", nargs="+", metavar="NAME", help="functions to export (default: all)")
+    e = subparsers.add_parser(
+        "export", help="write the closed forms as standalone NumPy, C99 or JAX code under --out",
+        description="Print the proved closed forms with SymPy's code printers and write standalone code into "
+                    "OUT (existing files of the same names are overwritten): numpy -> symrich_kernels.py "
+                    "(needs NumPy only); c -> symrich_kernels.c, symrich_kernels.h, Makefile, README.txt "
+                    "(C99, -lm only); jax -> symrich_kernels_jax.py (jit-able, differentiable).",
+        epilog="Exit status: 0 written, 2 usage error (unknown target or function) or bad environment.")
+    e.add_argument("--target", required=True, choices=TARGETS, help="the language of the code: %(choices)s")
+    e.add_argument("--out", required=True, metavar="DIR", help="folder for the code, created if missing")
+    e.add_argument("--functions", nargs="+", metavar="NAME",
+                   help="export only these functions (default: all; an unknown name prints the valid ones)")
     e.set_defaults(func=cmd_export)

@@ -29,34 +29,12 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from symrich.paths import cache_dir
+
 __all__ = ["derivation_names", "derive", "derive_all", "cache_dir", "cache_key", "requirements", "DeriveReport"]
 
 #: symrich subpackages whose source enters every cache key (the engine and the symbolic layer).
 _LIBRARY_PACKAGES = ("engine", "symbolic")
-
-
-def cache_dir() -> Path:
-    """The on-disk cache folder (``derive`` creates it when it first stores a result).
-
-    ``$SYMRICH_CACHE_DIR`` when set, else ``$XDG_CACHE_HOME/symrich`` (or
-    ``~/.cache/symrich``).
-
-    Examples
-    --------
-    >>> import os
-    >>> from unittest import mock
-    >>> with mock.patch.dict(os.environ, {"SYMRICH_CACHE_DIR": "/tmp/my-symrich-cache"}):
-    ...     print(cache_dir().as_posix())
-    /tmp/my-symrich-cache
-    >>> with mock.patch.dict(os.environ, {"SYMRICH_CACHE_DIR": "", "XDG_CACHE_HOME": "/tmp/xdg"}):
-    ...     print(cache_dir().as_posix())
-    /tmp/xdg/symrich
-    """
-    env = os.environ.get("SYMRICH_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "symrich"
 
 
 def derivation_names() -> tuple[str, ...]:

@@ -7,6 +7,25 @@ a grid over ``(scale, delta)`` fixes ``alpha`` through :func:`alpha_of`.  A swee
 TOML file (or a dict) with a ``[grid]`` and a ``[settings]`` table (:func:`load_config`),
 expanded into runs by :func:`expand_grid`.
 
+Conventions.  Where the paper's code and the theory differ, a run names its choice
+(:data:`CONVENTIONS`; the first value is the default), and ``preset = "paper"``
+(:data:`PRESETS`) selects every choice of the authors' code at once:
+
+==================  ===================================  ========================================
+setting             default                              ``preset = "paper"``
+==================  ===================================  ========================================
+``loss``            ``half_mean``: ``(1/2n) sum r_i^2``  ``mean``: ``(1/n) sum r_i^2``
+``n_probe``         all ``n`` training inputs            all ``n`` training inputs
+``hamming``         ``mean`` over (neuron, sample)       ``sum`` over neurons of the mean over
+                    pairs of flipped activations         samples of flipped activations
+``param_distance``  ``relative``: divided by             ``absolute``: ``||theta_t - theta_0||``
+                    ``||theta_0||``
+==================  ===================================  ========================================
+
+The theory (paper, Part I) writes ``L = 1/2 ||X beta - y||^2``, a sum: ``"half_mean"``
+is its gradient flow with time divided by ``n``; ``"mean"`` doubles the gradient, so the
+paper's ``base_lr = 5e-3`` runs twice as fast as under ``"half_mean"``.
+
 >>> [round(c.alpha, 4) for c in expand_grid({"grid": {"scale": 1.0, "delta": [-1.0, 1.0], "seed": [0]}})]
 [0.7862, 1.272]
 """
@@ -23,14 +42,35 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["RunConfig", "alpha_of", "delta_from_alpha", "checkpoint_steps", "load_config", "expand_grid"]
+__all__ = [
+    "RunConfig", "CONVENTIONS", "PRESETS", "alpha_of", "delta_from_alpha", "checkpoint_steps", "load_config",
+    "expand_grid",
+]
 
-_SETTINGS = {  # name: (type, default)
-    "d": (int, 100), "m": (int, 50), "n": (int, 1000), "n_test": (int, 10_000), "n_probe": (int, 200),
-    "teacher_width": (int, 3), "symmetric": (bool, True), "steps": (int, 10_000), "base_lr": (float, 5e-3),
-    "method": (str, "gd"), "checkpoints_per_decade": (int, 1),
+#: Named conventions of a run: ``{setting: allowed values}``; the first value is the default.
+CONVENTIONS = {
+    "loss": ("half_mean", "mean"),
+    "hamming": ("mean", "sum"),
+    "param_distance": ("relative", "absolute"),
+    "method": ("gd", "rk4"),
+    "dtype": ("float64", "float32"),
 }
-_METHODS = ("gd", "rk4")
+
+#: Named sets of settings (``preset = NAME`` in a config's ``[settings]``; explicit settings win).
+#: ``"paper"``: the sizes, learning rate, steps and every convention of the authors' code.
+PRESETS = {
+    "symrich": {},
+    "paper": {
+        "d": 100, "m": 50, "n": 1000, "n_test": 10_000, "n_probe": None, "teacher_width": 3, "symmetric": True,
+        "steps": 1_000_000, "base_lr": 5e-3, "method": "gd", "loss": "mean", "hamming": "sum",
+        "param_distance": "absolute",
+    },
+}
+
+_SETTINGS = {  # name: type of a [settings] value
+    "d": int, "m": int, "n": int, "n_test": int, "n_probe": int, "teacher_width": int, "symmetric": bool,
+    "steps": int, "base_lr": float, "checkpoints_per_decade": int, **{k: str for k in CONVENTIONS},
+}
 
 
 def alpha_of(delta, scale):
@@ -83,6 +123,24 @@ class RunConfig:
     ``delta`` is derived (:func:`delta_from_alpha`); a sweep over ``delta`` stores the grid
     value in ``delta_grid`` so that tables group exactly.  ``id`` names the run's result file.
 
+    Attributes
+    ----------
+    scale, alpha : float
+        Initialisation: rows ``w_k = (scale / alpha) u_k``, readouts ``a_k = +-scale * alpha``.
+    seed : int
+        Teacher, data and student directions (:func:`symrich.experiments.simulate.initialise`).
+    d, m, n, n_test, teacher_width : int
+        Input dimension, student width, training and test samples, teacher width.
+    n_probe : int or None
+        The NTK of the kernel distance is taken on the first ``n_probe`` training inputs;
+        ``None`` (default) on all ``n``, as the paper.
+    symmetric : bool
+        Pairs of neurons with equal rows and opposite readouts (``f = 0`` at initialisation).
+    steps, base_lr, checkpoints_per_decade
+        Training steps, ``lr = base_lr / scale^2``, and log-spaced checkpoints.
+    method, loss, hamming, param_distance, dtype : str
+        Conventions, see :data:`CONVENTIONS` and the module docstring.
+
     >>> c = RunConfig(scale=0.5, alpha=1.0, seed=3, m=4)
     >>> c.delta, c.lr, c.id.startswith("scale0.5_alpha1_seed3_")
     (0.0, 0.02, True)
@@ -95,13 +153,17 @@ class RunConfig:
     m: int = 50
     n: int = 1000
     n_test: int = 10_000
-    n_probe: int = 200
+    n_probe: int | None = None
     teacher_width: int = 3
     symmetric: bool = True
     steps: int = 10_000
     base_lr: float = 5e-3
     method: str = "gd"
     checkpoints_per_decade: int = 1
+    loss: str = "half_mean"
+    hamming: str = "mean"
+    param_distance: str = "relative"
+    dtype: str = "float64"
     delta_grid: float | None = None
 
     def __post_init__(self):
@@ -110,20 +172,22 @@ class RunConfig:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 problems.append(f"{name} must be a positive finite number, got {v!r}")
-        for name in ("d", "m", "n", "n_test", "n_probe", "teacher_width", "checkpoints_per_decade"):
+        for name in ("d", "m", "n", "n_test", "teacher_width", "checkpoints_per_decade"):
             v = getattr(self, name)
-            if not (isinstance(v, int) and v >= 1):
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
                 problems.append(f"{name} must be an integer >= 1, got {v!r}")
+        if self.n_probe is not None and not (isinstance(self.n_probe, int) and not isinstance(self.n_probe, bool)
+                                             and 1 <= self.n_probe <= self.n):
+            problems.append(f"n_probe must be None (all n) or an integer in [1, n = {self.n}], got {self.n_probe!r}")
         if not (isinstance(self.steps, int) and self.steps >= 0):
             problems.append(f"steps must be an integer >= 0, got {self.steps!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             problems.append(f"seed must be an integer >= 0, got {self.seed!r}")
-        if self.method not in _METHODS:
-            problems.append(f"method must be one of {_METHODS}, got {self.method!r}")
+        for name, allowed in CONVENTIONS.items():
+            if getattr(self, name) not in allowed:
+                problems.append(f"{name} must be one of {', '.join(map(repr, allowed))}, got {getattr(self, name)!r}")
         if self.symmetric and isinstance(self.m, int) and self.m % 2:
             problems.append(f"m must be even when symmetric = true (pairs of neurons), got {self.m}")
-        if isinstance(self.n_probe, int) and isinstance(self.n, int) and self.n_probe > self.n:
-            problems.append(f"n_probe must be <= n = {self.n}, got {self.n_probe}")
         if problems:
             raise ValueError("invalid run configuration: " + "; ".join(problems))
 
@@ -134,6 +198,11 @@ class RunConfig:
     @property
     def lr(self):
         return self.base_lr / self.scale**2
+
+    @property
+    def probe(self):
+        """The number of training inputs of the NTK (``n_probe``, or ``n`` when it is None)."""
+        return self.n if self.n_probe is None else self.n_probe
 
     @property
     def checkpoints(self):
@@ -161,11 +230,18 @@ def load_config(config):
     The file has a ``[grid]`` table with ``scale``, ``seed`` and exactly one of ``delta`` or ``alpha``,
     each a list, a number, ``{linspace = [lo, hi, num]}``, ``{logspace = [lo, hi, num]}`` (base 10) or,
     for ``seed``, ``{range = N}``; and a ``[settings]`` table with any of the :class:`RunConfig` fields
-    (``d, m, n, n_test, n_probe, teacher_width, symmetric, steps, base_lr, method, checkpoints_per_decade``).
+    (``d, m, n, n_test, n_probe, teacher_width, symmetric, steps, base_lr, checkpoints_per_decade`` and the
+    conventions ``method, loss, hamming, param_distance, dtype``; ``n_probe = "all"`` is the default) and
+    optionally ``preset = "paper"`` (:data:`PRESETS`), whose values the explicit settings override.
+    The returned settings are resolved: the preset's values are filled in.
 
     >>> spec = load_config({"grid": {"scale": 1.0, "alpha": [1, 2], "seed": {"range": 2}}})
     >>> spec["grid"]["seed"], spec["grid"]["alpha"]
     ([0, 1], [1.0, 2.0])
+    >>> paper = load_config({"grid": {"scale": 1.0, "alpha": 1, "seed": 0},
+    ...                      "settings": {"preset": "paper", "steps": 100}})["settings"]
+    >>> paper["loss"], paper["hamming"], paper["param_distance"], paper["n_probe"], paper["steps"]
+    ('mean', 'sum', 'absolute', None, 100)
     """
     if isinstance(config, (str, os.PathLike)):
         path = Path(config)
@@ -197,13 +273,24 @@ def load_config(config):
             problems.append(f"grid needs {k!r}")
     if ("delta" in grid) == ("alpha" in grid):
         problems.append("grid needs exactly one of 'delta' and 'alpha'")
+    preset = settings.pop("preset", "symrich")
+    if preset not in PRESETS:
+        problems.append(f"preset must be one of {', '.join(map(repr, PRESETS))}, got {preset!r}")
+        preset = "symrich"
     for k, v in settings.items():
-        if k not in _SETTINGS:
-            problems.append(f"unknown setting {k!r} (expected one of {', '.join(_SETTINGS)})")
-        elif _SETTINGS[k][0] is float and isinstance(v, (int, float)) and not isinstance(v, bool):
+        kind = _SETTINGS.get(k)
+        if kind is None:
+            problems.append(f"unknown setting {k!r} (expected preset or one of {', '.join(_SETTINGS)})")
+        elif k == "n_probe" and v in ("all", None):
+            settings[k] = None
+        elif kind is float and isinstance(v, (int, float)) and not isinstance(v, bool):
             settings[k] = float(v)
-        elif not isinstance(v, _SETTINGS[k][0]) or (_SETTINGS[k][0] is int and isinstance(v, bool)):
-            problems.append(f"setting {k!r} must be of type {_SETTINGS[k][0].__name__}, got {v!r}")
+        elif not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
+            expected = "an integer or 'all'" if k == "n_probe" else f"of type {kind.__name__}"
+            problems.append(f"setting {k!r} must be {expected}, got {v!r}")
+        elif k in CONVENTIONS and v not in CONVENTIONS[k]:
+            problems.append(f"setting {k!r} must be one of {', '.join(map(repr, CONVENTIONS[k]))}, got {v!r}")
+    settings = {**PRESETS[preset], **settings}
     out = {}
     for k, v in grid.items():
         try:

@@ -9,23 +9,31 @@ With ``symmetric = true`` the neurons come in pairs with equal rows and opposite
 so ``f = 0`` at initialisation.
 
 Training is full-batch gradient descent (``method = "gd"``) or gradient flow integrated by
-classical RK4 with step ``lr`` (``method = "rk4"``), with ``lr = base_lr / scale^2`` and the
-loss ``L = (1/2n) sum_i (f(x_i) - y_i)^2``.  Both layers share one learning rate.
+classical RK4 with step ``lr`` (``method = "rk4"``), with ``lr = base_lr / scale^2``, on the
+loss ``L = (c / 2n) sum_i (f(x_i) - y_i)^2`` with ``c = 1`` (``loss = "half_mean"``) or
+``c = 2`` (``loss = "mean"``, the paper's); both layers share one learning rate.  One step is
+:func:`descent_step`, written once for NumPy and for the JAX backend
+(:mod:`symrich.experiments.jax_backend`).  ``dtype = "float32"`` trains in single precision;
+the measurements are always taken in float64.
 
-At log-spaced checkpoints a run records the columns :data:`METRICS`::
+At the checkpoints ``0, 1, 10, ..., steps`` a run records the columns :data:`METRICS`
+(:func:`checkpoint_rows`)::
 
     ``time``             gradient-flow time ``step * lr``;
     ``train_loss``, ``test_loss``   ``L`` on the training set and on ``n_test`` fresh samples;
     ``kernel_distance``  ``S(0, t) = 1 - <K0, Kt>_F / (||K0||_F ||Kt||_F)`` of the empirical NTK
-                         (:func:`relu_ntk`) on the first ``n_probe`` training inputs
-                         (NaN for a dead network, :func:`ntk_distance`);
-    ``hamming``          fraction of (neuron, training sample) pairs whose activation
-                         ``1[w_k^T x_i > 0]`` differs from initialisation;
-    ``param_distance``   ``||theta_t - theta_0|| / ||theta_0||`` with ``theta = (a, W)``;
+                         (:func:`relu_ntk`) on the first ``n_probe`` training inputs (default all);
+                         NaN for a dead network (:func:`ntk_distance`);
+    ``hamming``          flipped activations ``1[w_k^T x_i > 0]`` since initialisation: the fraction
+                         of (neuron, sample) pairs (``hamming = "mean"``) or the sum over neurons
+                         of the fraction of samples (``"sum"``, the paper's; ``m`` times the mean);
+    ``param_distance``   ``||theta_t - theta_0||`` with ``theta = (a, W)``, divided by
+                         ``||theta_0||`` when ``param_distance = "relative"``;
     ``delta_drift``      ``max_k |delta_k(t) - delta_k(0)|`` (conserved by the flow; ``O(lr)`` at fixed time under descent);
-    ``diverged``         1 once the loss is no longer finite (later metrics are NaN).
+    ``diverged``         1 at the checkpoints at or after ``diverged_step`` (their metrics are NaN);
+    ``diverged_step``    the first step whose training loss is not finite, ``-1`` if none.
 
->>> cfg = RunConfig(scale=1.0, alpha=2.0, seed=0, d=5, m=4, n=20, n_test=50, n_probe=10, steps=10)
+>>> cfg = RunConfig(scale=1.0, alpha=2.0, seed=0, d=5, m=4, n=20, n_test=50, steps=10)
 >>> rows = simulate(cfg).rows
 >>> [r["step"] for r in rows], rows[0]["hamming"], round(rows[0]["kernel_distance"], 12)
 ([0, 1, 10], 0.0, 0.0)
@@ -41,11 +49,17 @@ import numpy as np
 from symrich.experiments.config import RunConfig
 from symrich.numeric.kernels import kernel_distance
 
-__all__ = ["METRICS", "RunResult", "initialise", "relu_ntk", "ntk_distance", "gradients", "simulate"]
+__all__ = [
+    "METRICS", "RunResult", "initialise", "relu_ntk", "ntk_distance", "gradients", "descent_step", "loss_value",
+    "checkpoint_rows", "simulate",
+]
 
 #: The measured columns of a run's table, in order.
 METRICS = ("time", "train_loss", "test_loss", "kernel_distance", "hamming", "param_distance", "delta_drift",
-           "diverged")
+           "diverged", "diverged_step")
+
+#: ``c`` in ``L = (c / 2n) sum_i r_i^2`` for each ``loss`` convention.
+LOSS_FACTOR = {"half_mean": 1.0, "mean": 2.0}
 
 
 def _unit_rows(rng, k, d):
@@ -62,9 +76,9 @@ def initialise(cfg):
 
     Returns
     -------
-    dict with ``X (n, d)``, ``y (n,)``, ``X_test``, ``y_test``, ``a (m,)``, ``W (m, d)``.
+    dict with ``X (n, d)``, ``y (n,)``, ``X_test``, ``y_test``, ``a (m,)``, ``W (m, d)`` (float64).
 
-    >>> init = initialise(RunConfig(scale=1.0, alpha=2.0, seed=0, d=3, m=4, n=5, n_test=2, n_probe=5))
+    >>> init = initialise(RunConfig(scale=1.0, alpha=2.0, seed=0, d=3, m=4, n=5, n_test=2))
     >>> bool(np.abs(init["a"] @ np.maximum(init["W"] @ init["X"].T, 0)).max() < 1e-15)  # symmetric: f = 0
     True
     >>> np.round(init["a"]**2 - np.sum(init["W"]**2, axis=1), 12)
@@ -90,6 +104,7 @@ def initialise(cfg):
     }
 
 
+# ----------------------------------------------------------------------------------------------- numerics
 def relu_ntk(a, W, X):
     """Empirical NTK ``K = J J^T`` of ``f(x) = sum_k a_k relu(w_k^T x)`` w.r.t. ``(a, W)``, in closed form.
 
@@ -130,25 +145,118 @@ def ntk_distance(K0, Kt):
     return kernel_distance(K0, Kt)
 
 
-def gradients(a, W, X, y):
-    """``(dL/da, dL/dW, L)`` for ``L = (1/2n) sum_i (f(x_i) - y_i)^2``, vectorised over neurons and samples.
+def gradients(a, W, X, y, loss="half_mean", xp=np):
+    """``(dL/da, dL/dW, L)`` for ``L = (c/2n) sum_i (f(x_i) - y_i)^2``, vectorised over neurons and samples.
 
-    With ``g_k = (1/n) sum_i 1[w_k^T x_i > 0] r_i x_i``: ``dL/da_k = w_k^T g_k`` and ``dL/dw_k = a_k g_k``.
+    With ``g_k = (c/n) sum_i 1[w_k^T x_i > 0] r_i x_i``: ``dL/da_k = w_k^T g_k`` and ``dL/dw_k = a_k g_k``;
+    ``c = 1`` for ``loss = "half_mean"``, ``2`` for ``"mean"``.  ``xp`` is the array module
+    (``numpy``, or ``jax.numpy`` inside the JAX backend's compiled loop); ``L`` is a 0-d array.
 
     >>> ga, gW, L = gradients(np.array([1.0]), np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([0.0]))
-    >>> ga, gW, L
+    >>> ga, gW, float(L)
     (array([1.]), array([[1., 0.]]), 0.5)
+    >>> float(gradients(np.array([1.0]), np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([0.0]), "mean")[2])
+    1.0
     """
+    c = LOSS_FACTOR[loss]
     Z = X @ W.T
-    H = np.maximum(Z, 0.0)
-    r = (H @ a - y) / len(y)
-    G = ((Z > 0) * r[:, None]).T @ X  # rows g_k
-    return H.T @ r, a[:, None] * G, 0.5 * len(y) * float(r @ r)
+    H = xp.maximum(Z, 0.0)
+    r = H @ a - y
+    g = (c / y.shape[0]) * r
+    G = ((Z > 0) * g[:, None]).T @ X  # rows g_k
+    return H.T @ g, a[:, None] * G, (c / (2 * y.shape[0])) * (r @ r)
 
 
-def _loss(a, W, X, y):
+def descent_step(a, W, X, y, lr, method="gd", loss="half_mean", xp=np):
+    """One step from ``(a, W)``: gradient descent, or classical RK4 on the gradient flow; also ``L(a, W)``.
+
+    Returns ``(a_next, W_next, L)`` with ``L`` the loss *before* the step (so a non-finite ``L`` dates the
+    divergence).  The same code runs under NumPy and, with ``xp = jax.numpy``, under ``jax.jit``.
+
+    >>> a, W, L = descent_step(np.array([1.0]), np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([0.0]), 0.1)
+    >>> a, W, float(L)
+    (array([0.9]), array([[0.9, 0. ]]), 0.5)
+    """
+    ga, gW, L = gradients(a, W, X, y, loss, xp)
+    if method == "gd":
+        return a - lr * ga, W - lr * gW, L
+    k2 = gradients(a - 0.5 * lr * ga, W - 0.5 * lr * gW, X, y, loss, xp)
+    k3 = gradients(a - 0.5 * lr * k2[0], W - 0.5 * lr * k2[1], X, y, loss, xp)
+    k4 = gradients(a - lr * k3[0], W - lr * k3[1], X, y, loss, xp)
+    return (a - lr / 6 * (ga + 2 * k2[0] + 2 * k3[0] + k4[0]),
+            W - lr / 6 * (gW + 2 * k2[1] + 2 * k3[1] + k4[1]), L)
+
+
+def loss_value(a, W, X, y, loss="half_mean"):
+    """``L = (c/2n) sum_i (f(x_i) - y_i)^2`` as a float (``c`` as in :func:`gradients`).
+
+    >>> loss_value(np.array([2.0]), np.array([[1.0]]), np.array([[1.0], [-1.0]]), np.array([0.0, 1.0]), "mean")
+    2.5
+    """
     r = np.maximum(X @ W.T, 0.0) @ a - y
-    return 0.5 * float(r @ r) / len(y)
+    return LOSS_FACTOR[loss] / (2 * len(y)) * float(r @ r)
+
+
+# ----------------------------------------------------------------------------------------------- measurements
+def checkpoint_rows(cfg, data, params, diverged_step=-1):
+    """The table rows of a run from its parameters at the checkpoints (shared by every backend).
+
+    Parameters
+    ----------
+    cfg : RunConfig
+    data : dict
+        ``X, y, X_test, y_test`` as from :func:`initialise`.
+    params : sequence of (a, W)
+        The parameters at ``cfg.checkpoints`` (the first is the initialisation).
+    diverged_step : int
+        The first step with a non-finite training loss, ``-1`` if the training loop saw none.  A
+        checkpoint whose loss is not finite also counts as the divergence.
+
+    Returns
+    -------
+    list of dict
+        One row per checkpoint: the configuration's columns, ``step`` and :data:`METRICS`.
+
+    >>> cfg = RunConfig(scale=1.0, alpha=1.0, seed=0, d=3, m=2, n=4, n_test=4, steps=1)
+    >>> init = initialise(cfg)
+    >>> rows = checkpoint_rows(cfg, init, [(init["a"], init["W"]), (2 * init["a"], init["W"])])
+    >>> [(r["step"], r["param_distance"] > 0, r["diverged"]) for r in rows]
+    [(0, False, 0), (1, True, 0)]
+    """
+    X, y = data["X"], data["y"]
+    params = [(np.asarray(a, dtype=np.float64), np.asarray(W, dtype=np.float64)) for a, W in params]
+    with np.errstate(all="ignore"):
+        train = [loss_value(a, W, X, y, cfg.loss) for a, W in params]
+    for step, value in zip(cfg.checkpoints, train):
+        if not math.isfinite(value) and (diverged_step < 0 or step < diverged_step):
+            diverged_step = step
+            break
+    a0, W0 = params[0]
+    Xp = X[: cfg.probe]
+    K0 = relu_ntk(a0, W0, Xp)
+    active0 = (X @ W0.T) > 0
+    delta0 = a0**2 - np.sum(W0**2, axis=1)
+    norm0 = math.sqrt(float(a0 @ a0) + float(np.sum(W0 * W0))) if cfg.param_distance == "relative" else 1.0
+    base = cfg.columns()
+    rows = []
+    for step, (a, W), value in zip(cfg.checkpoints, params, train):
+        row = dict(base, step=step, time=step * cfg.lr, diverged_step=diverged_step)
+        if 0 <= diverged_step <= step:
+            row.update({k: math.nan for k in METRICS[1:-2]}, diverged=1)
+        else:
+            flips = ((X @ W.T) > 0) != active0
+            da, dW = a - a0, W - W0
+            row.update(
+                train_loss=value,
+                test_loss=loss_value(a, W, data["X_test"], data["y_test"], cfg.loss),
+                kernel_distance=ntk_distance(K0, relu_ntk(a, W, Xp)),
+                hamming=float(np.mean(flips)) if cfg.hamming == "mean" else float(np.sum(np.mean(flips, axis=0))),
+                param_distance=math.sqrt(float(da @ da) + float(np.sum(dW * dW))) / norm0,
+                delta_drift=float(np.max(np.abs(a**2 - np.sum(W**2, axis=1) - delta0))),
+                diverged=0,
+            )
+        rows.append(row)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -166,7 +274,7 @@ class RunResult:
 
     Examples
     --------
-    >>> cfg = RunConfig(scale=1.0, alpha=4.0, seed=1, d=4, m=6, n=30, n_test=30, n_probe=8, steps=10)
+    >>> cfg = RunConfig(scale=1.0, alpha=4.0, seed=1, d=4, m=6, n=30, n_test=30, steps=10)
     >>> res = simulate(cfg, record_params=True)
     >>> res.config is cfg, [row["step"] for row in res.rows]
     (True, [0, 1, 10])
@@ -183,7 +291,7 @@ class RunResult:
 
 
 def simulate(cfg, *, record_params=False, init=None):
-    """Train one student and measure it at the checkpoints of ``cfg``.
+    """Train one student with NumPy and measure it at the checkpoints of ``cfg``.
 
     Parameters
     ----------
@@ -196,8 +304,9 @@ def simulate(cfg, *, record_params=False, init=None):
     Returns
     -------
     RunResult
+        A run whose loss stops being finite is recorded as diverged (``diverged_step``), not raised.
 
-    >>> cfg = RunConfig(scale=1.0, alpha=4.0, seed=1, d=4, m=6, n=30, n_test=30, n_probe=8, steps=100)
+    >>> cfg = RunConfig(scale=1.0, alpha=4.0, seed=1, d=4, m=6, n=30, n_test=30, steps=100)
     >>> r = simulate(cfg)
     >>> r.rows[-1]["train_loss"] < r.rows[0]["train_loss"], r.rows[-1]["delta_drift"] < 1e-3
     (True, True)
@@ -205,62 +314,19 @@ def simulate(cfg, *, record_params=False, init=None):
     if not isinstance(cfg, RunConfig):
         raise ValueError(f"cfg must be a RunConfig, got {type(cfg).__name__}")
     init = initialise(cfg) if init is None else init
-    X, y, X_test, y_test = init["X"], init["y"], init["X_test"], init["y_test"]
-    a, W = np.array(init["a"], dtype=float), np.array(init["W"], dtype=float)
-    a0, W0 = a.copy(), W.copy()
-    Xp = X[: cfg.n_probe]
-    K0 = relu_ntk(a0, W0, Xp)
-    A0 = (X @ W0.T) > 0
-    delta0 = a0**2 - np.sum(W0**2, axis=1)
-    norm0 = math.sqrt(float(a0 @ a0) + float(np.sum(W0 * W0)))
-    lr, base = cfg.lr, cfg.columns()
-    rows, params = [], {}
-    diverged, step = False, 0
-
-    def grad(a_, W_):
-        ga, gW, _ = gradients(a_, W_, X, y)
-        return ga, gW
-
-    for target in cfg.checkpoints:
-        with np.errstate(over="ignore", invalid="ignore"):
-            step, a, W, diverged = _advance(cfg, grad, a, W, step, target, diverged)
-            train = _loss(a, W, X, y)
-        diverged = diverged or not math.isfinite(train)
-        row = dict(base, step=target, time=target * lr)
-        if diverged:
-            row.update({k: float("nan") for k in METRICS[1:-1]}, diverged=1)
-        else:
-            da, dW = a - a0, W - W0
-            row.update(
-                train_loss=train,
-                test_loss=_loss(a, W, X_test, y_test),
-                kernel_distance=ntk_distance(K0, relu_ntk(a, W, Xp)),
-                hamming=float(np.mean(((X @ W.T) > 0) != A0)),
-                param_distance=math.sqrt(float(da @ da) + float(np.sum(dW * dW))) / norm0,
-                delta_drift=float(np.max(np.abs(a**2 - np.sum(W**2, axis=1) - delta0))),
-                diverged=0,
-            )
-            if record_params:
-                params[target] = (a.copy(), W.copy())
-        rows.append(row)
-    return RunResult(cfg, rows, params)
-
-
-def _advance(cfg, grad, a, W, step, target, diverged):
-    """Take steps until ``target`` (gradient descent, or RK4 on the gradient flow); stop early on overflow."""
-    lr = cfg.lr
-    while step < target and not diverged:
-        if cfg.method == "gd":
-            ga, gW = grad(a, W)
-            a, W = a - lr * ga, W - lr * gW
-        else:  # classical RK4 on the gradient flow
-            k1 = grad(a, W)
-            k2 = grad(a - 0.5 * lr * k1[0], W - 0.5 * lr * k1[1])
-            k3 = grad(a - 0.5 * lr * k2[0], W - 0.5 * lr * k2[1])
-            k4 = grad(a - lr * k3[0], W - lr * k3[1])
-            a = a - lr / 6 * (k1[0] + 2 * k2[0] + 2 * k3[0] + k4[0])
-            W = W - lr / 6 * (k1[1] + 2 * k2[1] + 2 * k3[1] + k4[1])
-        step += 1
-        if step % 64 == 0 and not (np.all(np.isfinite(a)) and np.all(np.isfinite(W))):
-            diverged = True
-    return step, a, W, diverged
+    dtype = np.dtype(cfg.dtype)
+    X, y = np.asarray(init["X"], dtype=dtype), np.asarray(init["y"], dtype=dtype)
+    a, W = np.array(init["a"], dtype=dtype), np.array(init["W"], dtype=dtype)
+    lr = dtype.type(cfg.lr)
+    step, diverged_step, params = 0, -1, []
+    with np.errstate(all="ignore"):
+        for target in cfg.checkpoints:
+            while step < target and diverged_step < 0:
+                a_next, W_next, L = descent_step(a, W, X, y, lr, cfg.method, cfg.loss)
+                if not np.isfinite(L):
+                    diverged_step = step
+                    break
+                a, W, step = a_next, W_next, step + 1
+            params.append((a.copy(), W.copy()))
+    rows = checkpoint_rows(cfg, init, params, diverged_step)
+    return RunResult(cfg, rows, dict(zip(cfg.checkpoints, params)) if record_params else {})

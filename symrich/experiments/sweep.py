@@ -1,13 +1,24 @@
-"""Sweeps: run every configuration of a grid, locally (process pool) or on a Dask cluster, resumably.
+"""Sweeps: run every configuration of a grid, locally, on a Dask cluster or batched in JAX, resumably.
 
-:func:`run_sweep` (CLI ``symrich sweep``) writes one CSV per configuration, atomically,
-under ``OUT/runs/`` and the combined table ``OUT/results.csv``; finished configurations
-are skipped on a rerun, so an interrupted sweep loses no finished result.
-``symrich plot-sweep OUT`` draws the figure (:mod:`symrich.experiments.plot`).
+:func:`run_sweep` (CLI ``symrich sweep``) writes into its output folder
+
+* ``sweep.json``: the resolved config;
+* ``runs/<id>.csv``: one table per configuration, written atomically
+  (:func:`symrich.experiments.table.write_atomic`) as soon as it finishes;
+* ``results.csv``: every row of the sweep, in grid order, assembled from ``runs/``.
+
+It is fault-proof: a sweep killed at any moment (even by ``SIGKILL``) leaves only
+complete run files and stray temporary files; a rerun removes the temporary files,
+checks every run file (an unreadable or incomplete one is run again), skips the finished
+configurations and rebuilds ``results.csv`` with every configuration exactly once.
+Two sweeps cannot write into one folder at the same time: the second raises
+:class:`SweepLocked` (a lock file ``.symrich-sweep.lock``, held by the operating system
+for the life of the process, so a killed sweep leaves no stale lock).  A configuration
+whose loss stops being finite is recorded as diverged, with its step, not dropped.
 
 >>> import tempfile
 >>> cfg = {"grid": {"scale": 1.0, "alpha": [0.5, 2.0], "seed": [0]},
-...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "n_probe": 5, "steps": 10}}
+...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "steps": 10}}
 >>> run_sweep(cfg, tempfile.mkdtemp(), workers=0, progress=False).ran
 2
 """
@@ -16,28 +27,52 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import sys
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import filelock
+from tqdm.auto import tqdm
+
 from symrich.experiments.config import expand_grid, load_config
 from symrich.experiments.simulate import METRICS, simulate
-from symrich.experiments.table import read_table, write_table
+from symrich.experiments.table import read_table, write_atomic, write_table
 
-__all__ = ["SweepReport", "run_sweep"]
+__all__ = ["SweepReport", "SweepLocked", "run_sweep", "BACKENDS"]
+
+#: Engines that train the students: ``numpy`` (one process per configuration) or ``jax`` (batched, jit-compiled).
+BACKENDS = ("numpy", "jax")
+
+LOCK_NAME = ".symrich-sweep.lock"
+
+
+class SweepLocked(RuntimeError):
+    """Another sweep is writing into the same output folder.
+
+    Examples
+    --------
+    >>> import tempfile, filelock, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> cfg = {"grid": {"scale": 1.0, "alpha": 1.0, "seed": 0}, "settings": {"d": 2, "m": 2, "n": 4, "n_test": 4}}
+    >>> with filelock.FileLock(out / ".symrich-sweep.lock"):  # as a running sweep holds it
+    ...     run_sweep(cfg, out, workers=0, progress=False)
+    Traceback (most recent call last):
+    ...
+    symrich.experiments.sweep.SweepLocked: another sweep is writing into ...
+    """
 
 
 @dataclass(frozen=True)
 class SweepReport:
-    """What :func:`run_sweep` did: the combined table, counts, failures and wall time.
+    """What :func:`run_sweep` did: the combined table, counts, failures, divergences and wall time.
 
     Attributes
     ----------
     results : Path
-        The combined table ``results.csv`` (read it with :func:`read_table`).
+        The combined table ``results.csv`` (read it with :func:`symrich.experiments.table.read_table`).
     total : int
         Configurations in the sweep.
     ran : int
@@ -45,7 +80,9 @@ class SweepReport:
     skipped : int
         Configurations whose result already existed.
     failed : tuple
-        ``(id, error)`` of the configurations that raised.
+        ``(id, error)`` of the configurations that raised (their rows are absent).
+    diverged : tuple
+        ``(id, step)`` of the configurations in the table whose loss stopped being finite at ``step``.
     seconds : float
         Wall-clock time of the call.
 
@@ -53,10 +90,10 @@ class SweepReport:
     --------
     >>> import tempfile
     >>> cfg = {"grid": {"scale": 1.0, "alpha": [0.5, 2.0], "seed": [0]},
-    ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "n_probe": 5, "steps": 10}}
+    ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "steps": 10}}
     >>> rep = run_sweep(cfg, tempfile.mkdtemp(), workers=0, progress=False)
-    >>> rep.total, rep.ran, rep.skipped, rep.failed, rep.results.name
-    (2, 2, 0, (), 'results.csv')
+    >>> rep.total, rep.ran, rep.skipped, rep.failed, rep.diverged, rep.results.name
+    (2, 2, 0, (), (), 'results.csv')
     """
 
     results: Path
@@ -64,42 +101,33 @@ class SweepReport:
     ran: int
     skipped: int
     failed: tuple
+    diverged: tuple
     seconds: float
 
 
-class _Progress:
-    """A minimal progress bar with time left, on stderr (one line per second at most when not a TTY)."""
-
-    def __init__(self, total, done=0, stream=None, enabled=True):
-        self.total, self.done, self.stream, self.enabled = total, done, stream or sys.stderr, enabled
-        self.start, self.last, self.new = time.monotonic(), 0.0, 0
-        self.tty = getattr(self.stream, "isatty", lambda: False)()
-
-    def update(self, k=1):
-        self.done += k
-        self.new += k
-        self.show(final=self.done >= self.total)
-
-    def show(self, final=False):
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if not final and now - self.last < (0.1 if self.tty else 1.0):
-            return
-        self.last = now
-        elapsed = now - self.start
-        left = elapsed / self.new * (self.total - self.done) if self.new else float("nan")
-        frac = self.done / self.total if self.total else 1.0
-        bar = "#" * int(24 * frac) + "." * (24 - int(24 * frac))
-        text = (f"sweep [{bar}] {self.done}/{self.total} configs  elapsed {_hms(elapsed)}  "
-                f"left {_hms(left) if math.isfinite(left) else '?'}")
-        self.stream.write(("\r" + text + ("\n" if final else "")) if self.tty else text + "\n")
-        self.stream.flush()
+@contextlib.contextmanager
+def _locked(out):
+    lock = filelock.FileLock(out / LOCK_NAME)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise SweepLocked(f"another sweep is writing into {str(out)!r} (lock file {LOCK_NAME}); wait for it to "
+                          f"finish or choose another output folder") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
-def _hms(s):
-    s = int(round(s))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+def _finished(path, run):
+    """True when ``path`` holds the complete, readable table of ``run`` (one row per checkpoint)."""
+    if not path.is_file():
+        return False
+    try:
+        rows = read_table(path)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+    return len(rows) == len(run.checkpoints) and all(r.get("id") == run.id for r in rows)
 
 
 _ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -125,6 +153,22 @@ def _run_rows(cfg):
     return simulate(cfg).rows
 
 
+def _iter_inline(runs):
+    for r in runs:
+        try:
+            yield [r], [_run_rows(r)], None
+        except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
+            yield [r], None, exc
+
+
+def _iter_futures(futures, as_completed):
+    for fut in as_completed(list(futures)):
+        try:
+            yield [futures[fut]], [fut.result()], None
+        except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
+            yield [futures[fut]], None, exc
+
+
 def _iter_local(runs, workers):
     import concurrent.futures as cf
     import multiprocessing
@@ -135,51 +179,84 @@ def _iter_local(runs, workers):
         pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
         futures = {pool.submit(_run_rows, r): r for r in runs}
     try:
-        for fut in cf.as_completed(futures):
-            yield futures[fut], fut
+        yield from _iter_futures(futures, cf.as_completed)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _iter_dask(runs, scheduler):
+def _connect(scheduler, timeout):
+    """A ``distributed.Client`` of ``scheduler``; ``ConnectionError`` naming the address after ``timeout`` s."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ModuleNotFoundError as exc:
-        raise ValueError("scheduler given but dask.distributed is not installed (pip install distributed)") from exc
-    with Client(scheduler, set_as_default=False) as client:
+        raise ValueError("scheduler given but dask.distributed is not installed (pip install 'symrich[cluster]')") from exc
+    try:
+        return Client(scheduler, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s ({exc})") from exc
+
+
+def _iter_dask(runs, client):
+    from distributed import as_completed
+
+    with client:
         futures = {client.submit(_run_rows, r, key=f"symrich-run-{r.id}", pure=False): r for r in runs}
         try:
-            for fut in as_completed(list(futures), loop=client.loop):
-                yield futures[fut], fut
+            yield from _iter_futures(futures, lambda fs: as_completed(fs, loop=client.loop))
         finally:
             client.cancel(list(futures))
 
 
-def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
+def _iter_jax(runs, batch_size):
+    from symrich.experiments.jax_backend import batch_key, simulate_batch
+
+    groups = defaultdict(list)
+    for r in runs:
+        groups[batch_key(r)].append(r)
+    for group in groups.values():
+        for i in range(0, len(group), batch_size):
+            chunk = group[i:i + batch_size]
+            try:
+                yield chunk, [res.rows for res in simulate_batch(chunk)], None
+            except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
+                yield chunk, None, exc
+
+
+def run_sweep(config, out_dir, scheduler=None, workers=None, *, backend="numpy", batch_size=256, progress=True,
+              connect_timeout=10.0):
     """Run every configuration of a sweep that has no result yet; write the tidy table.
 
     Parameters
     ----------
     config : dict or path
-        See :func:`load_config`.
+        See :func:`symrich.experiments.config.load_config`.
     out_dir : path
-        Gets ``sweep.json`` (the resolved config), ``runs/<id>.csv`` (one file per configuration, written
-        atomically as soon as it finishes) and ``results.csv`` (all rows of this sweep, in grid order).
+        Gets ``sweep.json``, ``runs/<id>.csv`` and ``results.csv`` (module docstring); created if missing.
     scheduler : str, optional
         Address of a Dask scheduler (``tcp://host:8786``); the runs are submitted there instead of run locally.
     workers : int, optional
         Local worker processes (default ``os.cpu_count()``); ``0`` runs in this process.
+    backend : {"numpy", "jax"}
+        ``"jax"`` trains the configurations of one dataset as one batched, jit-compiled computation in
+        this process (:mod:`symrich.experiments.jax_backend`; needs the extra ``jax``), at most
+        ``batch_size`` configurations at a time; it ignores ``workers`` and cannot use a ``scheduler``.
     progress : bool
-        Progress bar with time left on stderr.
+        A progress bar (:mod:`tqdm`: rate and time left; a widget in notebooks) on stderr.
+    connect_timeout : float
+        Seconds to wait for the scheduler before raising ``ConnectionError`` (which names the address).
 
     Returns
     -------
     SweepReport
-        Configurations that raised are listed in ``failed`` (their rows are absent); all others are saved.
+
+    Raises
+    ------
+    SweepLocked
+        When another sweep is writing into ``out_dir``.
 
     >>> import tempfile
     >>> cfg = {"grid": {"scale": 1.0, "alpha": [0.5, 2.0], "seed": [0]},
-    ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "n_probe": 5, "steps": 10}}
+    ...        "settings": {"d": 4, "m": 4, "n": 20, "n_test": 20, "steps": 10}}
     >>> out = tempfile.mkdtemp()
     >>> rep = run_sweep(cfg, out, workers=0, progress=False); (rep.ran, rep.skipped, len(read_table(rep.results)))
     (2, 0, 6)
@@ -189,43 +266,52 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, progress=True):
     start = time.monotonic()
     spec = load_config(config)
     runs = expand_grid(spec)
-    if workers is not None and not (isinstance(workers, int) and workers >= 0):
+    if workers is not None and not (isinstance(workers, int) and not isinstance(workers, bool) and workers >= 0):
         raise ValueError(f"workers must be an integer >= 0, got {workers!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "jax" and scheduler:
+        raise ValueError("backend 'jax' runs batched in this process; it cannot be combined with a scheduler")
+    if not (isinstance(batch_size, int) and batch_size >= 1):
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     out = Path(out_dir)
-    run_dir = out / "runs"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
-    todo = [r for r in runs if not (run_dir / f"{r.id}.csv").exists()]
-    bar = _Progress(len(runs), len(runs) - len(todo), enabled=progress)
-    bar.show()
-    fields = list(runs[0].columns()) + ["step"] + list(METRICS)
-    failed = []
-
-    def save(run, rows):
-        write_table(run_dir / f"{run.id}.csv", rows, fields)
-        bar.update()
-
-    if todo and scheduler is None and workers == 0:
-        for r in todo:
-            try:
-                save(r, _run_rows(r))
-            except Exception as exc:  # noqa: BLE001 - reported in the SweepReport
-                failed.append((r.id, repr(exc)))
-    elif todo:
-        source = _iter_dask(todo, scheduler) if scheduler else _iter_local(todo, workers or os.cpu_count() or 1)
-        for r, fut in source:
-            try:
-                rows = fut.result()
-            except Exception as exc:  # noqa: BLE001
-                failed.append((r.id, repr(exc)))
-                continue
-            save(r, rows)
-    rows = []
-    for r in runs:
-        path = run_dir / f"{r.id}.csv"
-        if path.exists():
-            rows.extend(read_table(path))
-    results = out / "results.csv"
-    write_table(results, rows, fields)
+    out.mkdir(parents=True, exist_ok=True)
+    with _locked(out):
+        run_dir = out / "runs"
+        run_dir.mkdir(exist_ok=True)
+        for stale in [*out.glob(".*.tmp"), *run_dir.glob(".*.tmp")]:  # left by a killed writer
+            stale.unlink()
+        write_atomic(out / "sweep.json", json.dumps(spec, indent=2, sort_keys=True) + "\n")
+        todo = [r for r in runs if not _finished(run_dir / f"{r.id}.csv", r)]
+        fields = list(runs[0].columns()) + ["step"] + list(METRICS)
+        failed = []
+        if todo:
+            if backend == "jax":
+                source = _iter_jax(todo, batch_size)
+            elif scheduler:
+                source = _iter_dask(todo, _connect(scheduler, connect_timeout))
+            elif workers == 0:
+                source = _iter_inline(todo)
+            else:
+                source = _iter_local(todo, workers or os.cpu_count() or 1)
+            with tqdm(total=len(runs), initial=len(runs) - len(todo), unit="config", desc="sweep",
+                      disable=not progress, file=sys.stderr, dynamic_ncols=True) as bar:
+                for chunk, results, error in source:
+                    if error is not None:
+                        failed.extend((r.id, repr(error)) for r in chunk)
+                    else:
+                        for r, rows in zip(chunk, results):
+                            write_table(run_dir / f"{r.id}.csv", rows, fields)
+                    bar.update(len(chunk))
+        rows, diverged = [], []
+        for r in runs:
+            path = run_dir / f"{r.id}.csv"
+            if path.exists():
+                table = read_table(path)
+                rows.extend(table)
+                if table[-1]["diverged_step"] >= 0:
+                    diverged.append((r.id, table[-1]["diverged_step"]))
+        results = out / "results.csv"
+        write_table(results, rows, fields)
     return SweepReport(results, len(runs), len(todo) - len(failed), len(runs) - len(todo), tuple(failed),
-                       time.monotonic() - start)
+                       tuple(diverged), time.monotonic() - start)

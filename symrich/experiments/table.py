@@ -14,13 +14,11 @@ True
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
-__all__ = ["read_table", "write_table"]
-
-#: Columns that stay strings when a table is read.
-TEXT_COLUMNS = ("id", "method")
+__all__ = ["read_table", "write_table", "write_atomic"]
 
 
 def _fmt(v):
@@ -37,8 +35,7 @@ def write_table(path, rows, fieldnames):
     Parameters
     ----------
     path : path
-        The table; its folder must exist.  A temporary ``.NAME.PID.tmp`` beside it is
-        written, flushed to disk and renamed over ``path``.
+        The table; its folder must exist.  Written by :func:`write_atomic`.
     rows : iterable of dict
     fieldnames : sequence of str
 
@@ -49,36 +46,55 @@ def write_table(path, rows, fieldnames):
     >>> write_table(p, [{"id": "a", "ok": True}], ["id", "ok"]); p.read_text().splitlines()
     ['id,ok', 'a,1']
     """
+    buffer = io.StringIO(newline="")
+    w = csv.DictWriter(buffer, fieldnames=fieldnames)
+    w.writeheader()
+    w.writerows({k: _fmt(r[k]) for k in fieldnames} for r in rows)
+    write_atomic(path, buffer.getvalue())
+
+
+def write_atomic(path, text):
+    """Replace the file ``path`` by ``text`` atomically: a reader (or a killed writer) never leaves half a file.
+
+    The text goes to ``.NAME.PID.tmp`` beside ``path``, is flushed to disk (``fsync``) and renamed over
+    ``path`` (``os.replace``, atomic on POSIX and Windows).  A writer killed before the rename leaves
+    only the temporary file, which :func:`symrich.experiments.sweep.run_sweep` removes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+    >>> write_atomic(p, "{}\\n"); p.read_text(), sorted(q.name for q in p.parent.iterdir())
+    ('{}\\n', ['a.json'])
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with tmp.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fieldnames)
-        w.writeheader()
-        w.writerows({k: _fmt(r[k]) for k in fieldnames} for r in rows)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
+def _value(text):
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def read_table(path):
-    """Read a results CSV into a list of dicts with numbers converted (``id``/``method`` stay strings).
+    """Read a results CSV into a list of dicts: integers, floats (``nan`` included), text, and None for empty.
 
     >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"; _ = p.write_text("id,step,hamming\\nx,10,0.25\\n")
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = p.write_text("id,step,hamming,n_probe\\nx,10,0.25,\\n")
     >>> read_table(p)
-    [{'id': 'x', 'step': 10, 'hamming': 0.25}]
+    [{'id': 'x', 'step': 10, 'hamming': 0.25, 'n_probe': None}]
     """
-    out = []
     with Path(path).open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            conv = {}
-            for k, v in row.items():
-                if k in TEXT_COLUMNS:
-                    conv[k] = v
-                else:
-                    try:
-                        conv[k] = int(v)
-                    except ValueError:
-                        conv[k] = float(v)
-            out.append(conv)
-    return out
+        return [{k: _value(v) for k, v in row.items()} for row in csv.DictReader(fh)]

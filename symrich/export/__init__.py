@@ -46,7 +46,7 @@ from symrich.export.c_code import CGenerator
 from symrich.export.jax_code import JaxGenerator
 from symrich.export.numpy_code import NumPyGenerator
 
-__all__ = ["export", "FUNCTIONS", "TARGETS", "GENERATORS", "available_functions", "add_cli_commands"]
+__all__ = ["export", "FUNCTIONS", "TARGETS", "GENERATORS", "available_functions"]
 
 #: the code generator of each target.
 GENERATORS = {"numpy": NumPyGenerator, "c": CGenerator, "jax": JaxGenerator}
@@ -100,34 +100,3 @@ def export(target, out_dir, functions=None):
     if target not in GENERATORS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
     return GENERATORS[target](functions).write(out_dir)
-
-
-def cmd_export(args) -> int:
-    """``symrich export``: :func:`export`, printing the written paths (exit 0) or the error (exit 2)."""
-    import sys
-
-    try:
-        paths = export(args.target, args.out, args.functions)
-    except (ValueError, OSError) as exc:
-        print(f"symrich export: {exc}", file=sys.stderr)
-        return 2
-    for p in paths:
-        print(p)
-    return 0
-
-
-def add_cli_commands(subparsers):
-    """Add ``symrich export --target {numpy,c,jax} --out DIR [--functions NAME ...]``.
-
-    >>> import argparse
-    >>> p = argparse.ArgumentParser(); sub = p.add_subparsers()
-    >>> add_cli_commands(sub)
-    >>> p.parse_args(["export", "--target", "c", "--out", "x"]).target
-    'c'
-    """
-    e = subparsers.add_parser("export", help="write the closed forms as standalone NumPy, C99 or JAX code")
-    e.add_argument("--target", required=True, choices=TARGETS, help="code to write")
-    e.add_argument("--out", required=True, metavar="DIR", help="output folder (created if missing)")
-    e.add_argument("--functions", nargs="+", metavar="NAME",
-                   help="functions to export (default: all): " + ", ".join(FUNCTIONS))
-    e.set_defaults(func=cmd_export)

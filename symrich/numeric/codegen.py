@@ -18,8 +18,8 @@ Backends
 numba into a NumPy ufunc (broadcasting, no temporaries).
 
 :func:`array_function_source` prints the source of one array function (NumPy or
-JAX): the form in which the family kernels are compiled and exported
-(:mod:`symrich.export`).  The fused
+JAX): the form in which kernels are written to the kernel cache
+(:mod:`symrich.numeric.kernel_cache`) and exported (:mod:`symrich.export`).  The fused
 loops over (row, time) are in :mod:`symrich.numeric.loops`
 (:func:`compile_time_loop` and :func:`hoist_invariants` are re-exported here).
 

@@ -6,8 +6,11 @@ one numba loop over every row of a batch and every time: what does not depend on
 outputs ``p V + c W`` are assembled in the loop.  The single-neuron trajectory is
 evaluated this way.
 
-The loop is generated as Python source (:func:`loop_source`), executed, and compiled by
-numba on its first call (:class:`TimeLoop`).
+The loop is generated as Python source (:func:`loop_source`), which is either executed
+in memory (:func:`compile_time_loop`) or written to the kernel cache as a module
+(:mod:`symrich.numeric.kernel_cache`) and compiled by numba with ``cache=True``
+(:class:`TimeLoop`), so that a new process loads the compiled code instead of
+generating and compiling it again.
 
 >>> import numpy as np, sympy as sp
 >>> t, k = sp.symbols("t k")
@@ -19,10 +22,11 @@ numba on its first call (:class:`TimeLoop`).
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
-__all__ = ["hoist_invariants", "loop_source", "loop_helpers", "compile_time_loop", "TimeLoop"]
+__all__ = ["hoist_invariants", "loop_source", "loop_helpers", "helper_imports", "compile_time_loop", "TimeLoop"]
 
 
 def hoist_invariants(exprs, time, lets=()):
@@ -124,6 +128,19 @@ def loop_helpers(helpers=None, vectorize=True):
         functions["exp"] = "vexp"
         helpers["vexp"] = vecmath.exp
     return functions, helpers
+
+
+def helper_imports(helpers):
+    """Import lines that bind the names of ``helpers`` in a generated module (from the module defining each).
+
+    >>> print(helper_imports(loop_helpers()[1]))
+    from symrich.numeric.vecmath import exp as vexp
+    """
+    lines = []
+    for name, fn in sorted(helpers.items()):
+        py = getattr(fn, "py_func", fn)
+        lines.append(f"from {py.__module__} import {py.__name__}" + (f" as {name}" if name != py.__name__ else ""))
+    return "\n".join(lines)
 
 
 def loop_source(exprs, time, args, *, lets=(), combine=(), variants=(("loop", False),), functions=None):
@@ -236,7 +253,8 @@ def compile_time_loop(exprs, time, args, *, lets=(), combine=(), name="loop", pa
     Returns a :class:`TimeLoop`: ``call(t, *row_args, *vector_pairs)`` with ``t`` of
     shape (T,), each row argument broadcastable to (B,) and two (B, d) arrays per
     combination; it returns the scalar outputs (B, T) then the vector outputs
-    (B, T, d).  Its ``source`` attribute is the generated Python code.
+    (B, T, d).  Its ``source`` attribute is the generated Python code.  The loop is
+    compiled in memory (see :mod:`symrich.numeric.kernel_cache` for loops cached on disk).
 
     Examples
     --------
@@ -267,7 +285,7 @@ def _in_memory_loop(src, name, helpers):
 
     namespace = {"math": math, "numba": numba, "np": np, **dict(helpers)}
     run_source(src, name, namespace)
-    return TimeLoop(namespace[name], source=src)
+    return TimeLoop(namespace[name], cache=False, source=src)
 
 
 class TimeLoop:
@@ -277,8 +295,12 @@ class TimeLoop:
     ----------
     func : function
         The generated Python function; ``func.layout = (nargs, nouts, nvec, parallel)``.
-    source : str
-        The generated source.
+    cache : bool
+        Compile with numba's ``cache=True`` (``func`` must come from a module file). An
+        unreadable numba cache entry is discarded and the loop compiled again, with a
+        ``RuntimeWarning``.
+    source : str, optional
+        The generated source (default: read from the function's file).
 
     Calling it as ``loop(t, *row_args, *vector_pairs)`` returns the scalar outputs (B, T)
     and the vector outputs (B, T, d); see :func:`compile_time_loop`.
@@ -294,12 +316,22 @@ class TimeLoop:
     [[3.0, 6.0]]
     """
 
-    def __init__(self, func, *, source):
+    def __init__(self, func, *, cache, source=None):
         self.func = func
         self.name = func.__name__
         self.layout = tuple(func.layout)
-        self.source = source
+        self.cache = bool(cache)
+        self._source = source
         self._compiled = None
+
+    @property
+    def source(self):
+        """The generated Python source of the loop."""
+        if self._source is None:
+            import inspect
+
+            self._source = inspect.getsource(self.func)
+        return self._source
 
     @property
     def dispatcher(self):
@@ -315,8 +347,19 @@ class TimeLoop:
         nargs, nouts, nvec, parallel = self.layout
         a1, a2, a3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
         sig = types.void(a1, *[a1] * nargs, *[a2] * (2 * nvec), *[a2] * nouts, *[a3] * nvec)
-        dispatcher = numba.njit(parallel=parallel, error_model="numpy")(self.func)
-        dispatcher.compile(sig)
+        dispatcher = numba.njit(parallel=parallel, error_model="numpy", cache=self.cache)(self.func)
+        try:
+            dispatcher.compile(sig)
+        except Exception as exc:
+            cache = getattr(dispatcher, "_cache", None)
+            if not self.cache or cache is None:
+                raise
+            # an unreadable cache entry: empty numba's index of this function (numba has no public call for
+            # this), then compile again, which writes a new entry
+            cache.flush()
+            dispatcher.compile(sig)
+            warnings.warn(f"symrich: discarded an unreadable numba cache entry of the loop {self.name} "
+                          f"({type(exc).__name__}: {exc}); compiled it again", RuntimeWarning, stacklevel=4)
         return dispatcher
 
     def __call__(self, t, *values):

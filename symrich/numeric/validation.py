@@ -1,8 +1,16 @@
 """Input checks shared by the numeric layer: clear errors that name the argument.
 
 Every public numeric function converts and checks its inputs here, so that bad
-input fails with a ``ValueError`` naming the argument and what was expected,
-instead of producing NaN or a traceback from deep inside NumPy.
+input fails with an error naming the argument and what was expected, instead of
+producing NaN or a traceback from deep inside NumPy:
+
+* ``TypeError`` for input that is not made of real numbers at all: ``None``, strings
+  and bytes (also inside lists), booleans, complex numbers, and objects NumPy cannot
+  convert to floats;
+* ``ValueError`` for numbers that are wrong: NaN or infinite values, wrong shapes,
+  non-positive learning rates.
+
+Strings are never parsed as numbers (``"0.1"`` is a ``TypeError``, not ``0.1``).
 
 >>> as_array([1.0, 2.0], "w0", ndim=(1, 2)).shape
 (2,)
@@ -10,27 +18,82 @@ instead of producing NaN or a traceback from deep inside NumPy.
 Traceback (most recent call last):
 ...
 ValueError: eta_a must be a positive finite number, got 0.0
+>>> as_array(None, "w0")
+Traceback (most recent call last):
+...
+TypeError: w0 must be a real number or an array of real numbers, got None
 """
 
 from __future__ import annotations
 
+import numbers
+import reprlib
+
 import numpy as np
 
-__all__ = ["as_array", "positive", "finite_real", "check_whitened", "last_axis"]
+__all__ = ["as_array", "as_numeric", "positive", "finite_real", "check_whitened", "last_axis"]
+
+_REAL_ARRAY = "a real number or an array of real numbers"
+
+
+def _not_a_number(v):
+    """True for values that must not be read as real numbers (``None``, text, booleans, complex numbers)."""
+    return (v is None or isinstance(v, (str, bytes, bool, np.bool_))
+            or (isinstance(v, numbers.Complex) and not isinstance(v, numbers.Real)))
+
+
+def _describe(v):
+    return "None" if v is None else f"{type(v).__name__} {reprlib.repr(v)}"
+
+
+def as_numeric(x, name, expected=_REAL_ARRAY):
+    """``np.asarray(x)``, after checking that ``x`` is made of real numbers (any dtype, object arrays included).
+
+    Raises ``TypeError`` naming ``name`` and ``expected`` for ``None``, strings, bytes,
+    booleans, complex numbers, or arrays and nested lists that contain any of them.  Object
+    arrays of other number types (``mpmath.mpf``, ``fractions.Fraction``) pass unchanged.
+
+    >>> as_numeric([1, 2.5], "t").dtype
+    dtype('float64')
+    >>> as_numeric([0.5, "0.1"], "a0")
+    Traceback (most recent call last):
+    ...
+    TypeError: a0 must be a real number or an array of real numbers, got list containing str '0.1'
+    """
+    if _not_a_number(x):
+        raise TypeError(f"{name} must be {expected}, got {_describe(x)}")
+    try:
+        arr = np.asarray(x)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"{name} must be {expected} of a rectangular shape ({exc})") from exc
+    if arr.dtype.kind in "iuf":
+        return arr
+    if arr.dtype.kind != "O" and not arr.size:
+        raise TypeError(f"{name} must be {expected}, got an empty array of dtype {arr.dtype}")
+    entries = arr.ravel() if arr.dtype.kind == "O" else np.asarray(x, dtype=object).ravel()
+    bad = next((v for v in entries if _not_a_number(v)), entries[0] if arr.dtype.kind != "O" else False)
+    if bad is not False:
+        raise TypeError(f"{name} must be {expected}, got {type(x).__name__} containing {_describe(bad)}")
+    return arr
 
 
 def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
-    """``np.asarray(x, dtype)`` with checks on dimensions and finiteness.
+    """``np.asarray(x, dtype)`` with checks on the type of the entries, dimensions and finiteness.
 
     >>> as_array([[1.0, float("nan")]], "X")
     Traceback (most recent call last):
     ...
     ValueError: X contains NaN or infinite values
+    >>> as_array("0.1", "a0")
+    Traceback (most recent call last):
+    ...
+    TypeError: a0 must be a real number or an array of real numbers, got str '0.1'
     """
+    raw = as_numeric(x, name)
     try:
-        arr = np.asarray(x, dtype=dtype)
+        arr = np.asarray(raw, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of real numbers, got {type(x).__name__}") from exc
+        raise TypeError(f"{name} must be {_REAL_ARRAY}, got {type(x).__name__}") from exc
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -40,16 +103,28 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
     return arr
 
 
+def _real_scalar(x, name, expected):
+    if _not_a_number(x):
+        raise TypeError(f"{name} must be {expected}, got {_describe(x)}")
+    if np.ndim(x) != 0:
+        raise TypeError(f"{name} must be {expected}, got an array of shape {np.shape(x)}")
+    try:
+        return float(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {expected}, got {_describe(x)}") from exc
+
+
 def positive(x, name):
     """A positive finite float (learning rates).
 
-    >>> positive("2.5", "eta_w")
+    >>> positive(2.5, "eta_w")
     2.5
+    >>> positive("2.5", "eta_w")
+    Traceback (most recent call last):
+    ...
+    TypeError: eta_w must be a positive finite number, got str '2.5'
     """
-    try:
-        v = float(x)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a positive finite number, got {x!r}") from exc
+    v = _real_scalar(x, name, "a positive finite number")
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
     return v
@@ -63,10 +138,7 @@ def finite_real(x, name):
     ...
     ValueError: delta must be a finite real number, got inf
     """
-    try:
-        v = float(x)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a finite real number, got {x!r}") from exc
+    v = _real_scalar(x, name, "a finite real number")
     if not np.isfinite(v):
         raise ValueError(f"{name} must be a finite real number, got {x!r}")
     return v

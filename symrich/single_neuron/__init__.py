@@ -4,12 +4,12 @@ The expressions come from the symbolic layer (:mod:`symrich.symbolic.single_neur
 lists every kernel's) and are proved in the ``single_neuron_*`` derivations.  The package:
 
 * :mod:`~symrich.single_neuron.function_space` -- :func:`M_matrix`, :func:`ntk`, :func:`delta_of`;
-* :mod:`~symrich.single_neuron.trajectory` -- the exact trajectory on whitened data
+* :mod:`~symrich.single_neuron.closed_form` -- the exact trajectory on whitened data
   (:func:`trajectory`, :func:`observables`, :func:`solution_kernels`);
 * :mod:`~symrich.single_neuron.bias` -- the implicit bias on any data (:func:`implicit_bias`,
   :func:`Phi_delta`, :func:`grad_Phi_delta`);
 * :mod:`~symrich.single_neuron.basins` -- which branch the flow ends on (:func:`basin`);
-* :mod:`~symrich.single_neuron.kernels` -- every compiled kernel;
+* :mod:`~symrich.single_neuron.kernels` -- every compiled kernel, and their on-disk cache;
 * :mod:`~symrich.single_neuron.driver` -- the NumPy-only driver logic, which
   ``symrich export --target numpy`` copies.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from symrich.single_neuron.basins import Basin, basin
 from symrich.single_neuron.bias import ImplicitBias, Phi_delta, grad_Phi_delta, implicit_bias
 from symrich.single_neuron.function_space import M_matrix, delta_of, ntk
-from symrich.single_neuron.trajectory import Observables, observables, solution_kernels, trajectory
+from symrich.single_neuron.closed_form import Observables, observables, solution_kernels, trajectory
 
 __all__ = ["trajectory", "observables", "Observables", "solution_kernels", "M_matrix", "ntk", "delta_of",
            "implicit_bias", "basin", "Phi_delta", "grad_Phi_delta", "ImplicitBias", "Basin"]

@@ -116,7 +116,9 @@ class ImplicitBias:
     a_inf : float
         Limit of the readout.
     w_inf : ndarray, shape (d,)
-        Limit of the first layer (``P_N w0 + X^+ y / a_inf``; ``P_N w0`` when ``a_inf = 0``).
+        Limit of the first layer: ``P_N w0 + X^+ y / a_inf``; when ``a_inf = 0`` (``y = 0``,
+        ``kappa_N <= 0``) ``P_N w0 + exp(-eta_w tau X^T X) P_R w0``, with ``tau`` the root of
+        ``eta_a ||exp(-eta_w tau X^T X) P_R w0||^2 = -kappa_N`` (``P_R = I - P_N``).
     psi : ndarray, shape (d,)
         ``sign(a_inf) w0``: ``beta`` minimises ``Phi_delta(beta) - psi^T beta`` on ``X beta = y``.
     delta, kappa_N : float
@@ -185,13 +187,26 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
 
     ``sign(a_inf)`` is decided by the first rule that applies:
 
-    1. ``y = 0`` and ``kappa_N <= 0``: ``beta_inf = 0`` for either sign (reported as 0);
+    1. ``X^+ y = 0`` (``y = 0``) and ``kappa_N <= 0``: the flow goes to the saddle ``beta = 0``;
+       ``a_inf = 0`` and the sign is reported as 0;
     2. ``kappa_N > 0`` (always if ``delta > 0``): ``eta_w a^2 >= kappa_N``, so ``sign(a0)``;
     3. ``L(0) < ||y||^2/2``: the loss never rises back to ``||y||^2/2 = L(beta = 0)``, so ``sign(a0)``;
     4. rank one, ``kappa_N < 0``: ``sign(y_x x^T w0)`` (``X = sigma u x^T``, ``y_x = u^T y``);
     5. otherwise the flow is integrated in float64 (:func:`symrich.oracle.integrate_flow`,
        ``method="scipy"``, LSODA, ``rtol``) until ``L(t) < (1 - 1e-3) ||y||^2/2``; from then on
        ``a`` cannot vanish, so ``sign(a(t))`` is final.
+
+    **The limit** ``y -> 0`` (and ``X = 0``, where ``y`` must be 0) is well defined and is the limit
+    of the flow at ``y = 0``: ``a_inf^2 -> max(kappa_N, 0)/eta_w``, so
+
+    * ``kappa_N > 0``: ``beta_inf -> sign(a0) sqrt(kappa_N/eta_w) P_N w0``: the part of ``w`` in
+      row(X) decays to 0 while ``a`` keeps its sign and ``eta_w a^2 -> kappa_N``;
+    * ``kappa_N <= 0``: ``beta_inf -> 0``: the flow goes to the saddle ``beta = 0`` (rule 1);
+    * ``X = 0``: nothing moves (the gradient is 0), and indeed ``P_N = I``,
+      ``kappa_N = eta_w a0^2`` give ``beta_inf = a0 w0``.
+
+    ``a_inf^2`` is evaluated in the form free of cancellation and of division by zero for the sign
+    of ``kappa_N`` (:func:`symrich.symbolic.single_neuron_kernels.a_inf_exprs`), only that form.
 
     Parameters
     ----------
@@ -254,8 +269,7 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     c = float(np.linalg.norm(n0))
     delta = eta_w * a0**2 - eta_a * float(w0 @ w0)
     kappa = delta + eta_a * c**2
-    plain, stable = a_inf_kernel()(kappa, b, eta_a, eta_w)
-    a_abs = math.sqrt(max(plain if kappa >= 0 else stable, 0.0))
+    a_abs = math.sqrt(max(a_inf_kernel()(kappa, b, eta_a, eta_w)[0], 0.0))
     half_y2 = 0.5 * float(y @ y)
     beta0 = a0 * w0
     r0 = X @ beta0 - y
@@ -263,7 +277,7 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     t_cert = None
 
     if b == 0 and kappa <= 0:
-        sign, how = 0, "y = 0 and kappa_N <= 0: beta_inf = 0 for either sign (a_inf = 0)"
+        sign, how = 0, "X^+ y = 0 and kappa_N <= 0: the flow goes to the saddle beta = 0 (a_inf = 0)"
         a_abs = 0.0
     elif kappa > 0:
         sign = 1 if a0 > 0 else -1
@@ -283,10 +297,35 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
                f"at t = {t_cert:.6g}; L is non-increasing and a = 0 forces L = ||y||^2/2, so sign(a(t)) is final")
     a_inf = sign * a_abs
     beta = beta_p + a_inf * n0
-    w_inf = n0 + beta_p / a_inf if a_inf != 0 else n0.copy()
+    w_inf = n0 + beta_p / a_inf if a_inf != 0 else n0 + _row_part_at_the_saddle(Vr, Sr, w0, kappa, eta_a, eta_w)
     method = "closed form: beta_inf = X^+ y + a_inf P_N w0, eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2"
     return ImplicitBias(beta=beta, sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, psi=sign * w0, delta=float(delta),
                         kappa_N=float(kappa), rank=rank, method=method, how_sign_was_decided=how, t_certificate=t_cert)
+
+
+def _row_part_at_the_saddle(Vr, Sr, w0, kappa, eta_a, eta_w):
+    """``P_R w_inf`` for ``y = 0``, ``kappa_N <= 0``: ``w = exp(-eta_w tau X^T X) w0`` with ``tau = int a^2`` at its limit.
+
+    With ``y = 0``, ``w' = -eta_w a^2 X^T X w``; ``a -> 0`` and the conservation law fix the limit
+    by ``eta_a ||P_R w_inf||^2 = -kappa_N``, whose left side decreases in ``tau`` (``P_R w_inf = 0``
+    for ``kappa_N = 0``, ``w_inf = w0`` for ``a0 = 0``).
+    """
+    z = Vr.T @ w0
+    target = -kappa / eta_a
+    if target <= 0 or not Sr.size:
+        return np.zeros_like(w0)
+    rate = 2 * eta_w * Sr**2
+
+    def excess(tau):
+        return float(np.sum(z * z * np.exp(-rate * tau))) - target
+
+    if excess(0.0) <= 0:
+        return Vr @ z
+    from scipy.optimize import brentq
+
+    hi = math.log(float(z @ z) / target) / float(np.min(rate))   # excess(hi) <= 0
+    tau = brentq(excess, 0.0, hi, xtol=1e-15 * max(hi, 1.0), rtol=4 * _EPS)
+    return Vr @ (z * np.exp(-rate * tau / 2))
 
 
 def _sign_by_integration(X, y, a0, w0, eta_a, eta_w, delta, sigma_max, rtol, max_doublings):

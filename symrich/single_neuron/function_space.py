@@ -49,6 +49,8 @@ def M_matrix(beta, delta, eta_a=1.0, eta_w=1.0):
         For bad shapes, NaN, non-positive learning rates, and for
         ``beta = 0`` with ``delta < 0`` (then ``M = eta_a w w^T`` depends on the
         direction of ``w``, which ``beta`` does not determine).
+    TypeError
+        For input that is not made of real numbers (strings, ``None``...).
 
     Examples
     --------

@@ -254,16 +254,20 @@ def phi_kernel_exprs():
 def a_inf_exprs():
     """``a_inf^2`` of the implicit bias (derivation ``single_neuron_implicit_bias``) in ``(kappa_N, b, eta_a, eta_w)``.
 
-    ``((kappa_N + sqrt(kappa_N^2 + 4 eta b^2))/(2 eta_w), 2 eta_a b^2/(sqrt(kappa_N^2 + 4 eta b^2) - kappa_N))``:
-    the plain form, and the form free of cancellation for ``kappa_N < 0``.
+    One ``Piecewise``: ``(kappa_N + sqrt(kappa_N^2 + 4 eta b^2))/(2 eta_w)`` for ``kappa_N >= 0``
+    (a sum of nonnegative terms) and ``2 eta_a b^2/(sqrt(kappa_N^2 + 4 eta b^2) - kappa_N)`` for
+    ``kappa_N < 0`` (its denominator is at least ``2 |kappa_N|``), so each form is evaluated only
+    where it is free of cancellation and of division by zero.  At ``b = 0`` it is
+    ``max(kappa_N, 0)/eta_w``.
 
     Examples
     --------
-    >>> exprs, args = a_inf_exprs()
-    >>> [e.subs(dict(zip(args, (-3, 2, 1, 1)))) for e in exprs]
-    [1, 1]
+    >>> (expr,), args = a_inf_exprs()
+    >>> [expr.subs(dict(zip(args, (k, 0, 1, 2)))) for k in (3, 0, -3)]
+    [3/2, 0, 0]
     """
-    return (ib.a_inf_sq(), ib.a_inf_sq_stable_negative()), (ib.kappa_N, ib.b, eta_a, eta_w)
+    expr = sp.Piecewise((ib.a_inf_sq(), ib.kappa_N >= 0), (ib.a_inf_sq_stable_negative(), True))
+    return (expr,), (ib.kappa_N, ib.b, eta_a, eta_w)
 
 
 def basin_rate_exprs():

@@ -10,7 +10,7 @@ or raises :class:`Disagreement` with the counterexample's description.
   ``ceil(max_examples / k)`` examples each, so that every regime is tested in
   every run; otherwise one over all examples;
 * stores a failing example in a hypothesis example database in the symrich
-  cache folder (:func:`symrich.engine.registry.cache_dir`, i.e.
+  cache folder (:func:`symrich.paths.cache_dir`, i.e.
   ``$SYMRICH_CACHE_DIR`` or ``~/.cache/symrich``, subfolder ``hypothesis``),
   under a key made of the check, the model, the claim's source and the
   check's options, so the next run of the same claim replays it first
@@ -141,7 +141,7 @@ def replay_folder():
     >>> replay_folder().name
     'hypothesis'
     """
-    from symrich.engine.registry import cache_dir
+    from symrich.paths import cache_dir
 
     return cache_dir() / "hypothesis"
 

@@ -39,10 +39,14 @@ def _root_factor_kernel():
 
 
 def check_rates(eta_a, eta_w):
-    """The learning rates ``(eta_a, eta_w)`` as positive floats (``ValueError`` naming the bad one).
+    """The learning rates ``(eta_a, eta_w)`` as positive floats (``ValueError`` or ``TypeError`` naming the bad one).
 
-    >>> check_rates(1, "0.5")
+    >>> check_rates(1, 0.5)
     (1.0, 0.5)
+    >>> check_rates(1, "0.5")
+    Traceback (most recent call last):
+    ...
+    TypeError: eta_w must be a positive finite number, got str '0.5'
     """
     return positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
 

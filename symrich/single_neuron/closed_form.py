@@ -23,6 +23,7 @@ import functools
 
 import numpy as np
 
+from symrich.numeric.validation import as_numeric
 from symrich.single_neuron import driver
 from symrich.single_neuron.driver import Observables
 from symrich.single_neuron.kernels import (
@@ -34,7 +35,7 @@ from symrich.single_neuron.kernels import (
     trajectory_loops,
 )
 
-__all__ = ["trajectory", "observables", "Observables", "solution_kernels"]
+__all__ = ["trajectory", "observables", "solution_kernels"]
 
 
 def _check_backend(backend):
@@ -61,11 +62,11 @@ def _mp_array(x, name):
     """Object array of ``mpmath.mpf`` (any real input), with a finiteness check."""
     import mpmath
 
-    arr = np.asarray(x, dtype=object)
+    arr = as_numeric(x, name)
     try:
         out = np.vectorize(lambda v: v if isinstance(v, mpmath.mpf) else mpmath.mpf(v), otypes=[object])(arr)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of real numbers") from exc
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(x).__name__}") from exc
     if not all(mpmath.isfinite(v) for v in np.ravel(out)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return np.asarray(out, dtype=object).reshape(arr.shape)
@@ -78,6 +79,13 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     (compiled from :mod:`symrich.symbolic.single_neuron_solution`) in its
     overflow-free form: finite for every ``t >= 0`` (1e6 included), every
     ``delta`` (0 included), ``a0 = 0``, sign changes of ``a`` and ``beta_star = 0``.
+
+    The first call in a new process loads the compiled kernels from the kernel cache
+    (``$SYMRICH_CACHE_DIR/kernels``, see :mod:`symrich.numeric.kernel_cache`) without importing
+    SymPy: it costs numba's own start-up (about 0.5 s), no more.  Only the first call on a
+    machine (or after an upgrade of symrich, SymPy or numba) generates and compiles them, about
+    2 s, and the first ``parallel=True`` call about 3 s more.  Measured numbers are on the
+    performance page of the documentation.
 
     Parameters
     ----------
@@ -113,6 +121,8 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     ValueError
         For mismatched shapes, NaN or infinite values, negative times,
         non-positive learning rates or an unknown backend.
+    TypeError
+        For input that is not made of real numbers (strings, ``None``...).
 
     Examples
     --------

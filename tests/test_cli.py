@@ -1,0 +1,132 @@
+"""The ``symrich`` command line: version, help of every command, unknown names, environment errors as messages."""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import symrich
+from symrich.cli import build_parser, main
+
+COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
+WRITERS = ("derive", "figures", "export", "sweep", "plot-sweep")
+
+
+def _cli(*args, timeout=120, **kw):
+    return subprocess.run([sys.executable, "-m", "symrich.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, **kw)
+
+
+def _tiny_config(path, steps=5):
+    path.write_text('[grid]\nscale = [0.5]\ndelta = [-0.5, 0.5]\nseed = [0]\n'
+                    f'[settings]\nd = 3\nm = 4\nn = 10\nn_test = 10\nn_probe = 10\nsteps = {steps}\n')
+    return path
+
+
+def test_version():
+    proc = _cli("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"symrich {symrich.__version__}"
+
+
+def test_every_command_is_listed():
+    assert COMMANDS == ["conservation", "derive", "export", "figures", "latex", "list", "plot-sweep", "sweep"]
+    top = build_parser().format_help()
+    assert all(c in top for c in COMMANDS) and "Exit status" in top
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_of_every_command(command, capsys):
+    """--help exits 0; every argument has help text; commands that write say where."""
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: symrich {command}") and "exit status" in text.lower()
+    sub = build_parser()._subparsers._group_actions[0].choices[command]
+    for action in sub._actions:
+        assert action.help and action.help != argparse.SUPPRESS, (command, action.dest)
+    if command in WRITERS:
+        assert "--out" in text and "writ" in text.lower()
+
+
+def test_derive_help_names_the_cache_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SYMRICH_CACHE_DIR", str(tmp_path / "my-cache"))
+    with pytest.raises(SystemExit):
+        main(["derive", "--help"])
+    text = "".join(capsys.readouterr().out.split())  # argparse wraps long paths at hyphens
+    assert f"derivationcache:{tmp_path / 'my-cache'}" in text
+
+
+def test_no_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([])
+    assert exit_.value.code == 2 and "COMMAND" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, valid", [
+    (["derive", "--only", "nosuchname", "single_neuron_conservation"], "single_neuron_closed_form"),
+    (["latex", "nosuchname"], "single_neuron_closed_form"),
+    (["export", "--target", "numpy", "--out", "{tmp}", "--functions", "nosuchname"], "delta_of"),
+])
+def test_unknown_names_list_the_valid_ones(argv, valid, tmp_path, capsys):
+    assert main([a.format(tmp=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert "nosuchname" in err and valid in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def test_unknown_figure_lists_the_valid_ones(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["figures", "--only", "nosuchname"])
+    assert exit_.value.code == 2 and "function_space" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_unwritable_output_folder_is_a_message(command, tmp_path, capsys):
+    """An --out below a regular file cannot be created (even by root): exit 2, one line naming it, no work done."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    bad = blocker / "out"
+    argv = {
+        "derive": ["derive", "--out", str(bad), "--no-pdf", "--only", "single_neuron_conservation"],
+        "figures": ["figures", "--out", str(bad), "--only", "basins"],
+        "export": ["export", "--target", "c", "--out", str(bad)],
+        "sweep": ["sweep", "--config", str(_tiny_config(tmp_path / "s.toml")), "--out", str(bad), "-q"],
+        "plot-sweep": ["plot-sweep", str(tmp_path), "--out", str(bad / "fig.png")],
+    }[command]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"symrich {command}: cannot write to") and str(bad) in err and "Traceback" not in err
+
+
+def test_unwritable_output_in_a_real_process(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    proc = _cli("export", "--target", "numpy", "--out", str(tmp_path / "a-file" / "out"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "a-file" in proc.stderr
+
+
+def test_unreachable_scheduler_fails_within_the_timeout(tmp_path):
+    pytest.importorskip("distributed")
+    cfg = _tiny_config(tmp_path / "s.toml")
+    start = time.monotonic()
+    proc = _cli("sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:1",
+                "--connect-timeout", "1", "-q")
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "tcp://127.0.0.1:1" in proc.stderr and "within 1 s" in proc.stderr
+    assert elapsed < 30  # 1 s of waiting plus the start-up of Python, numpy and distributed
+    assert _cli("sweep", "--config", str(cfg), "--out", "o", "--connect-timeout", "0").returncode == 2
+
+
+def test_sweep_shows_a_progress_bar_and_exit_codes(tmp_path):
+    cfg = _tiny_config(tmp_path / "s.toml")
+    proc = _cli("sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--workers", "0",
+                env=dict(os.environ, COLUMNS="100"))
+    assert proc.returncode == 0, proc.stderr
+    assert "2/2" in proc.stderr and "config" in proc.stderr and "100%" in proc.stderr  # tqdm's bar
+    assert "2 configurations: 2 run" in proc.stdout
+    missing = _cli("sweep", "--config", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and "missing.toml" in missing.stderr and "Traceback" not in missing.stderr
