@@ -73,7 +73,8 @@ def markdown(derivation) -> str:
     if d.assumptions:
         out += ["**Assumptions.** " + "; ".join(d.assumptions), ""]
     if d.definitions:
-        rows = [f"{math(df.name)} &:= {math(df.value)}" for df in d.definitions]
+        rows = [f"{math(df.name)} &:= {math(df.value)}" + (rf" && \text{{{df.text}}}" if df.text else "")
+                for df in d.definitions]
         out += ["**Definitions.**", "", "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$", ""]
     proofs = verified.item_proofs if verified else [None] * len(d.steps)
     for index, (item, item_proofs) in enumerate(zip(d.steps, proofs), 1):
