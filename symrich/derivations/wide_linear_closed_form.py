@@ -41,11 +41,12 @@ from sympy import BlockMatrix, Identity, MatrixSymbol, ZeroMatrix, block_collaps
 
 from symrich.derivations.wide_linear_conservation import setting
 from symrich.engine import Chain, Definition, Derivation, Step
+from symrich.engine.prepare import fold
 from symrich.engine.calculus import CALCULUS, MatrixTimeDerivative, ddt, derivative_along
 from symrich.engine.rewrites import distribute_matrix_products
 from symrich.symbolic.symbols import d, eta_a, eta_w
 from symrich.symbolic.wide_linear import c, h
-from symrich.symbolic.wide_linear_closed_form import eigenbasis_solution, lam, lam_scaled, layer_flow, tau
+from symrich.symbolic.wide_linear_closed_form import eigenbasis_solution, lam, lam_scaled, layer_flow, scaled_flow, tau
 
 ORDER = 230
 REQUIRES = ("wide_linear_conservation",)
@@ -98,13 +99,13 @@ def blockwise(expr):
 def derivation():
     s = setting()
     W, A, X, Y, G, Delta, beta = s.W, s.A, s.X, s.Y, s.G, s.Delta, s.beta
-    flow = layer_flow()
+    flow, scaled = layer_flow(), scaled_flow()
     W1, W2, S = flow.W1, flow.W2, flow.S
     n = d + c
     I_h = Identity(h)
     k = sp.Symbol("k", positive=True)
     Sigma_X, beta_star = MatrixSymbol("Sigma_X", d, d), MatrixSymbol("beta_star", d, c)
-    U, V = MatrixSymbol("U", h, d), MatrixSymbol("V", c, h)
+    U, V = scaled.U, scaled.V
     Q, F, J, P = MatrixSymbol("Q", n, h), MatrixSymbol("F", n, n), MatrixSymbol("J", n, n), MatrixSymbol("P", n, n)
     definitions = s.definitions + (
         Definition(Sigma_X, X.T * X, r"input covariance; whitened data: $\Sigma_X = I_d$"),
@@ -116,8 +117,8 @@ def derivation():
         Definition(lam_scaled, lam / k**2),
         Definition(U, W1 / sp.sqrt(eta_w)),
         Definition(V, W2 / sp.sqrt(eta_a)),
-        Definition(Q, BlockMatrix([[U.T], [V]]), r"the stacked, rate-scaled layers, $(d + c) \times h$"),
-        Definition(F, BlockMatrix([[-lam_scaled / 2 * Identity(d), S.T / k], [S / k, lam_scaled / 2 * Identity(c)]])),
+        Definition(Q, scaled.Q, r"the stacked, rate-scaled layers, $(d + c) \times h$"),
+        Definition(F, fold(scaled.F, (Definition(k, sp.sqrt(eta_a * eta_w)),))),
         Definition(J, BlockMatrix([[Identity(d), ZeroMatrix(d, c)], [ZeroMatrix(c, d), -Identity(c)]])),
         Definition(P, Q * Q.T, r"$(d + c) \times (d + c)$"),
     )
