@@ -4,15 +4,36 @@ The paper: Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli, "Get rich
 quick: exact solutions reveal how unbalanced initializations promote rapid
 feature learning", NeurIPS 2024.
 
-Layers (data flows one way, top to bottom):
+Where to start:
 
-* symbolic: :mod:`symrich.engine` (derivations and proofs),
-  :mod:`symrich.symbolic` (expressions per network family), the worked
-  derivations in :mod:`symrich.derivations`;
-* numeric: :mod:`symrich.numeric.codegen` (``lambdify`` with CSE), the kernels in
-  :mod:`symrich.single_neuron` and the other family modules,
-  :mod:`symrich.oracle` (high-precision integration);
-* user: :mod:`symrich.cli`, :mod:`symrich.engine.latex`.
+* :func:`symrich.single_neuron.trajectory`: the exact trajectory of the
+  single neuron (the paper's Section 3), float64 or any precision;
+  :func:`symrich.single_neuron.implicit_bias` for its limit;
+* :func:`symrich.wide_linear.trajectory`: the exact trajectory of a
+  lambda-balanced wide two-layer linear network;
+* :mod:`symrich.deep_linear`, :mod:`symrich.piecewise_linear`: deep linear
+  and piecewise-linear networks (Section 5);
+* :mod:`symrich.conservation`: the conservation laws of any model;
+* :mod:`symrich.testing`: property tests of your own theory against an
+  exact oracle;
+* :mod:`symrich.experiments`: the paper's Part III sweeps;
+* ``symrich derive`` (the command line): every derivation, proved, as LaTeX
+  and PDF.
+
+Layers (the folders; data flows one way, top to bottom; see the docs page
+"Architecture"):
+
+1. symbolic: :mod:`symrich.symbolic` (the glossary and SymPy expressions per
+   network family);
+2. derivations: :mod:`symrich.engine` (steps, proofs, registry, LaTeX) and
+   the worked derivations in :mod:`symrich.derivations`;
+3. compiled kernels: :mod:`symrich.numeric` and one package per family
+   (:mod:`symrich.single_neuron`, :mod:`symrich.wide_linear`, ...);
+4. verification: :mod:`symrich.oracle` (high-precision integration of the
+   raw parameter flow);
+5. user layer: :mod:`symrich.testing`, :mod:`symrich.conservation`,
+   :mod:`symrich.experiments`, :mod:`symrich.export`,
+   :mod:`symrich.figures`, :mod:`symrich.cli`.
 
 Importing :mod:`symrich` is cheap: submodules and SymPy load on first use.
 
