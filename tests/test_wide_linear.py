@@ -435,3 +435,12 @@ def test_derivation_verifies(name):
     verified = derive(name).verified
     assert verified.proof_kinds["symbolic"] >= 1
     assert len(verified.proofs) == sum(len(item.equalities()) for item in verified.derivation.steps)
+
+
+def test_balanced_layers_at_lambda_zero_follow_the_scale():
+    """lam = 0: the singular values scale with ``scale`` (no absolute floor), and the layers stay balanced."""
+    for scale in (1e-10, 1e-5, 1.0):
+        W1, W2 = wl.balanced_layers(3, 2, 2, 0.0, np.random.default_rng(3), scale=scale)
+        sv = np.linalg.svd(W1, compute_uv=False)
+        assert 1e-3 * scale <= sv.min() and sv.max() <= 10 * scale
+        assert np.abs(W2.T @ W2 - W1 @ W1.T).max() <= 1e-14 * scale**2

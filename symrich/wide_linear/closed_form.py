@@ -145,7 +145,8 @@ class WideTrajectory:
     def kernel_distance(self):
         """Kernel distance ``S(0, t)`` between the NTK at ``t = 0`` and along the trajectory, on whitened inputs.
 
-        For inputs with ``X^T X = I_d`` the Frobenius inner products of NTKs do
+        For probe inputs whose ``n x d`` array has ``X^T X = I_d`` (the whitened
+        inputs of the trajectory, as rows) the Frobenius inner products of NTKs do
         not depend on ``X``: ``S(0, t)`` is that of the kernels at ``X = I_d``,
         computed by the shared :func:`symrich.numeric.kernels.kernel_distance`
         (float64, also for the mpmath backend).  Shape (..., T).
@@ -159,7 +160,7 @@ class WideTrajectory:
         >>> rich = trajectory([0.0, 40.0], *balanced_layers(2, 2, 2, 0.0, rng, scale=0.01), S)
         >>> lazy = trajectory([0.0, 40.0], *balanced_layers(2, 2, 2, 50.0, rng, scale=0.01), S)
         >>> rich.kernel_distance().round(3).tolist(), lazy.kernel_distance().round(3).tolist()
-        ([0.0, 0.034], [0.0, 0.0])
+        ([0.0, 0.037], [0.0, 0.0])
         """
         d = self.W1TW1.shape[-1]
         eye = np.eye(d, dtype=int)

@@ -76,7 +76,8 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
     rng : numpy.random.Generator
     eta_a, eta_w : float > 0
     scale : float > 0
-        Standard deviation of the Gaussian factor (of ``S`` for ``lam = 0``).
+        Standard deviation of the Gaussian factor (for ``lam = 0``: of ``S``,
+        whose entries are ``scale (|N(0, 1)| + 10^-3)``, positive at every scale).
     backend : {"numpy", "mpmath"}
         ``"mpmath"``: the same random draws, made balanced to the working
         precision (``mpmath.mp.dps``); object arrays of mpf.
@@ -139,7 +140,7 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
         return W1, A.T
     r = min(d, c, h)
     U = _orthonormal_rows(h, h, rng, xp, convert)[:, :r]
-    S = np.diag(convert(scale * np.abs(rng.normal(size=r)) + 1e-3))
+    S = np.diag(convert(scale * (np.abs(rng.normal(size=r)) + 1e-3)))     # positive: rank r at every scale
     W1 = U @ S @ _orthonormal_rows(r, d, rng, xp, convert)
     W2 = xp.sqrt(np.asarray(eta_a / eta_w)) * (U @ S @ _orthonormal_rows(r, c, rng, xp, convert)).T
     return W1, W2
