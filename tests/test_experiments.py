@@ -70,6 +70,12 @@ def test_checkpoints_and_config_errors():
         load_config({"grid": {"scale": [0.0], "alpha": 1.0, "seed": [0]}})
     with pytest.raises(ValueError, match="no file"):
         load_config("/nonexistent/sweep.toml")
+    for table, words in (({"linspace": [-1e308, 1e308, 3]}, "overflows float64"),
+                         ({"logspace": [0, 400, 2]}, "overflows float64"),
+                         ({"linspace": [0, 1, "a"]}, "integer num >= 1"),
+                         ({"linspace": [0, float("nan"), 2]}, "finite numbers for start and stop")):
+        with pytest.raises(ValueError, match=f"grid 'delta': .*{words}"):
+            load_config({"grid": {"scale": 1.0, "delta": table, "seed": [0]}})
 
 
 # ------------------------------------------------------------------------------------------ numerics

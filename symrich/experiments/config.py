@@ -302,7 +302,15 @@ def _axis(name, v):
         else:
             if not (isinstance(args, list) and len(args) == 3):
                 raise ValueError(f"grid {name!r}: {kind} needs [start, stop, num], got {args!r}")
-            vals = getattr(np, kind)(float(args[0]), float(args[1]), int(args[2])).tolist()
+            start, stop, num = args
+            if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in (start, stop)):
+                raise ValueError(f"grid {name!r}: {kind} needs finite numbers for start and stop, got {args!r}")
+            if not (isinstance(num, int) and not isinstance(num, bool) and num >= 1):
+                raise ValueError(f"grid {name!r}: {kind} needs an integer num >= 1, got {num!r}")
+            with np.errstate(over="ignore", invalid="ignore"):
+                vals = getattr(np, kind)(float(start), float(stop), num).tolist()
+            if not all(math.isfinite(x) for x in vals):
+                raise ValueError(f"grid {name!r}: {kind} {args!r} overflows float64 (its values are not all finite)")
     else:
         vals = list(v) if isinstance(v, (list, tuple)) else [v]
     if not vals:
