@@ -49,6 +49,16 @@ def test_model_normalises_its_input():
     ({"rates": {"a": 0.5}}, "use an exact number"),
     ({"parameters": {"a": a, "b": eta}, "outputs": a * eta * x, "rates": {"a": eta}}, "also parameters or inputs"),
     ({"rates": "fast"}, "rates must be a number, an expression or a mapping"),
+    ({"rates": {"a": 1}}, "no rate for the group(s) b"),
+    ({"rates": {"a": 1, "b": 1, "c": 2}}, "unknown group(s) c"),
+    ({"rates": sp.oo}, "rates = oo is not finite"),
+    ({"rates": {"a": sp.S(1) / 0, "b": 1}}, "rates['a'] = zoo is not finite"),
+    ({"rates": {"a": sp.nan, "b": 1}}, "rates['a'] = nan is not finite"),
+    ({"rates": float("inf")}, "the float inf: a rate is finite"),
+    ({"rates": -2}, "rates = -2 is not known to be positive"),
+    ({"rates": {"a": "fast", "b": 1}}, "rates['a'] must be a positive number"),
+    ({"outputs": a * b * x * sp.nan}, "is not finite"),
+    ({"outputs": [a * x, sp.oo * b * x]}, "outputs[1] = oo*b*x is not finite"),
     ({"assumptions": "relu"}, "assumptions must be a sequence of str, Prose or Assumption"),
     ({"name": ""}, "name must be a non-empty printable string"),
 ])
@@ -91,6 +101,9 @@ def test_toml_model_files_build_the_named_models():
     assert [m.name for m in models] == ["two_layer_linear_1_1_2", "two_layer_z^3+z^2/2_2_2_bias", "deep_linear_1_1_1"]
     assert models[0].group("W1").rate == sp.Rational(1, 2) and models[0].group("W2").rate == 3
     assert models[2].rate_symbols == (sp.Symbol("eta_W1", positive=True), sp.Symbol("eta_W2", positive=True))
+    (mixed,) = models_from_toml({"model": [{"builder": "single_neuron", "d": 1, "rates": {"a": 2, "w": "symbolic"},
+                                             "name": "fast_a"}]})
+    assert mixed.rates == (("a", 2), ("w", sp.Symbol("eta_w", positive=True))) and mixed.name == "fast_a"
 
 
 @pytest.mark.parametrize("config, message", [
@@ -102,7 +115,12 @@ def test_toml_model_files_build_the_named_models():
     ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**2 + y"}]}, "not a polynomial in z"),
     ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "__import__('os')"}]}, "not a polynomial"),
     ({"model": [{"builder": "two_layer", "d": 1, "m": 1, "activation": "z**(1/2)"}]}, "not a polynomial in z"),
-    ({"model": [{"builder": "single_neuron", "d": 1, "rates": "fast"}]}, "not an exact number"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": "fast"}]}, "rate 'fast' is not a finite exact number"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": "1/0"}]}, "rate '1/0' is not a finite exact number"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": "-1/2"}]}, "rate '-1/2' is not positive"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": {"a": "1/0", "w": 1}}]}, "rates.a = '1/0' is not a finite"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": {"a": 1}}]}, r"no rate for the group\(s\) w"),
+    ({"model": [{"builder": "single_neuron", "d": 1, "rates": {"a": 1, "w": 1, "b": 1}}]}, r"unknown group\(s\) b"),
     ({"model": [{"builder": "single_neuron", "d": -1}]}, "d must be an integer"),
 ])
 def test_toml_errors_name_the_model_and_the_problem(config, message):

@@ -7,7 +7,8 @@ matrix positive, reads like the paper: :math:`\delta = \eta_w a^2 - \eta_a
 \|w\|^2`, :math:`\Delta = \eta_{W1} W_2^\top W_2 - \eta_{W2} W_1 W_1^\top`).  Learning rates
 (``rates``): ``None`` (default) gives each group ``G`` its own positive symbol
 ``eta_G``; a number gives every group that rate; a mapping ``{group: rate}``
-sets the groups it names, the others keep their symbol ``eta_G``.  ``name``
+gives each group its rate (it names every group; write ``"symbolic"`` for a
+group's own symbol ``eta_G``).  ``name``
 replaces the model's default name (e.g. to tell apart two models that differ
 only by their rates).  Where the network has a form with matrices of symbolic
 size it is attached (:class:`~symrich.conservation.MatrixForm`), so that the
@@ -16,7 +17,7 @@ laws found can be proved for every width.
 >>> m = two_layer_linear(2, 1, 3)
 >>> [(g.name, g.shape, g.rate) for g in m.parameters]
 [('W2', (1, 3), eta_W2), ('W1', (3, 2), eta_W1)]
->>> two_layer_linear(2, 1, 3, rates={"W1": 2}, name="slow_W2").rates
+>>> two_layer_linear(2, 1, 3, rates={"W1": 2, "W2": "symbolic"}, name="fast_W1").rates
 (('W2', eta_W2), ('W1', 2))
 """
 
@@ -85,8 +86,9 @@ def _rates(rates, names) -> Any:
     symbols = {n: sp.Symbol(f"eta_{n}", positive=True) for n in names}
     if rates is None:
         return symbols
-    if isinstance(rates, Mapping):
-        return {**symbols, **rates}  # Model reports unknown group names
+    if isinstance(rates, Mapping):  # Model reports the unknown and the missing groups
+        return {n: symbols[n] if isinstance(r, str) and r == "symbolic" and n in symbols else r
+                for n, r in rates.items()}
     return rates  # one rate for every group, checked by Model
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import fractions
+import math
 from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
@@ -143,8 +144,7 @@ class Model:
         coefficients in the inputs and parameters.
     rates : number, expression, or mapping of str to number or expression, optional
         The learning rates: one rate for every group, or a mapping
-        ``{group: rate}`` (the groups it leaves out keep rate 1; the builders
-        instead give them their own symbol ``eta_<group>``).  A rate is a
+        ``{group: rate}`` naming every group.  A rate is a
         positive integer, ``fractions.Fraction`` or ``sympy.Rational``, or a
         SymPy expression of positive symbols (``sympy.Symbol("eta_w",
         positive=True)``).  Default: 1 for every group.  Floats are refused
@@ -172,7 +172,7 @@ class Model:
     >>> import sympy as sp
     >>> a, w, x = sp.symbols("a w x")
     >>> eta = sp.Symbol("eta_a", positive=True)
-    >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates={"a": eta}).theta_rates
+    >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates={"a": eta, "w": 1}).theta_rates
     (eta_a, 1)
     >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates=sp.Rational(1, 2)).theta_rates
     (1/2, 1/2)
@@ -184,6 +184,7 @@ class Model:
     ...
     ValueError: invalid Model 'm':
       - rates: unknown group(s) b; the groups are a, w
+      - rates: no rate for the group(s) w; a mapping gives every group its rate (the groups are a, w), or give ...
       - rates['a'] is the float 0.1: use an exact number such as sympy.Rational('0.1')
       - parameter symbol a appears more than once (group 'w')
       - outputs[0] = sin(a*x) is not a polynomial in the inputs and parameters
@@ -339,6 +340,10 @@ def _rates(rates, groups, problems) -> dict:
     unknown = sorted(set(items) - set(names), key=str)
     if unknown:
         problems.append(f"rates: unknown group(s) {', '.join(map(str, unknown))}; the groups are {', '.join(names)}")
+    missing = [n for n in names if n not in items]
+    if missing:
+        problems.append(f"rates: no rate for the group(s) {', '.join(missing)}; a mapping gives every group its rate "
+                        f"(the groups are {', '.join(names)}), or give one rate for all")
     out = {}
     for name, value in items.items():
         rate = _rate(value, f"rates[{name!r}]", problems)
@@ -352,7 +357,8 @@ def _rate(value, what, problems):
         problems.append(f"{what} must be a positive number or expression, got {value!r}")
         return None
     if isinstance(value, float):
-        problems.append(f"{what} is the float {value!r}: use an exact number such as sympy.Rational('{value!r}')")
+        problems.append(f"{what} is the float {value!r}: " + (f"use an exact number such as sympy.Rational('{value!r}')"
+                                                              if math.isfinite(value) else "a rate is finite"))
         return None
     if isinstance(value, fractions.Fraction):
         value = sp.Rational(value.numerator, value.denominator)
@@ -360,6 +366,9 @@ def _rate(value, what, problems):
         rate = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError):
         problems.append(f"{what} must be a positive number or expression, got {value!r}")
+        return None
+    if rate.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        problems.append(f"{what} = {rate} is not finite: a rate is a finite positive number or expression")
         return None
     if rate.atoms(sp.Float):
         problems.append(f"{what} = {rate} contains a float: use exact numbers (sympy.Rational)")
