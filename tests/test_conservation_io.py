@@ -202,11 +202,57 @@ def test_cli_reports_a_failing_derivation(tmp_path, monkeypatch, capsys):
     assert "a derivation failed" in capsys.readouterr().err
 
 
-def test_unwritable_output_folder_is_reported(tmp_path, capsys):
+def test_unwritable_output_folder_is_reported_before_any_computation(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
     spec = tmp_path / "m.toml"
     spec.write_text('[[model]]\nbuilder = "single_neuron"\nd = 1\n')
-    assert _run(["conservation", str(spec), "--out", str(blocker / "sub")]) == 2
-    assert "cannot write the LaTeX" in capsys.readouterr().err
+    for out in (blocker / "sub", blocker):
+        assert _run(["conservation", str(spec), "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert "cannot write the LaTeX" in captured.err and str(out) in captured.err
+        assert captured.out == ""  # refused before the analysis
+    assert _run(["conservation", str(spec), "--out", str(blocker), "--no-proofs"]) == 0  # no LaTeX: no folder needed
+
+
+def test_models_of_the_same_name_are_refused_before_any_computation(tmp_path, capsys):
+    spec = tmp_path / "m.py"
+    spec.write_text("from symrich.conservation import single_neuron\n"
+                    "models = [single_neuron(1, rates=1), single_neuron(1)]\n")
+    out = tmp_path / "out"
+    assert _run(["conservation", str(spec), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "models 'single_neuron_d1' and 'single_neuron_d1' would both write conservation-single_neuron_d1.tex" \
+        in captured.err and "distinct names" in captured.err
+    assert captured.out == "" and not out.exists()
+    spec.write_text("from symrich.conservation import single_neuron\n"
+                    "models = [single_neuron(1, rates=1, name='unit_rates'), single_neuron(1)]\n")
+    assert _run(["conservation", str(spec), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.glob("*.tex")) == ["conservation-single_neuron_d1.tex",
+                                                         "conservation-unit_rates.tex"]
+
+
+def test_a_large_search_is_announced_with_its_size_and_stages(tmp_path, capsys, monkeypatch):
+    import symrich.conservation.laws as laws
+
+    monkeypatch.setattr(laws, "LARGE_SYSTEM", 10)  # single_neuron(1) at degree 3: 9 unknowns; d = 2: 19
+    spec = tmp_path / "m.toml"
+    spec.write_text('[[model]]\nbuilder = "single_neuron"\nd = 1\n\n[[model]]\nbuilder = "single_neuron"\nd = 2\n')
+    assert _run(["conservation", str(spec), "--degree", "3", "--no-proofs"]) == 0
+    err = capsys.readouterr().err
+    assert "single_neuron_d1: degree" not in err
+    assert "single_neuron_d2: degree <= 3 in D = 3 parameters is a linear system in 19 unknowns (more than 10)" in err
+    assert "solving" in err and "counting" in err
+
+
+def test_a_long_list_of_products_is_counted_not_printed():
+    from symrich.conservation import deep_linear
+    from symrich.conservation.report import SHOWN_PRODUCTS
+
+    result = analyse(deep_linear((1, 2, 2, 1), rates=1), degree=4)
+    products = len(result.laws.products)
+    assert products > SHOWN_PRODUCTS
+    text = text_report(result)
+    assert text.count(" = Q_") + text.count(" = h_") <= SHOWN_PRODUCTS
+    assert f"... and {products - SHOWN_PRODUCTS} more products of laws of lower degree" in text
 

@@ -6,8 +6,12 @@
     :mod:`symrich.conservation.spec`).  For each model: print the laws, the
     Lie-algebra count and the completeness verdict; verify one derivation per
     law and write the LaTeX to ``DIR/conservation-<model>.tex`` (default
-    ``build/conservation``); then print a table of all models.  Exit status 0,
-    1 if a derivation fails, 2 for a bad model file or option.
+    ``build/conservation``); then print a table of all models.  The output
+    folder and the file names (one per model: the names must differ) are
+    checked before any computation; a search of more than
+    :data:`~symrich.conservation.laws.LARGE_SYSTEM` unknowns is announced and
+    reports its stages.  Exit status 0, 1 if a derivation fails, 2 for a bad
+    model file, option or output folder.
 """
 
 from __future__ import annotations
@@ -63,15 +67,27 @@ def cmd_conservation(args) -> int:
     2
     """
     from symrich.conservation import analyse, law_derivations
-    from symrich.conservation.report import table, text_report, write_latex
+    from symrich.conservation.laws import LARGE_SYSTEM, count_unknowns
+    from symrich.conservation.report import prepare_output, table, text_report, write_latex
     from symrich.conservation.spec import load_models
     from symrich.engine import DerivationError
 
+    def progress(line):
+        print(f"  ... {line}", file=sys.stderr, flush=True)
+
     try:
         models = load_models(args.spec)
+        if not args.no_proofs:
+            prepare_output([m.name for m in models], args.out)
         analyses = []
         for model in models:
-            analyses.append(analyse(model, args.degree, points=args.points, max_depth=args.max_depth, seed=args.seed))
+            large = args.degree >= 1 and count_unknowns(model.D, args.degree) > LARGE_SYSTEM
+            if large:
+                print(f"symrich conservation: {model.name}: degree <= {args.degree} in D = {model.D} parameters is a "
+                      f"linear system in {count_unknowns(model.D, args.degree)} unknowns (more than {LARGE_SYSTEM}): "
+                      "this may take minutes; a smaller --degree is faster", file=sys.stderr, flush=True)
+            analyses.append(analyse(model, args.degree, points=args.points, max_depth=args.max_depth, seed=args.seed,
+                                    progress=progress if large else None))
             print(text_report(analyses[-1]))
             if args.no_proofs:
                 continue

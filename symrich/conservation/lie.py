@@ -245,7 +245,8 @@ def _functional_rank(laws: Laws, rates: dict, pts) -> int:
     return best
 
 
-def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 12, seed: int = 0) -> Analysis:
+def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 12, seed: int = 0,
+            progress=None) -> Analysis:
     r"""Discover the polynomial laws, count all laws, and decide whether the list is complete.
 
     Parameters
@@ -255,6 +256,9 @@ def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 
         Largest degree of the polynomial laws searched.
     points, max_depth, seed
         As in :func:`count` (the same points serve both ranks).
+    progress : callable, optional
+        As in :func:`~symrich.conservation.discover`, e.g. ``print``: a line
+        at each stage of the search (and one before the count).
 
     Returns
     -------
@@ -266,9 +270,11 @@ def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 
     >>> print(analyse(single_neuron(2)).statement)
     Complete: near a generic point, every conserved function of single_neuron_d2 ...
     """
-    laws = discover(model, degree)
+    laws = discover(model, degree, progress=progress)
     rates, pts = _sample(model, points, seed)
     independent = _functional_rank(laws, rates, pts)
+    if progress is not None:
+        progress(f"{model.name}: {independent} independent laws found; counting (brackets of the flow's fields)")
     c = count(model, points=points, max_depth=max_depth, seed=seed, known_laws=independent)
     if independent > c.count:
         raise RuntimeError(f"inconsistent bounds for {model.name}: {independent} independent laws found but the "

@@ -10,6 +10,7 @@ single_neuron_d2: D = 3 parameters, rates a: eta_a, w: eta_w
 from __future__ import annotations
 
 import re
+import tempfile
 from pathlib import Path
 
 import sympy as sp
@@ -21,7 +22,10 @@ from symrich.conservation.prose import escape_text
 from symrich.engine import latex
 from symrich.engine.notation import latex as tex
 
-__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem"]
+__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem", "latex_path", "prepare_output"]
+
+#: Products of laws listed one per line by :func:`text_report`; the others are counted.
+SHOWN_PRODUCTS = 10
 
 
 def _check(analysis):
@@ -52,8 +56,11 @@ def text_report(analysis: Analysis) -> str:
             lines.append(f"  {Q.name}[k,k] = {Q.text}   [k = 1..{k}: {k} laws]")
         else:
             lines.append(f"  {Q.name} = {Q.text}" + ("" if k == 1 else f"   [{k} x {k}, symmetric: {k * (k + 1) // 2} laws]"))
-    lines += [f"  {law.formula}" for law in laws.laws if not law.matrix]
+    listed = [law for law in laws.laws if not law.matrix and not law.factors] + list(laws.products[:SHOWN_PRODUCTS])
+    lines += [f"  {law.formula}" for law in listed]
     products = len(laws.products)
+    if products > SHOWN_PRODUCTS:
+        lines.append(f"  ... and {products - SHOWN_PRODUCTS} more products of laws of lower degree (Laws.products)")
     lines.append(f"  polynomial laws of degree <= {laws.degree}: {len(laws)} (basis"
                  + (f", {products} of them products of laws of lower degree" if products else "")
                  + f"), {analysis.independent} functionally independent")
@@ -144,8 +151,61 @@ def analysis_latex(analysis: Analysis, verified=()) -> str:
     return "\n".join(out) + "\n"
 
 
+def latex_path(name: str, out_dir) -> Path:
+    """Where :func:`write_latex` writes the LaTeX of the model called ``name``: ``out_dir/conservation-<name>.tex``.
+
+    >>> latex_path("two_layer_z^2_2_2", "out").as_posix()
+    'out/conservation-two_layer_z-2_2_2.tex'
+    """
+    return Path(out_dir) / f"conservation-{file_stem(name)}.tex"
+
+
+def prepare_output(names, out_dir) -> tuple:
+    """Check, before any computation, that the LaTeX of the models ``names`` can be written to ``out_dir``.
+
+    The folder is created; a file is written and removed in it; two models
+    whose files would be the same (the same name, or names equal up to the
+    characters :func:`file_stem` replaces) are refused.
+
+    Returns
+    -------
+    tuple of Path
+        The file of each model, in order.
+
+    Raises
+    ------
+    ValueError
+        Naming the folder and the reason, or the models that clash.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in prepare_output(["a^2", "b"], tempfile.mkdtemp())]
+    ['conservation-a-2.tex', 'conservation-b.tex']
+    >>> prepare_output(["a^2", "a_2", "a-2"], tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    ValueError: models 'a^2' and 'a-2' would both write conservation-a-2.tex: give them distinct names ...
+    """
+    paths = [latex_path(n, out_dir) for n in names]
+    first = {}
+    for name, path in zip(names, paths):
+        if path.name in first:
+            raise ValueError(f"models {first[path.name]!r} and {name!r} would both write {path.name}: give them "
+                             "distinct names (name= of the builder or of Model, or `name = ...` in a TOML table)")
+        first[path.name] = name
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write the LaTeX to {str(out)!r}: {exc}") from exc
+    return tuple(paths)
+
+
 def write_latex(analysis: Analysis, verified, out_dir) -> Path:
-    """Write :func:`analysis_latex` to ``out_dir/conservation-<model>.tex`` and return the path.
+    """Write :func:`analysis_latex` to :func:`latex_path` (``out_dir/conservation-<model>.tex``) and return the path.
 
     Examples
     --------
@@ -155,9 +215,9 @@ def write_latex(analysis: Analysis, verified, out_dir) -> Path:
     'conservation-single_neuron_d1.tex'
     """
     out = Path(out_dir)
+    path = latex_path(analysis.model.name, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"conservation-{file_stem(analysis.model.name)}.tex"
         path.write_text(analysis_latex(analysis, verified))
     except OSError as exc:
         raise ValueError(f"cannot write the LaTeX to {str(out)!r}: {exc}") from exc
