@@ -8,7 +8,7 @@ import pytest
 import sympy as sp
 
 from symrich.cli.conservation import add_commands, cmd_conservation
-from symrich.conservation import Model, ParameterGroup, analyse, single_neuron, two_layer, two_layer_linear
+from symrich.conservation import Model, ParameterGroup, analyse, discover, single_neuron, two_layer, two_layer_linear
 from symrich.conservation.report import analysis_latex, table, text_report
 from symrich.conservation.spec import load_models, models_from_toml
 
@@ -256,3 +256,33 @@ def test_a_long_list_of_products_is_counted_not_printed():
     assert text.count(" = Q_") + text.count(" = h_") <= SHOWN_PRODUCTS
     assert f"... and {products - SHOWN_PRODUCTS} more products of laws of lower degree" in text
 
+
+
+def test_unit_coefficients_unused_parameters_and_diagonal_laws_read_well():
+    U, V = sp.Matrix(2, 2, sp.symbols("u1:5", real=True)), sp.Matrix(2, 2, sp.symbols("v1:5", real=True))
+    xs = sp.Matrix(sp.symbols("x1:3", real=True))
+    result = analyse(Model("uv", {"U": U, "V": V}, list(xs), list(U * V * xs)))
+    assert result.laws.matrices[0].text == "U^T U - V V^T"
+    assert "\\item $Q_{1} = U^\\top U - V V^\\top$" in analysis_latex(result)  # not "1 U^\top U", nor reordered
+    # a parameter that is not in the loss: a note, in the text and the LaTeX
+    c = sp.Symbol("c", real=True)
+    unused = analyse(Model("unused", {"a": a, "b": b, "c": c}, (x,), a * b * x))
+    note = "c appears in no output, hence not in the loss: the flow never moves it, a law of degree 1"
+    assert f"note: {note}" in text_report(unused) and note in analysis_latex(unused)
+    assert "note:" not in text_report(result)
+    # a diagonal law reads as its entry k, k (the per-neuron delta_k), in words that match the matrix
+    relu = analyse(two_layer(3, 2))
+    (Q,) = relu.laws.matrices
+    assert Q.diagonal and Q.text == "eta_w*a_k^2 - eta_a*||w_k||^2"
+    eta_a, eta_w = relu.model.group("a").rate, relu.model.group("w").rate
+    for k in range(2):
+        a_k, w_k = relu.model.group("a").entries[0, k], relu.model.group("w").entries[k, :]
+        assert sp.expand(Q.matrix[k, k] - (eta_w * a_k**2 - eta_a * (w_k * w_k.T)[0, 0])) == 0
+    assert "Q_1[k,k] = eta_w*a_k^2 - eta_a*||w_k||^2   [k = 1..2: 2 laws]" in text_report(relu)
+    # neurons as the columns of W: the entry k, k of W^T W is the squared norm of column k
+    W, v = sp.Matrix(2, 2, sp.symbols("W1:5", real=True)), sp.Matrix([sp.symbols("v1:3", real=True)])
+    g = sp.symbols("g1:3", real=True)
+    columns = Model("columns", {"v": v, "W": W}, (*xs, *g), sum(v[k] * g[k] * (W[:, k].T * xs)[0, 0] for k in range(2)))
+    (Q,) = discover(columns).matrices
+    assert Q.diagonal and Q.text == "v_k^2 - ||W[:,k]||^2"
+    assert [Q.matrix[k, k] for k in range(2)] == [sp.expand(v[k]**2 - (W[:, k].T * W[:, k])[0, 0]) for k in range(2)]

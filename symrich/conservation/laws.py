@@ -128,7 +128,8 @@ class MatrixLaw:
         (``w_k`` is row ``k`` of ``w``, ``w[:,k]`` its column ``k``).
     expression : sympy expression
         :math:`Q` for LaTeX: products of ``MatrixSymbol`` s named as the
-        groups (a scalar expression for a ``1 x 1`` law).
+        groups (a scalar expression for a ``1 x 1`` law), the terms in the
+        order of :attr:`terms` (print with ``order="none"`` to keep it).
 
     Examples
     --------

@@ -87,7 +87,7 @@ def _matrix_derivation(model, Q):
                    for G in sorted(Q.expression.atoms(sp.MatrixSymbol), key=lambda m: m.name)
                    if G.shape == model.group(G.name).shape)
     result = (sp.MatrixSymbol(Q.name, *Q.matrix.shape), Q.expression, groups)
-    definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)))}$"
+    definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)), order='none')}$"
     if Q.matrix.shape == (1, 1):
         return _derivation(model, Q.name, Q.matrix[0, 0], (sp.Symbol(Q.name), Q.matrix[0, 0]),
                            f"the scalar {definition}", extra)

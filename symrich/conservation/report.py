@@ -124,7 +124,7 @@ def analysis_latex(analysis: Analysis, verified=()) -> str:
     m, c = analysis.model, analysis.count
     rename = display_names(m.theta)
     items = [f"  \\item ${tex(sp.Symbol(Q.name))} = "
-             f"{tex(Q.expression.xreplace(rename))}$" + (" (diagonal entries)" if Q.diagonal else "")
+             f"{tex(Q.expression.xreplace(rename), order='none')}$" + (" (diagonal entries)" if Q.diagonal else "")
              for Q in analysis.laws.matrices]
     items += [f"  \\item ${tex(sp.Symbol(law.name))} = "
               + (tex(sp.Mul(*map(sp.Symbol, law.factors))) + "$ (a product of laws)" if law.factors

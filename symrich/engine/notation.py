@@ -10,9 +10,10 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
   (:math:`\\dot\\chi(0)`);
 * applied undefined functions print as :math:`\\chi(t)`, without
   ``\\left( \\right)`` (so a long line may break inside);
-* transposes print as :math:`w^\\top` (a row of ones as :math:`1^\\top`), a ``1 x 1`` identity
-  factor is dropped, a sum of matrices with a negative term reads :math:`A - \\eta B` (SymPy
-  writes ``A + - \\eta B``), and the trace of a ``1 x 1`` product (a scalar ``u^T v``) prints as the product;
+* transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, a sum of
+  matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``), and
+  the trace of a ``1 x 1`` product (a scalar ``u^T v``) prints as the product;
+* a row of ones (SymPy's ``OneMatrix(1, n)``) prints as :math:`1^\\top`, the transpose of the column of ones;
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`;
 * any other time derivative is :math:`\\frac{d}{dt}(\\cdot)` (never a partial);
 * an indicator ``Piecewise((1, c), (0, True))`` is the Iverson bracket :math:`[c]`,
