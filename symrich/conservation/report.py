@@ -61,9 +61,10 @@ def text_report(analysis: Analysis) -> str:
     products = len(laws.products)
     if products > SHOWN_PRODUCTS:
         lines.append(f"  ... and {products - SHOWN_PRODUCTS} more products of laws of lower degree (Laws.products)")
-    lines.append(f"  polynomial laws of degree <= {laws.degree}: {len(laws)} (basis"
-                 + (f", {products} of them products of laws of lower degree" if products else "")
-                 + f"), {analysis.independent} functionally independent")
+    lines.append(f"  polynomial laws of degree <= {laws.degree}: " + (
+        "none" if not len(laws) else f"{len(laws)} (basis"
+        + (f", {products} of them products of laws of lower degree" if products else "")
+        + f"), {analysis.independent} functionally independent"))
     lines += [f"  note: {_unused(m)}"] if m.unused else []
     lines.append(f"  count: at most {c.count} independent law{'' if c.count == 1 else 's'} of any kind near a generic "
                  f"point (upper bound D - rank Lie(W) = {c.D} - {c.lie_rank}; brackets to depth {c.depth}, "
