@@ -210,7 +210,7 @@ def test_unwritable_output_folder_is_reported_before_any_computation(tmp_path, c
     for out in (blocker / "sub", blocker):
         assert _run(["conservation", str(spec), "--out", str(out)]) == 2
         captured = capsys.readouterr()
-        assert "cannot write the LaTeX" in captured.err and str(out) in captured.err
+        assert "cannot write to --out" in captured.err and str(out) in captured.err
         assert captured.out == ""  # refused before the analysis
     assert _run(["conservation", str(spec), "--out", str(blocker), "--no-proofs"]) == 0  # no LaTeX: no folder needed
 

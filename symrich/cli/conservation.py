@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import sys
 
+from symrich.cli.common import CommandError, output_dir
+
 __all__ = ["add_commands", "cmd_conservation"]
 
 
@@ -68,7 +70,7 @@ def cmd_conservation(args) -> int:
     """
     from symrich.conservation import analyse, law_derivations
     from symrich.conservation.laws import LARGE_SYSTEM, count_unknowns
-    from symrich.conservation.report import prepare_output, table, text_report, write_latex
+    from symrich.conservation.report import latex_paths, table, text_report, write_latex
     from symrich.conservation.spec import load_models
     from symrich.engine import DerivationError
 
@@ -77,8 +79,9 @@ def cmd_conservation(args) -> int:
 
     try:
         models = load_models(args.spec)
-        if not args.no_proofs:
-            prepare_output([m.name for m in models], args.out)
+        if not args.no_proofs:  # before any computation: one file per model, in a folder that can be written
+            latex_paths([m.name for m in models], args.out)
+            output_dir(args.out)
         analyses = []
         for model in models:
             large = args.degree >= 1 and count_unknowns(model.D, args.degree) > LARGE_SYSTEM
@@ -99,7 +102,7 @@ def cmd_conservation(args) -> int:
             path = write_latex(analyses[-1], verified, args.out)
             steps = sum(len(v.proofs) for v in verified)
             print(f"  derivations verified: {len(verified)} ({steps} steps); LaTeX written to {path}")
-    except ValueError as exc:
+    except (ValueError, CommandError) as exc:
         print(f"symrich conservation: {exc}", file=sys.stderr)
         return 2
     print()

@@ -10,7 +10,6 @@ single_neuron_d2: D = 3 parameters, rates a: eta_a, w: eta_w
 from __future__ import annotations
 
 import re
-import tempfile
 from pathlib import Path
 
 import sympy as sp
@@ -22,7 +21,7 @@ from symrich.conservation.prose import escape_text
 from symrich.engine import latex
 from symrich.engine.notation import latex as tex
 
-__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem", "latex_path", "prepare_output"]
+__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem", "latex_path", "latex_paths"]
 
 #: Products of laws listed one per line by :func:`text_report`; the others are counted.
 SHOWN_PRODUCTS = 10
@@ -161,29 +160,27 @@ def latex_path(name: str, out_dir) -> Path:
     return Path(out_dir) / f"conservation-{file_stem(name)}.tex"
 
 
-def prepare_output(names, out_dir) -> tuple:
-    """Check, before any computation, that the LaTeX of the models ``names`` can be written to ``out_dir``.
+def latex_paths(names, out_dir) -> tuple:
+    """The file of each model called ``names`` (:func:`latex_path`), refusing two models that would share one.
 
-    The folder is created; a file is written and removed in it; two models
-    whose files would be the same (the same name, or names equal up to the
-    characters :func:`file_stem` replaces) are refused.
+    Two models share a file when they have the same name, or names equal up
+    to the characters :func:`file_stem` replaces.  (The command line checks
+    this, and that ``out_dir`` can be written, before any computation.)
 
     Returns
     -------
     tuple of Path
-        The file of each model, in order.
 
     Raises
     ------
     ValueError
-        Naming the folder and the reason, or the models that clash.
+        Naming the two models and the file.
 
     Examples
     --------
-    >>> import tempfile
-    >>> [p.name for p in prepare_output(["a^2", "b"], tempfile.mkdtemp())]
+    >>> [p.name for p in latex_paths(["a^2", "b"], "out")]
     ['conservation-a-2.tex', 'conservation-b.tex']
-    >>> prepare_output(["a^2", "a_2", "a-2"], tempfile.mkdtemp())
+    >>> latex_paths(["a^2", "a_2", "a-2"], "out")
     Traceback (most recent call last):
     ...
     ValueError: models 'a^2' and 'a-2' would both write conservation-a-2.tex: give them distinct names ...
@@ -195,13 +192,6 @@ def prepare_output(names, out_dir) -> tuple:
             raise ValueError(f"models {first[path.name]!r} and {name!r} would both write {path.name}: give them "
                              "distinct names (name= of the builder or of Model, or `name = ...` in a TOML table)")
         first[path.name] = name
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
-    except OSError as exc:
-        raise ValueError(f"cannot write the LaTeX to {str(out)!r}: {exc}") from exc
     return tuple(paths)
 
 
