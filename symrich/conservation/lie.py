@@ -204,7 +204,7 @@ class Analysis:
         number of functionally independent laws among them).
     complete : bool
         True when ``independent == count.count`` and the model meets its
-        assumptions (no :attr:`~symrich.conservation.Assumption.fails`): proved complete.
+        assumptions (no :attr:`~symrich.conservation.prose.Assumption.fails`): proved complete.
     statement : str
         The verdict in words, with what is proved and under which assumptions.
     statement_latex : str

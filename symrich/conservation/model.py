@@ -152,9 +152,9 @@ class Model:
     assumptions : sequence of str, Prose or Assumption
         Hypotheses under which the model describes the network (e.g. how a
         ReLU is handled); they are repeated in every result.  A ``str`` is
-        plain text (escaped in the LaTeX); a :class:`~symrich.conservation.Prose`
+        plain text (escaped in the LaTeX); a :class:`~symrich.conservation.prose.Prose`
         carries its own LaTeX.  Stored as a tuple of
-        :class:`~symrich.conservation.Assumption`.
+        :class:`~symrich.conservation.prose.Assumption`.
     matrix_form : MatrixForm, optional
         The same network with matrices of symbolic size.
 
