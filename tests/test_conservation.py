@@ -157,9 +157,13 @@ def test_two_layer_relu_has_one_law_per_neuron(d, m_, c, bias):
     if bias:
         deltas = eta["b"] * deltas - eta["a"] * eta["w"] * gram(m, "b", "outer")
     assert same_span(result.laws.exprs, entries(deltas, diagonal=True), m.theta)
-    assert_complete(result, m_)
     assert result.laws.matrices[0].diagonal
     assert "ReLU handled locally" in result.statement
+    if d >= m_:
+        assert_complete(result, m_)
+    else:  # d < m: the inputs do not realise every activation pattern, so the count is not a proved upper bound
+        assert result.independent == result.count.count == m_ and not result.complete
+        assert result.statement.startswith("Not proved complete") and f"d = {d} < m = {m_}" in result.statement
 
 
 def test_deep_linear_conserves_the_Q_l_of_adjacent_layers():
@@ -319,7 +323,7 @@ def test_symbolic_rates_give_polynomial_coefficients():
 def test_every_law_is_proved_symbolically(build):
     laws = discover(build())
     derivations = law_derivations(laws)
-    assert len(derivations) == len(laws.matrices) + sum(1 for law in laws.laws if not law.matrix)
+    assert len(derivations) == len(laws.matrices) + sum(1 for law in laws.laws if not law.matrix and not law.factors)
     for d in derivations:
         v = d.verify()
         assert v.proof_kinds["numeric"] == 0

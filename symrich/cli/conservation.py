@@ -6,13 +6,19 @@
     :mod:`symrich.conservation.spec`).  For each model: print the laws, the
     Lie-algebra count and the completeness verdict; verify one derivation per
     law and write the LaTeX to ``DIR/conservation-<model>.tex`` (default
-    ``build/conservation``); then print a table of all models.  Exit status 0,
-    1 if a derivation fails, 2 for a bad model file or option.
+    ``build/conservation``); then print a table of all models.  The output
+    folder and the file names (one per model: the names must differ) are
+    checked before any computation; a search of more than
+    :data:`~symrich.conservation.laws.LARGE_SYSTEM` unknowns is announced and
+    reports its stages.  Exit status 0, 1 if a derivation fails, 2 for a bad
+    model file, option or output folder.
 """
 
 from __future__ import annotations
 
 import sys
+
+from symrich.cli.common import CommandError, output_dir
 
 __all__ = ["add_commands", "cmd_conservation"]
 
@@ -63,15 +69,28 @@ def cmd_conservation(args) -> int:
     2
     """
     from symrich.conservation import analyse, law_derivations
-    from symrich.conservation.report import table, text_report, write_latex
+    from symrich.conservation.laws import LARGE_SYSTEM, count_unknowns
+    from symrich.conservation.report import latex_paths, table, text_report, write_latex
     from symrich.conservation.spec import load_models
     from symrich.engine import DerivationError
 
+    def progress(line):
+        print(f"  ... {line}", file=sys.stderr, flush=True)
+
     try:
         models = load_models(args.spec)
+        if not args.no_proofs:  # before any computation: one file per model, in a folder that can be written
+            latex_paths([m.name for m in models], args.out)
+            output_dir(args.out)
         analyses = []
         for model in models:
-            analyses.append(analyse(model, args.degree, points=args.points, max_depth=args.max_depth, seed=args.seed))
+            large = args.degree >= 1 and count_unknowns(model.D, args.degree) > LARGE_SYSTEM
+            if large:
+                print(f"symrich conservation: {model.name}: degree <= {args.degree} in D = {model.D} parameters is a "
+                      f"linear system in {count_unknowns(model.D, args.degree)} unknowns (more than {LARGE_SYSTEM}): "
+                      "this may take minutes; a smaller --degree is faster", file=sys.stderr, flush=True)
+            analyses.append(analyse(model, args.degree, points=args.points, max_depth=args.max_depth, seed=args.seed,
+                                    progress=progress if large else None))
             print(text_report(analyses[-1]))
             if args.no_proofs:
                 continue
@@ -83,7 +102,7 @@ def cmd_conservation(args) -> int:
             path = write_latex(analyses[-1], verified, args.out)
             steps = sum(len(v.proofs) for v in verified)
             print(f"  derivations verified: {len(verified)} ({steps} steps); LaTeX written to {path}")
-    except ValueError as exc:
+    except (ValueError, CommandError) as exc:
         print(f"symrich conservation: {exc}", file=sys.stderr)
         return 2
     print()

@@ -21,7 +21,12 @@ canonical form:
    :math:`G G^\top`, :math:`G^\top G` of the parameter groups whose entries on
    and above the diagonal are all laws (e.g. :math:`\Delta`), then those whose
    diagonal entries are (e.g. the per-neuron :math:`\delta_k`);
-2. then the remaining laws, from the reduced row echelon basis.
+2. then the remaining laws, degree by degree: first the *products* of laws of
+   lower degree (a product of conserved quantities is conserved;
+   :attr:`Law.factors` names the factors), then the *new* laws of that degree,
+   which are not polynomials in the laws of lower degree (from the reduced row
+   echelon basis where possible).  :attr:`Laws.new` lists the matrix laws'
+   entries and the new laws: the laws that say something the others do not.
 
 Each law is scaled to polynomial coefficients in the rates without common
 factor, the first coefficient positive.  With symbolic rates the basis is
@@ -34,11 +39,17 @@ numeric rates to study a particular rate vector.
 >>> laws = discover(single_neuron(3))
 >>> print(laws.matrices[0].text)
 eta_w*a^2 - eta_a*||w||^2
+
+The system grows like :math:`\binom{D + \mathrm{degree}}{\mathrm{degree}}`
+(:func:`count_unknowns`); ``progress=print`` reports each stage with the
+sizes, and the command line does so by itself for systems of more than
+:data:`LARGE_SYSTEM` unknowns.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +60,11 @@ from symrich.conservation.fields import generators
 from symrich.conservation.linalg import Echelon, nullspace_rref, primitive
 from symrich.conservation.model import Model
 
-__all__ = ["Law", "MatrixLaw", "Laws", "discover", "criterion_system", "monomials"]
+__all__ = ["Law", "MatrixLaw", "Laws", "discover", "criterion_system", "monomials", "count_unknowns",
+           "LARGE_SYSTEM"]
+
+#: Unknowns of the linear system above which the search takes from seconds to minutes (symbolic rates).
+LARGE_SYSTEM = 5000
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,9 @@ class Law:
         :math:`h`, a polynomial in the parameters (coefficients polynomial in the rates).
     matrix : str
         The name of the matrix law it is an entry of, or ``""``.
+    factors : tuple of str
+        For a product of laws of lower degree, the names of its factors (with
+        repetition); ``()`` for a law that is not such a product.
 
     Examples
     --------
@@ -71,11 +89,22 @@ class Law:
     >>> law = discover(single_neuron(1)).laws[0]
     >>> law.name, law.expr, law.matrix
     ('Q_1', a**2*eta_w - eta_a*w_1**2, 'Q_1')
+    >>> print(discover(single_neuron(1), degree=4).laws[1].formula)
+    h_1 = Q_1^2
     """
 
     name: str
     expr: Any
     matrix: str = ""
+    factors: tuple = ()
+
+    @property
+    def formula(self) -> str:
+        """``"h_5 = h_1*h_2^2"`` for a product, ``"name = expr"`` otherwise."""
+        if not self.factors:
+            return f"{self.name} = {self.expr}"
+        powers = [(f, self.factors.count(f)) for f in dict.fromkeys(self.factors)]
+        return f"{self.name} = " + "*".join(f if k == 1 else f"{f}^{k}" for f, k in powers)
 
 
 @dataclass(frozen=True)
@@ -94,10 +123,13 @@ class MatrixLaw:
     matrix : sympy.ImmutableMatrix
         The explicit matrix :math:`Q(\theta)`.
     text : str
-        :math:`Q` in plain text, e.g. ``"eta_W1*W2^T W2 - eta_W2*W1 W1^T"``.
+        :math:`Q` in plain text, e.g. ``"eta_W1*W2^T W2 - eta_W2*W1 W1^T"``; for a
+        diagonal law its entry ``k, k``, e.g. ``"eta_w*a_k^2 - eta_a*||w_k||^2"``
+        (``w_k`` is row ``k`` of ``w``, ``w[:,k]`` its column ``k``).
     expression : sympy expression
         :math:`Q` for LaTeX: products of ``MatrixSymbol`` s named as the
-        groups (a scalar expression for a ``1 x 1`` law).
+        groups (a scalar expression for a ``1 x 1`` law), the terms in the
+        order of :attr:`terms` (print with ``order="none"`` to keep it).
 
     Examples
     --------
@@ -133,7 +165,8 @@ class Laws:
     degree : int
     laws : tuple of Law
         A basis (over the coefficient field) of the laws of degree ``1..degree``:
-        the entries of the matrix laws first, then the others.
+        the entries of the matrix laws first, then the others by degree
+        (products of laws of lower degree, then new laws).
     matrices : tuple of MatrixLaw
     field : str
         ``"QQ"`` or ``"QQ(eta...)"``: where the coefficients were computed.
@@ -147,6 +180,9 @@ class Laws:
     >>> laws = discover(deep_linear((1, 1, 1, 1), rates=1))
     >>> len(laws), [law.expr for law in laws.laws]
     (2, [-W2_1**2 + W3_1**2, -W1_1**2 + W2_1**2])
+    >>> quartic = discover(deep_linear((1, 1, 1, 1), rates=1), degree=4)
+    >>> len(quartic), len(quartic.new), len(quartic.products)
+    (5, 2, 3)
     """
 
     model: Model
@@ -166,6 +202,16 @@ class Laws:
         """The laws as SymPy expressions."""
         return tuple(law.expr for law in self.laws)
 
+    @property
+    def new(self) -> tuple:
+        """The laws that are not products of laws of lower degree (the matrix laws' entries included)."""
+        return tuple(law for law in self.laws if not law.factors)
+
+    @property
+    def products(self) -> tuple:
+        """The laws that are products of laws of lower degree (conserved because their factors are)."""
+        return tuple(law for law in self.laws if law.factors)
+
 
 def monomials(D: int, degree: int) -> list:
     """Exponent tuples of the monomials of degree ``1..degree`` in ``D`` variables (graded, then lexicographic).
@@ -181,6 +227,17 @@ def monomials(D: int, degree: int) -> list:
                 e[q] += 1
             out.append(tuple(e))
     return out
+
+
+def count_unknowns(D: int, degree: int) -> int:
+    r"""The number of monomials of degree ``1..degree`` in ``D`` variables, :math:`\binom{D + \mathrm{degree}}{D} - 1`.
+
+    The unknowns of :func:`criterion_system`, computed without building it.
+
+    >>> count_unknowns(2, 2), len(monomials(2, 2)), count_unknowns(200, 2)
+    (5, 5, 20300)
+    """
+    return math.comb(D + degree, degree) - 1
 
 
 def criterion_system(model: Model, degree: int) -> tuple:
@@ -225,7 +282,7 @@ def criterion_system(model: Model, degree: int) -> tuple:
     return rows, monos, ring
 
 
-def discover(model: Model, degree: int = 2) -> Laws:
+def discover(model: Model, degree: int = 2, *, progress=None) -> Laws:
     r"""A basis of the polynomial conservation laws of degree ``1..degree``, valid for every dataset and loss.
 
     Parameters
@@ -233,6 +290,9 @@ def discover(model: Model, degree: int = 2) -> Laws:
     model : Model
     degree : int
         Largest total degree of the laws (at least 1).
+    progress : callable, optional
+        Called with a line of text at each stage (the sizes of the linear
+        system before it is built and before it is solved), e.g. ``print``.
 
     Returns
     -------
@@ -247,10 +307,20 @@ def discover(model: Model, degree: int = 2) -> Laws:
     >>> laws = discover(two_layer_linear(2, 2, 2))
     >>> len(laws), laws.matrices[0].text
     (3, 'eta_W1*W2^T W2 - eta_W2*W1 W1^T')
+    >>> _ = discover(two_layer_linear(1, 1, 1), progress=print)
+    two_layer_linear_1_1_1: degree <= 2, D = 2: 5 unknowns; building the linear system
+    two_layer_linear_1_1_1: solving 5 equations in 5 unknowns over QQ(eta_W1,eta_W2)
+    two_layer_linear_1_1_1: a basis of 1 laws; grouping it (matrix laws, products of laws of lower degree)
     """
     start = time.perf_counter()
+    say = progress or (lambda line: None)
+    if isinstance(model, Model) and isinstance(degree, int) and not isinstance(degree, bool) and degree >= 1:
+        say(f"{model.name}: degree <= {degree}, D = {model.D}: {count_unknowns(model.D, degree)} unknowns; "
+            "building the linear system")
     rows, monos, ring = criterion_system(model, degree)
+    say(f"{model.name}: solving {len(rows)} equations in {len(monos)} unknowns over {ring.domain}")
     basis = nullspace_rref(rows, len(monos), ring.domain)
+    say(f"{model.name}: a basis of {len(basis)} laws; grouping it (matrix laws, products of laws of lower degree)")
     matrices, laws = _canonical(model, basis, monos, ring, degree)
     return Laws(model, degree, tuple(laws), tuple(matrices), str(ring.domain), len(monos), len(rows),
                 time.perf_counter() - start)
@@ -277,18 +347,45 @@ def _grams(model) -> dict:
 
 
 def _canonical(model, basis, monos, ring, degree):
+    """The matrix laws and the laws of the basis in canonical form (see the module docstring)."""
     K = ring.domain
     index = {m: i for i, m in enumerate(monos)}
 
     def vector(expr):
         return {index[m]: c for m, c in ring(expr).terms()}
 
+    def degree_of(v):
+        return max(sum(monos[i]) for i in v)
+
     space = Echelon()
     for v in basis:
         space.add(v)
-    accepted, matrices, laws = Echelon(), [], []
-    shapes = _grams(model) if degree >= 2 else {}
-    for (k, _), cands in shapes.items():
+    # candidates of each degree: the reduced basis (readable), then rows whose first entry is their highest
+    # monomial, so that the laws of degree <= k are spanned by the candidates of degree <= k
+    candidates = {}
+    for v in basis + _graded(basis, len(monos)):
+        candidates.setdefault(degree_of(v), []).append(v)
+    accepted, matrices, laws, basic = Echelon(), [], [], []  # basic: (law, degree) of the laws that are no product
+    for k in range(1, degree + 1):
+        for combo in _multisets([d for _, d in basic], k):
+            expr = sp.expand(sp.Mul(*[basic[i][0].expr for i in combo]))
+            if accepted.add(vector(expr)):
+                laws.append(Law(f"h_{sum(1 for law in laws if not law.matrix) + 1}", expr,
+                                factors=tuple(basic[i][0].name for i in combo)))
+        if k == 2:
+            accepted = _matrix_laws(model, space, accepted, vector, K, matrices, laws, basic)
+        for v in candidates.get(k, ()):
+            if accepted.add(v):
+                coeffs = primitive(v, K)
+                expr = sp.Add(*[coeffs[i] * sp.Mul(*[s**e for s, e in zip(model.theta, monos[i])]) for i in coeffs])
+                laws.append(Law(f"h_{sum(1 for law in laws if not law.matrix) + 1}", sp.expand(expr)))
+                basic.append((laws[-1], k))
+    return matrices, [law for law in laws if law.matrix] + [law for law in laws if not law.matrix]
+
+
+def _matrix_laws(model, space, accepted, vector, K, matrices, laws, basic):
+    """Find the matrix laws (appended to ``matrices``, their entries to ``laws`` and ``basic``); return ``accepted``."""
+    for (k, _), cands in _grams(model).items():
         for diagonal in (False, True) if k > 1 else (False,):
             positions = [(i, i) for i in range(k)] if diagonal else [(i, j) for i in range(k) for j in range(i, k)]
             system = {}
@@ -304,14 +401,44 @@ def _canonical(model, basis, monos, ring, degree):
                     accepted = trial
                     name = f"Q_{len(matrices) + 1}"
                     terms = tuple((coeffs[ci], cands[ci][0].name, cands[ci][1]) for ci in sorted(coeffs))
-                    matrices.append(MatrixLaw(name, terms, diagonal, Q, _text(terms, model), _expression(terms, model)))
-                    laws += [Law(name if k == 1 else f"{name}[{i + 1},{j + 1}]", Q[i, j], name) for i, j in positions]
+                    matrices.append(MatrixLaw(name, terms, diagonal, Q, _text(terms, model, diagonal),
+                                              _expression(terms, model)))
+                    entries = [Law(name if k == 1 else f"{name}[{i + 1},{j + 1}]", Q[i, j], name) for i, j in positions]
+                    laws += entries
+                    basic += [(law, 2) for law in entries]
+    return accepted
+
+
+def _graded(basis, n) -> list:
+    """An echelon basis of the span of ``basis`` whose rows each start at their highest monomial.
+
+    The columns are taken in reverse order (the monomials are graded, so the
+    last is of the highest degree).  Then a combination of rows has, at the
+    highest first entry among its rows, that row's nonzero entry: a law of
+    degree ``<= k`` is a combination of the rows of degree ``<= k``.
+    """
+    E = Echelon()
     for v in basis:
-        if accepted.add(v):
-            coeffs = primitive(v, K)
-            expr = sp.Add(*[coeffs[i] * sp.Mul(*[s**e for s, e in zip(model.theta, monos[i])]) for i in coeffs])
-            laws.append(Law(f"h_{sum(1 for law in laws if not law.matrix) + 1}", sp.expand(expr)))
-    return matrices, laws
+        E.add({n - 1 - i: x for i, x in v.items()})
+    return [{n - 1 - i: x for i, x in row.items()} for row in E.rows]
+
+
+def _multisets(degrees, total):
+    """Index tuples (non-decreasing, at least two) of items whose degrees add up to ``total``.
+
+    >>> list(_multisets([1, 2], 4))
+    [(0, 0, 0, 0), (0, 0, 1), (1, 1)]
+    """
+    def extend(start, remaining, chosen):
+        if remaining == 0:
+            if len(chosen) >= 2:
+                yield tuple(chosen)
+            return
+        for i in range(start, len(degrees)):
+            if degrees[i] <= remaining:
+                yield from extend(i, remaining - degrees[i], chosen + [i])
+
+    return extend(0, total, [])
 
 
 def _is_norm(group, kind) -> bool:
@@ -319,19 +446,24 @@ def _is_norm(group, kind) -> bool:
     return group.shape[1 if kind == "inner" else 0] == 1
 
 
-def _gram_text(group, kind) -> str:
+def _gram_text(group, kind, diagonal=False) -> str:
+    """The Gram in plain text; with ``diagonal``, its entry ``k, k`` (row ``k`` is ``G_k``, column ``k`` is ``G[:,k]``)."""
     n = group.name
     if group.shape == (1, 1):
         return f"{n}^2"
     if _is_norm(group, kind):
         return f"||{n}||^2"
+    if diagonal:  # the squared norm of row k (G G^T) or of column k (G^T G)
+        length = group.shape[1] if kind == "outer" else group.shape[0]
+        return f"{n}_k^2" if length == 1 else (f"||{n}_k||^2" if kind == "outer" else f"||{n}[:,k]||^2")
     return f"{n}^T {n}" if kind == "inner" else f"{n} {n}^T"
 
 
-def _text(terms, model) -> str:
+def _text(terms, model, diagonal=False) -> str:
+    """The matrix law in plain text; for a diagonal law, its entry ``k, k``."""
     out = ""
     for coeff, name, kind in terms:
-        gram = _gram_text(model.group(name), kind)
+        gram = _gram_text(model.group(name), kind, diagonal)
         neg = coeff.could_extract_minus_sign()
         c = -coeff if neg else coeff
         c_text = "" if c == 1 else (f"({sp.sstr(c)})*" if c.is_Add else f"{sp.sstr(c)}*")
@@ -353,5 +485,6 @@ def _expression(terms, model):
             G = sp.MatrixSymbol(name, *g.shape)
             factors = (G.T, G) if kind == "inner" else (G, G.T)
             neg = coeff.could_extract_minus_sign()
-            parts.append(sp.MatMul(*((-1, -coeff) if neg else (coeff,)), *factors, evaluate=False))
+            c = -coeff if neg else coeff  # MatMul(1, U.T, U) would print "1 U^T U"
+            parts.append(sp.MatMul(*((-1,) if neg else ()), *((c,) if c != 1 else ()), *factors, evaluate=False))
     return sp.Add(*parts) if not isinstance(parts[0], sp.MatrixExpr) else sp.MatAdd(*parts, evaluate=False)

@@ -44,6 +44,7 @@ from symrich.conservation.laws import Laws, discover
 from symrich.conservation.fields import bracket, evaluate, generators, integral, jacobian
 from symrich.conservation.linalg import Echelon
 from symrich.conservation.model import Model
+from symrich.conservation.prose import Prose
 
 __all__ = ["Count", "count", "Analysis", "analyse", "random_point"]
 
@@ -202,9 +203,12 @@ class Analysis:
         Rank of the Jacobian of the laws found at the random points (the
         number of functionally independent laws among them).
     complete : bool
-        True when ``independent == count.count``: proved complete.
+        True when ``independent == count.count`` and the model meets its
+        assumptions (no :attr:`~symrich.conservation.prose.Assumption.fails`): proved complete.
     statement : str
         The verdict in words, with what is proved and under which assumptions.
+    statement_latex : str
+        The same verdict as LaTeX prose (for documents).
 
     Examples
     --------
@@ -219,6 +223,7 @@ class Analysis:
     independent: int
     complete: bool
     statement: str
+    statement_latex: str
 
     @property
     def model(self) -> Model:
@@ -240,7 +245,8 @@ def _functional_rank(laws: Laws, rates: dict, pts) -> int:
     return best
 
 
-def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 12, seed: int = 0) -> Analysis:
+def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 12, seed: int = 0,
+            progress=None) -> Analysis:
     r"""Discover the polynomial laws, count all laws, and decide whether the list is complete.
 
     Parameters
@@ -250,6 +256,9 @@ def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 
         Largest degree of the polynomial laws searched.
     points, max_depth, seed
         As in :func:`count` (the same points serve both ranks).
+    progress : callable, optional
+        As in :func:`~symrich.conservation.discover`, e.g. ``print``: a line
+        at each stage of the search (and one before the count).
 
     Returns
     -------
@@ -261,40 +270,50 @@ def analyse(model: Model, degree: int = 2, *, points: int = 3, max_depth: int = 
     >>> print(analyse(single_neuron(2)).statement)
     Complete: near a generic point, every conserved function of single_neuron_d2 ...
     """
-    laws = discover(model, degree)
+    laws = discover(model, degree, progress=progress)
     rates, pts = _sample(model, points, seed)
     independent = _functional_rank(laws, rates, pts)
+    if progress is not None:
+        progress(f"{model.name}: {independent} independent laws found; counting (brackets of the flow's fields)")
     c = count(model, points=points, max_depth=max_depth, seed=seed, known_laws=independent)
     if independent > c.count:
         raise RuntimeError(f"inconsistent bounds for {model.name}: {independent} independent laws found but the "
                            f"Lie algebra leaves room for {c.count}; please report this")
-    complete = independent == c.count
-    return Analysis(laws, c, independent, complete, _statement(model, laws, c, independent, complete))
+    complete = independent == c.count and not any(a.fails for a in model.assumptions)
+    verdict = _statement(model, laws, c, independent, complete)
+    return Analysis(laws, c, independent, complete, verdict.text, verdict.latex)
 
 
 def _laws(n: int) -> str:
     return f"{n} independent law" + ("" if n == 1 else "s")
 
 
-def _statement(model, laws, c, independent, complete) -> str:
+def _statement(model, laws, c, independent, complete) -> Prose:
+    """The verdict in words, both as plain text and as LaTeX (the model name in ``\\texttt``)."""
+    name = Prose.code(model.name)
     rate_note = (" With symbolic rates the ranks were computed at the random rates "
                  + ", ".join(f"{s} = {v}" for s, v in c.rates)
                  + "; the conclusion holds for all rates outside an algebraic set of measure zero.") if c.rates else ""
-    extra = "".join(f" Assumption: {a}" for a in model.assumptions)
+    extra = [part for a in model.assumptions
+             for part in ((" Assumption: ", a.statement) + ((" Not met: ", a.fails, ".") if a.fails else ()))]
     if complete and independent == 0:
-        return (f"Complete: {model.name} has no conservation law near a generic point (for every dataset and every "
-                f"loss). Proof: the brackets of the flow's fields (depth {c.depth}) have rank D = {model.D} at a "
-                "rational point, so they span every direction near a generic point (Marcotte, Gribonval & Peyre "
-                f"2023).{rate_note}{extra}")
+        return Prose.of(
+            "Complete: ", name, " has no conservation law near a generic point (for every dataset and every loss). "
+            f"Proof: the brackets of the flow's fields (depth {c.depth}) have rank D = {model.D} at a rational point, "
+            f"so they span every direction near a generic point (Marcotte, Gribonval & Peyre 2023).{rate_note}", *extra)
     if complete:
-        return (f"Complete: near a generic point, every conserved function of {model.name} (for every dataset and "
-                f"every loss) is locally a function of the {_laws(independent)} found. Proof: their "
-                f"Jacobian has rank {independent} at a rational point, hence near almost every point (lower bound); "
-                f"the brackets of the flow's fields (depth {c.depth}) have rank {c.lie_rank} at a rational point, so "
-                f"near a generic point there are at most D - {c.lie_rank} = {_laws(c.count)} (upper bound; "
-                "Marcotte, Gribonval & Peyre 2023). 'Generic' excludes a closed set of measure zero where "
-                f"dim Lie(W) drops.{rate_note}{extra}")
-    return (f"Not proved complete: {_laws(independent)} (polynomial) of degree <= {laws.degree} found, the "
-            f"Lie algebra count allows at most {c.count} (rank {c.lie_rank} of D = {model.D}, depth {c.depth}, "
-            f"stopped: {c.stop}). Laws of higher degree or non-polynomial laws may exist, or deeper brackets may "
-            f"raise the rank: try a larger degree or max_depth.{rate_note}{extra}")
+        return Prose.of(
+            "Complete: near a generic point, every conserved function of ", name, " (for every dataset and every loss) "
+            f"is locally a function of the {_laws(independent)} found. Proof: their Jacobian has rank {independent} "
+            f"at a rational point, hence near almost every point (lower bound); the brackets of the flow's fields "
+            f"(depth {c.depth}) have rank {c.lie_rank} at a rational point, so near a generic point there are at most "
+            f"D - {c.lie_rank} = {_laws(c.count)} (upper bound; Marcotte, Gribonval & Peyre 2023). 'Generic' excludes "
+            f"a closed set of measure zero where dim Lie(W) drops.{rate_note}", *extra)
+    failing = any(a.fails for a in model.assumptions)
+    why = (" The count relies on an assumption the model does not meet (below), so it is not a proved upper bound."
+           if failing else " Laws of higher degree or non-polynomial laws may exist, or deeper brackets may raise "
+           "the rank: try a larger degree or max_depth.")
+    return Prose.of(
+        f"Not proved complete: {_laws(independent)} (polynomial) of degree <= {laws.degree} found, the Lie algebra "
+        f"count allows at most {c.count} (rank {c.lie_rank} of D = {model.D}, depth {c.depth}, stopped: {c.stop}).",
+        why, rate_note, *extra)

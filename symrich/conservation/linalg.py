@@ -127,6 +127,11 @@ class Echelon:
     def rank(self) -> int:
         return len(self._rows)
 
+    @property
+    def rows(self) -> list:
+        """The kept rows, in insertion order (each with a leading entry 1 at its pivot, the smallest index)."""
+        return [row for _, row in self._rows]
+
     def reduce(self, vector: dict) -> dict:
         """The remainder of ``vector`` after eliminating every kept pivot."""
         v = {k: x for k, x in vector.items() if x}

@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import fractions
+import math
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
+
+from symrich.conservation.prose import Assumption, Prose
 
 __all__ = ["ParameterGroup", "MatrixForm", "Model"]
 
@@ -138,14 +142,19 @@ class Model:
     outputs : sympy expression, sequence or Matrix
         The outputs :math:`f_j(x;\theta)`, polynomials with rational
         coefficients in the inputs and parameters.
-    rates : mapping of str to number or expression, optional
-        The learning rate of each group (default 1): a positive integer,
-        ``fractions.Fraction`` or ``sympy.Rational``, or a SymPy expression
-        of positive symbols (``sympy.Symbol("eta_w", positive=True)``).
-        Floats are refused (the search is exact): write ``sympy.Rational("0.1")``.
-    assumptions : sequence of str
-        Hypotheses in words under which the model describes the network (e.g.
-        how a ReLU is handled); they are repeated in every result.
+    rates : number, expression, or mapping of str to number or expression, optional
+        The learning rates: one rate for every group, or a mapping
+        ``{group: rate}`` naming every group.  A rate is a
+        positive integer, ``fractions.Fraction`` or ``sympy.Rational``, or a
+        SymPy expression of positive symbols (``sympy.Symbol("eta_w",
+        positive=True)``).  Default: 1 for every group.  Floats are refused
+        (the search is exact): write ``sympy.Rational("0.1")``.
+    assumptions : sequence of str, Prose or Assumption
+        Hypotheses under which the model describes the network (e.g. how a
+        ReLU is handled); they are repeated in every result.  A ``str`` is
+        plain text (escaped in the LaTeX); a :class:`~symrich.conservation.prose.Prose`
+        carries its own LaTeX.  Stored as a tuple of
+        :class:`~symrich.conservation.prose.Assumption`.
     matrix_form : MatrixForm, optional
         The same network with matrices of symbolic size.
 
@@ -163,8 +172,10 @@ class Model:
     >>> import sympy as sp
     >>> a, w, x = sp.symbols("a w x")
     >>> eta = sp.Symbol("eta_a", positive=True)
-    >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates={"a": eta}).theta_rates
+    >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates={"a": eta, "w": 1}).theta_rates
     (eta_a, 1)
+    >>> Model("m", {"a": a, "w": w}, (x,), a * w * x, rates=sp.Rational(1, 2)).theta_rates
+    (1/2, 1/2)
 
     Every problem is reported at once:
 
@@ -173,6 +184,7 @@ class Model:
     ...
     ValueError: invalid Model 'm':
       - rates: unknown group(s) b; the groups are a, w
+      - rates: no rate for the group(s) w; a mapping gives every group its rate (the groups are a, w), or give ...
       - rates['a'] is the float 0.1: use an exact number such as sympy.Rational('0.1')
       - parameter symbol a appears more than once (group 'w')
       - outputs[0] = sin(a*x) is not a polynomial in the inputs and parameters
@@ -212,8 +224,7 @@ class Model:
         clash = sorted(rate_symbols & (set(theta) | set(inputs)), key=str)
         if clash:
             problems.append(f"rate symbol(s) {', '.join(map(str, clash))} are also parameters or inputs")
-        if isinstance(self.assumptions, str) or not all(isinstance(a, str) for a in self.assumptions):
-            problems.append("assumptions must be a sequence of strings")
+        assumptions = _assumptions(self.assumptions, problems)
         if self.matrix_form is not None:
             _check_matrix_form(self.matrix_form, groups, problems)
         if problems:
@@ -222,7 +233,7 @@ class Model:
         object.__setattr__(self, "rates", tuple((g.name, g.rate) for g in groups))
         object.__setattr__(self, "inputs", inputs)
         object.__setattr__(self, "outputs", outputs)
-        object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        object.__setattr__(self, "assumptions", assumptions)
 
     @property
     def theta(self) -> tuple:
@@ -235,6 +246,18 @@ class Model:
     @property
     def D(self) -> int:
         return len(self.theta)
+
+    @property
+    def unused(self) -> tuple:
+        """The parameters that appear in no output (each is trivially conserved), in order.
+
+        >>> import sympy as sp
+        >>> a, b, x = sp.symbols("a b x")
+        >>> Model("m", {"a": a, "b": b}, (x,), a * x).unused
+        (b,)
+        """
+        used = set().union(*(f.free_symbols for f in self.outputs))
+        return tuple(s for s in self.theta if s not in used)
 
     @property
     def rate_symbols(self) -> tuple:
@@ -304,15 +327,23 @@ def _groups(parameters, problems) -> tuple:
 def _rates(rates, groups, problems) -> dict:
     if rates is None:
         return {}
-    try:
-        items = dict(rates)
-    except (TypeError, ValueError):
-        problems.append(f"rates must be a mapping {{group name: rate}}, got {type(rates).__name__}")
-        return {}
+    pairs = isinstance(rates, (list, tuple)) and all(isinstance(p, tuple) and len(p) == 2 for p in rates)
+    if not (isinstance(rates, Mapping) or pairs):  # one rate for every group
+        if isinstance(rates, (str, bytes, list, tuple, set, sp.MatrixBase)):
+            problems.append(f"rates must be a number, an expression or a mapping {{group name: rate}}, "
+                            f"got {type(rates).__name__} {rates!r}")
+            return {}
+        rate = _rate(rates, "rates", problems)
+        return {g.name: rate for g in groups} if rate is not None else {}
+    items = dict(rates)
     names = [g.name for g in groups]
     unknown = sorted(set(items) - set(names), key=str)
     if unknown:
         problems.append(f"rates: unknown group(s) {', '.join(map(str, unknown))}; the groups are {', '.join(names)}")
+    missing = [n for n in names if n not in items]
+    if missing:
+        problems.append(f"rates: no rate for the group(s) {', '.join(missing)}; a mapping gives every group its rate "
+                        f"(the groups are {', '.join(names)}), or give one rate for all")
     out = {}
     for name, value in items.items():
         rate = _rate(value, f"rates[{name!r}]", problems)
@@ -326,7 +357,8 @@ def _rate(value, what, problems):
         problems.append(f"{what} must be a positive number or expression, got {value!r}")
         return None
     if isinstance(value, float):
-        problems.append(f"{what} is the float {value!r}: use an exact number such as sympy.Rational('{value!r}')")
+        problems.append(f"{what} is the float {value!r}: " + (f"use an exact number such as sympy.Rational('{value!r}')"
+                                                              if math.isfinite(value) else "a rate is finite"))
         return None
     if isinstance(value, fractions.Fraction):
         value = sp.Rational(value.numerator, value.denominator)
@@ -334,6 +366,9 @@ def _rate(value, what, problems):
         rate = sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError):
         problems.append(f"{what} must be a positive number or expression, got {value!r}")
+        return None
+    if rate.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        problems.append(f"{what} = {rate} is not finite: a rate is a finite positive number or expression")
         return None
     if rate.atoms(sp.Float):
         problems.append(f"{what} = {rate} contains a float: use exact numbers (sympy.Rational)")
@@ -378,8 +413,29 @@ def _expression_tuple(value, problems) -> tuple:
     return tuple(entries)
 
 
+def _assumptions(value, problems) -> tuple:
+    if isinstance(value, (str, Prose, Assumption)) or not isinstance(value, (list, tuple)):
+        problems.append("assumptions must be a sequence of str, Prose or Assumption, got "
+                        f"{type(value).__name__}")
+        return ()
+    out = []
+    for a in value:
+        if isinstance(a, str):
+            a = Prose.plain(a)
+        if isinstance(a, Prose):
+            a = Assumption(a)
+        if not isinstance(a, Assumption):
+            problems.append(f"assumptions must be a sequence of str, Prose or Assumption, got a {type(a).__name__}")
+            return ()
+        out.append(a)
+    return tuple(out)
+
+
 def _check_outputs(outputs, known, problems) -> None:
     for j, f in enumerate(outputs):
+        if f.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+            problems.append(f"outputs[{j}] = {f} is not finite (it contains nan, zoo or oo)")
+            continue
         unknown = sorted(f.free_symbols - known, key=str)
         if unknown:
             problems.append(f"outputs[{j}] contains {', '.join(map(str, unknown))}, which are neither parameters "

@@ -31,6 +31,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symrich.conservation.laws import Laws
+from symrich.conservation.prose import escape_text
 from symrich.engine import Definition, Derivation, Step
 from symrich.engine.notation import latex as tex
 from symrich.engine.calculus import ddt, partial
@@ -46,7 +47,10 @@ CITATION = (r"The criterion is that of Marcotte, Gribonval \& Peyr\'e, \emph{Abi
 
 
 def law_derivations(laws: Laws) -> tuple:
-    """One :class:`~symrich.engine.Derivation` per matrix law and per remaining law (not yet verified).
+    """One :class:`~symrich.engine.Derivation` per matrix law and per new law (not yet verified).
+
+    A product of laws of lower degree (:attr:`~symrich.conservation.Laws.products`)
+    gets no derivation of its own: it is conserved because its factors are.
 
     Parameters
     ----------
@@ -72,7 +76,7 @@ def law_derivations(laws: Laws) -> tuple:
     out = [_matrix_derivation(model, Q) for Q in laws.matrices]
     out += [_derivation(model, law.name, sp.sympify(law.expr), (sp.Symbol(law.name), law.expr),
                         f"the polynomial ${law.name} = {tex(law.expr.xreplace(display_names(model.theta)))}$", ((), ()))
-            for law in laws.laws if not law.matrix]
+            for law in laws.new if not law.matrix]
     return tuple(out)
 
 
@@ -83,7 +87,7 @@ def _matrix_derivation(model, Q):
                    for G in sorted(Q.expression.atoms(sp.MatrixSymbol), key=lambda m: m.name)
                    if G.shape == model.group(G.name).shape)
     result = (sp.MatrixSymbol(Q.name, *Q.matrix.shape), Q.expression, groups)
-    definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)))}$"
+    definition = f"${Q.name} = {tex(Q.expression.xreplace(display_names(model.theta)), order='none')}$"
     if Q.matrix.shape == (1, 1):
         return _derivation(model, Q.name, Q.matrix[0, 0], (sp.Symbol(Q.name), Q.matrix[0, 0]),
                            f"the scalar {definition}", extra)
@@ -170,18 +174,15 @@ def _derivation(model, name, H, result, what, extra):
     rates_text = ", ".join(f"${tex(g.rate)}$" if g.rate == sp.Symbol(f"eta_{g.name}", positive=True)
                            else f"${tex(sp.Symbol(f'eta_{g.name}'))} = {tex(g.rate)}$" for g in model.parameters)
     assumptions = (r"any dataset $(x_i, y_i)$ and any differentiable loss $L = \sum_i \ell(f(x_i;\theta), y_i)$",
-                   f"learning rates {rates_text}, positive") + tuple(model.assumptions)
-    statement = (rf"Along the gradient flow $\dot\theta = -H \nabla L$ of the model \texttt{{{_tt(model.name)}}} "
+                   f"learning rates {rates_text}, positive") + tuple(a.statement.latex for a in model.assumptions)
+    shown = rf"\texttt{{{escape_text(model.name)}}}"
+    statement = (rf"Along the gradient flow $\dot\theta = -H \nabla L$ of the model {shown} "
                  rf"($D = {model.D}$ parameters), {what} is constant.")
     if extra_steps:
         statement += r" The step for matrices of any size proves it for every width and number of samples."
-    return Derivation(name=f"conservation.{model.name}.{name}", title=rf"\texttt{{{_tt(model.name)}}}: the conserved "
+    return Derivation(name=f"conservation.{model.name}.{name}", title=rf"{shown}: the conserved "
                       rf"${tex(symbol)}$", steps=steps + (conserved,), definitions=definitions,
                       statement=statement, assumptions=assumptions, result="conserved", family=FAMILY, notes=CITATION)
-
-
-def _tt(name):
-    return name.replace("_", r"\_")
 
 
 def _symbolic_size_step(model, Q):

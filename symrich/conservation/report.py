@@ -16,11 +16,15 @@ import sympy as sp
 
 from symrich.conservation.lie import Analysis
 from symrich.conservation.proofs import display_names
+from symrich.conservation.prose import escape_text
 
 from symrich.engine import latex
 from symrich.engine.notation import latex as tex
 
-__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem"]
+__all__ = ["text_report", "table", "analysis_latex", "write_latex", "file_stem", "latex_path", "latex_paths"]
+
+#: Products of laws listed one per line by :func:`text_report`; the others are counted.
+SHOWN_PRODUCTS = 10
 
 
 def _check(analysis):
@@ -39,7 +43,7 @@ def text_report(analysis: Analysis) -> str:
       Q_1 = W3^2 - W2^2
       Q_2 = W2^2 - W1^2
       polynomial laws of degree <= 2: 2 (basis), 2 functionally independent
-      count: D - rank Lie(W) = 3 - 1 = 2 (brackets to depth 1, 3 random points, stopped: reached D - known_laws)
+      count: at most 2 independent laws of any kind near a generic point (upper bound D - rank Lie(W) = 3 - 1; ...)
       Complete: ...
     """
     _check(analysis)
@@ -47,30 +51,47 @@ def text_report(analysis: Analysis) -> str:
     lines = [f"{m.name}: D = {m.D} parameters, rates " + ", ".join(f"{g.name}: {g.rate}" for g in m.parameters)]
     for Q in laws.matrices:
         k = Q.matrix.shape[0]
-        which = "" if k == 1 else (f"   [diagonal: {k} laws]" if Q.diagonal else f"   [{k} x {k}, symmetric: "
-                                                                                   f"{k * (k + 1) // 2} laws]")
-        lines.append(f"  {Q.name} = {Q.text}{which}")
-    lines += [f"  {law.name} = {law.expr}" for law in laws.laws if not law.matrix]
-    lines.append(f"  polynomial laws of degree <= {laws.degree}: {len(laws)} (basis), "
-                 f"{analysis.independent} functionally independent")
-    lines.append(f"  count: D - rank Lie(W) = {c.D} - {c.lie_rank} = {c.count} (brackets to depth {c.depth}, "
+        if Q.diagonal:
+            lines.append(f"  {Q.name}[k,k] = {Q.text}   [k = 1..{k}: {k} laws]")
+        else:
+            lines.append(f"  {Q.name} = {Q.text}" + ("" if k == 1 else f"   [{k} x {k}, symmetric: {k * (k + 1) // 2} laws]"))
+    listed = [law for law in laws.laws if not law.matrix and not law.factors] + list(laws.products[:SHOWN_PRODUCTS])
+    lines += [f"  {law.formula}" for law in listed]
+    products = len(laws.products)
+    if products > SHOWN_PRODUCTS:
+        lines.append(f"  ... and {products - SHOWN_PRODUCTS} more products of laws of lower degree (Laws.products)")
+    lines.append(f"  polynomial laws of degree <= {laws.degree}: " + (
+        "none" if not len(laws) else f"{len(laws)} (basis"
+        + (f", {products} of them products of laws of lower degree" if products else "")
+        + f"), {analysis.independent} functionally independent"))
+    lines += [f"  note: {_unused(m)}"] if m.unused else []
+    lines.append(f"  count: at most {c.count} independent law{'' if c.count == 1 else 's'} of any kind near a generic "
+                 f"point (upper bound D - rank Lie(W) = {c.D} - {c.lie_rank}; brackets to depth {c.depth}, "
                  f"{c.points} random points, stopped: {c.stop})")
     lines.append(f"  {analysis.statement}")
     return "\n".join(lines)
 
 
+def _unused(model) -> str:
+    """The note on the parameters that appear in no output."""
+    names = ", ".join(map(str, model.unused))
+    if len(model.unused) == 1:
+        return f"{names} appears in no output, hence not in the loss: the flow never moves it, a law of degree 1"
+    return f"{names} appear in no output, hence not in the loss: the flow never moves them, each a law of degree 1"
+
+
 def table(analyses) -> str:
-    """A Markdown table: model, D, laws found, independent, count, complete, seconds of discover and count.
+    """A Markdown table: model, D, laws found, independent, count (an upper bound), complete, seconds.
 
     Examples
     --------
     >>> from symrich.conservation import analyse, single_neuron
     >>> print(table([analyse(single_neuron(2))]))
-    | model | D | laws found | independent | count | complete | discover (s) | count (s) |
+    | model | D | laws found | independent | count (at most) | complete | discover (s) | count (s) |
     |---|---|---|---|---|---|---|---|
     | single_neuron_d2 | 3 | 1 | 1 | 1 | yes | ... | ... |
     """
-    rows = ["| model | D | laws found | independent | count | complete | discover (s) | count (s) |",
+    rows = ["| model | D | laws found | independent | count (at most) | complete | discover (s) | count (s) |",
             "|---|---|---|---|---|---|---|---|"]
     for a in analyses:
         _check(a)
@@ -103,34 +124,79 @@ def analysis_latex(analysis: Analysis, verified=()) -> str:
     m, c = analysis.model, analysis.count
     rename = display_names(m.theta)
     items = [f"  \\item ${tex(sp.Symbol(Q.name))} = "
-             f"{tex(Q.expression.xreplace(rename))}$" + (" (diagonal entries)" if Q.diagonal else "")
+             f"{tex(Q.expression.xreplace(rename), order='none')}$" + (" (diagonal entries)" if Q.diagonal else "")
              for Q in analysis.laws.matrices]
-    items += [f"  \\item ${tex(sp.Symbol(law.name))} = {tex(law.expr.xreplace(rename))}$"
+    items += [f"  \\item ${tex(sp.Symbol(law.name))} = "
+              + (tex(sp.Mul(*map(sp.Symbol, law.factors))) + "$ (a product of laws)" if law.factors
+                 else f"{tex(law.expr.xreplace(rename))}$")
               for law in analysis.laws.laws if not law.matrix]
-    rates = ", ".join(f"${tex(sp.Symbol('eta_' + g.name))} = {tex(g.rate)}$" for g in m.parameters)
-    out = [latex.PREAMBLE, f"\\title{{Conservation laws of \\texttt{{{_escape(m.name)}}}}}", "\\date{}",
+    own = {g.name: g.rate == sp.Symbol(f"eta_{g.name}", positive=True) for g in m.parameters}  # eta_W1 = eta_W1
+    rates = ", ".join(f"${tex(sp.Symbol('eta_' + g.name))}" + ("" if own[g.name] else f" = {tex(g.rate)}") + "$"
+                      for g in m.parameters)
+    name = escape_text(m.name)
+    unused = [f"Note: {escape_text(_unused(m))}.", ""] if m.unused else []
+    out = [latex.PREAMBLE, f"\\title{{Conservation laws of \\texttt{{{name}}}}}", "\\date{}",
            "\\begin{document}", "\\maketitle", "\\section{Summary}", "",
-           f"Model \\texttt{{{_escape(m.name)}}}: $D = {m.D}$ parameters; learning rates {rates}.", "",
+           f"Model \\texttt{{{name}}}: $D = {m.D}$ parameters; learning rates {rates}.", "",
            f"Polynomial laws of degree at most ${analysis.laws.degree}$ (a basis of ${len(analysis.laws)}$, "
            f"${analysis.independent}$ functionally independent):",
-           "\\begin{itemize}", *(items or ["  \\item none"]), "\\end{itemize}", "",
-           f"Count: $D - \\operatorname{{rank}} \\operatorname{{Lie}}(W) = {c.D} - {c.lie_rank} = {c.count}$ "
-           f"(brackets to depth ${c.depth}$, ${c.points}$ random rational points).", "",
-           "\\textbf{Verdict.} " + _escape(analysis.statement), ""]
+           "\\begin{itemize}", *(items or ["  \\item none"]), "\\end{itemize}", "", *unused,
+           f"Count: at most ${c.count}$ independent law{'' if c.count == 1 else 's'} of any kind near a generic point "
+           "(the upper bound "
+           f"$D - \\operatorname{{rank}} \\operatorname{{Lie}}(W) = {c.D} - {c.lie_rank}$; "
+           f"brackets to depth ${c.depth}$, ${c.points}$ random rational points).", "",
+           "\\textbf{Verdict.} " + analysis.statement_latex, ""]
     out += [latex.section(latex.render(v)) for v in verified]
     out.append("\\end{document}")
     return "\n".join(out) + "\n"
 
 
-def _escape(text):
-    """Plain text for LaTeX: the characters LaTeX treats specially are escaped."""
-    special = {"\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$",
-               "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}", "<": r"$<$", ">": r"$>$"}
-    return "".join(special.get(ch, ch) for ch in text)
+def latex_path(name: str, out_dir) -> Path:
+    """Where :func:`write_latex` writes the LaTeX of the model called ``name``: ``out_dir/conservation-<name>.tex``.
+
+    >>> latex_path("two_layer_z^2_2_2", "out").as_posix()
+    'out/conservation-two_layer_z-2_2_2.tex'
+    """
+    return Path(out_dir) / f"conservation-{file_stem(name)}.tex"
+
+
+def latex_paths(names, out_dir) -> tuple:
+    """The file of each model called ``names`` (:func:`latex_path`), refusing two models that would share one.
+
+    Two models share a file when they have the same name, or names equal up
+    to the characters :func:`file_stem` replaces.  (The command line checks
+    this, and that ``out_dir`` can be written, before any computation.)
+
+    Returns
+    -------
+    tuple of Path
+
+    Raises
+    ------
+    ValueError
+        Naming the two models and the file.
+
+    Examples
+    --------
+    >>> [p.name for p in latex_paths(["a^2", "b"], "out")]
+    ['conservation-a-2.tex', 'conservation-b.tex']
+    >>> latex_paths(["a^2", "a_2", "a-2"], "out")
+    Traceback (most recent call last):
+    ...
+    ValueError: models 'a^2' and 'a-2' would both write conservation-a-2.tex: give them distinct names ...
+    """
+    paths = [latex_path(n, out_dir) for n in names]
+    first = {}
+    for name, path in zip(names, paths):
+        if path.name in first:
+            raise ValueError(f"models {first[path.name]!r} and {name!r} would both write {path.name}: give them "
+                             "distinct names (name= of the builder or of Model, or `name = ...` in a TOML table)")
+        first[path.name] = name
+    return tuple(paths)
 
 
 def write_latex(analysis: Analysis, verified, out_dir) -> Path:
-    """Write :func:`analysis_latex` to ``out_dir/conservation-<model>.tex`` and return the path.
+    """Write :func:`analysis_latex` to :func:`latex_path` (``out_dir/conservation-<model>.tex``) and return the path.
 
     Examples
     --------
@@ -140,9 +206,9 @@ def write_latex(analysis: Analysis, verified, out_dir) -> Path:
     'conservation-single_neuron_d1.tex'
     """
     out = Path(out_dir)
+    path = latex_path(analysis.model.name, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"conservation-{file_stem(analysis.model.name)}.tex"
         path.write_text(analysis_latex(analysis, verified))
     except OSError as exc:
         raise ValueError(f"cannot write the LaTeX to {str(out)!r}: {exc}") from exc

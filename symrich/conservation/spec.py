@@ -12,7 +12,8 @@ TOML (``.toml``)
         d = 3                          # two_layer, bilinear_attention
         c = 3
         h = 3
-        rates = "symbolic"             # default; or a number "1/2", or a table {W1 = 1, W2 = "1/2"}
+        rates = "symbolic"             # default; or a number "1/2", or a table naming every
+                                       # group: {W1 = 1, W2 = "1/2"} ("symbolic": its own eta)
 
     For ``two_layer``, ``activation`` is ``"relu"``, ``"linear"`` or a
     polynomial in ``z`` written as a string (``"z**2 + z"``).
@@ -124,11 +125,13 @@ def models_from_toml(config: dict, source: str = "config") -> tuple:
     return tuple(models)
 
 
-def _number(value, where):
+def _number(value, where, what="rate"):
     try:
         out = sp.Rational(str(value))
-    except (TypeError, ValueError, sp.SympifyError) as exc:
-        raise ValueError(f"{where}: rate {value!r} is not an exact number (e.g. 1, \"1/2\")") from exc
+    except (TypeError, ValueError, ZeroDivisionError, sp.SympifyError) as exc:
+        raise ValueError(f"{where}: {what} {value!r} is not a finite exact number (e.g. 1, \"1/2\")") from exc
+    if out <= 0:
+        raise ValueError(f"{where}: {what} {value!r} is not positive")
     return out
 
 
@@ -136,7 +139,7 @@ def _rates(value, where):
     if value == "symbolic":
         return None
     if isinstance(value, dict):
-        return {k: _number(v, where) for k, v in value.items()}
+        return {k: v if v == "symbolic" else _number(v, where, f"rates.{k} =") for k, v in value.items()}
     return _number(value, where)
 
 

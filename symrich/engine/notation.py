@@ -13,6 +13,7 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
 * transposes print as :math:`w^\\top`, a ``1 x 1`` identity factor is dropped, a sum of
   matrices with a negative term reads :math:`A - \\eta B` (SymPy writes ``A + - \\eta B``), and
   the trace of a ``1 x 1`` product (a scalar ``u^T v``) prints as the product;
+* a row of ones (SymPy's ``OneMatrix(1, n)``) prints as :math:`1^\\top`, the transpose of the column of ones;
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`;
 * any other time derivative is :math:`\\frac{d}{dt}(\\cdot)` (never a partial);
 * an indicator ``Piecewise((1, c), (0, True))`` is the Iverson bracket :math:`[c]`,
@@ -179,6 +180,11 @@ class NotationPrinter(LatexPrinter):
         if expr.shape == (1, 1):
             return "1"
         return rf"I_{{{self._print(expr.shape[0])}}}"
+
+    def _print_OneMatrix(self, expr):
+        # a row of ones is the transpose of the column of ones (SymPy prints both as 1): b 1^T, not b 1
+        tex = super()._print_OneMatrix(expr)
+        return tex + r"^\top" if expr.shape[0] == 1 and expr.shape[1] != 1 else tex
 
     def _print_Pow(self, expr):
         base = expr.base
