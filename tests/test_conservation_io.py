@@ -131,9 +131,10 @@ def test_toml_errors_name_the_model_and_the_problem(config, message):
 
 def test_model_file_errors(tmp_path):
     cases = {"bad.toml": "[[model]\n", "none.py": "x = 1\n", "wrong.py": "model = 3\n", "boom.py": "1 / 0\n",
-             "m.txt": ""}
+             "m.txt": "", "exits.py": "import sys\nsys.exit(0)\n"}
     messages = {"bad.toml": "not valid TOML", "none.py": "defines neither", "wrong.py": "must be",
-                "boom.py": "raised ZeroDivisionError", "m.txt": "expected a .py or .toml"}
+                "boom.py": "raised ZeroDivisionError", "m.txt": "expected a .py or .toml",
+                "exits.py": r"called sys.exit\(0\) while being loaded"}
     for name, text in cases.items():
         (tmp_path / name).write_text(text)
         with pytest.raises(ValueError, match=messages[name]):

@@ -79,6 +79,9 @@ def load_models(path) -> tuple:
         namespace = runpy.run_path(str(path), run_name="symrich_conservation_model")
     except Exception as exc:  # the user's code: report which file failed and why
         raise ValueError(f"model file {str(path)!r} raised {type(exc).__name__}: {exc}") from exc
+    except SystemExit as exc:  # sys.exit() in the user's file ends the loading, not the program
+        raise ValueError(f"model file {str(path)!r} called sys.exit({exc.code!r}) while being loaded; "
+                         "it must define 'model' or 'models' and return") from exc
     found = namespace.get("models", [namespace["model"]] if "model" in namespace else None)
     if found is None:
         raise ValueError(f"model file {str(path)!r} defines neither 'model' nor 'models'")
