@@ -27,10 +27,10 @@ Layers (the folders; data flows one way, top to bottom; see the docs page
    network family);
 2. derivations: :mod:`symrich.engine` (steps, proofs, registry, LaTeX) and
    the worked derivations in :mod:`symrich.derivations`;
-3. compiled kernels: :mod:`symrich.numeric` and one package per family
+3. verification: :mod:`symrich.oracle` (high-precision integration of the
+   raw parameter flow, independent of the closed forms);
+4. compiled kernels: :mod:`symrich.numeric` and one package per family
    (:mod:`symrich.single_neuron`, :mod:`symrich.wide_linear`, ...);
-4. verification: :mod:`symrich.oracle` (high-precision integration of the
-   raw parameter flow);
 5. user layer: :mod:`symrich.testing`, :mod:`symrich.conservation`,
    :mod:`symrich.experiments`, :mod:`symrich.export`,
    :mod:`symrich.figures`, :mod:`symrich.cli`.

@@ -45,7 +45,7 @@ _ACTIVATIONS = (("ReLU", "relu", sp.S.Zero), ("leaky ReLU", "leaky_relu", sp.Sym
 
 @dataclass(frozen=True)
 class NeuronSetting:
-    """The named quantities of one neuron $k$ of the two-layer piecewise-linear network, and their definitions.
+    r"""The named quantities of one neuron $k$ of the two-layer piecewise-linear network, and their definitions.
 
     Attributes
     ----------

@@ -39,7 +39,7 @@ def at_limit(expr):
 
 
 def at_fixed_beta0(expr):
-    """Substitute $\delta = \eta_w x - \eta_a \rho_0^2/x$ ($x = a_0^2$, $\rho_0^2 = r_0^2 + c_0^2$) and take the roots.
+    r"""Substitute $\delta = \eta_w x - \eta_a \rho_0^2/x$ ($x = a_0^2$, $\rho_0^2 = r_0^2 + c_0^2$) and take the roots.
 
     >>> r0, c0 = sp.symbols("r_0 c_0", positive=True)
     >>> at_fixed_beta0(ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)) - eta_w * x_inf - eta_a * (r0**2 + c0**2) / x_inf)

@@ -360,7 +360,7 @@ def section(rendered: Rendered, *, level: str = "section", present=frozenset()) 
     for lhs, rhs, _, given in r.result:
         if not lhs:  # a computer-algebra lemma: its statement, in a box
             out[-1:] = []
-            out += [r"\begin{center}\fbox{\parbox{0.9\linewidth}{" + rhs[len(r"\text{"):-1] + "}}\end{center}"]
+            out += [r"\begin{center}\fbox{\parbox{0.9\linewidth}{" + rhs[len(r"\text{"):-1] + r"}}\end{center}"]
             boxed = None
             break
         boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
