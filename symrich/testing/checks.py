@@ -27,7 +27,7 @@ from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_tr
 from symrich.testing.model import Model
 from symrich.testing.profiles import DEFAULT_EXAMPLES
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, run_check
+from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
 from symrich.testing.values import digits_of_agreement, format_value
 
 __all__ = ["DEFAULT_EXAMPLES", "assert_conserved", "assert_matches_flow"]
@@ -123,9 +123,12 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
         trajectory = oracle_trajectory(ex, [0.0, *ts] if ts[0] > 0 else ts, dps=dps)
         with mpmath.workdps(dps):
             q0 = value(ex, trajectory[0])
+            require_finite(q0, "quantity at t=0", ex)
             worst, where = float(dps), None
             for tk, pk in zip(ts, trajectory[-len(ts):]):
+                require_finite(pk, f"the oracle's parameters at t={tk}", ex)
                 qk = value(ex, pk)
+                require_finite(qk, f"quantity at t={tk}", ex)
                 agree = digits_of_agreement(qk, q0, cap=dps)
                 if agree < worst:
                     worst, where = agree, (tk, qk)
@@ -211,7 +214,9 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
         with mpmath.workdps(dps):
             for tk, pk in zip(ts, trajectory):
                 predicted = closed_form(mpmath.mpf(tk), ex)
+                require_finite(predicted, f"closed form at t={tk}", ex)
                 reached = coordinates_of(ex, pk, coordinates)
+                require_finite(reached, f"the oracle's {label} at t={tk}", ex)
                 if isinstance(reached, Mapping):
                     if not isinstance(predicted, Mapping) or not predicted:
                         raise ValueError(f"closed_form must return a non-empty dict of {label}, got {predicted!r}")

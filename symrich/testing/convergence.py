@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_trajectory
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, run_check
+from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
 from symrich.testing.values import digits_of_agreement, flat_mpf, format_value
 
 __all__ = ["Settling", "assert_converges_to", "classify_settling"]
@@ -213,7 +213,10 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
         trajectory = oracle_trajectory(ex, [t_end / 2, 3 * t_end / 4, t_end], dps=dps)
         with mpmath.workdps(dps):
             predicted = limit(ex)
+            require_finite(predicted, "predicted limit", ex)
             values = [observe(ex, p, predicted) for p in trajectory]
+            for tk, v in zip((t_end / 2, 3 * t_end / 4, t_end), values):
+                require_finite(v, f"the oracle's observable at t={tk:g}", ex)
             settling = classify_settling(values, predicted, digits, t_end, cap=dps)
         if settling.verdict != REACHED:
             raise Disagreement(f"  {ex!r}\n  reached at t={t_end}: {format_value(values[-1], 15)}\n"

@@ -44,9 +44,10 @@ from symrich.testing.flows import IntegrationRefused
 from symrich.testing.model import Model
 from symrich.testing.profiles import check_examples
 from symrich.testing.report import CheckReport, RegimeTally
-from symrich.testing.values import positive_int
+from symrich.testing.values import first_nonfinite, positive_int
 
-__all__ = ["ClaimDatabase", "Disagreement", "as_times", "check_options", "claim_key", "replay_folder", "run_check"]
+__all__ = ["ClaimDatabase", "Disagreement", "as_times", "check_options", "claim_key", "replay_folder",
+           "require_finite", "run_check"]
 
 
 class Disagreement(AssertionError):
@@ -57,6 +58,34 @@ class Disagreement(AssertionError):
     >>> str(Disagreement("  digits of agreement: 0.4"))
     '  digits of agreement: 0.4'
     """
+
+
+def require_finite(value: Any, what: str, example: Any) -> None:
+    """Raise :class:`Disagreement` if ``value`` has a NaN or infinite entry, naming ``what`` and the entry.
+
+    A claim that evaluates to NaN or infinity agrees with nothing: without
+    this, ``nan < digits`` would be False and the example would pass.
+
+    Parameters
+    ----------
+    value : number, array, list or mapping
+        The claim's value, or the oracle's.
+    what : str
+        What it is, for the message (e.g. ``"quantity at t=0.5"``).
+    example : Example
+        The example (its ``repr`` heads the message).
+
+    Examples
+    --------
+    >>> require_finite({"a": 1.0, "w": [2.0, float("nan")]}, "claimed velocity", "Example(...)")
+    Traceback (most recent call last):
+    ...
+    symrich.testing.runner.Disagreement:   Example(...)
+      claimed velocity is not finite: NaN (entry ['w'][1])
+    """
+    found = first_nonfinite(value)
+    if found is not None:
+        raise Disagreement(f"  {example!s}\n  {what} is not finite: {found}")
 
 
 def as_times(times: Any) -> list:
@@ -260,6 +289,8 @@ def run_check(check_name: str, model: Model, prop: Callable[[Example], float], *
         except IntegrationRefused:
             entry["refused"] += 1
             reject()
+        if math.isnan(got):
+            raise Disagreement(f"  {example!r}\n  digits of agreement: NaN (a claim with a NaN entry)")
         entry["passed"] += 1
         entry["worst"] = min(entry["worst"], got)
 
