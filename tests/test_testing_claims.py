@@ -33,7 +33,9 @@ def M_flow(sign=1, sqrt=mpmath.sqrt, eye=np.eye):
     def claimed(z, eta, data):
         beta, delta = z["beta"], sign * z["delta"]
         lam = sqrt(delta ** 2 + 4 * eta["a"] * eta["w"] * beta @ beta)
-        M = (delta + lam) / 2 * eye(len(beta)) + 2 * eta["a"] * eta["w"] / (delta + lam) * np.outer(beta, beta)
+        # delta + Lambda, without cancellation for delta < 0 (a near 0): 4 eta_a eta_w |beta|^2 / (Lambda - delta)
+        s = delta + lam if delta >= 0 else 4 * eta["a"] * eta["w"] * beta @ beta / (lam - delta)
+        M = s / 2 * eye(len(beta)) + 2 * eta["a"] * eta["w"] / s * np.outer(beta, beta)
         return {"beta": -M @ (data.X.T @ (data.X @ beta - data.y)), "delta": 0}
 
     return claimed

@@ -1,5 +1,8 @@
 """symrich.testing: a check passes only on evidence (no NaN, no refused example and no near-miss passes)."""
 
+import dataclasses
+import re
+
 import mpmath
 import numpy as np
 import pytest
@@ -111,3 +114,92 @@ def test_exact_zero_is_proven_not_estimated():
     assert is_exactly_zero(sympy.sqrt(2) * sympy.sqrt(3) - sympy.sqrt(6)) is True
     assert is_exactly_zero(sympy.sqrt(2) - sympy.Rational(14142135623730950488016887242097, 10**31)) is False
     assert is_exactly_zero(sympy.Rational(-1, 10**40)) is False
+
+
+# ---------------------------------------------------------------------------
+# 2. Refused examples are counted and reported; a regime with none checked fails
+# ---------------------------------------------------------------------------
+
+
+def refusing(refuse):
+    """The single neuron (d=1) with an integrator that refuses the examples ``refuse(example)`` picks."""
+    plain = srt.single_neuron(1)
+
+    def integrator(example, times, dps):
+        if refuse(example):
+            raise srt.IntegrationRefused(f"refused a = {float(example.params['a']):.3g}")
+        return srt.oracle_trajectory(dataclasses.replace(example, model=plain), times, dps=dps)
+
+    return srt.Model(params=dict(plain.params), d=1, f=plain.f, init=plain.init, sign_change_init=plain.sign_change_init,
+                     integrator=integrator, name="refusing neuron")
+
+
+def test_refused_examples_are_counted_in_the_report_and_the_message():
+    model = refusing(lambda ex: ex.params["a"] > 0)
+    report = srt.assert_conserved(delta_single, model, regime=srt.any_regime(), max_examples=14, times=(0.5,),
+                                  replay=False)
+    assert report.n_refused == sum(t.refused for t in report.per_regime) >= 1
+    assert all(t.passed == 2 for t in report.per_regime)
+    assert re.search(rf"; {report.n_refused} examples refused by the integrator and not checked "
+                     r"\(e.g. refused a = \d", report.summary()), report.summary()
+    with pytest.raises(AssertionError, match=r"refused by the integrator, not checked: .*\(e.g. refused a = "):
+        srt.assert_conserved(lambda p, eta: p["a"] if abs(p["a"]) < 0.01 else delta_single(p, eta), model,
+                             regime=srt.any_regime(), max_examples=14, times=(0.5,), replay=False)
+
+
+def test_a_regime_with_every_example_refused_fails():
+    model = refusing(lambda ex: ex.regime_name == "saddle")
+    with pytest.raises(AssertionError, match=r"could not check refusing neuron in saddle: the integrator refused "
+                                             r"every example drawn there\n.*saddle 40 .*\n  passed: upstream \(1\)"):
+        srt.assert_conserved(delta_single, model, regime=srt.any_regime(), max_examples=7, times=(0.5,),
+                             replay=False)
+    with pytest.raises(AssertionError, match=r"could not check refusing neuron in generic: .*\n.*generic 40 .*\n  passed: none"):
+        srt.assert_conserved(delta_single, refusing(lambda ex: True), max_examples=3, times=(0.5,), replay=False)
+
+
+# ---------------------------------------------------------------------------
+# 7. A regime the model cannot draw: an error before running, or "not applicable" under any_regime
+# ---------------------------------------------------------------------------
+
+
+def test_a_requested_regime_the_model_cannot_draw_is_an_error_before_running():
+    calls = []
+
+    def quantity(p, eta):
+        calls.append(1)
+        return p["W"]
+
+    with pytest.raises(srt.RegimeNotSupported, match=r"assert_conserved: the requested regime cannot be drawn for "
+                                                     r"wide linear \(d=2, h=3, c=1\): .*delta = \d"):
+        srt.assert_conserved(quantity, srt.wide_linear(2, 3, 1), regime=srt.upstream())
+    user = srt.Model(params={"a": ()}, d=1, f=lambda p, x: p["a"] * x[0], name="scalar")
+    with pytest.raises(ValueError, match="scalar has no init function"):
+        srt.assert_conserved(quantity, user, regime=srt.balanced())
+    assert calls == []
+
+
+def test_strata_the_model_cannot_draw_are_reported_not_applicable():
+    model = srt.wide_linear(3, 2, 1)            # h > c: no delta > 0
+    Delta = lambda p, eta: eta["W"] * (p["A"] @ p["A"].T) - eta["A"] * (p["W"] @ p["W"].T)    # noqa: E731
+    report = srt.assert_conserved(Delta, model, regime=srt.any_regime(), max_examples=4, times=(0.5,))
+    absent = dict(report.not_applicable)
+    assert sorted(absent)[:3] == ["near-balanced (delta > 0)", "sign change of a", "upstream"], absent
+    assert absent.get("saddle", "some draws: cannot build").startswith("some draws: cannot build"), absent
+    assert list(report.regime_counts()) == ["balanced", "downstream", "near-balanced (delta < 0)", "saddle"]
+    assert "upstream: not applicable (cannot build an initialisation" in report.summary()
+
+
+# ---------------------------------------------------------------------------
+# 5. A long check says what it is doing
+# ---------------------------------------------------------------------------
+
+
+def test_a_long_check_shows_its_progress(monkeypatch, capsys):
+    monkeypatch.setattr("symrich.testing.runner.PROGRESS_DELAY", 0.0)
+    srt.assert_conserved(delta_single, srt.single_neuron(1), regime=srt.any_regime(), max_examples=7, times=(0.5,))
+    shown = capsys.readouterr().err
+    assert "assert_conserved on single neuron (d=1)" in shown and "example" in shown, shown
+    with pytest.raises(AssertionError):
+        srt.assert_conserved(lambda p, eta: p["a"], srt.single_neuron(1), regime=srt.any_regime(), max_examples=7,
+                             times=(0.5,))
+    assert "after the failure" in capsys.readouterr().err

@@ -109,6 +109,7 @@ from symrich.testing.profiles import DEFAULT_EXAMPLES, load_profile_from_environ
 from symrich.testing.regimes import (
     REGIMES,
     Regime,
+    RegimeNotSupported,
     any_regime,
     balanced,
     downstream,
@@ -133,6 +134,7 @@ __all__ = [
     "Model",
     "REGIMES",
     "Regime",
+    "RegimeNotSupported",
     "RegimeTally",
     "any_regime",
     "assert_conserved",
