@@ -28,7 +28,7 @@ from symrich.testing.model import Model
 from symrich.testing.profiles import DEFAULT_EXAMPLES
 from symrich.testing.report import CheckReport
 from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
-from symrich.testing.values import digits_of_agreement, format_value
+from symrich.testing.values import digits_of_agreement, format_digits, format_value
 
 __all__ = ["DEFAULT_EXAMPLES", "assert_conserved", "assert_matches_flow"]
 
@@ -136,7 +136,7 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
             tk, qk = where
             raise Disagreement(f"  {ex!r}\n  quantity at t=0: {format_value(q0, 15)}\n"
                                f"  quantity at t={tk}: {format_value(qk, 15)}\n"
-                               f"  digits of agreement: {worst:.1f} (required {digits}, oracle dps={dps})")
+                               f"  digits of agreement: {format_digits(worst)} (required {digits}, oracle dps={dps})")
         return worst
 
     return run_check("assert_conserved", model, prop, data=data, regime=regime, rates=rates, digits=digits,
@@ -236,7 +236,7 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
             tk, name, v, ref = where
             raise Disagreement(f"  {ex!r}\n  at t={tk}: {name} (oracle)      = {format_value(ref, 15)}\n"
                                f"  at t={tk}: {name} (closed form) = {format_value(v, 15)}\n"
-                               f"  digits of agreement: {worst:.1f} (required {digits}, oracle dps={dps})")
+                               f"  digits of agreement: {format_digits(worst)} (required {digits}, oracle dps={dps})")
         return worst
 
     return run_check("assert_matches_flow", model, prop, data=data, regime=regime, rates=rates, digits=digits,
