@@ -130,8 +130,8 @@ def refusing(refuse):
             raise srt.IntegrationRefused(f"refused a = {float(example.params['a']):.3g}")
         return srt.oracle_trajectory(dataclasses.replace(example, model=plain), times, dps=dps)
 
-    return srt.Model(params=dict(plain.params), d=1, f=plain.f, init=plain.init, sign_change_init=plain.sign_change_init,
-                     integrator=integrator, name="refusing neuron")
+    return srt.Model(params=dict(plain.params), d=1, f=plain.f, init=plain.init,
+                     sign_change_init=plain.sign_change_init, integrator=integrator, name="refusing neuron")
 
 
 def test_refused_examples_are_counted_in_the_report_and_the_message():
@@ -153,7 +153,8 @@ def test_a_regime_with_every_example_refused_fails():
                                              r"every example drawn there\n.*saddle 40 .*\n  passed: upstream \(1\)"):
         srt.assert_conserved(delta_single, model, regime=srt.any_regime(), max_examples=7, times=(0.5,),
                              replay=False)
-    with pytest.raises(AssertionError, match=r"could not check refusing neuron in generic: .*\n.*generic 40 .*\n  passed: none"):
+    with pytest.raises(AssertionError,
+                       match=r"could not check refusing neuron in generic: .*\n.*generic 40 .*\n  passed: none"):
         srt.assert_conserved(delta_single, refusing(lambda ex: True), max_examples=3, times=(0.5,), replay=False)
 
 
@@ -203,3 +204,36 @@ def test_a_long_check_shows_its_progress(monkeypatch, capsys):
         srt.assert_conserved(lambda p, eta: p["a"], srt.single_neuron(1), regime=srt.any_regime(), max_examples=7,
                              times=(0.5,))
     assert "after the failure" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------
+# 8. Bad arguments to the checks name the argument, before anything runs
+# ---------------------------------------------------------------------------
+
+NEURON = srt.single_neuron(1)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: srt.assert_conserved(lambda p: p["a"], NEURON), TypeError,
+     r"quantity is called as quantity\(z, rates\) or quantity\(z, rates, data\), but it takes \(p\)"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, shrink="yes"), TypeError, "shrink must be True or False"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, replay=None), TypeError, "replay must be True or False"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, coordinates=lambda p: p), TypeError,
+     r"coordinates is called as phi\(p, rates\)"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, coordinates=3), ValueError, "coordinates must be None"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, rates=(1.0, 1.0)), ValueError,
+     r"rates must be a hypothesis strategy, got tuple \(a fixed value goes in hypothesis.strategies.just"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, regime=srt.any_regime), ValueError,
+     r"regime must be a hypothesis strategy, got function .*call any_regime\(\)"),
+    (lambda: srt.assert_conserved(delta_single, NEURON, max_examples=0), ValueError, "max_examples must be a positive"),
+    (lambda: srt.assert_matches_flow(lambda t: {}, NEURON), TypeError, r"closed_form is called as closed_form\(t, "),
+    (lambda: srt.assert_flow(gradient_by_hand, NEURON, exact="no"), TypeError, "exact must be True or False"),
+    (lambda: srt.assert_flow("claim", NEURON), ValueError, "claimed must be callable"),
+    (lambda: srt.assert_converges_to(lambda: 0, NEURON), TypeError, r"limit is called as limit\(example\)"),
+    (lambda: srt.assert_converges_to(lambda ex: 0, NEURON, observable=lambda p: p), TypeError,
+     r"observable is called as observable\(p, rates\)"),
+    (lambda: srt.assert_converges_to(lambda ex: 0, NEURON, t=-1.0), ValueError, "times must be finite, >= 0"),
+])
+def test_bad_arguments_name_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

@@ -169,7 +169,9 @@ def examples(model: Model, data: st.SearchStrategy | None = None, regime: st.Sea
         rates = learning_rates(k=len(model.rate_names))
     for what, value in (("data", data), ("regime", regime), ("rates", rates)):
         if value is not None and not isinstance(value, st.SearchStrategy):
-            raise ValueError(f"{what} must be a hypothesis strategy, got {type(value).__name__}")
+            hint = "; call any_regime()" if callable(value) else ""
+            raise ValueError(f"{what} must be a hypothesis strategy, got {type(value).__name__} (a fixed value "
+                             f"goes in hypothesis.strategies.just(...){hint})")
     strata = strata_for(model, regime)
     if strata:
         regime = st.one_of(*(s for _, s in strata))

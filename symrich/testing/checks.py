@@ -27,7 +27,7 @@ from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_tr
 from symrich.testing.model import Model
 from symrich.testing.profiles import DEFAULT_EXAMPLES
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
 from symrich.testing.values import digits_of_agreement, format_digits, format_value
 
 __all__ = ["DEFAULT_EXAMPLES", "assert_conserved", "assert_matches_flow"]
@@ -111,9 +111,8 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
     ...                  max_examples=2, times=(1.0,)).worst_digits > 25
     True
     """
-    check_options(model, digits, dps)
-    if not callable(quantity):
-        raise ValueError(f"quantity must be callable, got {quantity!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates)
+    check_callable(quantity, "quantity", (2, 3), "quantity(z, rates) or quantity(z, rates, data)")
     ts = as_times(times)
 
     def value(ex: Example, params: Mapping) -> Any:
@@ -202,9 +201,8 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
     ...                     coordinates="beta", max_examples=2, times=(1.0,)).worst_digits
     30.0
     """
-    check_options(model, digits, dps)
-    if not callable(closed_form):
-        raise ValueError(f"closed_form must be callable, got {closed_form!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates)
+    check_callable(closed_form, "closed_form", (2,), "closed_form(t, example)")
     ts = as_times(times)
     label = _label(coordinates)
 

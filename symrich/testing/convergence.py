@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_trajectory
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
 from symrich.testing.values import digits_of_agreement, flat_mpf, format_digits, format_value
 
 __all__ = ["Settling", "assert_converges_to", "classify_settling"]
@@ -205,11 +205,12 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
     >>> report.worst_digits > 6
     True
     """
-    check_options(model, digits, dps)
-    if not callable(limit):
-        raise ValueError(f"limit must be callable, got {limit!r}")
-    if observable is not None and observable != "beta" and not callable(observable):
-        raise ValueError(f"observable must be callable or 'beta', got {observable!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay)
+    check_callable(limit, "limit", (1,), "limit(example)")
+    if observable is not None and observable != "beta":
+        if not callable(observable):
+            raise ValueError(f"observable must be callable or 'beta', got {observable!r}")
+        check_callable(observable, "observable", (2, 3), "observable(p, rates) or observable(p, rates, data)")
     (t_end,) = as_times([t])
     if t_end <= 0:
         raise ValueError(f"t must be > 0, got {t!r}")
@@ -244,8 +245,8 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
 
     def note() -> str:
         finite = [r for r in rates_seen if math.isfinite(r)]
-        return (f"slowest settling rate seen {min(finite):.3g} per unit time (from the increments between t={t_end / 2:g} "
-                f"and t={t_end:g})" if finite else "")
+        return (f"slowest settling rate seen {min(finite):.3g} per unit time (from the increments between "
+                f"t={t_end / 2:g} and t={t_end:g})" if finite else "")
 
     return run_check("assert_converges_to", model, prop, data=data, regime=regime, rates=rates, digits=digits,
                      max_examples=max_examples, shrink=shrink, replay=replay,

@@ -42,7 +42,7 @@ from symrich.testing.data import Dataset
 from symrich.testing.flows import beta_expressions, velocity
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, require_finite, run_check
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
 from symrich.testing.values import digits_of_agreement, flat_mpf, format_digits, format_value, zip_leaves
 
 __all__ = ["assert_flow", "derived_velocity", "exact_velocity", "is_exactly_zero"]
@@ -287,9 +287,8 @@ def assert_flow(claimed: Callable, model: Model, *, coordinates: Any = None, exa
     >>> assert_flow(claimed, single_neuron(2), coordinates=z, regime=upstream(), max_examples=3).worst_digits >= 25
     True
     """
-    check_options(model, digits, dps)
-    if not callable(claimed):
-        raise ValueError(f"claimed must be callable, got {claimed!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates, exact=exact)
+    check_callable(claimed, "claimed", (2, 3), "claimed(z, rates) or claimed(z, rates, data)")
     ts = as_times(times)
 
     def prop(ex: Example) -> float:

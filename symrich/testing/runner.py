@@ -62,8 +62,8 @@ from symrich.testing.regimes import RegimeNotSupported, regime_strata
 from symrich.testing.report import CheckReport, RegimeTally
 from symrich.testing.values import first_nonfinite, positive_int
 
-__all__ = ["ClaimDatabase", "Disagreement", "as_times", "check_options", "claim_key", "not_applicable",
-           "replay_folder", "require_finite", "run_check"]
+__all__ = ["ClaimDatabase", "Disagreement", "as_times", "check_callable", "check_options", "claim_key",
+           "not_applicable", "replay_folder", "require_finite", "run_check"]
 
 
 class Disagreement(AssertionError):
@@ -127,8 +127,10 @@ def as_times(times: Any) -> list:
     return ts
 
 
-def check_options(model: Any, digits: Any, dps: Any) -> None:
-    """Validate the options every check takes: a :class:`Model`, ``15 <= dps <= 45``, ``0 < digits <= dps``.
+def check_options(model: Any, digits: Any, dps: Any, *, shrink: Any = True, replay: Any = True,
+                  coordinates: Any = None, **flags: Any) -> None:
+    """Validate the options every check takes, naming the argument: a :class:`Model`, ``15 <= dps <= 45``,
+    ``0 < digits <= dps``, booleans ``shrink``, ``replay`` (and any ``flags``), and ``coordinates``.
 
     Examples
     --------
@@ -136,6 +138,11 @@ def check_options(model: Any, digits: Any, dps: Any) -> None:
     Traceback (most recent call last):
     ...
     ValueError: model must be a symrich.testing.Model, got str
+    >>> from symrich.testing.zoo import single_neuron
+    >>> check_options(single_neuron(1), 20, 30, shrink="no")
+    Traceback (most recent call last):
+    ...
+    TypeError: shrink must be True or False, got 'no'
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a symrich.testing.Model, got {type(model).__name__}")
@@ -143,6 +150,49 @@ def check_options(model: Any, digits: Any, dps: Any) -> None:
         raise ValueError(f"dps must be an integer in [15, 45], got {dps!r}")
     if isinstance(digits, bool) or not isinstance(digits, (int, float)) or not 0 < digits <= dps:
         raise ValueError(f"digits must be a number in (0, dps], got {digits!r}")
+    for name, value in {"shrink": shrink, "replay": replay, **flags}.items():
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be True or False, got {value!r}")
+    if isinstance(coordinates, str) and coordinates != "beta" or not (
+            coordinates is None or isinstance(coordinates, str) or callable(coordinates)):
+        raise ValueError(f"coordinates must be None, 'beta' or a callable, got {coordinates!r}")
+    if callable(coordinates):
+        check_callable(coordinates, "coordinates", (2, 3), "phi(p, rates) or phi(p, rates, data)")
+
+
+def check_callable(function: Any, name: str, counts: tuple, usage: str) -> None:
+    """Check that ``function`` is callable with one of ``counts`` positional arguments (else name it).
+
+    Parameters
+    ----------
+    function : any
+    name : str
+        The argument's name, for the message.
+    counts : tuple of int
+        Numbers of positional arguments it may be called with.
+    usage : str
+        How it is called, for the message.
+
+    Examples
+    --------
+    >>> check_callable(lambda p: p, "quantity", (2, 3), "quantity(p, rates) or quantity(p, rates, data)")
+    Traceback (most recent call last):
+    ...
+    TypeError: quantity is called as quantity(p, rates) or quantity(p, rates, data), but it takes (p)
+    """
+    if not callable(function):
+        raise ValueError(f"{name} must be callable, called as {usage}; got {function!r}")
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):     # a builtin without a signature: trust it
+        return
+    for count in counts:
+        try:
+            signature.bind(*range(count))
+            return
+        except TypeError:
+            continue
+    raise TypeError(f"{name} is called as {usage}, but it takes {signature}")
 
 
 def _source(part: Any) -> str:
@@ -276,7 +326,7 @@ def _tallies(tallies: dict) -> tuple:
 
 
 def _plan(check_name: str, model: Model, data: Any, regime: Any, rates: Any, total: int) -> tuple:
-    """``(plan, absent)``: ``[(regime name or None, regime strategy, examples)]`` and the strata the model cannot draw."""
+    """``(plan, absent)``: ``[(regime name or None, strategy, examples)]`` and the strata the model cannot draw."""
     strata = regime_strata(regime) if regime is not None else ()
     if not strata:
         reason = None if regime is None else not_applicable(model, regime, data=data, rates=rates)
@@ -416,7 +466,7 @@ def run_check(check_name: str, model: Model, prop: Callable[[Example], float], *
                 except unittest.SkipTest:        # nothing stored for this regime
                     pass
         for name, strategy, count in runs:
-            if failure is not None:      # after the first failure: which other regimes fail, fewer examples, no shrinking
+            if failure is not None:      # after the first failure: which other regimes fail (briefly, no shrink)
                 state["explaining"] = True
                 if name != failed_in:
                     say(f"checking {name} after the failure")
