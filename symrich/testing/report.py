@@ -105,7 +105,8 @@ class CheckReport:
         """One line: the check, the examples passed, the worst digits, the examples per regime, refusals, notes."""
         regimes = ", ".join(f"{t.regime} {t.passed}" + (f" (+{t.refused} refused)" if t.refused else "")
                             for t in self.per_regime)
-        refused = (f"; {self.n_refused} examples refused by the integrator and not checked "
+        plural = "s" if self.n_refused != 1 else ""
+        refused = (f"; {self.n_refused} example{plural} refused by the integrator and not checked "
                    f"(e.g. {next(t.reason for t in self.per_regime if t.refused)})" if self.n_refused else "")
         absent = "".join(f"; {regime}: not applicable ({reason})" for regime, reason in self.not_applicable)
         note = f"; {self.note}" if self.note else ""
