@@ -443,7 +443,7 @@ def run_check(check_name: str, model: Model, prop: Callable[[Example], float], *
         if state["failing"] is None:
             bar.update()
 
-    def attempt(name: str | None, strategy: Any, count: int, phases: list, database: Any) -> str:
+    def attempt(name: str | None, strategy: Any, count: int, phases: list, database: Any) -> None:
         """Run one regime (a :class:`Disagreement` propagates); a regime whose examples were all refused is tallied."""
         try:
             _settings(count, phases, database)(given(strategy)(wrapped))()
