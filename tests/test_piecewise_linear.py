@@ -250,9 +250,13 @@ def test_kernel_distance_and_hamming():
 
 
 def test_sliding_along_a_kink_is_refused():
-    # one ReLU neuron, one sample: w decreases to 0, and on the off side nothing moves it (a dead neuron on the kink)
-    with pytest.raises(RuntimeError, match="slides along the kink"):
-        pl.integrate([0.0, 3.0], [1.0], [[0.5]], [[1.0]], [-1.0], "relu", dps=20)
+    # one ReLU neuron, two samples: w . x_1 reaches 0 and, with sample 1 off, sample 2's gradient pushes it back up
+    X2, y2 = [[-0.5, 0.5], [-0.75, -0.5]], [-1.5, 0.75]
+    with pytest.raises(RuntimeError, match=r"slides along the kink w_0 \. x_0 = 0 .*-0\.448 before the flip, 0\.0414"):
+        pl.integrate([0.0, 3.0], [0.75], [[-0.5, 0.25]], X2, y2, "relu", dps=20)
+    # one ReLU neuron, one sample: w decreases to 0, where the neuron dies (velocity 0 off the kink): it stays there
+    sol = pl.integrate([0.0, 3.0], [1.0], [[0.5]], [[1.0]], [-1.0], "relu", dps=20)
+    assert len(sol.events) == 1 and abs(float(sol.W[-1, 0, 0])) < 1e-18 and sol.patterns[-1].tolist() == [[False]]
 
 
 @pytest.mark.parametrize(

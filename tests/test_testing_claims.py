@@ -1,5 +1,6 @@
 """symrich.testing: flow claims, function-space and data-dependent claims, convergence verdicts."""
 
+import math
 import re
 
 import mpmath
@@ -33,7 +34,9 @@ def M_flow(sign=1, sqrt=mpmath.sqrt, eye=np.eye):
     def claimed(z, eta, data):
         beta, delta = z["beta"], sign * z["delta"]
         lam = sqrt(delta ** 2 + 4 * eta["a"] * eta["w"] * beta @ beta)
-        M = (delta + lam) / 2 * eye(len(beta)) + 2 * eta["a"] * eta["w"] / (delta + lam) * np.outer(beta, beta)
+        # delta + Lambda, without cancellation for delta < 0 (a near 0): 4 eta_a eta_w |beta|^2 / (Lambda - delta)
+        s = delta + lam if delta >= 0 else 4 * eta["a"] * eta["w"] * beta @ beta / (lam - delta)
+        M = s / 2 * eye(len(beta)) + 2 * eta["a"] * eta["w"] / s * np.outer(beta, beta)
         return {"beta": -M @ (data.X.T @ (data.X @ beta - data.y)), "delta": 0}
 
     return claimed
@@ -151,7 +154,7 @@ def test_time_too_short_is_not_converged_yet_and_the_estimate_is_enough():
     kw = dict(regime=srt.downstream((-2.0, -1.0)), max_examples=1, **CONVERGE)
     with pytest.raises(AssertionError, match="verdict: not converged yet") as info:
         srt.assert_converges_to(lambda ex: ex.data.beta_star(), model, t=12.0, **kw)
-    needed = float(re.search(r"about t=([\d.e+]+) would be needed", str(info.value)).group(1))
+    needed = float(re.search(r"the required digits need about t=([\d.e+]+)", str(info.value)).group(1))
     assert 12.0 < needed < 200.0
     report = srt.assert_converges_to(lambda ex: ex.data.beta_star(), model, t=1.2 * needed, **kw)
     assert report.worst_digits >= 6 and "slowest settling rate" in report.note
@@ -163,9 +166,29 @@ def test_time_too_short_is_not_converged_yet_and_the_estimate_is_enough():
     ([[2.0], [1.51], [1.5001]], [1.0], "converging to something else"),
     ([[1.2], [1.2], [1.2]], [1.0], "converging to something else"),  # at rest elsewhere
     ([[0.0], [1.0], [2.0]], [1.0], "not settling"),
+    ([[1.2], [1.2 + 1e-29], [1.2]], [1.0], "converging to something else"),   # rounding noise is no motion
+    ([[1.2], [1.2], [1.2 + 1e-29]], [1.0], "converging to something else"),
 ])
 def test_settling_verdicts(values, limit, verdict):
     assert classify_settling(values, limit, 6, 40.0).verdict == verdict
+
+
+def test_verdicts_say_what_was_measured():
+    """The words: increments and rate seen on [t/2, t]; at rest means no change at the working precision."""
+    from symrich.testing.convergence import _explain
+
+    at_rest = classify_settling([[1.2], [1.2], [1.2 + 1e-29]], [1.0], 6, 40.0)
+    assert math.isnan(at_rest.rate) and at_rest.increments == (0.0, 0.0)
+    assert _explain(at_rest, 40.0, 30).startswith("converging to something else: x does not change between t=30 and "
+                                                  "t=40 at 30 digits, so x(t) = [1.2] is the flow's limit")
+    settling = classify_settling([[2.0], [1.01], [1.0001]], [1.0], 6, 40.0)
+    words = _explain(settling, 40.0, 30)
+    assert words.startswith("not converged yet: at t=20, 30, 40 the increments shrink (0.99, then 0.0099: rate 0.461")
+    assert "consistent with it, not a proof" in words and "heads for" not in words
+    growing = _explain(classify_settling([[0.0], [1.0], [2.0]], [1.0], 6, 40.0), 40.0, 30)
+    assert "the last increment (1) is not smaller than the one before (1)" in growing
+    reached = classify_settling([[1.0], [1.0 + 1e-27], [1.0]], [1.0], 6, 40.0, cap=30)
+    assert reached.verdict == "reached" and math.isnan(reached.rate)       # no rate read from rounding noise
 
 
 def test_bad_claim_input_is_a_clear_error():

@@ -69,6 +69,33 @@ def test_relu_flow_claim_in_every_region(activation, slope):
         srt.assert_flow(wrong, model, regime=srt.any_regime())
 
 
+def test_a_dying_relu_neuron_stops_on_the_kink():
+    """One ReLU neuron, x = 1, y = -1, a = 1, w = 1/2: w reaches the kink and the neuron dies there.
+
+    On the inactive side sigma = sigma' = 0, so the neuron's velocity is exactly 0: it stays at w = 0, with
+    a = sqrt(a0^2 - w0^2) = sqrt(3)/2 (delta = a^2 - w^2 is conserved).  Before that, a = sqrt(w^2 + 3/4) and
+    w' = -a (a w + 1), so the kink is reached at T = int_0^(1/2) dw / (a(w) (a(w) w + 1)).
+    """
+    from symrich.piecewise_linear import integrate
+    from symrich.testing.values import mp_array
+
+    model = srt.two_layer(1, 1, "relu")
+    data = srt.Dataset(X=mp_array([[1.0]]), Y=mp_array([[-1.0]]))
+    ex = srt.Example(model, {"a": mp_array([1.0]), "W": mp_array([[0.5]])}, {"a": 1.0, "W": 1.0}, data, None, 0)
+    before, p1, p2 = srt.oracle_trajectory(ex, [0.4, 1.0, 2.0], dps=30)
+    sol = integrate([2.0], [1.0], [[0.5]], [[1.0]], [-1.0], "relu", dps=30)
+    (death,) = sol.events
+    with mpmath.workdps(30):
+        a_of = lambda w: mpmath.sqrt(w ** 2 + mpmath.mpf(3) / 4)       # noqa: E731
+        T = mpmath.quad(lambda w: 1 / (a_of(w) * (a_of(w) * w + 1)), [0, 0.5])
+        assert srt.digits_of_agreement(death.t, T) >= 28 and death.direction == -1
+        assert before["W"][0, 0] > 0.04
+        for p in (p1, p2):
+            assert abs(p["W"][0, 0]) < 1e-28
+            assert srt.digits_of_agreement(p["a"][0], mpmath.sqrt(3) / 2) >= 28
+    assert sol.patterns[-1].tolist() == [[False]]
+
+
 def test_sliding_along_a_kink_is_refused_and_counted():
     model = srt.two_layer(2, 2, "relu")
     refused = None

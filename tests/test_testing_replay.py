@@ -116,3 +116,27 @@ def test_check_budget_follows_the_profile():
         assert report.n_examples == 60
     finally:
         settings.load_profile(previous)
+
+
+def test_stored_failures_are_replayed_before_every_regime(cache_dir, dev_profile):
+    """A failure stored in the last stratum (saddle) is replayed before the first stratum runs."""
+    import mpmath
+
+    def near_the_saddle_only(seen):
+        def quantity(p, eta):       # wrong only where all parameters are tiny: the saddle regime
+            tiny = abs(p["a"]) < 0.01 and max(abs(v) for v in p["w"]) < 0.01
+            seen.append(tiny)
+            return p["a"] if tiny else eta["w"] * p["a"] ** 2 - eta["a"] * (p["w"] @ p["w"])
+
+        return quantity
+
+    model = srt.single_neuron(2)
+    first, second = [], []
+    with pytest.raises(AssertionError, match=r"Example\(single neuron \(d=2\): saddle"):
+        srt.assert_conserved(near_the_saddle_only(first), model, regime=srt.any_regime(), times=(0.5,))
+    assert first[0] is False       # run 1 started in the upstream stratum
+    with pytest.raises(AssertionError, match="a stored failure, replayed before any other example") as info:
+        srt.assert_conserved(near_the_saddle_only(second), model, regime=srt.any_regime(), times=(0.5,))
+    assert second[0] is True, second[:5]
+    assert "regimes after it that fail too: none; that pass: upstream, balanced" in str(info.value)
+    assert mpmath.mp.dps == 15

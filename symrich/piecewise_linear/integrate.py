@@ -138,9 +138,11 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     integrated by :func:`symrich.oracle.integrate_flow` with one terminal
     event per pre-activation ``w_k^T x_i``.  At a crossing the pattern entry is
     flipped and the integration restarts from the located crossing state (the
-    oracle locates it to full working precision).  The restart is refused if
-    the flow on the new side points back into the kink (Filippov sliding),
-    or if two pre-activations vanish together.
+    oracle locates it to full working precision).  A neuron whose last active
+    sample switches off (ReLU, with the convention ``sigma'(0) = 0``) dies: its
+    velocity is then exactly 0 and it stays on the kink while the others move
+    on.  The restart is refused if the flow on the new side points back into
+    the kink (Filippov sliding), or if two pre-activations vanish together.
 
     Parameters
     ----------
@@ -215,6 +217,10 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         out.update({s: float(v) for s, v in zip(pf.C, act.slopes(P).ravel())})
         return out
 
+    def dead(P):
+        """Neurons with slope 0 on every sample (ReLU, all inactive): their flow is exactly 0, they stay put."""
+        return ~np.any(act.slopes(P) != 0, axis=1)
+
     def z_dot(state, P, k, i):
         """d/dt (w_k^T x_i) under pattern P at state (floats suffice for its sign)."""
         st = np.asarray(state, dtype=float)
@@ -246,17 +252,18 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
             t_abs = start + hit.t if taylor else start + float(hit.t)
         new = pattern.copy()
         new[k, i] = hit.direction > 0
-        # the crossing state: no other pre-activation may vanish there
+        # the crossing state: no other pre-activation may vanish there (a dead neuron's stay on the kink)
         zs = np.asarray(hit.y[K:], dtype=float).reshape(K, d) @ X.T
         scale = np.max(np.abs(np.asarray(hit.y, dtype=float))) * np.max(np.abs(X)) + 1.0
         near = np.abs(zs) <= 1e-12 * scale
         near[k, i] = False
+        near[dead(pattern)] = False
         if np.any(near):
             k2, i2 = map(int, np.argwhere(near)[0])
             raise RuntimeError(f"pre-activations w_{k} . x_{i} and w_{k2} . x_{i2} vanish together at "
                                f"t = {float(t_abs):.6g}; simultaneous flips are not supported")
         before, after = z_dot(hit.y, pattern, k, i), z_dot(hit.y, new, k, i)
-        if after * hit.direction <= 0:
+        if after * hit.direction <= 0 and not dead(new)[k]:
             raise RuntimeError(
                 f"at t = {float(t_abs):.6g} the flow slides along the kink w_{k} . x_{i} = 0 "
                 f"(d/dt w_{k} . x_{i} = {before:.3g} before the flip, {after:.3g} after); Filippov sliding is not supported"

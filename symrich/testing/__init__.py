@@ -27,7 +27,10 @@ cache and replayed first on the next run.  With ``regime=any_regime()``
 every regime (:data:`REGIMES`: upstream, balanced, downstream,
 near-balanced on both sides, a sign change of the readout, the saddle) is
 tested in every run, and the :class:`CheckReport` counts the examples per
-regime.
+regime (and those the integrator refused).  A regime the model cannot draw
+is a :class:`RegimeNotSupported` before anything runs when requested on its
+own, and listed as not applicable under :func:`any_regime`.  A NaN or
+infinite claim fails; ``exact=True`` requires equality proven by SymPy.
 
 Models are given symbolically (:class:`Model`): parameter shapes and the
 network function :math:`f(x)` as SymPy; symrich differentiates the loss
@@ -109,6 +112,7 @@ from symrich.testing.profiles import DEFAULT_EXAMPLES, load_profile_from_environ
 from symrich.testing.regimes import (
     REGIMES,
     Regime,
+    RegimeNotSupported,
     any_regime,
     balanced,
     downstream,
@@ -133,6 +137,7 @@ __all__ = [
     "Model",
     "REGIMES",
     "Regime",
+    "RegimeNotSupported",
     "RegimeTally",
     "any_regime",
     "assert_conserved",

@@ -24,13 +24,14 @@ from typing import Any
 
 import mpmath
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from symrich.oracle import integrate_flow
 from symrich.testing.data import Dataset, gaussian_data
 from symrich.testing.flows import beta_expressions, evaluate
 from symrich.testing.model import Model
-from symrich.testing.regimes import SIGN_CHANGE, Regime, learning_rates, regime_strata
+from symrich.testing.regimes import SIGN_CHANGE, Regime, RegimeNotSupported, learning_rates, regime_strata
 from symrich.testing.values import format_value
 
 __all__ = ["Example", "call_claim", "coordinates_of", "examples", "flow_parameters", "oracle_trajectory",
@@ -118,7 +119,8 @@ def strata_for(model: Model, regime: Any) -> tuple:
 
 
 def examples(model: Model, data: st.SearchStrategy | None = None, regime: st.SearchStrategy | None = None,
-             rates: st.SearchStrategy | None = None) -> st.SearchStrategy:
+             rates: st.SearchStrategy | None = None, *,
+             unsupported: Callable[[Regime, RegimeNotSupported], None] | None = None) -> st.SearchStrategy:
     r"""Strategy: :class:`Example` objects for ``model``.
 
     Draws, in this order, a data set from ``data``, learning rates from
@@ -139,6 +141,12 @@ def examples(model: Model, data: st.SearchStrategy | None = None, regime: st.Sea
         :math:`\delta`.  Default None (the model's generic initialisation).
     rates : strategy of tuple of float, optional
         Default :func:`learning_rates` with one rate per parameter.
+    unsupported : callable, optional
+        ``unsupported(regime, error)``: called for a drawn regime the model
+        cannot build (:class:`~symrich.testing.regimes.RegimeNotSupported`,
+        e.g. the saddle regime of a wide network with ``h > c`` when
+        :math:`\tilde\delta > 0`), which is then not used
+        (:func:`hypothesis.assume`).  Default None: the error propagates.
 
     Returns
     -------
@@ -161,7 +169,9 @@ def examples(model: Model, data: st.SearchStrategy | None = None, regime: st.Sea
         rates = learning_rates(k=len(model.rate_names))
     for what, value in (("data", data), ("regime", regime), ("rates", rates)):
         if value is not None and not isinstance(value, st.SearchStrategy):
-            raise ValueError(f"{what} must be a hypothesis strategy, got {type(value).__name__}")
+            hint = "; call any_regime()" if callable(value) else ""
+            raise ValueError(f"{what} must be a hypothesis strategy, got {type(value).__name__} (a fixed value "
+                             f"goes in hypothesis.strategies.just(...){hint})")
     strata = strata_for(model, regime)
     if strata:
         regime = st.one_of(*(s for _, s in strata))
@@ -185,7 +195,13 @@ def examples(model: Model, data: st.SearchStrategy | None = None, regime: st.Sea
             value = draw(regime)
             reg = value if isinstance(value, Regime) else Regime.of_delta(value)
         seed = draw(st.integers(min_value=0, max_value=2**16))
-        params = model.initial_parameters(reg, rate_map, seed, data=ds)
+        try:
+            params = model.initial_parameters(reg, rate_map, seed, data=ds)
+        except RegimeNotSupported as exc:
+            if unsupported is None:
+                raise
+            unsupported(reg, exc)
+            assume(False)
         return Example(model=model, params=params, rates=rate_map, data=ds,
                        delta=None if reg is None else reg.delta, seed=seed, regime=reg)
 

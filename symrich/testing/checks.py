@@ -27,8 +27,8 @@ from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_tr
 from symrich.testing.model import Model
 from symrich.testing.profiles import DEFAULT_EXAMPLES
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, run_check
-from symrich.testing.values import digits_of_agreement, format_value
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
+from symrich.testing.values import digits_of_agreement, format_digits, format_value
 
 __all__ = ["DEFAULT_EXAMPLES", "assert_conserved", "assert_matches_flow"]
 
@@ -111,9 +111,8 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
     ...                  max_examples=2, times=(1.0,)).worst_digits > 25
     True
     """
-    check_options(model, digits, dps)
-    if not callable(quantity):
-        raise ValueError(f"quantity must be callable, got {quantity!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates)
+    check_callable(quantity, "quantity", (2, 3), "quantity(z, rates) or quantity(z, rates, data)")
     ts = as_times(times)
 
     def value(ex: Example, params: Mapping) -> Any:
@@ -123,9 +122,12 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
         trajectory = oracle_trajectory(ex, [0.0, *ts] if ts[0] > 0 else ts, dps=dps)
         with mpmath.workdps(dps):
             q0 = value(ex, trajectory[0])
+            require_finite(q0, "quantity at t=0", ex)
             worst, where = float(dps), None
             for tk, pk in zip(ts, trajectory[-len(ts):]):
+                require_finite(pk, f"the oracle's parameters at t={tk}", ex)
                 qk = value(ex, pk)
+                require_finite(qk, f"quantity at t={tk}", ex)
                 agree = digits_of_agreement(qk, q0, cap=dps)
                 if agree < worst:
                     worst, where = agree, (tk, qk)
@@ -133,7 +135,7 @@ def assert_conserved(quantity: Callable, model: Model, *, coordinates: Any = Non
             tk, qk = where
             raise Disagreement(f"  {ex!r}\n  quantity at t=0: {format_value(q0, 15)}\n"
                                f"  quantity at t={tk}: {format_value(qk, 15)}\n"
-                               f"  digits of agreement: {worst:.1f} (required {digits}, oracle dps={dps})")
+                               f"  digits of agreement: {format_digits(worst)} (required {digits}, oracle dps={dps})")
         return worst
 
     return run_check("assert_conserved", model, prop, data=data, regime=regime, rates=rates, digits=digits,
@@ -199,9 +201,8 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
     ...                     coordinates="beta", max_examples=2, times=(1.0,)).worst_digits
     30.0
     """
-    check_options(model, digits, dps)
-    if not callable(closed_form):
-        raise ValueError(f"closed_form must be callable, got {closed_form!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates)
+    check_callable(closed_form, "closed_form", (2,), "closed_form(t, example)")
     ts = as_times(times)
     label = _label(coordinates)
 
@@ -211,7 +212,9 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
         with mpmath.workdps(dps):
             for tk, pk in zip(ts, trajectory):
                 predicted = closed_form(mpmath.mpf(tk), ex)
+                require_finite(predicted, f"closed form at t={tk}", ex)
                 reached = coordinates_of(ex, pk, coordinates)
+                require_finite(reached, f"the oracle's {label} at t={tk}", ex)
                 if isinstance(reached, Mapping):
                     if not isinstance(predicted, Mapping) or not predicted:
                         raise ValueError(f"closed_form must return a non-empty dict of {label}, got {predicted!r}")
@@ -231,7 +234,7 @@ def assert_matches_flow(closed_form: Callable, model: Model, *, coordinates: Any
             tk, name, v, ref = where
             raise Disagreement(f"  {ex!r}\n  at t={tk}: {name} (oracle)      = {format_value(ref, 15)}\n"
                                f"  at t={tk}: {name} (closed form) = {format_value(v, 15)}\n"
-                               f"  digits of agreement: {worst:.1f} (required {digits}, oracle dps={dps})")
+                               f"  digits of agreement: {format_digits(worst)} (required {digits}, oracle dps={dps})")
         return worst
 
     return run_check("assert_matches_flow", model, prop, data=data, regime=regime, rates=rates, digits=digits,

@@ -2,25 +2,31 @@ r"""Limit claims: :func:`assert_converges_to` tells a wrong limit from a time to
 
 A finite integration shows convergence only up to the slowest rate.  So the
 check integrates to :math:`t/2`, :math:`3t/4` and :math:`t` and, when the
-claimed limit :math:`L` is not reached to the required digits, estimates how
+claimed limit :math:`L` is not reached to the required digits, measures how
 the flow settles.  With the increments :math:`e_1 = |x(3t/4) - x(t/2)|`,
-:math:`e_2 = |x(t) - x(3t/4)|` (max-norm over the observable's entries), the
-settling ratio :math:`\rho = e_2/e_1` per quarter :math:`\Delta = t/4` gives
-the rate :math:`r = -\ln\rho/\Delta` and, if :math:`\rho < 1`, the limit of
-the flow by geometric extrapolation,
-:math:`\hat L = x(t) + (x(t) - x(3t/4))\,\rho/(1 - \rho)`.  Then:
+:math:`e_2 = |x(t) - x(3t/4)|` (max-norm over the observable's entries;
+an increment below the rounding floor :math:`10^{3-\text{dps}}\max(1,|L|)` counts as
+0), the settling ratio :math:`\rho = e_2/e_1` per quarter :math:`\Delta = t/4`
+gives the rate :math:`r = -\ln\rho/\Delta` and, if :math:`\rho < 1`, the
+limit of the flow by geometric extrapolation,
+:math:`\hat L = x(t) + (x(t) - x(3t/4))\,\rho/(1 - \rho)`.  The verdict says
+what was measured:
 
-* **converging to something else** when :math:`\hat L` is farther from
-  :math:`L` than ten times the extrapolated tail :math:`|\hat L - x(t)|`
-  (plus the tolerance :math:`10^{-\text{digits}}\max(1, |L|)`): the flow
-  settles, and not at :math:`L`; the message gives :math:`\hat L` and its
-  digits of agreement with :math:`L`;
-* **not converged yet** otherwise: the message gives the rate and the time
-  :math:`t + \ln(|x(t) - L| / \text{tol})/r` at which the required digits
-  would be reached (a wrong limit closer than the tail cannot be told from a
-  right one yet);
-* **not settling** when :math:`\rho \ge 1`: no exponential convergence is
-  seen between :math:`t/2` and :math:`t` (a longer time may tell).
+* **converging to something else**, at rest: :math:`e_2 = 0`, so
+  :math:`x(t)` is the flow's limit to the working precision, and it is not
+  :math:`L`;
+* **converging to something else**, extrapolated: :math:`\hat L` is
+  farther from :math:`L` than ten times the extrapolated tail
+  :math:`|\hat L - x(t)|` (plus the tolerance
+  :math:`10^{-\text{digits}}\max(1, |L|)`); the message gives :math:`\hat L`
+  and its digits of agreement with :math:`L`;
+* **not converged yet** otherwise: the increments shrink and :math:`\hat L`
+  is within ten tails of :math:`L` (consistent with :math:`L`, which a finite
+  time cannot prove); the message gives the rate and the time
+  :math:`t + \ln(|x(t) - L| / \text{tol})/r` the required digits would need;
+* **not settling** when :math:`\rho \ge 1`: the last increment is not smaller
+  than the one before (e.g. the flow is still leaving a saddle), so no limit
+  can be estimated from :math:`[t/2, t]`; a longer time may tell.
 
 >>> classify_settling([[1.0], [1.0 + 1e-4], [1.0 + 1e-4 + 1e-6]], [1.0], 6, 40.0).verdict
 'converging to something else'
@@ -39,8 +45,8 @@ from hypothesis import strategies as st
 from symrich.testing.cases import Example, call_claim, coordinates_of, oracle_trajectory
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, run_check
-from symrich.testing.values import digits_of_agreement, flat_mpf, format_value
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
+from symrich.testing.values import digits_of_agreement, flat_mpf, format_digits, format_value
 
 __all__ = ["Settling", "assert_converges_to", "classify_settling"]
 
@@ -66,6 +72,8 @@ class Settling:
         Digits of agreement of :math:`\hat L` with the claimed limit (``nan`` without :math:`\hat L`).
     time_needed : float
         Estimated time to reach the required digits (``nan`` unless not converged yet).
+    increments : tuple of float
+        :math:`(e_1, e_2)`, after the rounding floor (0 below it).
 
     Examples
     --------
@@ -80,6 +88,7 @@ class Settling:
     extrapolated: list | None
     extrapolated_digits: float
     time_needed: float
+    increments: tuple = (float("nan"), float("nan"))
 
 
 def classify_settling(values: list, limit: Any, digits: float, t: float, *, cap: float = 30.0) -> Settling:
@@ -114,26 +123,32 @@ def classify_settling(values: list, limit: Any, digits: float, t: float, *, cap:
         raise ValueError(f"the limit has {len(target)} entries but the observable has {len(x3)}")
     reached = digits_of_agreement(x3, target, cap=cap)
     nan = float("nan")
-    e1 = max(abs(b - a) for a, b in zip(x1, x2))
-    e2 = max(abs(b - a) for a, b in zip(x2, x3))
+    scale = max([mpmath.mpf(1)] + [abs(v) for v in target])
+    floor = scale * mpmath.mpf(10) ** (3 - cap)         # increments below it are rounding noise
+
+    def increment(u: list, v: list) -> Any:
+        e = max(abs(b - a) for a, b in zip(u, v))
+        return e if e > floor else mpmath.mpf(0)
+
+    e1, e2 = increment(x1, x2), increment(x2, x3)
+    seen = (float(e1), float(e2))
     rho = e2 / e1 if e1 > 0 else (mpmath.mpf(0) if e2 == 0 else mpmath.inf)
     rate = float(-mpmath.log(rho) / (t / 4)) if 0 < rho < mpmath.inf else nan
     if reached >= digits:
-        return Settling(REACHED, reached, rate, None, nan, nan)
-    if e2 == 0:        # at rest: what it reached is its limit
-        return Settling(ELSEWHERE, reached, nan, x3, reached, nan)
+        return Settling(REACHED, reached, rate, None, nan, nan, seen)
+    if e2 == 0:        # at rest at this precision: what it reached is its limit
+        return Settling(ELSEWHERE, reached, nan, x3, reached, nan, seen)
     if rho >= 1:
-        return Settling(NOT_SETTLING, reached, rate, None, nan, nan)
+        return Settling(NOT_SETTLING, reached, rate, None, nan, nan, seen)
     guess = [c + (c - b) * rho / (1 - rho) for b, c in zip(x2, x3)]
     guessed = digits_of_agreement(guess, target, cap=cap)
     tail = max(abs(g - c) for g, c in zip(guess, x3))
-    scale = max([mpmath.mpf(1)] + [abs(v) for v in target])
     tolerance = scale * mpmath.mpf(10) ** -digits
     if max(abs(g - v) for g, v in zip(guess, target)) > 10 * tail + tolerance:
-        return Settling(ELSEWHERE, reached, rate, guess, guessed, nan)
+        return Settling(ELSEWHERE, reached, rate, guess, guessed, nan, seen)
     distance = max(abs(a - b) for a, b in zip(x3, target))
     needed = t + float(mpmath.log(distance / tolerance)) / rate
-    return Settling(NOT_YET, reached, rate, guess, guessed, needed)
+    return Settling(NOT_YET, reached, rate, guess, guessed, needed, seen)
 
 
 def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None,
@@ -190,11 +205,12 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
     >>> report.worst_digits > 6
     True
     """
-    check_options(model, digits, dps)
-    if not callable(limit):
-        raise ValueError(f"limit must be callable, got {limit!r}")
-    if observable is not None and observable != "beta" and not callable(observable):
-        raise ValueError(f"observable must be callable or 'beta', got {observable!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay)
+    check_callable(limit, "limit", (1,), "limit(example)")
+    if observable is not None and observable != "beta":
+        if not callable(observable):
+            raise ValueError(f"observable must be callable or 'beta', got {observable!r}")
+        check_callable(observable, "observable", (2, 3), "observable(p, rates) or observable(p, rates, data)")
     (t_end,) = as_times([t])
     if t_end <= 0:
         raise ValueError(f"t must be > 0, got {t!r}")
@@ -213,33 +229,48 @@ def assert_converges_to(limit: Callable, model: Model, *, observable: Any = None
         trajectory = oracle_trajectory(ex, [t_end / 2, 3 * t_end / 4, t_end], dps=dps)
         with mpmath.workdps(dps):
             predicted = limit(ex)
+            require_finite(predicted, "predicted limit", ex)
             values = [observe(ex, p, predicted) for p in trajectory]
+            for tk, v in zip((t_end / 2, 3 * t_end / 4, t_end), values):
+                require_finite(v, f"the oracle's observable at t={tk:g}", ex)
             settling = classify_settling(values, predicted, digits, t_end, cap=dps)
         if settling.verdict != REACHED:
             raise Disagreement(f"  {ex!r}\n  reached at t={t_end}: {format_value(values[-1], 15)}\n"
                                f"  predicted limit:    {format_value(predicted, 15)}\n"
-                               f"  digits of agreement: {settling.digits:.1f} (required {digits}, oracle dps={dps})\n"
-                               f"  verdict: {_explain(settling, t_end)}")
+                               f"  digits of agreement: {format_digits(settling.digits)} (required {digits}, "
+                               f"oracle dps={dps})\n"
+                               f"  verdict: {_explain(settling, t_end, dps)}")
         rates_seen.append(settling.rate)
         return settling.digits
 
     def note() -> str:
         finite = [r for r in rates_seen if math.isfinite(r)]
-        return f"slowest settling rate {min(finite):.3g} per unit time" if finite else ""
+        return (f"slowest settling rate seen {min(finite):.3g} per unit time (from the increments between "
+                f"t={t_end / 2:g} and t={t_end:g})" if finite else "")
 
     return run_check("assert_converges_to", model, prop, data=data, regime=regime, rates=rates, digits=digits,
                      max_examples=max_examples, shrink=shrink, replay=replay,
                      key=(limit, observable, t_end, digits, dps, data, regime, rates), note=note)
 
 
-def _explain(s: Settling, t: float) -> str:
+def _explain(s: Settling, t: float, dps: int) -> str:
+    """The verdict in words: what was measured between ``t/2`` and ``t``, and what it implies."""
+    e1, e2 = s.increments
+    window = f"t={t / 2:g}, {3 * t / 4:g}, {t:g}"
     if s.verdict == NOT_YET:
-        return (f"not converged yet: the flow is still settling (rate {s.rate:.3g} per unit time) and heads for the "
-                f"claimed limit as far as can be told; about t={s.time_needed:.3g} would be needed")
+        return (f"not converged yet: at {window} the increments shrink ({e1:.3g}, then {e2:.3g}: rate {s.rate:.3g} "
+                f"per unit time); extrapolated geometrically, the flow's limit agrees with the claimed one to "
+                f"{format_digits(s.extrapolated_digits)} digits, within the extrapolation's uncertainty (consistent "
+                f"with it, not a proof); at this rate the required digits need about t={s.time_needed:.3g}")
+    if s.verdict == ELSEWHERE and math.isnan(s.rate):
+        return (f"converging to something else: x does not change between t={3 * t / 4:g} and t={t:g} at {dps} "
+                f"digits, so x(t) = {format_value(s.extrapolated, 12)} is the flow's limit to that precision; it "
+                f"agrees with the claimed limit to {format_digits(s.extrapolated_digits)} digits")
     if s.verdict == ELSEWHERE:
-        where = ("has come to rest at" if math.isnan(s.rate)
-                 else f"settles at rate {s.rate:.3g} per unit time towards (extrapolated)")
-        return (f"converging to something else: the flow {where} {format_value(s.extrapolated, 12)}, "
-                f"which agrees with the claimed limit to {s.extrapolated_digits:.1f} digits")
-    return (f"not settling: no exponential convergence between t={t / 2:g} and t={t:g} "
-            f"(increments do not shrink); try a longer t")
+        return (f"converging to something else: at {window} the increments shrink ({e1:.3g}, then {e2:.3g}: rate "
+                f"{s.rate:.3g} per unit time); extrapolated geometrically, the flow's limit is "
+                f"{format_value(s.extrapolated, 12)}, which agrees with the claimed limit to "
+                f"{format_digits(s.extrapolated_digits)} digits, farther from it than ten times the extrapolation's "
+                f"uncertainty")
+    return (f"not settling: at {window} the last increment ({e2:.3g}) is not smaller than the one before "
+            f"({e1:.3g}), e.g. the flow is still leaving a saddle; no limit can be estimated: try a longer t")

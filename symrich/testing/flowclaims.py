@@ -16,8 +16,9 @@ model's gradient flow (:mod:`symrich.testing.flows`).  It is computed
 * or exactly (``exact=True``): the state, data and rates are converted to
   exact rationals, ``phi`` and the claim are evaluated on SymPy objects
   (write them with SymPy functions, e.g. ``sympy.sqrt``), :math:`D\phi` is
-  differentiated symbolically, and the difference is decided by
-  :meth:`sympy.Expr.equals`.
+  differentiated symbolically, and each entry of the difference must be
+  *proven* 0 (:func:`is_exactly_zero`): a difference of :math:`10^{-31}`
+  fails, and so does one SymPy cannot decide.
 
 >>> from symrich.testing.zoo import single_neuron
 >>> report = assert_flow(lambda p, eta, data: {"a": -eta["a"] * p["w"] @ data.X.T @ (data.X @ p["w"] * p["a"] - data.y),
@@ -41,10 +42,10 @@ from symrich.testing.data import Dataset
 from symrich.testing.flows import beta_expressions, velocity
 from symrich.testing.model import Model
 from symrich.testing.report import CheckReport
-from symrich.testing.runner import Disagreement, as_times, check_options, run_check
-from symrich.testing.values import digits_of_agreement, flat_mpf, format_value, zip_leaves
+from symrich.testing.runner import Disagreement, as_times, check_callable, check_options, require_finite, run_check
+from symrich.testing.values import digits_of_agreement, flat_mpf, format_digits, format_value, zip_leaves
 
-__all__ = ["assert_flow", "derived_velocity", "exact_velocity"]
+__all__ = ["assert_flow", "derived_velocity", "exact_velocity", "is_exactly_zero"]
 
 
 def _shifted(model: Model, params: Mapping, step: list, h: Any) -> dict:
@@ -169,23 +170,63 @@ def exact_velocity(example: Example, params: Mapping, coordinates: Any = None) -
     return z_dot, z, rates, data
 
 
-def _exact_digits(claimed: Any, derived: Any, cap: float) -> float:
+def is_exactly_zero(difference: Any) -> bool | None:
+    r"""Decide exactly whether a SymPy number is 0: True, False, or None (undecided).
+
+    A rational is decided by arithmetic; otherwise :meth:`sympy.Expr.equals`
+    (which proves a zero by simplification or a minimal polynomial, and a
+    nonzero by evaluation with guaranteed significant digits), then the
+    minimal polynomial of an algebraic number (0 exactly when it is
+    :math:`x`).  Nothing is decided by a tolerance: a difference of
+    :math:`10^{-31}` is not 0.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> is_exactly_zero(sympy.sqrt(8) - 2 * sympy.sqrt(2)), is_exactly_zero(sympy.Rational(1, 10**31))
+    (True, False)
+    """
     import sympy
 
-    worst = cap
-    for c, d in zip(_leaves(claimed), _leaves(derived)):
-        diff = sympy.sympify(c) - d
-        if diff.equals(0):
+    difference = sympy.sympify(difference)
+    if difference.is_Rational:
+        return difference == 0
+    decided = difference.equals(0)
+    if decided is not None:
+        return bool(decided)
+    try:
+        x = sympy.Dummy("x")
+        return sympy.minimal_polynomial(difference, x) == x
+    except (NotImplementedError, ValueError, sympy.polys.polyerrors.PolynomialError):
+        return None
+
+
+def _exact_comparison(claimed: Any, derived: Any) -> tuple:
+    """``(digits, problem)``: digits of agreement at 60 digits, and the first entry not proven equal (or None)."""
+    import sympy
+
+    worst, problem = 99.0, None
+    for (name, c), (_, d) in zip(_leaves(claimed), _leaves(derived)):
+        difference = sympy.sympify(c) - d
+        zero = is_exactly_zero(difference)
+        if zero:
             continue
-        worst = min(worst, digits_of_agreement(mpmath.mpf(str(sympy.N(c, 60))), mpmath.mpf(str(sympy.N(d, 60))),
-                                               cap=cap))
-    return worst
+        with mpmath.workdps(60):
+            worst = min(worst, digits_of_agreement(mpmath.mpf(str(sympy.N(c, 60))), mpmath.mpf(str(sympy.N(d, 60)))))
+            gap = mpmath.nstr(mpmath.mpf(str(sympy.N(difference, 60))), 3)
+        if problem is None:
+            problem = (f"entry {name} differs by {gap} (claimed - derived, exact)" if zero is False else
+                       f"SymPy cannot decide whether entry {name} of claimed - derived is 0 (it is {gap} to "
+                       f"60 digits); simplify the claim")
+    return worst, problem
 
 
-def _leaves(value: Any) -> list:
+def _leaves(value: Any, name: str = "") -> list:
+    """``[(name, number), ...]`` of a number, array or mapping (mappings in sorted key order)."""
     if isinstance(value, Mapping):
-        return [leaf for key in sorted(value, key=str) for leaf in _leaves(value[key])]
-    return list(np.asarray(value, dtype=object).reshape(-1))
+        return [leaf for key in sorted(value, key=str) for leaf in _leaves(value[key], f"{name}[{key!r}]")]
+    arr = np.asarray(value, dtype=object)
+    return [(name + (str(list(index)) if arr.ndim else "") or "0", v) for index, v in np.ndenumerate(arr)]
 
 
 def assert_flow(claimed: Callable, model: Model, *, coordinates: Any = None, exact: bool = False,
@@ -215,7 +256,7 @@ def assert_flow(claimed: Callable, model: Model, *, coordinates: Any = None, exa
     times : float or sequence of float
         Where along the flow to compare (0: the drawn state itself).
     digits : float
-        Required digits of agreement (ignored for ``exact=True``, which requires equality).
+        Required digits of agreement (ignored for ``exact=True``, which requires proven equality).
     dps, max_examples, shrink, replay
         As in :func:`~symrich.testing.checks.assert_conserved`.
 
@@ -246,38 +287,47 @@ def assert_flow(claimed: Callable, model: Model, *, coordinates: Any = None, exa
     >>> assert_flow(claimed, single_neuron(2), coordinates=z, regime=upstream(), max_examples=3).worst_digits >= 25
     True
     """
-    check_options(model, digits, dps)
-    if not callable(claimed):
-        raise ValueError(f"claimed must be callable, got {claimed!r}")
+    check_options(model, digits, dps, shrink=shrink, replay=replay, coordinates=coordinates, exact=exact)
+    check_callable(claimed, "claimed", (2, 3), "claimed(z, rates) or claimed(z, rates, data)")
     ts = as_times(times)
 
     def prop(ex: Example) -> float:
         states = [ex.params] if ts == [0.0] else oracle_trajectory(ex, ts, dps=dps)
         worst, where = float(dps), None
         for tk, pk in zip(ts, states):
+            problem = None
             if exact:
                 z_dot, z, rates_exact, data_exact = exact_velocity(ex, pk, coordinates)
                 said, derived = _pair(call_claim(claimed, z, rates_exact, data_exact), z_dot)
-                agree = _exact_digits(said, derived, float(dps))
             else:
                 z_dot = derived_velocity(ex, pk, coordinates, dps=dps)
                 with mpmath.workdps(dps):
                     said, derived = _pair(call_claim(claimed, coordinates_of(ex, pk, coordinates), ex.rates,
                                                      ex.data), z_dot)
+            require_finite(derived, f"derived velocity at t={tk}", ex)
+            require_finite(said, f"claimed velocity at t={tk}", ex)
+            if exact:
+                agree, problem = _exact_comparison(said, derived)
+            else:
+                with mpmath.workdps(dps):
                     agree = digits_of_agreement(flat_mpf(said, "claimed velocity"),
                                                 flat_mpf(derived, "derived velocity"), cap=dps)
-            if agree < worst:
-                worst, where = agree, (tk, (said, derived))
-        required = dps if exact else digits
-        if worst < required:
-            tk, (said, derived) = where
-            kind = "exactly (SymPy)" if exact else f"at dps={dps}"
+            if problem is not None or agree < worst:
+                worst, where = agree, (tk, said, derived, problem)
+            if problem is not None:
+                break
+        if where is not None and (where[3] is not None or (not exact and worst < digits)):
+            tk, said, derived, problem = where
+            verdict = (f"not equal: {problem}" if exact else f"{format_digits(worst)} (required {digits}, "
+                       f"compared at dps={dps})")
             raise Disagreement(f"  {ex!r}\n  at t={tk}: derived velocity = {format_value(_numeric(derived), 15)}\n"
                                f"  at t={tk}: claimed velocity = {format_value(_numeric(said), 15)}\n"
-                               f"  digits of agreement: {worst:.1f} (required {required}, compared {kind})")
-        return worst
+                               + (f"  compared exactly (SymPy): {verdict}; digits of agreement "
+                                  f"{format_digits(worst)}" if exact else f"  digits of agreement: {verdict}"))
+        return float(dps) if exact else worst
 
     return run_check("assert_flow", model, prop, data=data, regime=regime, rates=rates, digits=dps if exact else digits,
+                     note=(lambda: "compared exactly (SymPy): every entry proven equal") if exact else None,
                      max_examples=max_examples, shrink=shrink, replay=replay,
                      key=(claimed, coordinates, exact, ts, digits, dps, data, regime, rates))
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 import mpmath
 import numpy as np
 
+from symrich.testing.regimes import RegimeNotSupported
 from symrich.testing.values import from_mp_matrix, mp_array, to_mp_matrix
 
 __all__ = ["crossing_neuron", "layers", "neuron", "orthonormal_columns", "sym_sqrt"]
@@ -123,7 +124,7 @@ def layers(rng: np.random.Generator, widths: tuple, delta: float | None, etas: l
             W.insert(0, sym_sqrt(T) @ orthonormal_columns(rng, widths[l - 1], h).T)
         return W
     need = "hidden/output widths h_1 <= ... <= h_L" if delta > 0 else "widths h_{L-1} <= ... <= h_1 <= h_0"
-    raise ValueError(f"cannot build an initialisation with all conserved matrices equal to delta*I for "
+    raise RegimeNotSupported(f"cannot build an initialisation with all conserved matrices equal to delta*I for "
                      f"delta = {mpmath.nstr(delta, 6)} and widths {widths}: this needs {need}")
 
 

@@ -22,7 +22,7 @@ import mpmath
 import numpy as np
 
 from symrich.testing import flows
-from symrich.testing.regimes import SADDLE, SIGN_CHANGE, Regime
+from symrich.testing.regimes import SADDLE, SIGN_CHANGE, Regime, RegimeNotSupported
 from symrich.testing.values import DATA_DPS
 
 __all__ = ["Model"]
@@ -361,13 +361,13 @@ class Model:
                        else {name: 0.7 * rng.standard_normal(shape) for name, shape in self.params})
             elif regime.name == SIGN_CHANGE:
                 if self.sign_change_init is None:
-                    raise ValueError(f"{self.name} has no sign_change_init, so the regime {regime.name!r} cannot be "
+                    raise RegimeNotSupported(f"{self.name} has no sign_change_init, so the regime {regime.name!r} cannot be "
                                      "drawn; give Model(sign_change_init=...) or another regime")
                 if data is None:
                     raise ValueError(f"the regime {regime.name!r} needs the data (data=...)")
                 raw = self.sign_change_init(rng, regime.delta, rates, data)
             elif self.init is None:
-                raise ValueError(f"{self.name} has no init function, so a regime (delta) cannot be requested; "
+                raise RegimeNotSupported(f"{self.name} has no init function, so a regime (delta) cannot be requested; "
                                  "give Model(init=...) or regime=None")
             else:
                 scale = mpmath.mpf(regime.scale)

@@ -53,6 +53,7 @@ from symrich.testing.values import positive_int, value_range
 __all__ = [
     "REGIMES",
     "Regime",
+    "RegimeNotSupported",
     "any_regime",
     "balanced",
     "downstream",
@@ -69,6 +70,20 @@ NEAR_UP, NEAR_DOWN = "near-balanced (delta > 0)", "near-balanced (delta < 0)"
 SIGN_CHANGE, SADDLE = "sign change of a", "saddle"
 #: The regimes :func:`any_regime` covers, in the order a stratified check runs them.
 REGIMES = (UPSTREAM, BALANCED, DOWNSTREAM, NEAR_UP, NEAR_DOWN, SIGN_CHANGE, SADDLE)
+
+class RegimeNotSupported(ValueError):
+    """A model cannot build an initialisation in the requested regime (e.g. no ``init``, or widths that forbid it).
+
+    A check raises it before running when a regime requested on its own
+    cannot be drawn; with :func:`any_regime` the regime is reported as not
+    applicable instead (:attr:`~symrich.testing.report.CheckReport.not_applicable`).
+
+    Examples
+    --------
+    >>> issubclass(RegimeNotSupported, ValueError)
+    True
+    """
+
 
 _SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 

@@ -24,7 +24,9 @@ import numpy as np
 __all__ = [
     "DATA_DPS",
     "digits_of_agreement",
+    "first_nonfinite",
     "flat_mpf",
+    "format_digits",
     "format_value",
     "from_mp_matrix",
     "mp_array",
@@ -152,7 +154,8 @@ def digits_of_agreement(value: Any, reference: Any, *, cap: float = 99.0) -> flo
     .. math:: -\log_{10} \frac{\max_k |v_k - r_k|}{\max(1, \max_k |r_k|)},
 
     capped at ``cap`` (an exact match returns ``cap``).  Arrays are compared
-    entrywise; shapes must match.
+    entrywise; shapes must match.  A NaN or infinite entry on either side
+    agrees with nothing: the result is ``-inf``.
 
     Parameters
     ----------
@@ -176,16 +179,75 @@ def digits_of_agreement(value: Any, reference: Any, *, cap: float = 99.0) -> flo
     4.0
     >>> digits_of_agreement([1.0, 2.0], [1.0, 2.0], cap=30)
     30.0
+    >>> digits_of_agreement([float("nan"), 2.0], [1.0, 2.0]), digits_of_agreement(2.0, 1.0)
+    (-inf, 0.0)
     """
     v = flat_mpf(value, "value")
     r = flat_mpf(reference, "reference")
     if len(v) != len(r):
         raise ValueError(f"value has {len(v)} entries but reference has {len(r)}")
+    if not all(mpmath.isfinite(x) for x in (*v, *r)):
+        return -math.inf
     err = max((abs(a - b) for a, b in zip(v, r)), default=mpmath.mpf(0))
     scale = max([mpmath.mpf(1)] + [abs(b) for b in r])
     if err == 0:
         return float(cap)
-    return float(min(cap, -mpmath.log10(err / scale)))
+    return float(min(cap, -mpmath.log10(err / scale))) + 0.0      # + 0.0: no "-0.0"
+
+
+def format_digits(digits: float) -> str:
+    """Digits of agreement for a message: one decimal, never ``-0.0``.
+
+    Examples
+    --------
+    >>> format_digits(-0.04), format_digits(29.96), format_digits(float("-inf"))
+    ('0.0', '30.0', '-inf')
+    """
+    text = f"{digits:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def first_nonfinite(value: Any) -> str | None:
+    """The first NaN or infinite entry of a number, array, list or mapping (SymPy numbers too), or None.
+
+    Returns a description such as ``"NaN"`` or ``"inf (entry ['w'][1])"``.
+
+    Examples
+    --------
+    >>> first_nonfinite({"a": 1.0, "w": [2.0, mpmath.inf]})
+    "inf (entry ['w'][1])"
+    >>> first_nonfinite(mpmath.nan), first_nonfinite([1, 2]) is None
+    ('NaN', True)
+    """
+    if isinstance(value, Mapping):
+        for key in value:
+            found = first_nonfinite(value[key])
+            if found is not None:
+                word, _, where = found.partition(" (entry ")
+                return f"{word} (entry [{key!r}]{where.rstrip(')') if where else ''})"
+        return None
+    arr = np.asarray(value, dtype=object)
+    for index, v in np.ndenumerate(arr):
+        word = _nonfinite_word(v)
+        if word is not None:
+            return word + (f" (entry {list(index)})" if arr.ndim else "")
+    return None
+
+
+def _nonfinite_word(v: Any) -> str | None:
+    if hasattr(v, "free_symbols") and hasattr(v, "is_finite"):        # a SymPy expression
+        import sympy
+
+        if v.has(sympy.nan):
+            return "NaN"
+        return None if not v.has(sympy.oo, -sympy.oo, sympy.zoo) else "inf"
+    try:
+        x = v if isinstance(v, mpmath.mpf) else mpmath.mpmathify(v)
+    except (TypeError, ValueError):
+        return None
+    if mpmath.isnan(x):
+        return "NaN"
+    return None if mpmath.isfinite(x) else ("-inf" if x == -mpmath.inf else "inf")
 
 
 def format_value(value: Any, digits: int = 10) -> str:
