@@ -293,3 +293,12 @@ def test_bad_input(call, match):
 def test_max_flips_is_enforced():
     with pytest.raises(RuntimeError, match="max_flips"):
         pl.integrate(TIMES, A0, W0, X, Y, "relu", EA, EW, dps=20, max_flips=1)
+
+
+def test_a_long_horizon_stops_at_max_steps_with_advice():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(3, 2)), rng.normal(size=3)
+    with pytest.raises(RuntimeError, match="max_steps=5 reached .* raise max_steps or integrate to a shorter time"):
+        pl.integrate([0, 50.0], [0.5, -0.4], [[1.0, 0.2], [0.3, -1.0]], X, y, dps=15, max_steps=5)
+    with pytest.raises(ValueError, match="max_steps must be a positive integer"):
+        pl.integrate([0, 1.0], [0.5, -0.4], [[1.0, 0.2], [0.3, -1.0]], X, y, dps=15, max_steps=0)

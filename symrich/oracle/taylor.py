@@ -113,8 +113,11 @@ def integrate_taylor(flow: PolynomialFlow, times: list, x0: list, pvals: list, *
     stopped = False
     while len(rows) < n_times and not stopped:
         if n_steps >= max_steps:
-            raise RuntimeError(f"max_steps={max_steps} reached at t = {mpmath.nstr(t_n, 15)} "
-                               "(does the solution blow up?)")
+            raise RuntimeError(f"max_steps={max_steps} reached at t = {mpmath.nstr(t_n, 15)} of "
+                               f"t = {mpmath.nstr(t_end, 15)}: either the solution blows up, or the horizon "
+                               "is long for this explicit method (its steps are bounded by the flow's fastest "
+                               "time scale, so their number grows with t even when the flow converges); "
+                               "raise max_steps or integrate to a shorter time")
         # Local tolerance and fixed-point precision for this step.
         if x_exact is not None:
             log2_norm = max((float(mpmath.log(abs(v), 2)) for v in x_exact if v), default=-math.inf)

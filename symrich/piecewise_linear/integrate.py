@@ -130,7 +130,8 @@ def _pattern_oracle_flow(K, n, d):
     return pf, flow, events
 
 
-def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=30, method="taylor", max_flips=100):
+def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=30, method="taylor", max_flips=100,
+              max_steps=100_000):
     """Integrate the gradient flow across activation flips (oracle + events + restart).
 
     On each segment the activation pattern is fixed and the flow is the
@@ -160,6 +161,10 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         ``"scipy"`` is the oracle's float64 path (for large experiments).
     max_flips : int
         Give up (``RuntimeError``) after this many flips.
+    max_steps : int
+        Steps of the integrator per region (``RuntimeError`` beyond): the
+        Taylor method is explicit, so long horizons need many steps even
+        when the flow converges.
 
     Returns
     -------
@@ -239,7 +244,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         segments += 1
         with mpmath.workdps(wp_dps):
             rel = [tt - start for tt in req[len(rows):]]
-        sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method, events=list(events))
+        sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method, events=list(events),
+                              max_steps=max_steps)
         for row in sol.y:
             rows.append(row)
             row_patterns.append(pattern.copy())
