@@ -254,7 +254,11 @@ class Derivation:
         try:
             prepared = prepare(eq.lhs, eq.rhs, definitions=definitions, facts=cited, given=eq.given, opaque=opaque)
         except ValueError as exc:
-            raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
+            values = [u for u in eq.uses if not isinstance(u, str)]
+            hint = ("; a fact cited with values must match the step once instantiated: "
+                    + ", ".join(f"{u[0]!r} with " + ", ".join(f"{k} = {v}" for k, v in u[1]) for u in values)
+                    if values and "does not occur" in str(exc) else "")
+            raise DerivationError(self.name, index, eq, "", message=str(exc) + hint) from exc
         renamed = dict(prepared.renamed)
         domain = {renamed.get(k, k): v for k, v in {**self.domain, **dict(eq.domain)}.items()}
         target = Step(prepared.lhs, prepared.rhs, eq.why, rewrite=eq.rewrite, domain=domain, symbolic=eq.symbolic,
