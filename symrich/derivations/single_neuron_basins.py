@@ -46,11 +46,11 @@ def derivation():
     a_inf = sp.sqrt((delta + Lam) / (2 * eta_w))
     definitions = (
         Definition(delta, (kappa - mu) / 2, r"$\kappa = \delta + \Lambda > 0$, $\mu = \Lambda - \delta > 0$"),
-        Definition(Lam, (kappa + mu) / 2, r"$= \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ by (\ref{eq:single_neuron_basins:Lambda})"),
+        Definition(Lam, (kappa + mu) / 2, r"$= \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ by \eqref{eq:single_neuron_basins:Lambda}"),
         Definition(s2, kappa * mu / (4 * eta_a * eta_w), r"$s = \|\beta_*\| > 0$"),
         Definition(lp, (-delta + Lam) / 2),
         Definition(lm, (-delta - Lam) / 2),
-        Definition(a0, (A - B) / Lam, r"by (\ref{eq:single_neuron_basins:A}), (\ref{eq:single_neuron_basins:B})"),
+        Definition(a0, (A - B) / Lam, r"by \eqref{eq:single_neuron_basins:A}, \eqref{eq:single_neuron_basins:B}"),
         Definition(p0, (lp * A - lm * B) / (eta_a * Lam), r"$p_0 = w_0^\top\beta_*$"),
         Definition(pi0, p0 / s2, r"$w_0 = \pi_0\beta_* + w_{\perp,0}$"),
         Definition(chi(t), (A * sp.exp(lp * t) - B * sp.exp(lm * t)) / Lam, r"the closed form's $\chi$"),
@@ -113,7 +113,7 @@ def derivation():
         Step(sp.Limit(S(t)**2, t, sp.oo), 1 + eta_w * a0**2 / lp,
              r"on $A = 0$, $a = a_0 e^{(\delta - \Lambda)t/2}/S \to 0$, $p \to 0$ and $c = 1/S \to "
              r"(1 + \eta_w a_0^2/\ell_+)^{-1/2}$: $\beta \to 0$, and $\|w(\infty)\|^2 = \|w_{\perp,0}\|^2/(1 + "
-             r"\eta_w a_0^2/\ell_+) = -\delta/\eta_a$ by (\ref{eq:single_neuron_basins:saddle_delta}), the "
+             r"\eta_w a_0^2/\ell_+) = -\delta/\eta_a$ by \eqref{eq:single_neuron_basins:saddle_delta}, the "
              r"conservation law at $a = 0$", label="saddle_limit"),
     )
     return Derivation(

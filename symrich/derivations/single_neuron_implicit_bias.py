@@ -163,7 +163,7 @@ def derivation():
              label="a_inf_stable"),
         Step(sp.sqrt(xi) * dphi / rho, 1,
              r"at the limit ($\xi = a_\infty^2$, $\rho^2 = \|\beta_\infty\|^2 = b^2 + \xi c^2$, $\delta$ by "
-             r"(\ref{eq:single_neuron_implicit_bias:a_inf})): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
+             r"\eqref{eq:single_neuron_implicit_bias:a_inf}): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
              r"$\operatorname{null}(X)$ part of $\nabla\Phi_\delta(\beta_\infty) - \psi$, "
              r"$(\phi_\delta'(\rho)|a_\infty|/\rho - 1)\operatorname{sign}(a_\infty) P_N w_0$, vanishes: $\beta_\infty$ "
              r"satisfies the KKT condition of $\min \Phi_\delta(\beta) - \psi^\top\beta$ on $X\beta = y$",

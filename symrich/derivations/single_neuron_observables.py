@@ -91,7 +91,7 @@ def derivation():
         Definition(cos2, tr(beta0.T * beta)**2 / (rho0 * rho)**2, r"$\theta$ the angle of $\beta_0$ and $\beta$"),
         Definition(cos_w, obs_wb / (norm_w * s), r"the alignment of $w$ with $\beta_*$"),
         Definition(S, 1 - tr(M0 * M) / sp.sqrt(tr(M0**2) * tr(M**2)),
-                   r"on whitened data, by (\ref{eq:single_neuron_observables:kernel_inner})"),
+                   r"on whitened data, by \eqref{eq:single_neuron_observables:kernel_inner}"),
     )
     tr_why = r"$\operatorname{tr} I_d = d$, $\operatorname{tr}(u v^\top) = v^\top u$, cyclicity of the trace"
     steps = (
@@ -116,7 +116,7 @@ def derivation():
         Step(sp.sqrt(tr(M**2)), ntk_norm, r"the compiled $\|K\|_F = \|M\|_F$", uses=("frobenius",), label="ntk_norm"),
         Step(S, kernel_distance,
              r"the compiled kernel distance is $S(0, t)$ (traces as in "
-             r"(\ref{eq:single_neuron_observables:frobenius}), (\ref{eq:single_neuron_observables:inner}))",
+             r"\eqref{eq:single_neuron_observables:frobenius}, \eqref{eq:single_neuron_observables:inner})",
              rewrite=traces, lemma=True, label="kernel_distance"),
         # the beta-form: the eigenvalues of M in terms of delta and rho = ||beta||
         Step(mperp, eta_w * a**2, r"$\Lambda^2 = (\eta_w a^2 + \eta_a \|w\|^2)^2$", rewrite=traces_and_radicands,
