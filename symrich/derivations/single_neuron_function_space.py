@@ -42,7 +42,7 @@ def _eigen_steps(M, beta, eye, parallel):
     """$M\\beta = R\\beta$ and $M v = \\tfrac{R + \\delta}{2} v$ for $\\beta^\\top v = 0$, coordinate-free, from the form of $M$ in $\\beta$."""
     v = sp.MatrixSymbol("v", *beta.shape)
     M_form = (R + delta) / 2 * eye + parallel
-    norm = sp.Eq(beta.T * beta, rho**2, evaluate=False)
+    norm = sp.Eq(beta.T * beta, rho**2 * sp.Identity(1), evaluate=False)  # a 1x1 matrix: it survives pickling
     orthogonal = sp.Eq(beta.T * v, sp.ZeroMatrix(1, 1), evaluate=False)
     return (
         Chain(M * beta,
