@@ -2,6 +2,7 @@
 
 import dataclasses
 import importlib
+import re
 import subprocess
 import sys
 import warnings
@@ -143,3 +144,64 @@ def test_cli_derive_fails_on_a_wrong_step(tmp_path, cache_dir, monkeypatch):
     monkeypatch.setattr(registry, "cache_key", lambda name, _seen=(): "x")
     code = cli.main(["derive", "--out", str(tmp_path / "o"), "--no-pdf", "--no-cache"])
     assert code == 1
+
+
+def _prose(d):
+    """Every sentence a reader of the derivation sees: statement, assumptions, notes, definitions, justifications."""
+    texts = [d.title, d.statement, d.notes, *d.assumptions, *(df.text for df in d.definitions)]
+    for item in d.steps:
+        texts += [link.why for link in item.links] if isinstance(item, Chain) else [item.why]
+    return [t for t in texts if t]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_prose_speaks_mathematics(name):
+    """No code identifiers, module, function or file names in the prose: other derivations are named in words."""
+    d = importlib.import_module(f"symrich.derivations.{name}").derivation()
+    code = ("\\texttt", "\\textsf", "log1p", "dsolve", "symrich.", ".py", "_solution", "_kernels")
+    modules = [n for n in NAMES] + [n.replace("_", r"\_") for n in NAMES] + [n.replace("_", " ") for n in NAMES]
+    for text in _prose(d):
+        text = re.sub(r"\\eqref\{[^{}]*\}", "", text)  # the engine's labels are not read
+        assert not [c for c in code if c in text], text
+        assert not [m for m in modules if m in text], text
+
+
+def test_implicit_bias_names_the_data_row_and_the_limit_parameter_apart():
+    """The data row $x$ of the rank-one case and the parameter $\\xi = a_\\infty^2$ are different letters."""
+    d = importlib.import_module("symrich.derivations.single_neuron_implicit_bias").derivation()
+    exprs = [df.value for df in d.definitions] + [e for item in d.steps for e in (item.lhs, item.rhs)]
+    atoms = set().union(*(getattr(e, "free_symbols", set()) for e in exprs))
+    assert {type(a) for a in atoms if str(a) == "x"} == {sp.MatrixSymbol}
+    assert "xi" in {str(a) for a in atoms}
+
+
+def _boxed(name):
+    return [(r.lhs, r.rhs) for r in derive(name).verified.result]
+
+
+def test_function_space_boxes_the_eigenpairs_of_M():
+    """$M\\beta = R\\beta$ and $M v = \\tfrac{R + \\delta}{2} v$ for $v \\perp \\beta$ are boxed, with their hypotheses."""
+    results = {r.label: r for r in derive("single_neuron_function_space").verified.result}
+    parallel, perp = results["eigen_parallel"], results["eigen_perp"]
+    d = parallel.rhs.shape[0]
+    beta, v, M = sp.MatrixSymbol("beta", d, 1), sp.MatrixSymbol("v", d, 1), sp.MatrixSymbol("M", d, d)
+    R, delta = (next(s for s in perp.rhs.free_symbols if s.name == n) for n in ("R", "delta"))
+    assert (parallel.lhs, parallel.rhs) == (M * beta, R * beta)
+    assert perp.lhs == M * v and sp.expand(perp.rhs - (R + delta) / 2 * v) == sp.ZeroMatrix(*v.shape)
+    assert [str(g) for g in parallel.given] == ["Eq(beta.T*beta, rho**2*I)"]  # survives the cache's pickling
+    assert [str(g) for g in perp.given] == ["Eq(beta.T*v, 0)"]
+
+
+def test_singular_values_box_the_solution_sigma_of_t():
+    boxed = _boxed("wide_linear_singular_values")
+    t = sp.Symbol("t", nonnegative=True)
+    sigma_t = sp.Function("sigma")(t)
+    lhss = [lhs for lhs, _ in boxed]
+    assert sp.Derivative(sigma_t, t) in lhss and sigma_t.subs(t, 0) in lhss
+    (rate,) = [rhs for lhs, rhs in boxed if lhs == sp.Derivative(sigma_t, t)]
+    assert rate.has(sigma_t) and not rate.has(sp.Function("v")(t))  # an equation in sigma(t) alone
+
+
+def test_observables_box_the_norm_of_beta_without_a_root_of_a_square():
+    (rho_eq,) = [(lhs, rhs) for lhs, rhs in _boxed("single_neuron_observables") if str(lhs) == "rho"]
+    assert not rho_eq[1].has(sp.sqrt(sp.Symbol("w2", real=True))) and not rho_eq[1].atoms(sp.Pow)

@@ -8,7 +8,7 @@ $\\nabla_{W_\\ell}\\mathcal{L} = B_\\ell^\\top G_E C_\\ell^\\top$ ($B_\\ell = W_
 $C_\\ell = W_{\\ell-1} \\cdots W_1$) and then the conservation, for every depth, every $\\ell$, every
 width and any data.  $Q_\\ell$ depends on $W_\\ell$ and $W_{\\ell+1}$ only, so their velocities give its
 whole time derivative.  The lemmas check the gradients and the conservation on networks of depth
-2 and 3 written out layer by layer (\\texttt{symrich.symbolic.deep\\_linear}).  For $L = 2$,
+2 and 3 written out layer by layer, in the form the numeric code uses.  For $L = 2$,
 $W_1 = W$ and $W_2 = A^\\top$, $Q_1$ is the $\\Delta$ of the wide network.
 """
 
@@ -49,8 +49,8 @@ def derivation():
              label="grad_l"),
         Step(partial(L, W_n), B.T * G * (W_l * C).T,
              r"matrix calculus (SymPy): $B_{\ell+1} = B$, $C_{\ell+1} = W_\ell C$", label="grad_next"),
-        Step(dW_l, f.flow_l, r"the flow of the library (\texttt{local\_flow})", uses=("grad_l",), label="flow_l"),
-        Step(dW_n, f.flow_next, r"the flow of the library (\texttt{local\_flow})", uses=("grad_next",),
+        Step(dW_l, f.flow_l, r"the gradient flow $\dot W_\ell = -\eta_\ell\nabla_{W_\ell}\mathcal{L}$, as compiled", uses=("grad_l",), label="flow_l"),
+        Step(dW_n, f.flow_next, r"likewise for $W_{\ell+1}$", uses=("grad_next",),
              label="flow_next"),
         Chain(ddt(W_l * W_l.T, flow), (dW_l * W_l.T + W_l * dW_l.T, "product rule"),
               (-eta_l * bracket, r"the flow, using $W_\ell C = C_{\ell+1}$", {"uses": ("flow_l",)}),

@@ -1,6 +1,6 @@
 """Two-layer piecewise-linear network: $\\beta_k = a_k w_k$ obeys the single-neuron flow with $g_k = X^\\top D_k r$ (paper, Section 5).
 
-Per neuron the parameter flow is the single-neuron flow (\\texttt{piecewise\\_linear\\_conservation}:
+Per neuron the parameter flow is the single-neuron flow (derivation of the conservation laws of this network:
 $\\partial_{a_k}\\mathcal{L} = w_k^\\top g_k$, $\\nabla_{w_k}\\mathcal{L} = a_k g_k$) with the neuron's own $g_k$
 in place of the single neuron's $g$, so the product rule gives $\\dot\\beta_k = -M_k g_k$ with the
 single-neuron $M = \\eta_a w w^\\top + \\eta_w a^2 I$.  The single-neuron identity

@@ -71,7 +71,7 @@ def derivation():
         Step(beta_hat.T * M, Lam * beta_hat.T, r"the radial factor: $M\hat\beta = \Lambda\hat\beta$", given=unit,
              rewrite=unit_direction, label="radial"),
         Step(P * M, named(directional_factor(delta, rho)) * P,
-             r"the directional factor $(\Lambda + \delta)/2$ (\texttt{directional\_factor} of the library)", given=unit,
+             r"the directional factor $(\Lambda + \delta)/2$, as compiled", given=unit,
              rewrite=unit_direction, label="directional"),
         *(law for dim in (2, 3) for law in _law_lemmas(dim)),
         Step(sp.Limit(frac, delta, sp.oo), 1, r"upstream: the directional fraction $(\Lambda + \delta)/(2\Lambda) \to 1$",

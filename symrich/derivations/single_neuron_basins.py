@@ -3,8 +3,8 @@
 Coordinates that make every limit explicit: for $s > 0$ put $\\kappa = \\delta + \\Lambda = -2\\ell_-$
 and $\\mu = \\Lambda - \\delta = 2\\ell_+$; both are positive, $\\delta = (\\kappa - \\mu)/2$,
 $\\Lambda = (\\kappa + \\mu)/2$ and $\\eta_a\\eta_w s^2 = \\kappa\\mu/4$, and every pair $\\kappa, \\mu > 0$
-is one $(\\delta, s)$.  The initial values enter the closed form (derivation
-``single_neuron_closed_form``) only through $A = \\eta_a p_0 - \\ell_- a_0$ and
+is one $(\\delta, s)$.  The initial values enter the closed form (the derivation
+of the closed form) only through $A = \\eta_a p_0 - \\ell_- a_0$ and
 $B = \\eta_a p_0 - \\ell_+ a_0$ ($p_0 = w_0^\\top\\beta_*$), an invertible linear change of
 $(a_0, p_0)$, so $A$ and $B$ are the free symbols.
 """
@@ -46,11 +46,11 @@ def derivation():
     a_inf = sp.sqrt((delta + Lam) / (2 * eta_w))
     definitions = (
         Definition(delta, (kappa - mu) / 2, r"$\kappa = \delta + \Lambda > 0$, $\mu = \Lambda - \delta > 0$"),
-        Definition(Lam, (kappa + mu) / 2, r"$= \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ by (\ref{eq:single_neuron_basins:Lambda})"),
+        Definition(Lam, (kappa + mu) / 2, r"$= \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$ by \eqref{eq:single_neuron_basins:Lambda}"),
         Definition(s2, kappa * mu / (4 * eta_a * eta_w), r"$s = \|\beta_*\| > 0$"),
         Definition(lp, (-delta + Lam) / 2),
         Definition(lm, (-delta - Lam) / 2),
-        Definition(a0, (A - B) / Lam, r"by (\ref{eq:single_neuron_basins:A}), (\ref{eq:single_neuron_basins:B})"),
+        Definition(a0, (A - B) / Lam, r"by \eqref{eq:single_neuron_basins:A}, \eqref{eq:single_neuron_basins:B}"),
         Definition(p0, (lp * A - lm * B) / (eta_a * Lam), r"$p_0 = w_0^\top\beta_*$"),
         Definition(pi0, p0 / s2, r"$w_0 = \pi_0\beta_* + w_{\perp,0}$"),
         Definition(chi(t), (A * sp.exp(lp * t) - B * sp.exp(lm * t)) / Lam, r"the closed form's $\chi$"),
@@ -81,8 +81,8 @@ def derivation():
         Step(chi(0), a0, r"the initial readout", label="chi_0"),
         Step(sp.Subs(sp.Derivative(chi(t), t), t, 0), eta_a * p0, r"$\dot\chi(0) = \eta_a w_0^\top\beta_*$",
              label="dchi_0"),
-        Step(chi(t), sol.chi_plain(t, s2), r"$\chi$ is the closed form's $\chi$ (derivation "
-             r"single\_neuron\_closed\_form)", rewrite=factor_half_powers, lemma=True, label="chi_closed_form"),
+        Step(chi(t), sol.chi_plain(t, s2), r"$\chi$ is the closed form's $\chi$ (the derivation of the "
+             r"closed form)", rewrite=factor_half_powers, lemma=True, label="chi_closed_form"),
         Step(J(t), E * sol.I_plain(t, s2), r"$J$ is $e^{-(\delta + \Lambda)t}$ times the closed form's "
              r"$I = \int_0^t e^{2\delta r}\chi(r)^2\,dr$ (with $\phi_1(x) = (e^x - 1)/x$)",
              rewrite=phi1_as_exp, lemma=True, label="J_closed_form"),
@@ -113,7 +113,7 @@ def derivation():
         Step(sp.Limit(S(t)**2, t, sp.oo), 1 + eta_w * a0**2 / lp,
              r"on $A = 0$, $a = a_0 e^{(\delta - \Lambda)t/2}/S \to 0$, $p \to 0$ and $c = 1/S \to "
              r"(1 + \eta_w a_0^2/\ell_+)^{-1/2}$: $\beta \to 0$, and $\|w(\infty)\|^2 = \|w_{\perp,0}\|^2/(1 + "
-             r"\eta_w a_0^2/\ell_+) = -\delta/\eta_a$ by (\ref{eq:single_neuron_basins:saddle_delta}), the "
+             r"\eta_w a_0^2/\ell_+) = -\delta/\eta_a$ by \eqref{eq:single_neuron_basins:saddle_delta}, the "
              r"conservation law at $a = 0$", label="saddle_limit"),
     )
     return Derivation(
@@ -127,7 +127,7 @@ def derivation():
             r"two basins; on it (possible only for $\delta \leq 0$) the flow converges to the saddle $\beta = 0$."
         ),
         assumptions=(r"$X^\top X = I_d$, $\beta_* = X^\top y \neq 0$; $\eta_a, \eta_w > 0$",
-                     r"the closed form of derivation single\_neuron\_closed\_form: $a = e^{\delta t}\chi/D$, "
+                     r"the closed form of the single neuron: $a = e^{\delta t}\chi/D$, "
                      r"$p = e^{\delta t}\dot\chi/(\eta_a s^2 D)$, $c = 1/D$"),
         definitions=definitions,
         steps=steps,

@@ -1,7 +1,7 @@
 """Single neuron, whitened data: the Bernoulli equation of $u = a^2$ and its solution (paper, Section 3).
 
 From the Riccati form of the readout's flow, $\\dot a = \\delta a - \\eta_w a^3 + \\eta_a P$
-(derivation \\textsf{single neuron riccati}), $u = a^2$ obeys a Bernoulli equation and
+(the derivation of the Riccati equation), $u = a^2$ obeys a Bernoulli equation and
 $z = 1/u$ a linear one.  Along the linearisation $\\eta_a \\nu = \\dot\\chi / \\chi$ its
 integrating factor is $\\mu = e^{2\\delta t}\\chi^2 / a_0^2$, and integrating
 $(\\mu z)^\\cdot = 2\\eta_w \\mu$ gives $u = e^{2\\delta t} \\chi^2 / D^2$ with
@@ -50,13 +50,14 @@ def derivation():
     f, df = chi(t), sp.Derivative(chi(t), t)
     definitions = solution_definitions() + (
         Definition(nu, P / a, r"the Riccati variable"),
-        Definition(u, a**2),
-        Definition(z, 1 / u),
+        Definition(z, 1 / a**2),
+        Definition(u, 1 / z, r"$= a^2$"),
         Definition(mu(t), sp.exp(2 * delta * t) * f**2 / a0**2, r"the integrating factor"),
     )
     flow = {a: a_dot}
     u_sol = sp.exp(2 * delta * t) * f**2 / D(t) ** 2
     rates = (delta + Lam, delta, delta - Lam)
+    linearisation = sp.Eq(nu, df / (eta_a * f))
     steps = (
         Chain(ddt(u, flow),
               (2 * a * a_dot, "chain rule"),
@@ -69,16 +70,9 @@ def derivation():
               (-2 * (delta + eta_a * nu) * z + 2 * eta_w, r"$z = 1/u$: the equation is linear in $z$", {"uses": ("bernoulli",)}),
               label="linear"),
         Step(sp.Derivative(mu(t), t), 2 * (delta + df / f) * mu(t),
-             r"the integrating factor of \eqref{eq:single_neuron_bernoulli:linear}: $\dot\mu = 2(\delta + \eta_a\nu)\mu$ "
-             r"along the linearisation $\eta_a\nu = \dot\chi/\chi$ (\textsf{single neuron riccati})",
+             r"the integrating factor of the linear equation: $\dot\mu = 2(\delta + \eta_a\nu)\mu$ along the "
+             r"linearisation $\eta_a\nu = \dot\chi/\chi$ of the Riccati equation",
              label="integrating_factor", rewrite="together"),
-        Chain(sp.Derivative(mu(t), t) * z + mu(t) * ddt(z, flow),
-              (2 * (delta + df / f) * mu(t) * z + mu(t) * (-2 * (delta + eta_a * nu) * z + 2 * eta_w),
-               r"$\frac{d}{dt}(\mu z) = \dot\mu z + \mu\dot z$", {"uses": ("integrating_factor", "linear")}),
-              (2 * eta_w * mu(t) + 2 * mu(t) * z * (df / f - eta_a * nu),
-               r"collect: along the linearisation the last term vanishes, so $\mu z = \mu(0) z(0) + 2\eta_w\int_0^t \mu "
-               r"= (1 + 2\eta_w I)/a_0^2$"),
-              label="product"),
         Step(sp.Derivative(tphi1(k), t), sp.exp(k * t),
              r"with $\phi_1(x) = (e^x - 1)/x$, $\phi_1(0) = 1$ (entire), $t\,\phi_1(k t) = \int_0^t e^{k r} dr$: its "
              r"derivative is $e^{k t}$ and it vanishes at $t = 0$, for every real $k$, $0$ included", label="phi1_integral"),
@@ -93,12 +87,36 @@ def derivation():
               (eta_w * sp.Derivative(I(t), t) / D(t), "chain rule"),
               (eta_w * sp.exp(2 * delta * t) * f**2 / D(t), r"the derivative of $I$", {"uses": ("I_ode",)}),
               label="D_ode"),
+        Chain(sp.Derivative(mu(t), t) * z + mu(t) * ddt(z, flow),
+              (2 * (delta + df / f) * mu(t) * z + mu(t) * (-2 * (delta + eta_a * nu) * z + 2 * eta_w),
+               r"$\frac{d}{dt}(\mu z) = \dot\mu z + \mu\dot z$", {"uses": ("integrating_factor", "linear")}),
+              (2 * eta_w * mu(t) + 2 * mu(t) * z * (df / f - eta_a * nu), r"collect"),
+              (2 * eta_w * mu(t), r"along the linearisation the last term vanishes"),
+              label="product", given=(linearisation,)),
+        Chain(sp.Derivative(D(t) ** 2 / a0**2, t),
+              (2 * D(t) * sp.Derivative(D(t), t) / a0**2, "chain rule"),
+              (2 * eta_w * sp.exp(2 * delta * t) * f**2 / a0**2, r"the derivative of $D$", {"uses": ("D_ode",)}),
+              (2 * eta_w * mu(t), r"the definition of $\mu$"),
+              label="D2_ode"),
+        Chain(mu(0),
+              (f.subs(t, 0) ** 2 / a0**2, r"the definition of $\mu$"),
+              (sp.S.One, r"$\chi(0) = a_0$"),
+              (D(0) ** 2, r"$D(0)^2 = 1 + 2\eta_w I(0)$", {"uses": ("I_initial",), "unfold": (D(t),)}),
+              label="initial_values"),
+        Chain(u,
+              (1 / z, r"the definition of $u$"),
+              (a0**2 * mu(t) / D(t) ** 2,
+               r"the linear equation integrated: $\mu z$ and $D^2/a_0^2$ have the same derivative $2\eta_w\mu$ along "
+               r"the linearisation and the same value $\mu(0)/a_0^2 = D(0)^2/a_0^2$ at $t = 0$ (the three previous "
+               r"equations), so $z = D^2/(a_0^2\mu)$"),
+              (u_sol, r"the definition of $\mu$"),
+              label="solution", given=(sp.Eq(z, D(t) ** 2 / (a0**2 * mu(t))),)),
         Chain(sp.Derivative(u_sol, t),
               (2 * delta * u_sol + 2 * sp.exp(2 * delta * t) * f * df / D(t) ** 2
                - 2 * sp.exp(2 * delta * t) * f**2 * sp.Derivative(D(t), t) / D(t) ** 3, "product rule"),
               (2 * delta * u_sol - 2 * eta_w * u_sol**2 + 2 * sp.exp(2 * delta * t) * f * df / D(t) ** 2, r"the derivative of $D$",
                {"uses": ("D_ode",)}),
-              label="solution"),
+              label="solution_check"),
         Step(f.subs(t, 0) ** 2 / D(0) ** 2, a0**2, r"$\chi(0) = a_0$, $D(0) = 1$", label="solution_initial"),
     )
     return Derivation(
@@ -107,20 +125,24 @@ def derivation():
         family="single neuron",
         statement=(
             r"Along the gradient flow on whitened data, $u = a^2$ obeys the Bernoulli equation "
-            r"$\dot u = 2(\delta + \eta_a\nu)u - 2\eta_w u^2$ and $z = 1/u$ the linear equation "
-            r"$\dot z = -2(\delta + \eta_a\nu) z + 2\eta_w$. Its solution is "
-            r"$u = e^{2\delta t}\chi^2 / (1 + 2\eta_w I)$ with $I(t) = \int_0^t e^{2\delta r}\chi(r)^2 dr = "
-            r"(A^2 t\phi_1((\delta + \Lambda)t) - 2AB\, t\phi_1(\delta t) + B^2 t\phi_1((\delta - \Lambda)t))/\Lambda^2$: "
-            r"$e^{2\delta t}\chi^2/D^2$ solves $\dot u = 2\delta u - 2\eta_w u^2 + 2\eta_a a P$ with "
-            r"$a P = e^{2\delta t}\chi\dot\chi/(\eta_a D^2)$, and equals $a_0^2$ at $t = 0$."
+            r"$\dot u = 2(\delta + \eta_a\nu)u - 2\eta_w u^2$, and $z = 1/u$ the linear equation "
+            r"$\dot z = -2(\delta + \eta_a\nu) z + 2\eta_w$. Along the linearisation $\eta_a\nu = \dot\chi/\chi$ its "
+            r"solution is $u = e^{2\delta t}\chi^2 / D^2$, $D^2 = 1 + 2\eta_w I$, with "
+            r"$I(t) = \int_0^t e^{2\delta r}\chi(r)^2 dr = "
+            r"(A^2 t\phi_1((\delta + \Lambda)t) - 2AB\, t\phi_1(\delta t) + B^2 t\phi_1((\delta - \Lambda)t))/\Lambda^2$. "
+            r"Checked without dividing by $a$: $e^{2\delta t}\chi^2/D^2$ solves $\dot u = 2\delta u - 2\eta_w u^2 + 2\eta_a a P$ "
+            r"with $\eta_a a P = e^{2\delta t}\chi\dot\chi/D^2$, and equals $a_0^2$ at $t = 0$."
         ),
         assumptions=(r"whitened data $X^\top X = I_d$", r"$\eta_a, \eta_w > 0$", r"$s = \|\beta_*\| > 0$",
                      r"$a_0 \neq 0$ for the integrating factor only"),
         definitions=definitions,
         steps=steps,
-        result=("linear", "solution"),
+        result=("bernoulli", "solution"),
         requires=REQUIRES,
-        notes=(r"$\chi$, $\Lambda$, $\ell_\pm$, $A$, $B$ are those of \textsf{single neuron riccati}. "
+        notes=(r"$\chi$, $\Lambda$, $\ell_\pm$, $A$, $B$ are those of the Riccati derivation. "
+               r"The equation for $u$ is integrated through $z$: two functions with the same derivative and the same "
+               r"value at $t = 0$ are equal, which the hypothesis $z = D^2/(a_0^2\mu)$ of the boxed solution states. "
                r"The last chain is the Bernoulli equation multiplied by $a^2$ ($2\eta_a a P = 2\eta_a\nu u$), "
-               r"checked without dividing by $a$; it is what the closed form uses."),
+               r"checked without dividing by $a$; it is what the closed form uses, and it holds for $a_0 = 0$ and "
+               r"through zeros of $a$."),
     )

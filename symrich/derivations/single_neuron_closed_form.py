@@ -8,12 +8,12 @@ $\\dot p = -\\eta_w a (a p - 1)$, $\\dot c = -\\eta_w a^2 c$,
 $\\dot a = -\\eta_a (a (s^2 p^2 + q_0 c^2) - s^2 p)$, whatever $d$ is.  The closed form
 $a = e^{\\delta t}\\chi/D$, $p = e^{\\delta t}\\dot\\chi/(\\eta_a s^2 D)$, $c = 1/D$ is then verified
 through the equations its pieces satisfy: $\\chi$ solves the linear equation of the Riccati
-linearisation (its exponents $\\ell_\\pm$ are the roots, \\textsf{single neuron riccati}),
-$\\dot D = \\eta_w e^{2\\delta t}\\chi^2/D$ (\\textsf{single neuron bernoulli}), and the conservation law
+linearisation (its exponents $\\ell_\\pm$ are the roots: the derivation of the Riccati equation),
+$\\dot D = \\eta_w e^{2\\delta t}\\chi^2/D$ (the derivation of the Bernoulli equation), and the conservation law
 holds along it.  By uniqueness of solutions of the flow, it is the trajectory.  Since
 $(e^{k t} - 1)/k = t\\,\\phi_1(k t)$ is entire in $k$, nothing is singular at $\\delta = 0$: no special
 case.  The overflow-free forms the kernels compile are proved equal to these in
-\\textsf{single neuron stable forms}.
+the derivation of the stable forms of the single neuron.
 """
 
 import sympy as sp
@@ -170,8 +170,8 @@ def derivation():
               label="initial"),
         Step(sp.Matrix([f, I(t), a, p, c]),
              sp.Matrix([plain.chi, plain.I, plain.a, plain.p, plain.c]),
-             r"the plain closed form of \texttt{symrich.symbolic.single\_neuron\_solution} "
-             r"(\texttt{plain\_solution}, which the exported formulas print) is $\chi$, $I$, $a$, $p$, $c$ as defined here",
+             r"the closed form as compiled (the formulas the exported code prints) is $\chi$, $I$, $a$, $p$, $c$ as "
+             r"defined here",
              lemma=True, label="symbolic_layer", rewrite="together"),
     )
     return Derivation(
@@ -193,8 +193,8 @@ def derivation():
         steps=steps,
         result=("a_flow", "p_flow", "c_flow", "initial"),
         requires=REQUIRES,
-        notes=(r"$\Lambda$, $\ell_\pm$, $A$, $B$, $\chi$ are those of \textsf{single neuron riccati}; $I$, $D$ those of "
-               r"\textsf{single neuron bernoulli}. The boxed equations are the flow of $(a, p, c)$, which is the "
+        notes=(r"$\Lambda$, $\ell_\pm$, $A$, $B$, $\chi$ are those of the derivation of the Riccati "
+               r"equation; $I$, $D$ those of the derivation of the Bernoulli equation. The boxed equations are the flow of $(a, p, c)$, which is the "
                r"$d$-dimensional flow by \eqref{eq:single_neuron_closed_form:reduce_w} and "
                r"\eqref{eq:single_neuron_closed_form:reduce_a}; with the initial values, uniqueness of solutions "
                r"makes the closed form the trajectory."),

@@ -4,11 +4,10 @@ The flow of $\\beta = a w$ and the NTK are proved coordinate-free (matrix symbol
 $d$, $n$; general data).  Writing $M = \\eta_a w w^\\top + \\eta_w a^2 I$ in $\\delta$ and $\\beta$ alone
 rests on two scalar identities, $\\eta_w a^2 = (R + \\delta)/2$ and $\\eta_a \\|w\\|^2 = (R - \\delta)/2$,
 which hold because $R^2 = \\delta^2 + 4\\eta_a\\eta_w \\|\\beta\\|^2$ is the perfect square
-$(\\eta_w a^2 + \\eta_a \\|w\\|^2)^2$.  The eigenvectors are checked with explicit vectors for
-$d = 2, 3, 4$: the form $M = \\tfrac{R + \\delta}{2} I + \\tfrac{R - \\delta}{2}\\hat\\beta\\hat\\beta^\\top$
-proved before is the same for every $d$, and the eigen-statements only use
-$\\beta^\\top\\beta = \\|\\beta\\|^2$ and $\\beta^\\top v = 0$, which the explicit vectors realise in
-general position.
+$(\\eta_w a^2 + \\eta_a \\|w\\|^2)^2$.  The eigenpairs ($R$ along $\\beta$, $(R + \\delta)/2$ on
+$\\beta^\\perp$) follow coordinate-free from that form of $M$, given $\\beta^\\top\\beta = \\|\\beta\\|^2$
+and $\\beta^\\top v = 0$; they are boxed with the flow.  Lemmas check them again with explicit
+vectors for $d = 2, 3, 4$, in the form of $M$ the kernels compile.
 """
 
 import sympy as sp
@@ -37,6 +36,30 @@ def _eigen_lemma(dim):
                 rf"in coordinates, $d = {dim}$: for $M$ in $\beta = b$, $M b = R b$, and the $d - 1$ independent vectors "
                 rf"${others}$, orthogonal to $b$, have the eigenvalue $(R + \delta)/2$",
                 methods=("cancel", "simplify"), lemma=True)
+
+
+def _eigen_steps(M, beta, eye, parallel):
+    """$M\\beta = R\\beta$ and $M v = \\tfrac{R + \\delta}{2} v$ for $\\beta^\\top v = 0$, coordinate-free, from the form of $M$ in $\\beta$."""
+    v = sp.MatrixSymbol("v", *beta.shape)
+    M_form = (R + delta) / 2 * eye + parallel
+    norm = sp.Eq(beta.T * beta, rho**2 * sp.Identity(1), evaluate=False)  # a 1x1 matrix: it survives pickling
+    orthogonal = sp.Eq(beta.T * v, sp.ZeroMatrix(1, 1), evaluate=False)
+    return (
+        Chain(M * beta,
+              (M_form * beta, r"the form of $M$ in $\beta$", {"uses": ("M_beta",), "unfold": ()}),
+              ((R + delta) / 2 * beta + (R - delta) / (2 * rho**2) * beta * beta.T * beta, r"distribute", {"unfold": ()}),
+              label="M_on_beta"),
+        Step(M * beta, R * beta,
+             r"$\beta^\top\beta = \rho^2$: the eigenvalue along $\beta$ is $(R + \delta)/2 + (R - \delta)/2 = R$",
+             uses=("M_on_beta",), unfold=(), given=(norm,), label="eigen_parallel"),
+        Chain(M * v,
+              (M_form * v, r"the form of $M$ in $\beta$", {"uses": ("M_beta",), "unfold": ()}),
+              ((R + delta) / 2 * v + (R - delta) / (2 * rho**2) * beta * beta.T * v, r"distribute", {"unfold": ()}),
+              label="M_on_v"),
+        Step(M * v, (R + delta) / 2 * v,
+             r"for $v$ orthogonal to $\beta$ the second term vanishes: the eigenvalue on $\beta^\perp$ is $(R + \delta)/2$",
+             uses=("M_on_v",), unfold=(), given=(orthogonal,), label="eigen_perp"),
+    )
 
 
 def derivation():
@@ -88,7 +111,7 @@ def derivation():
               (-X * M * g, r"$\dot\beta = -M g$", {"uses": ("beta_flow",), "unfold": ()}),
               (-K * r, r"$g = X^\top r$: the outputs $X\beta$ move by $-K (X\beta - y)$", {"unfold": (g, K)}),
               label="ntk"),
-    ) + tuple(_eigen_lemma(dim_) for dim_ in (2, 3, 4))
+    ) + _eigen_steps(M, beta, eye, parallel) + tuple(_eigen_lemma(dim_) for dim_ in (2, 3, 4))
     return Derivation(
         name="single_neuron_function_space",
         title=r"Single neuron: function-space flow, eigenvalues of $M$, NTK",
@@ -104,9 +127,10 @@ def derivation():
                      r"$\eta_a, \eta_w > 0$", r"$\beta \neq 0$ for the form of $M$ in $\beta$"),
         definitions=definitions,
         steps=steps,
-        result=("beta_flow", "M_beta", "ntk"),
+        result=("beta_flow", "M_beta", "eigen_parallel", "eigen_perp", "ntk"),
         requires=REQUIRES,
-        notes=(r"$u$ is a positive scalar standing for $\|w\|^2$; the identities in $u$ hold for every $u > 0$. "
-               r"The lemmas use the form of $M$ in $\beta$ with explicit coordinates of the symbolic layer "
-               r"(\texttt{M\_beta})."),
+        notes=(r"$u$ is a positive scalar standing for $\|w\|^2$; the identities in $u$ hold for every $u > 0$, and "
+               r"$\beta^\top\beta = \rho^2$ is $u = w^\top w$. The eigenvalues are proved for every $d$ from the form "
+               r"of $M$ in $\beta$; the lemmas check them again with explicit vectors for $d = 2, 3, 4$, in the form of $M$ "
+               r"that the kernels compile."),
     )

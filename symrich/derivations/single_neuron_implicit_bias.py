@@ -22,31 +22,32 @@ REQUIRES = ("single_neuron_mirror_flow",)
 MIRROR = "single_neuron_mirror_flow"
 Lam = sp.Symbol("Lambda", positive=True)
 phi = sp.Function("phi_delta", real=True)
-#: ``x = a_inf^2 > 0`` as a free parameter of the limit (the map to ``delta`` is increasing, hence bijective).
-x_inf = sp.Symbol("x", positive=True)
+#: $\xi = a_\infty^2 > 0$ as a free parameter of the limit (the map to $\delta$ is increasing, hence bijective);
+#: not $x$, which is the data row in the rank-one case.
+xi = sp.Symbol("xi", positive=True)
 
 
 def at_limit(expr):
-    """Substitute $\\delta = \\eta_w x - \\eta_a(c^2 + b^2/x)$, $\\rho = \\sqrt{b^2 + x c^2}$ ($x = a_\\infty^2$) and take the roots.
+    """Substitute $\\delta = \\eta_w \\xi - \\eta_a(c^2 + b^2/\\xi)$, $\\rho = \\sqrt{b^2 + \\xi c^2}$ ($\\xi = a_\\infty^2$) and take the roots.
 
-    >>> at_limit(rho**2 - ib.b**2 - x_inf * ib.c**2)
+    >>> at_limit(rho**2 - ib.b**2 - xi * ib.c**2)
     0
     """
     b, c = ib.b, ib.c
     return factor_half_powers(sp.sympify(expr).subs(
-        {delta: conserved_delta(sp.sqrt(x_inf), c**2 + b**2 / x_inf), rho: sp.sqrt(b**2 + x_inf * c**2)},
+        {delta: conserved_delta(sp.sqrt(xi), c**2 + b**2 / xi), rho: sp.sqrt(b**2 + xi * c**2)},
         simultaneous=True))
 
 
 def at_fixed_beta0(expr):
-    r"""Substitute $\delta = \eta_w x - \eta_a \rho_0^2/x$ ($x = a_0^2$, $\rho_0^2 = r_0^2 + c_0^2$) and take the roots.
+    r"""Substitute $\delta = \eta_w \xi - \eta_a \rho_0^2/\xi$ ($\xi = a_0^2$, $\rho_0^2 = r_0^2 + c_0^2$) and take the roots.
 
     >>> r0, c0 = sp.symbols("r_0 c_0", positive=True)
-    >>> at_fixed_beta0(ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)) - eta_w * x_inf - eta_a * (r0**2 + c0**2) / x_inf)
+    >>> at_fixed_beta0(ib.R_rho(delta, sp.sqrt(r0**2 + c0**2)) - eta_w * xi - eta_a * (r0**2 + c0**2) / xi)
     0
     """
     r0, c0 = sp.symbols("r_0 c_0", positive=True)
-    return factor_half_powers(sp.sympify(expr).subs(delta, conserved_delta(sp.sqrt(x_inf), (r0**2 + c0**2) / x_inf)))
+    return factor_half_powers(sp.sympify(expr).subs(delta, conserved_delta(sp.sqrt(xi), (r0**2 + c0**2) / xi)))
 
 
 def _flow_steps():
@@ -119,7 +120,6 @@ def derivation():
     b, c = ib.b, ib.c
     kN = ib.kappa_N
     q = sp.Symbol("q", nonnegative=True)   # ||P_R w||
-    xs = x_inf
     A = sp.Symbol("a_inf2", positive=True)
     dphi = sp.Derivative(phi(rho), rho)
     # limits at fixed beta_0: r0 = ||P_R beta_0||, c0 = ||P_N beta_0||
@@ -155,15 +155,15 @@ def derivation():
         Step(conserved_delta(sp.sqrt(A), c**2 + b**2 / A), delta,
              r"at the limit $\beta_\infty = X^+ y + a_\infty P_N w_0$, $\|w_\infty\|^2 = c^2 + b^2/a_\infty^2$: this "
              r"$a_\infty^2$ solves the conservation law", label="a_inf"),
-        Step(sp.Derivative(conserved_delta(sp.sqrt(xs), c**2 + b**2 / xs), xs), eta_w + eta_a * b**2 / xs**2,
-             r"the conservation law at the limit is increasing in $x = a_\infty^2 > 0$: the root is unique",
+        Step(sp.Derivative(conserved_delta(sp.sqrt(xi), c**2 + b**2 / xi), xi), eta_w + eta_a * b**2 / xi**2,
+             r"the conservation law at the limit is increasing in $\xi = a_\infty^2 > 0$: the root is unique",
              label="a_inf_unique"),
         Step(A, ib.a_inf_sq_stable_negative(kN, b),
              r"the form compiled for $\kappa_N < 0$ (no cancellation)", methods=("cancel", "simplify"),
              label="a_inf_stable"),
-        Step(sp.sqrt(x_inf) * dphi / rho, 1,
-             r"at the limit ($x = a_\infty^2$, $\rho^2 = \|\beta_\infty\|^2 = b^2 + x c^2$, $\delta$ by "
-             r"(\ref{eq:single_neuron_implicit_bias:a_inf})): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
+        Step(sp.sqrt(xi) * dphi / rho, 1,
+             r"at the limit ($\xi = a_\infty^2$, $\rho^2 = \|\beta_\infty\|^2 = b^2 + \xi c^2$, $\delta$ by "
+             r"\eqref{eq:single_neuron_implicit_bias:a_inf}): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
              r"$\operatorname{null}(X)$ part of $\nabla\Phi_\delta(\beta_\infty) - \psi$, "
              r"$(\phi_\delta'(\rho)|a_\infty|/\rho - 1)\operatorname{sign}(a_\infty) P_N w_0$, vanishes: $\beta_\infty$ "
              r"satisfies the KKT condition of $\min \Phi_\delta(\beta) - \psi^\top\beta$ on $X\beta = y$",
@@ -172,8 +172,8 @@ def derivation():
         # limits at fixed beta_0
         Step(a02s, a02, r"$(\Lambda_0 - \delta)(\Lambda_0 + \delta) = 4\eta_a\eta_w\rho_0^2$",
              methods=("cancel", "simplify"), label="a0_stable"),
-        Step(gamma2s, gamma2, r"the same $\gamma^2$: in the parametrisation $\delta = \eta_w x - \eta_a\rho_0^2/x$ "
-             r"by $x = a_0^2 > 0$ (a bijection onto $\mathbb{R}$)", rewrite=at_fixed_beta0, label="gamma_stable"),
+        Step(gamma2s, gamma2, r"the same $\gamma^2$: in the parametrisation $\delta = \eta_w \xi - \eta_a\rho_0^2/\xi$ "
+             r"by $\xi = a_0^2 > 0$ (a bijection onto $\mathbb{R}$)", rewrite=at_fixed_beta0, label="gamma_stable"),
         Step(sp.Limit(gamma2, delta, sp.oo), 1,
              r"$\delta \to +\infty$ at fixed $\beta_0$: $\beta_\infty \to X^+ y + P_N\beta_0$, the Euclidean "
              r"projection of $\beta_0$", label="plus_infinity"),
@@ -230,7 +230,7 @@ def derivation():
                r"bounds $\eta_w a^2 \geq \kappa_N$. At the limit, $P_R\beta_\infty = X^+ y$ and "
                r"$P_N\beta_\infty = a_\infty P_N w_0$, so the conservation law is an increasing equation in "
                r"$a_\infty^2$, whose root is the closed form; $a_\infty^2 \mapsto \delta$ is a bijection of "
-               r"$(0, \infty)$ onto $\mathbb{R}$, which is why the KKT step may take $x = a_\infty^2$ as its "
+               r"$(0, \infty)$ onto $\mathbb{R}$, which is why the KKT step may take $\xi = a_\infty^2$ as its "
                r"parameter. $\Phi_\delta$ is strictly convex ($\phi_\delta'' > 0$, $\phi_\delta' > 0$ for $\rho > 0$), "
                r"so the minimiser is unique. For $\delta \geq 0$, $a$ never changes sign and "
                r"$\psi = \operatorname{sign}(a_0) w_0 = \nabla\Phi_\delta(\beta_0)$. The loss never increases "

@@ -126,7 +126,7 @@ def derivation():
         Definition(M, Lam * P + (Lam + delta) / 2 * (I - P),
                    r"$\dot\beta = -M\nabla\mathcal{L}$ (paper, Section 3)"),
         Definition(H, d2phi * P + dphi / rho * (I - P),
-                   r"the Hessian of $\Phi_\delta$ (lemma (\ref{eq:single_neuron_mirror_flow:hessian}))"),
+                   r"the Hessian of $\Phi_\delta$ (lemma \eqref{eq:single_neuron_mirror_flow:hessian})"),
     )
     steps = (
         Step(Lam, eta_w * al**2 + eta_a * un**2,

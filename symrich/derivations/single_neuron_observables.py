@@ -17,7 +17,7 @@ from symrich.symbolic.single_neuron import (M_frobenius_sq, M_inner, m_par, m_pe
                                             obs_ww0)
 from symrich.symbolic.single_neuron_kernels import OBS_NAMES, observable_exprs
 from symrich.symbolic.single_neuron_solution import s2
-from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho
+from symrich.symbolic.symbols import a, d, delta, eta_a, eta_w, n, rho, s
 
 ORDER = 70
 REQUIRES = ()
@@ -49,6 +49,7 @@ def derivation():
     mperp0, mpar0 = sp.Symbol("m_perp0", positive=True), sp.Symbol("m_par0", positive=True)
     cos2 = sp.Symbol("cos2_theta", nonnegative=True)
     mbar, mbar0 = sp.Symbol("mbar", positive=True), sp.Symbol("mbar0", positive=True)
+    norm_w = sp.Symbol("u_w", positive=True)  # displayed as ||w||
     eta = eta_a * eta_w
     tr = sp.Trace
     # the compiled observables; where one is undefined the kernel returns NaN (a Piecewise), the formula is proved
@@ -70,6 +71,8 @@ def derivation():
         Definition(obs_w0w, tr(w0.T * w)),
         Definition(obs_wb, tr(w.T * bstar)),
         Definition(s2, tr(bstar.T * bstar)),
+        Definition(norm_w, sp.sqrt(obs_ww), r"the norm of $w$"),
+        Definition(s, sp.sqrt(s2), r"$s = \|\beta_*\|$"),
         Definition(L, tr((X * beta - y).T * (X * beta - y)) / 2, "the loss"),
         Definition(rho, sp.sqrt(tr(beta.T * beta)), r"$\rho = \|\beta\|$"),
         Definition(rho0, sp.sqrt(tr(beta0.T * beta0))),
@@ -86,17 +89,19 @@ def derivation():
         Definition(mbar, (Lam - delta) / 2, r"$= m_\parallel - m_\perp$"),
         Definition(mbar0, (Lam0 - delta0) / 2),
         Definition(cos2, tr(beta0.T * beta)**2 / (rho0 * rho)**2, r"$\theta$ the angle of $\beta_0$ and $\beta$"),
-        Definition(cos_w, obs_wb / sp.sqrt(obs_ww * s2), r"the alignment of $w$ with $\beta_*$"),
+        Definition(cos_w, obs_wb / (norm_w * s), r"the alignment of $w$ with $\beta_*$"),
         Definition(S, 1 - tr(M0 * M) / sp.sqrt(tr(M0**2) * tr(M**2)),
-                   r"on whitened data, by (\ref{eq:single_neuron_observables:kernel_inner})"),
+                   r"on whitened data, by \eqref{eq:single_neuron_observables:kernel_inner}"),
     )
     tr_why = r"$\operatorname{tr} I_d = d$, $\operatorname{tr}(u v^\top) = v^\top u$, cyclicity of the trace"
     steps = (
-        Step(rho, beta_norm, r"$\beta^\top \beta = a^2 w^\top w$; the compiled $\|\beta\|$", rewrite=traces,
-             label="beta_norm"),
+        Chain(rho,
+              (beta_norm, r"$\beta^\top \beta = a^2 w^\top w$; the compiled $\|\beta\|$", {"rewrite": traces}),
+              (norm_w * sp.Abs(a), r"$\sqrt{\|w\|^2} = \|w\|$"),
+              label="beta_norm"),
         Step(sp.Abs(signed), rho, r"the compiled signed magnitude $a\|w\|$ has modulus $\|\beta\|$", rewrite=traces,
              label="signed_magnitude"),
-        Step(cos_w, alignment, r"the compiled alignment; $\sqrt{\|w\|^2 s^2} = \sqrt{\|w\|^2}\, \sqrt{s^2}$",
+        Step(cos_w, alignment, r"the compiled alignment, with $\sqrt{s^2} = s$ and $\sqrt{\|w\|^2} = \|w\|$",
              rewrite=traces, label="alignment"),
         Step(L, tr((beta - bstar).T * (beta - bstar)) / 2 + (tr(y.T * y) - s2) / 2 + tr(beta.T * (G - I) * beta) / 2,
              r"expand the square, $\beta^\top X^\top y = \beta^\top \beta_*$; on whitened data ($G = I_d$) "
@@ -111,7 +116,7 @@ def derivation():
         Step(sp.sqrt(tr(M**2)), ntk_norm, r"the compiled $\|K\|_F = \|M\|_F$", uses=("frobenius",), label="ntk_norm"),
         Step(S, kernel_distance,
              r"the compiled kernel distance is $S(0, t)$ (traces as in "
-             r"(\ref{eq:single_neuron_observables:frobenius}), (\ref{eq:single_neuron_observables:inner}))",
+             r"\eqref{eq:single_neuron_observables:frobenius}, \eqref{eq:single_neuron_observables:inner})",
              rewrite=traces, lemma=True, label="kernel_distance"),
         # the beta-form: the eigenvalues of M in terms of delta and rho = ||beta||
         Step(mperp, eta_w * a**2, r"$\Lambda^2 = (\eta_w a^2 + \eta_a \|w\|^2)^2$", rewrite=traces_and_radicands,

@@ -6,7 +6,7 @@ fixed $\\rho = \\|\\beta\\| > 0$ is the limit of these two functions of $\\delta
 ``$m = $ leading term $+\\ O(\\delta^{-k})$'' is proved as a SymPy limit of a named, scaled remainder
 $\\varepsilon$ (for instance $\\varepsilon^{\\mathrm{lazy}}_\\perp = \\delta (m_\\perp - \\delta)$): a finite
 limit of $\\varepsilon$ is the order of the remainder and its coefficient.  Where the plain form
-would cancel ($R - |\\delta|$ for $|\\delta| \\gg \\rho$), the kernels of \\texttt{symrich.single\\_neuron}
+would cancel ($R - |\\delta|$ for $|\\delta| \\gg \\rho$), the numeric kernels of the single neuron
 use the rationalised forms proved here, and the limits are taken on them.
 """
 
@@ -108,6 +108,6 @@ def derivation():
         result=("lazy_perp", "lazy_par", "rich_perp_value", "rich_par_value", "delayed_perp", "delayed_par"),
         requires=REQUIRES,
         notes=(r"Each $\varepsilon$ is a remainder scaled by the power of $\delta$ that makes its limit finite and "
-               r"nonzero; the limits are SymPy's (Gruntz). The rationalised forms are what \texttt{M\_matrix} "
-               r"compiles for each sign of $\delta$."),
+               r"nonzero; the limits are SymPy's (Gruntz). The rationalised forms are what the kernels compile for "
+               r"$M$, for each sign of $\delta$."),
     )

@@ -7,8 +7,8 @@ $\\eta_a \\|w\\|^2 = \\eta_w a^2 - \\delta$, $\\dot a = \\delta a - \\eta_w a^3 
 ratio obeys a Riccati equation with constant coefficients, whose fixed points
 $\\ell_\\pm / \\eta_a$ are the roots of $\\ell^2 + \\delta \\ell - \\eta_a \\eta_w s^2$; the
 substitution $\\nu = \\dot\\chi / (\\eta_a \\chi)$ makes it linear, and SymPy's
-\\texttt{dsolve} solves the linear equation.  Since $a = e^{\\delta t} \\chi / D$ with
-$D \\geq 1$ (derivation \\textsf{single neuron closed form}), $\\nu$ has a pole exactly
+ODE solver solves the linear equation.  Since $a = e^{\\delta t} \\chi / D$ with
+$D \\geq 1$ (the derivation of the closed form), $\\nu$ has a pole exactly
 where $a$ crosses zero.
 """
 
@@ -87,7 +87,7 @@ def derivation():
     w_dot_definition, vector_steps = _coordinate_free_steps()
     definitions = (w_dot_definition,) + root_definitions() + (
         Definition(u, (eta_w * a**2 - delta) / eta_a,
-                   r"$\|w\|^2$, by the conservation law (\textsf{single neuron conservation})"),
+                   r"$\|w\|^2$, by the conservation law of the single neuron"),
         Definition(a_dot, -eta_a * (a * u - P), r"the flow of $a$, $\dot a = -\eta_a w^\top g$, with $P = \beta_*^\top w$"),
         Definition(P_dot, -eta_w * a * (a * P - s**2), r"the flow of $P$, by \eqref{eq:single_neuron_riccati:P_flow_vector}"),
         Definition(nu, P / a, r"the Riccati variable $w^\top \beta_* / a$ (where $a \neq 0$)"),
@@ -123,7 +123,7 @@ def derivation():
              r"$\nu = \dot\chi/(\eta_a \chi)$ linearises the Riccati equation: it holds if and only if "
              r"$\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$", label="linearisation"),
         Step(solved, chi_value(),
-             r"SymPy's \texttt{dsolve} solves $\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$ with "
+             r"SymPy's ODE solver solves $\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$ with "
              r"$\chi(0) = a_0$, $\dot\chi(0) = \eta_a s^2 \pi_0 = \eta_a w_0^\top\beta_*$; its solution is "
              r"$\chi(t) = (A e^{\ell_+ t} - B e^{\ell_- t})/\Lambda$", lemma=True, label="dsolve"),
         Step((A * l_p - B * l_m) / (eta_a * (A - B)), s**2 * pi0 / a0,
@@ -152,6 +152,6 @@ def derivation():
         requires=REQUIRES,
         notes=(r"The first two chains use matrix symbols of symbolic size $d \times 1$, so they hold for every $d$; "
                r"the rest is scalar, in $a$ and $P = \beta_*^\top w$. "
-               r"SymPy's Riccati hint \texttt{1st\_rational\_riccati} does not apply here (it needs rational "
+               r"SymPy's solver for Riccati equations with rational coefficients does not apply here (it needs rational "
                r"coefficients in $t$ with numeric parameters), hence the linearisation."),
     )

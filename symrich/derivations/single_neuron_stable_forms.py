@@ -149,11 +149,12 @@ def _phi1_steps():
         phi1_zero = phi1(sp.Integer(0), evaluate=False)
     return (
         Step(at_zero, phi1_zero,
-             r"at $x = 0$ exactly: $[0 = 0] = 1$ and $\operatorname{expm1}(0) = 0$, so the compiled form gives "
+             r"at $x = 0$ exactly, with $\operatorname{expm1}(x) = e^x - 1$ computed without cancellation: $[0 = 0] = 1$ and "
+             r"$\operatorname{expm1}(0) = 0$, so the compiled form gives "
              r"$0/1 + 1 = 1 = \phi_1(0)$", label="phi1_at_zero"),
         Step(sol.phi1_indicator_form(u), phi1(u),
-             r"away from $0$ the indicator vanishes and $\operatorname{expm1}(x)/x = (e^x - 1)/x$; so "
-             r"\texttt{for\_compile}, which replaces every $\phi_1$ by this form, is an identity",
+             r"away from $0$ the indicator vanishes and $\operatorname{expm1}(x)/x = (e^x - 1)/x$; so replacing "
+             r"every $\phi_1$ by this form before compiling is an identity",
              given=(sp.Ne(u, 0),), rewrite=exp_form, label="phi1_away_from_zero"),
     )
 
@@ -193,7 +194,7 @@ def _general_steps(G):
         Step(E(t) / Dt(t), c, r"as for $a$", uses=("J",), unfold=(Dt(t), c, D(t)), rewrite="factor_half_powers",
              label="stable_c"),
         Step(sp.Matrix([G.a, G.p, G.c]), sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
-             r"\texttt{stable\_general} at $s > 0$ is $(\tilde a, \tilde b, E)/\tilde D$ with the pieces defined above",
+             r"the compiled general form at $s > 0$ is $(\tilde a, \tilde b, E)/\tilde D$ with the pieces defined above",
              lemma=True, label="stable_general"),
         Chain(sp.Matrix([sp.Derivative(z / Dt(t), t) for z in (at(t), bt(t), E(t))]),
               (sp.Matrix([sp.Derivative(z, t) for z in (a, p, c)]), r"the compiled form is the closed form",
@@ -219,7 +220,7 @@ def _saddle_steps():
              given=(manifold,), label="manifold"),
         Step(sp.Matrix([a_(t), p_(t)]), fold(sp.Matrix([SS.a, SS.p]), names),
              r"there $\chi = a_0 e^{\ell_- t}$ and $I = a_0^2\, t\,\phi_1((\delta - \Lambda)t)$: the closed form is "
-             r"\texttt{stable\_saddle}, with the common factor $e^{-(\delta + \Lambda) t}$ of the general form cancelled",
+             r"the compiled saddle form, with the common factor $e^{-(\delta + \Lambda) t}$ of the general form cancelled",
              given=(manifold,), rewrite="factor_half_powers", label="saddle"),
         Step(c_(t), fold(SS.c, names), r"the same for $c$", given=(manifold,), rewrite="factor_half_powers",
              label="saddle_c"),
@@ -241,7 +242,7 @@ def _zero_target_steps():
     F0 = sol.fast_general(t, 0)
     for sign, rel in (("> 0", delta > 0), ("< 0", delta < 0), ("= 0", sp.Eq(delta, 0))):
         steps.append(Step(sp.Matrix([F0.bind(F0.a), F0.bind(F0.c)]), sp.Matrix([G0.a, G0.c]),
-                          rf"$\beta_* = 0$, $\delta {sign}$: the float loop's form (\texttt{{fast\_general}} at $s^2 = 0$) is the "
+                          rf"$\beta_* = 0$, $\delta {sign}$: the float loop's form at $s^2 = 0$ is the "
                           r"compiled form above", given=(rel,), rewrite=branchwise_phi1, lemma=True))
     balanced = a0 / sp.sqrt(1 + 2 * eta_w * a0**2 * t)
     steps += [
@@ -283,17 +284,17 @@ def _rate_steps():
         Step(alpha * gamma, eta_a * eta_w * s**2, r"$\ell_+\ell_- = -\eta_a\eta_w s^2$", uses=("alpha", "gamma"),
              unfold=(l_p, l_m, Lam)),
         Step(sol.saddle_A(s**2).xreplace(fold).xreplace({rates[gamma].xreplace(fold): gamma}), A,
-             r"\texttt{saddle\_A}, the selector of the saddle form: $A = 0$ tested without the cancellation of "
+             r"the selector of the saddle form: $A = 0$ tested without the cancellation of "
              r"$U = a_0/2 + K/\Lambda$ when $|\delta| \gg s$", uses=("gamma",), unfold=(gamma, A, l_m),
              label="selector"),
         Step(G_r.kappa.xreplace(fold), delta + Lam, r"the selector's sign test: $\delta + \Lambda > 0$ unless $s = 0 \geq \delta$",
              uses=("rationalise", "max_plus"), unfold=()),
         Step(sp.Matrix([G_r.a, G_r.p, G_r.c]).xreplace(fold), sp.Matrix([G.a, G.p, G.c]).xreplace(fold),
-             r"\texttt{stable\_general} with \texttt{stable\_rates}, what \texttt{solution\_kernels} compiles: "
+             r"the general form with the cancellation-free rates, what the kernels compile: "
              r"$\Lambda = \alpha + \gamma$, $\delta + \Lambda = 2\gamma$, $\delta - \Lambda = -2\alpha$ in the cancellation-free rates, "
              r"equal to the stable general form", uses=("rationalise", "max_plus", "max_minus"), lemma=True),
         Step(sp.Matrix([SS_r.a, SS_r.p, SS_r.c]).xreplace(fold), sp.Matrix([SS.a, SS.p, SS.c]).xreplace(fold),
-             r"\texttt{stable\_saddle} with \texttt{stable\_rates} equals the stable saddle form",
+             r"the saddle form with the cancellation-free rates equals the stable saddle form",
              uses=("rationalise", "max_minus"), lemma=True),
     )
 
@@ -319,12 +320,12 @@ def _fast_steps(F, tau_s, fast):
              uses=("rates_sum",), unfold=(U_f, U, q), label="U_fast"),
         Step(V_f, V, r"the same", uses=("rates_sum",), unfold=(V_f, V, q), label="V_fast"),
         Step(general_forms, sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
-             r"\texttt{fast\_general}, what the float loop compiles: two exponentials $x$, $y$ per time, the pieces "
+             r"the general form of the float loop: two exponentials $x$, $y$ per time, the pieces "
              r"$\tau$ and $U_f$, $V_f$ above; it is $(\tilde a, \tilde b, E)/\tilde D$",
              uses=("x", "y", "tauL", "tau0", "tau1", "tauS", "U_fast", "V_fast", "rates_sum"),
              unfold=(at(t), bt(t), Dt(t), J(t), q, T2(t), E(t)), lemma=True, label="fast_general"),
         Step(saddle_forms, sp.Matrix([SS.a, SS.p, SS.c]).xreplace({sol.Lam_of(s**2): Lam}),
-             r"\texttt{fast\_saddle}, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
+             r"the saddle form of the float loop, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
              uses=("x", "tauS"), unfold=(), lemma=True, label="fast_saddle"),
     )
 
@@ -353,9 +354,9 @@ def derivation():
         notes=(r"In the kernels the denominator of $\alpha$ and $\gamma$ is $\max(\Lambda + |\delta|, 1 - \mathrm{sign}(s^2))$: "
                r"$\Lambda + |\delta|$ for $s > 0$, at least $1$ for $s = 0$ (where the numerator vanishes), so it never "
                r"divides by zero; likewise $q = K/(\Lambda + [\Lambda = 0])$. "
-               r"Every quantity with a name here is the compiled expression itself, its pieces folded into the names "
-               r"(\texttt{symrich.symbolic.single\_neuron\_solution}); the pieces of the closed form ($\chi$, $I$, $D$, "
-               r"$a$, $p$, $c$, $q_0$) are those of \textsf{single neuron closed form}. "
+               r"Every quantity with a name here is the compiled expression itself, its pieces folded into the names; "
+               r"the pieces of the closed form ($\chi$, $I$, $D$, "
+               r"$a$, $p$, $c$, $q_0$) are those of the derivation of the closed form. "
                r"An identity in $\phi_1$ proved with $\phi_1$ written out holds where its arguments are nonzero, hence "
                r"everywhere by continuity."),
     )

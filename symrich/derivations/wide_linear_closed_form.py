@@ -1,10 +1,10 @@
 """Wide linear network: the exact trajectory of any $\\lambda$-balanced initialisation (closed form of a matrix Riccati equation).
 
 Coordinate-free: $W$, $A$, $X$, $Y$ are the matrix symbols of symbolic size of
-\\textsf{wide linear conservation}, whose gradient flow and conservation law are cited; the layout of
+the derivation of the conservation law of the wide network, whose gradient flow and conservation law are cited; the layout of
 the kernels is $W_1 = W$ ($h \\times d$, rate $\\eta_w$), $W_2 = A^\\top$ ($c \\times h$, rate $\\eta_a$),
 $f(x) = W_2 W_1 x$, $W_2 W_1 = \\beta^\\top$.  Block matrices are multiplied out by SymPy's
-\\texttt{block\\_collapse}, then each block is expanded (noncommutative products).  A derivative in the
+block-matrix algebra, then each block is expanded (noncommutative products).  A derivative in the
 scaled time $\\tau = k^2 t$ is the time derivative along the velocities $\\dot W / k^2$, $\\dot A / k^2$.
 
 The matrix exponential of a matrix symbol is not a SymPy object: $M(\\tau) = e^{F\\tau} Q_0$ enters through
@@ -16,8 +16,8 @@ semidefinite), so $\\hat P = M \\Gamma^{-1} M^\\top$ is defined for all $\\tau \
 equation with $\\hat P(0) = Q_0 Q_0^\\top = P(0)$, and by uniqueness of solutions $P = \\hat P$: no width
 condition is needed (the conditions of Theorem 4.2 are for the flow of $\\beta$ alone).
 
-What the kernels evaluate.  The function \\texttt{trajectory} of \\texttt{symrich.wide\\_linear} runs the
-kernels of its module \\texttt{riccati} (float64 by numba, or mpmath at any precision); it takes $F = E
+What the kernels evaluate.  The numeric trajectory of the wide network is computed by kernels
+(float64, or mpmath at any precision); they take $F = E
 \\operatorname{diag}(\\mu) E^\\top$ from the singular value decomposition of $S$ (the eigenvectors of the steps on
 singular pairs and kernels, rotated continuously through $\\lambda = 0$), $Z = E^\\top Q_0$, and evaluates the
 eigenbasis form of the lemma in the factorised form $E^\\top P E = (C Q_1)(C Q_1)^\\top$ proved above, where
@@ -29,7 +29,7 @@ dropped: rank-deficient layers) replaces $Z$ by $L$, since $O^\\top(I_h + O L^\\
 \\Sigma^{-1} \\end{smallmatrix}\\bigr)$, $\\Sigma = \\operatorname{diag}(\\sqrt{\\phi_{p_j}})$ at the pivot rows, whose entries
 are bounded (graded QR, rows sorted by size), which is the factorisation of the last step with $T$ replaced by
 $T\\Sigma$.  These forms are not proved symbolically beyond the two steps above; the kernels are checked by
-\\texttt{tests/test\\_wide\\_linear\\_closed\\_form.py}: hypothesis tests against the raw parameter flow of
+the package's property tests against the raw parameter flow of
 $(W_1, W_2)$ integrated by the Taylor oracle at 30 digits (relative error below $10^{-25}$ for the mpmath kernel,
 $10^{-11}$ in float64), over unaligned initialisations, $h$ below, equal to and above $d$ and $c$, $\\lambda < 0$,
 $= 0$, $> 0$ and unequal rates, against the single neuron for $h = c = 1$, the aligned singular values, and the
@@ -351,12 +351,12 @@ def _reduction_lemma(kind):
         return Step(sp.Matrix([k * P[1, 0], eta_a * P[1, 1]]), sp.Matrix([a_t * w_t, a_t**2]),
                     r"For $h = c = d = 1$, $\lambda = \delta$, $S = s$: the closed form gives $k P_{21} = a(t) w(t)$ and "
                     r"$\eta_a P_{22} = a(t)^2$ with the single neuron's plain closed form "
-                    r"(\textsf{single neuron closed form}) at $\tau = k^2 t$", lemma=True, symbolic=False,
+                    r"(the derivation of the single neuron's closed form) at $\tau = k^2 t$", lemma=True, symbolic=False,
                     label="single_neuron")
     kappa = wide.kappa_of(delta)
     sigma_t = wide.sigma_of_v(wide.v_trajectory(t, wide.v_of_sigma(wide.sigma0, kappa), s, kappa), kappa)
     return Step(k * P[1, 0], sigma_t,
                 r"Aligned, $h = c = d = 1$ with $\Delta = \delta$ and $\beta_0 = \sigma_0 > 0$: $k P_{21}$ is the "
-                r"singular value $\sigma(t)$ of \textsf{wide linear singular values}; an aligned initialisation of any "
+                r"singular value $\sigma(t)$ of the derivation of the aligned singular values; an aligned initialisation of any "
                 r"width moves on the invariant planes of $F$, one such problem per singular pair", lemma=True,
                 symbolic=False, domain={wide.sigma0: (0.2, 3.0)}, label="aligned")

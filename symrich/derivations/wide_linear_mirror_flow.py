@@ -64,7 +64,7 @@ def derivation():
              label="even"),
         Chain(sp.Derivative(q(sigma), (sigma, 2)) * sigma_dot,
               (sp.Mul(1 / (2 * r(sigma)), -2 * r(sigma) * (sigma - s), evaluate=False),
-               r"by (2) at $x = \sigma$; $\dot\sigma = -2 r(\sigma)(\sigma - s)$", {"uses": (("q2", {x: sigma}),)}),
+               r"$q_\delta''(\sigma) = 1/(2 r(\sigma))$ and $\dot\sigma = -2 r(\sigma)(\sigma - s)$", {"uses": (("q2", {x: sigma}),)}),
               (-(sigma - s), "cancel"), label="mirror"),
         Step(sp.Limit(q(x) / (sp.log(1 / delta) / (2 * se)), delta, 0), x,
              r"$\delta \to 0$: $q_\delta(x) \sim \log(1/|\delta|)\, x/(2\sqrt{\eta})$, so "

@@ -10,11 +10,12 @@ $|\\delta|/2 - \\delta/2$ times $G$, and $G = U (\\Sigma - S) V^\\top$ vanishes 
 
 Every closed form is proved through the equation its pieces satisfy: the change of variable
 $v = \\sigma + \\sqrt{\\sigma^2 + \\kappa^2}$ turns the rate into a Riccati equation with constant
-coefficients; its solution $v(t)$ satisfies it and the initial condition; the time
+coefficients; its solution $v(t)$ satisfies it and the initial condition, and
+$\\sigma(t) = (v(t)^2 - \\kappa^2)/(2v(t))$ satisfies the rate equation and $\\sigma(0) = \\sigma_0$; the time
 $\\tau(v)$ has $d\\tau/dv = 1/\\dot v$ and $\\tau(v_0) = 0$; the Saxe sigmoid is both the
 $\\delta \\to 0$ limit and a solution of the $\\delta = 0$ equation.  The forms the numeric
-kernels evaluate (free of cancellation) are proved equal to these in
-\\texttt{wide\\_linear\\_stable\\_forms}.
+kernels evaluate (free of cancellation) are proved equal to these in the derivation of the
+stable forms of the wide linear network.
 """
 
 import sympy as sp
@@ -75,6 +76,8 @@ def derivation():
     definitions += (Definition(sigma_dot, rate, "the rate (lemma below)"),)
     rate_kappa = -2 * se * sp.sqrt(sigma**2 + kappa**2) * (sigma - s)
     v_sigma = v_of_sigma(sigma, kappa)
+    sigma_v = sigma_of_v(v, kappa)
+    d_sigma_dv = (v**2 + kappa**2) / (2 * v**2)
     steps = (
         _aligned_frame_lemma(),
         Step(sp.Subs(sigma_dot, sigma, 0), sp.Abs(delta) * s,
@@ -93,11 +96,23 @@ def derivation():
               label="riccati"),
         Step(named(riccati_rhs(v, s, kappa)), -se * (v - nm["v_plus"]) * (v - nm["v_minus"]),
              r"the Riccati field factors over its roots $v_\pm = s \pm R$", label="roots"),
-        Step(v_t, named(v_trajectory(t, v0, s, kappa)),
-             r"$v(t)$ is the textbook solution of the library (\texttt{v\_trajectory})", lemma=True),
-        Step(sp.Derivative(v_t, t), named(riccati_rhs(v_t, s, kappa)), "the solution satisfies the Riccati equation",
+        Step(sp.Derivative(v_t, t), named(riccati_rhs(v_t, s, kappa)),
+             r"$v(t)$, the solution of the Riccati equation with constant coefficients, satisfies it",
              methods=("cancel",), label="solves"),
         Step(v_t.subs(t, 0), v0, "and the initial condition", methods=("cancel",), label="initial"),
+        Step(d_sigma_dv * named(riccati_rhs(v, s, kappa)), rate_kappa.subs(sigma, sigma_v),
+             r"back to $\sigma = (v^2 - \kappa^2)/(2v)$, $d\sigma/dv = (v^2 + \kappa^2)/(2v^2)$: for $v > 0$, "
+             r"$\sigma^2 + \kappa^2 = \bigl((v^2 + \kappa^2)/(2v)\bigr)^2$, and the Riccati field times $d\sigma/dv$ "
+             r"is the rate at $\sigma$", rewrite="factor_radicands", label="back"),
+        Chain(sp.Derivative(sigma_t, t),
+              (d_sigma_dv.subs(v, v_t) * sp.Derivative(v_t, t), r"chain rule", {"methods": ("cancel",)}),
+              (d_sigma_dv.subs(v, v_t) * named(riccati_rhs(v_t, s, kappa)), r"$v(t)$ solves the Riccati equation",
+               {"uses": ("solves",), "unfold": ()}),
+              (rate_kappa.subs(sigma, sigma_t), r"the rate at $\sigma(t)$, with $v = v(t) > 0$ ($v(t)$ runs from "
+               r"$v_0 > 0$ towards $v_+ > 0$)", {"uses": (("back", {v: v_t}),), "unfold": (sigma_t,)}),
+              label="sigma_solves"),
+        Step(sigma_t.subs(t, 0), sigma0, r"$\sigma(0) = \sigma_0$: $v(0) = v_0$ inverted", methods=("cancel",),
+             label="sigma_initial"),
         Step(sp.Derivative(tau, v), named(1 / riccati_rhs(v, s, kappa)), r"$\tau$ inverts $v(t)$: $d\tau/dv = 1/\dot v$",
              methods=("cancel",), label="time"),
         Step(tau.subs(v, v0), 0, r"and $\tau(v_0) = 0$; so $\sigma$ is reached at $t = \tau(\sigma + \sqrt{\sigma^2 + \kappa^2})$",
@@ -133,7 +148,7 @@ def derivation():
                      r"learning rates $\eta_a, \eta_w > 0$"),
         definitions=definitions,
         steps=steps,
-        result=("riccati", "solves", "time"),
+        result=("riccati", "solves", "sigma_solves", "sigma_initial", "time"),
         requires=REQUIRES,
         notes=__doc__.split("\n\n", 1)[1].strip(),
     )

@@ -1,13 +1,12 @@
 """Wide linear network: the forms the numeric kernels evaluate, equal to the closed forms and free of cancellation.
 
-The closed forms of \\texttt{wide\\_linear\\_singular\\_values} subtract nearly equal numbers in
+The closed forms of the aligned singular values subtract nearly equal numbers in
 floating point: $v_0 - v_+$ when $\\sigma_0$ is close to $s$, $\\sqrt{\\lambda + \\delta^2/4} - \\delta/2$
-for small $\\lambda$ and large $\\delta$, the logarithm of a ratio close to 1.  The kernels of
-\\texttt{symrich.wide\\_linear} evaluate the equivalent forms proved here, built in
-\\texttt{symrich.symbolic.wide\\_linear}: every difference of nearly equal numbers is
+for small $\\lambda$ and large $\\delta$, the logarithm of a ratio close to 1.  The numeric kernels of the wide
+network evaluate the equivalent forms proved here: every difference of nearly equal numbers is
 rationalised, the exponential enters only through $E = e^{-2R\\sqrt{\\eta}t} \\in (0, 1]$ and
-$\\phi = (1 - E)/(2R)$ (computed with \\texttt{expm1}, continuous at $R = 0$), and the time uses
-$\\operatorname{log1p}$ of small quantities.
+$\\phi = (1 - E)/(2R)$ (computed without cancellation for small $R t$, continuous at $R = 0$), and the
+time uses logarithms $\\log(1 + q)$ of small quantities $q$, evaluated without cancellation.
 """
 
 import sympy as sp
@@ -71,10 +70,11 @@ def derivation():
             r"$\lambda / (\sqrt{\lambda + \delta^2/4} \pm \delta/2)$; with $b = v_0 - v_+$, $E = e^{-2R\sqrt{\eta}t}$ "
             r"and $\phi = (1 - E)/(2R)$, the solution is $v(t) = v_+ + bE/(1 + b\phi)$ and "
             r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$; the time at which $\sigma$ is reached is a sum of two "
-            r"$\operatorname{log1p}$ of cancellation-free quotients. These are the expressions the numeric kernels "
+            r"logarithms $\log(1 + q)$ of cancellation-free quotients $q$. These are the expressions the numeric kernels "
             r"compile."
         ),
-        assumptions=(r"as in \texttt{wide\_linear\_singular\_values}",),
+        assumptions=(r"as for the aligned singular values: $X^\top X = I_d$, $\Delta = \delta I_h$ and (C), "
+                     r"$\beta_0$ and $\beta_*$ sharing singular frames, $\sigma_0 \ge 0$, $s > 0$, $\eta_a, \eta_w > 0$",),
         definitions=definitions,
         steps=steps,
         result=("left_factor", "right_factor", "trajectory", "inverse"),
@@ -84,10 +84,10 @@ def derivation():
 
 
 def _time_step(tau, definitions, s_range, sigma_range, side):
-    """Lemma: the log1p form of the time equals ``tau(v(sigma))`` for sigma, sigma_0 on one side of s."""
+    """Lemma: the form of the time with $\\log(1 + q)$ equals ``tau(v(sigma))`` for sigma, sigma_0 on one side of s."""
     return Step(time_to_reach_stable(sigma, sigma0, s, kappa), tau.subs(v, v_of_sigma(sigma, kappa)),
                 rf"the time at which $\sigma$ is reached, "
-                r"$\bigl[\operatorname{log1p}\frac{v - v_0}{v_0 - v_-} + \operatorname{log1p}\frac{v_0 - v}{v - v_+}\bigr]"
+                r"$\bigl[\log\bigl(1 + \frac{v - v_0}{v_0 - v_-}\bigr) + \log\bigl(1 + \frac{v_0 - v}{v - v_+}\bigr)\bigr]"
                 r"/(2R\sqrt{\eta})$ with $v - v_0$, $v_0 - v_-$, $v - v_+$ written without cancellation, equals "
                 rf"$\tau(v)$ at $v = \sigma + \sqrt{{\sigma^2 + \kappa^2}}$, for $\sigma$, $\sigma_0$ {side} $s$",
                 lemma=True, symbolic=False, domain={s: s_range, sigma: sigma_range, sigma0: sigma_range})

@@ -17,7 +17,11 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
 * a name ending in ``_dot`` (``_ddot``) is dotted: ``w_dot`` is :math:`\\dot w`;
 * any other time derivative is :math:`\\frac{d}{dt}(\\cdot)` (never a partial);
 * an indicator ``Piecewise((1, c), (0, True))`` is the Iverson bracket :math:`[c]`,
-  ``expm1(x)`` is :math:`\\operatorname{expm1}(x)`.
+  ``expm1(x)`` is :math:`\\operatorname{expm1}(x)`;
+* the paper's order of terms and factors: a sum starts with a positive term when it has one
+  (:math:`y - a X w`, not :math:`-a X w + y`), learning rates come first in a product
+  (:math:`\\eta_w a^2`, not :math:`a^2 \\eta_w`), and a rational factor of a matrix product is
+  :math:`\\tfrac12` (not :math:`(\\frac{1}{2})`).
 
 >>> import sympy as sp
 >>> t = sp.Symbol("t")
@@ -40,6 +44,20 @@ __all__ = ["latex", "NotationPrinter", "accent"]
 
 #: name of the time variable whose derivatives are printed with dots.
 TIME = "t"
+
+
+def _negative(term):
+    """Whether a term of a sum prints with a minus sign (a matrix product: its scalar factor is negative)."""
+    if isinstance(term, sp.MatMul):
+        return sp.Mul(*(f for f in term.args if not f.is_Matrix)).could_extract_minus_sign()
+    return not term.is_Matrix and term.could_extract_minus_sign()
+
+
+def _is_rate(factor):
+    """A learning rate (``eta``, ``eta_a``, ``eta_{l+1}``, ...) or a positive integer power of one."""
+    base, exp = factor.as_base_exp()
+    return (isinstance(base, sp.Symbol) and (base.name == "eta" or base.name.startswith("eta_"))
+            and exp.is_Integer and exp > 0)
 
 
 _HEAD = re.compile(r"^(\\[A-Za-z]+|[A-Za-z])((?:_|\^).*)$")
@@ -140,6 +158,42 @@ class NotationPrinter(LatexPrinter):
             return accent(command, self._function_name(func.func)) + f"({self._print(new[0])})"
         return super()._print_Subs(expr)
 
+    # the paper's order of terms and factors -------------------------------------
+    def _as_ordered_terms(self, expr, order=None):
+        """SymPy's order, except that a sum starts with a positive term when it has one (``y - a X w``)."""
+        terms = super()._as_ordered_terms(expr, order=order)
+        if (order or self.order) in ("old", "none") or not terms or not _negative(terms[0]):
+            return terms
+        for i, term in enumerate(terms):
+            if not _negative(term):
+                return [term] + terms[:i] + terms[i + 1:]
+        return terms
+
+    def _print_Mul(self, expr):
+        """Learning rates first in a product (``\\eta_w a^2``); everything else as SymPy prints it."""
+        args = expr.args
+        written = args[0] is sp.S.One or any(isinstance(f, sp.Number) for f in args[1:])  # unevaluated: as written
+        if (written or self.order in ("old", "none") or not expr.is_commutative
+                or not any(_is_rate(f) for f in args) or all(_is_rate(f) for f in args)):
+            return super()._print_Mul(expr)
+        if expr.could_extract_minus_sign():
+            return "- " + self._print(-expr)
+        from sympy.simplify import fraction
+        numer, denom = fraction(expr, exact=True)
+        coeff, body = numer.as_coeff_Mul()
+        factors = sp.Mul.make_args(body)
+        rates = [f for f in factors if _is_rate(f)]
+        others = [f for f in factors if not _is_rate(f)]
+        if not rates or not others:
+            return super()._print_Mul(expr)
+        rest = sp.Mul(*others)
+        rest_tex = self._print(rest)
+        if self._needs_mul_brackets(rest, first=False, last=True):
+            rest_tex = rf"\left({rest_tex}\right)"
+        head = [] if coeff == 1 else [self._print(coeff)]
+        tex = " ".join(head + [self._print(sp.Mul(*rates)), rest_tex])
+        return tex if denom == 1 else rf"\frac{{{tex}}}{{{self._print(denom)}}}"
+
     # indicators and float functions ------------------------------------------------
     def _print_Piecewise(self, expr):
         """``Piecewise((1, cond), (0, True))`` is the indicator (Iverson bracket) ``[cond]``."""
@@ -156,13 +210,11 @@ class NotationPrinter(LatexPrinter):
         # SymPy's printer writes ``A + - eta B`` for a term whose scalar factor is negative
         tex = ""
         for i, term in enumerate(self._as_ordered_terms(expr)):
-            negative = False
-            if isinstance(term, sp.MatMul):
+            negative = isinstance(term, sp.MatMul) and _negative(term)
+            if negative:
                 coeff = sp.Mul(*(a for a in term.args if not a.is_Matrix))
-                negative = coeff.could_extract_minus_sign()
-                if negative:
-                    factors = ([] if coeff == -1 else [-coeff]) + [a for a in term.args if a.is_Matrix]
-                    term = sp.MatMul(*factors) if len(factors) > 1 else factors[0]
+                factors = ([] if coeff == -1 else [-coeff]) + [a for a in term.args if a.is_Matrix]
+                term = sp.MatMul(*factors) if len(factors) > 1 else factors[0]
             tex += ("- " if negative else "") if i == 0 else (" - " if negative else " + ")
             term_tex = self._print(term)
             tex += rf"\left({term_tex}\right)" if self._needs_add_brackets(term) else term_tex
@@ -170,6 +222,13 @@ class NotationPrinter(LatexPrinter):
 
     def _print_MatMul(self, expr):
         factors = [f for f in expr.args if not (isinstance(f, sp.Identity) and f.shape == (1, 1))]
+        coeff = factors[0] if factors else None
+        if isinstance(coeff, sp.Rational) and not coeff.is_Integer and len(factors) > 1:  # \tfrac12 Q Q^T Q
+            rest = sp.MatMul(*factors[1:]) if len(factors) > 2 else factors[1]
+            rest_tex = self._print(rest)
+            if isinstance(rest, sp.MatAdd):
+                rest_tex = rf"\left({rest_tex}\right)"
+            return ("- " if coeff < 0 else "") + rf"\tfrac{{{abs(coeff.p)}}}{{{coeff.q}}} " + rest_tex
         if len(factors) == len(expr.args):
             return super()._print_MatMul(expr)
         if not factors:
@@ -222,5 +281,13 @@ def latex(expr, **settings) -> str:
     >>> eta_a, eta_w = sp.symbols("eta_a eta_w", positive=True)
     >>> latex(-eta_a * A - eta_w * B)
     '- \\\\eta_{a} A - \\\\eta_{w} B'
+
+    The paper's order: a positive term first, learning rates first, ``\\tfrac12``:
+
+    >>> a, u = sp.symbols("a u")
+    >>> latex(eta_w * a**2 - eta_a * u), latex(u - eta_a * a**2 / 2), latex(A * B / 2 - a * A)
+    ('\\\\eta_{w} a^{2} - \\\\eta_{a} u', 'u - \\\\frac{\\\\eta_{a} a^{2}}{2}', '\\\\tfrac{1}{2} A B - a A')
+    >>> latex(B - a * A)
+    'B - a A'
     """
     return NotationPrinter(settings).doprint(expr)
