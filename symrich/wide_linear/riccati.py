@@ -17,7 +17,8 @@ small directions long before; :func:`point` never forms them:
    at its pivot row ``p_j`` (the first nonzero), whose ``phi`` is the largest
    in the column; zero columns (rank-deficient layers) drop out exactly;
 2. ``Lbar = Phi^{1/2} L Sigma^{-1}``, ``Sigma = diag(sqrt(phi_{p_j}))``, has the
-   bounded entries ``sqrt(phi_i/phi_{p_j}) L_ij``, computed from logarithms;
+   bounded entries ``sqrt(phi_i/phi_{p_j}) L_ij``: running products down the
+   column of the ratios ``sqrt(phi_i/phi_{i-1}) <= 1``, each from logarithms;
 3. a Householder QR of ``[Lbar; Sigma^{-1}]`` with its rows sorted by size
    (accurate row by row), ``= [Q1; Q2] T``, gives ``E^T P E = (C Q1)(C Q1)^T``
    with ``C = diag(e^{mu_i tau}/sqrt(phi_i))``, bounded for every sign of ``mu_i``.
