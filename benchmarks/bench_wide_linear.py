@@ -7,7 +7,10 @@ rates ``eta_a = 0.8``, ``eta_w = 1.3``, lambda-balanced random initialisations
 (:func:`symrich.wide_linear.balanced_layers`, scale 0.3) with ``lambda`` in
 ``{-1, -0.3, 0}``, ``T = 101`` times on ``[0, t_max]`` for ``t_max = 20`` and 200.
 The same initialisations and times for every method; each timing is the best of
-``--repeat`` runs (one process, one BLAS thread).
+``--repeat`` runs of the CPU time of the process (``time.process_time``: one
+process, one BLAS thread, and numba single-threaded, so one thread against one
+thread; CPU time rather than wall time keeps other jobs on a shared machine out
+of the numbers, though not their effect on caches).
 
 * per trajectory: one initialisation, all ``T`` times; ``trajectory(...)`` (with
   and without the representative layers) against ``solve_ivp`` on the parameter
@@ -72,9 +75,9 @@ def integrate(t, W1, W2, S, method, rtol=1e-10, atol=1e-12):
 def best_of(fn, repeat):
     best = np.inf
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     return best, out
 
 
@@ -88,7 +91,7 @@ def main(argv=None):
     B = len(W1)
     trajectory(np.linspace(0, 1, 3), W1[:2], W2[:2], S, ETA_A, ETA_W)  # compile (numba, cached on disk)
     print(f"(d, c, h) = ({D}, {C}, {H}), {B} initialisations (lambda in {LAMS}), T = {T} times, "
-          f"best of {args.repeat}\n")
+          f"best of {args.repeat} (CPU time), load average {os.getloadavg()[0]:.1f} at the start\n")
     print("| t_max | closed form | solve_ivp | per trajectory (closed form vs solve_ivp) | "
           "per (init, time) point, amortised | one point on its own | speed-up per trajectory | "
           "speed-up per point (amortised / on its own) |")

@@ -211,12 +211,17 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
+    return _checked_balance(W1, W2, eta_a, eta_w, rtol, exact)
+
+
+def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
+    """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
     h = W1.shape[-2]
     Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
-    lam = np.asarray(np.trace(Delta, axis1=-2, axis2=-1) / h)
+    lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
     off = Delta - lam[..., None, None] * np.eye(h, dtype=int)
-    err = np.sum(off * off, axis=(-2, -1))
-    size = eta_w * np.sum(W2 * W2, axis=(-2, -1)) + eta_a * np.sum(W1 * W1, axis=(-2, -1))
+    err = (off * off).sum(axis=(-2, -1))
+    size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
     if rtol is None:
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     bad = err > (rtol * size) ** 2
@@ -388,15 +393,15 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         if exact:
             eta_a, eta_w = as_mp([eta_a, eta_w])
         with mpmath.workdps(mpmath.mp.dps - (GUARD_DIGITS if exact else 0)):
-            lam = balance(W1_0, W2_0, eta_a, eta_w, rtol=rtol)
+            lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
         k = xp.sqrt(np.asarray(eta_a * eta_w))
         sw, sa = xp.sqrt(np.asarray(eta_w)), xp.sqrt(np.asarray(eta_a))
         Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
         mu, E = eigen_frame(S, lam.reshape(-1) / k**2, k, xp)
         order = np.argsort(-mu, axis=-1, kind="stable")
-        mu = np.take_along_axis(mu, order, axis=-1)
-        E = np.take_along_axis(E, order[:, None, :], axis=-1)
+        rows = np.arange(mu.shape[0])[:, None]
+        mu, E = mu[rows, order], E[rows[:, :, None], np.arange(d + c)[:, None], order[:, None, :]]
         Z = np.swapaxes(E, -1, -2) @ Q0
         times = t.reshape(-1)
         dtype = object if exact else np.float64

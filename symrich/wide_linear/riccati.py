@@ -17,7 +17,8 @@ small directions long before; :func:`point` never forms them:
    at its pivot row ``p_j`` (the first nonzero), whose ``phi`` is the largest
    in the column; zero columns (rank-deficient layers) drop out exactly;
 2. ``Lbar = Phi^{1/2} L Sigma^{-1}``, ``Sigma = diag(sqrt(phi_{p_j}))``, has the
-   bounded entries ``sqrt(phi_i/phi_{p_j}) L_ij``, computed from logarithms;
+   bounded entries ``sqrt(phi_i/phi_{p_j}) L_ij``: running products down the
+   column of the ratios ``sqrt(phi_i/phi_{i-1}) <= 1``, each from logarithms;
 3. a Householder QR of ``[Lbar; Sigma^{-1}]`` with its rows sorted by size
    (accurate row by row), ``= [Q1; Q2] T``, gives ``E^T P E = (C Q1)(C Q1)^T``
    with ``C = diag(e^{mu_i tau}/sqrt(phi_i))``, bounded for every sign of ``mu_i``.
@@ -54,8 +55,9 @@ import types
 
 import numpy as np
 
-__all__ = ["logphi1", "reflect", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve", "kernel",
-           "RiccatiKernel", "KERNEL_FUNCTIONS"]
+__all__ = ["log_decay", "logphi1", "reflect", "householder_in_place", "householder_q", "householder_qr",
+           "polar_rows_graded", "polar_of_graded", "workspace", "point", "solve", "kernel", "RiccatiKernel",
+           "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
 DTYPE = np.float64
@@ -69,27 +71,103 @@ def logphi1(x):
     >>> round(logphi1(2.0), 12) == round(math.log(math.expm1(2.0) / 2.0), 12)
     True
     """
-    ax = abs(x)
-    if ax == 0:
-        return 0.0 * x
-    return max(x, 0.0 * x) + log(-expm1(-ax) / ax)
+    return max(x, 0.0 * x) + log_decay(abs(x))
 
 
-def reflect(v, scale, j, w):
-    """Apply the Householder reflection ``I - scale v v^T`` (``v`` zero before index ``j``) to ``w`` in place.
+def log_decay(a):
+    """``log((1 - e^{-a})/a)`` for ``a >= 0`` (0 at ``a = 0``): the part of ``logphi1(+-a)`` shared by both signs.
+
+    ``logphi1(x) = max(x, 0) + log_decay(|x|)``, so one call gives ``logphi1`` at ``x`` and ``-x``.
+
+    >>> log_decay(0.0), round(log_decay(1e6), 6)
+    (0.0, -13.815511)
+    """
+    if a == 0:
+        return 0.0 * a
+    return log(-expm1(-a) / a)
+
+
+def reflect(v, scale, j, A, col0, s):
+    """Apply ``I - scale v v^T`` (``v`` zero before index ``j``) to the columns ``col0:`` of ``A`` in place.
+
+    ``A`` is ``m x n`` with contiguous rows; ``s`` (length ``n``) is work space.
+    Row by row, the products ``v^T A`` of all columns accumulate side by side
+    (each in the order of the rows), then ``A -= v (scale v^T A)``.
 
     >>> import numpy as np
-    >>> w = np.array([3.0, 4.0])
-    >>> reflect(np.array([1.0, 0.0]), 2.0, 0, w)
-    >>> w.tolist()
-    [-3.0, 4.0]
+    >>> A = np.array([[3.0, 1.0], [4.0, 2.0]])
+    >>> reflect(np.array([1.0, 0.0]), 2.0, 0, A, 0, np.zeros(2))
+    >>> A.tolist()
+    [[-3.0, -1.0], [4.0, 2.0]]
     """
-    s = 0.0 * scale
-    for i in range(j, w.shape[0]):
-        s += v[i] * w[i]
-    s = s * scale
-    for i in range(j, w.shape[0]):
-        w[i] = w[i] - s * v[i]
+    m, n = A.shape
+    for col in range(col0, n):
+        s[col] = 0.0 * scale
+    for i in range(j, m):
+        vi = v[i]
+        for col in range(col0, n):
+            s[col] += vi * A[i, col]
+    for col in range(col0, n):
+        s[col] = s[col] * scale
+    for i in range(j, m):
+        vi = v[i]
+        for col in range(col0, n):
+            A[i, col] = A[i, col] - s[col] * vi
+
+
+def householder_in_place(A, V, scale, s):
+    """Householder QR in place of the ``m x n`` array ``A``: afterwards its upper trapezoid is ``R``.
+
+    Reflection ``j`` is ``I - scale[j] v v^T`` with ``v = V[j]`` (zero before
+    index ``j``; entries before ``j`` are not read), ``scale[j] = 0`` for a zero
+    column (no reflection); ``V`` is ``min(m, n) x m``, ``s`` (length ``n``)
+    work space.  No allocation: the work arrays are the caller's.
+
+    >>> import numpy as np
+    >>> A, V, scale = np.array([[3.0], [4.0]]), np.zeros((1, 2)), np.zeros(1)
+    >>> householder_in_place(A, V, scale, np.zeros(1))
+    >>> float(A[0, 0]), V[0].tolist(), float(scale[0])
+    (-5.0, [8.0, 4.0], 0.025)
+    """
+    m, n = A.shape
+    for j in range(min(m, n)):
+        norm2 = 0.0 * A[0, 0]
+        for i in range(j, m):
+            norm2 += A[i, j] * A[i, j]
+        scale[j] = 0.0 * norm2
+        if norm2 == 0:
+            continue
+        alpha = -sqrt(norm2) if A[j, j] >= 0 else sqrt(norm2)
+        v = V[j]
+        for i in range(j, m):
+            v[i] = A[i, j]
+        v[j] = v[j] - alpha
+        vv = 0.0 * norm2
+        for i in range(j, m):
+            vv += v[i] * v[i]
+        scale[j] = 2.0 / vv
+        reflect(v, scale[j], j, A, j, s)
+
+
+def householder_q(V, scale, Q, s):
+    """``Q = H_0 H_1 ... H_{kk-1} [I; 0]`` (``m x kk``) in place, from the reflections of :func:`householder_in_place`.
+
+    Backwards: ``H_j`` only touches the columns ``j:`` (the earlier ones are
+    still ``e_col``, zero from row ``j`` on).  ``s`` (length ``kk``) is work space.
+
+    >>> import numpy as np
+    >>> Q = np.zeros((2, 1))
+    >>> householder_q(np.array([[8.0, 4.0]]), np.array([0.025]), Q, np.zeros(1))
+    >>> Q.round(12).tolist()   # H_0 e_0 = e_0 - 0.025 * 8 * (8, 4)
+    [[-0.6], [-0.8]]
+    """
+    m, kk = Q.shape
+    for i in range(m):
+        for col in range(kk):
+            Q[i, col] = 1.0 if i == col else 0.0
+    for j in range(kk - 1, -1, -1):
+        if scale[j] != 0:
+            reflect(V[j], scale[j], j, Q, j, s)
 
 
 def householder_qr(A, Q, R):
@@ -107,41 +185,15 @@ def householder_qr(A, Q, R):
     """
     m, n = A.shape
     kk = min(m, n)
-    Wt = A.T.copy()  # the columns of A as contiguous rows
+    W = A.copy()
     V = np.zeros((kk, m), DTYPE)
     scale = np.zeros(kk, DTYPE)
-    for j in range(kk):
-        x = Wt[j]
-        norm2 = 0.0 * x[0]
-        for i in range(j, m):
-            norm2 += x[i] * x[i]
-        if norm2 == 0:
-            continue
-        alpha = -sqrt(norm2) if x[j] >= 0 else sqrt(norm2)
-        v = V[j]
-        for i in range(j, m):
-            v[i] = x[i]
-        v[j] = v[j] - alpha
-        vv = 0.0 * norm2
-        for i in range(j, m):
-            vv += v[i] * v[i]
-        scale[j] = 2.0 / vv
-        for col in range(j, n):
-            reflect(v, scale[j], j, Wt[col])
+    s = np.zeros(n, DTYPE)
+    householder_in_place(W, V, scale, s)
     for i in range(kk):
         for col in range(n):
-            R[i, col] = Wt[col, i] if col >= i else 0.0 * Wt[col, i]
-    Qt = np.zeros((kk, m), DTYPE)
-    for col in range(kk):
-        Qt[col, col] = 1.0
-    for j in range(kk - 1, -1, -1):
-        if scale[j] == 0:
-            continue
-        for col in range(kk):
-            reflect(V[j], scale[j], j, Qt[col])
-    for i in range(m):
-        for col in range(kk):
-            Q[i, col] = Qt[col, i]
+            R[i, col] = W[i, col] if col >= i else 0.0 * W[i, col]
+    householder_q(V, scale, Q, s)
 
 
 def polar_rows_graded(B, tol):
@@ -242,58 +294,92 @@ def polar_of_graded(T, log_sigma, max_gap, tol):
     return W
 
 
-def point(tau, mu, L, nonzero, pivot, layers, max_gap, tol, Y, Wpol):
+def workspace(n, k):
+    """Work arrays of :func:`point` for ``n`` eigen-directions and ``k`` columns, allocated once per :func:`solve`.
+
+    ``(vec, M, Ms, V, Q, T, order)``: ``vec`` (6, n + k) holds ``log phi``,
+    ``C``, the step ratios, the row sizes, the reflection scales and the column
+    ratios; ``M`` (n + k, k) the stacked matrix, ``Ms`` its rows sorted (then
+    ``R``), ``V`` (k, n + k) the reflections, ``Q`` (n + k, k), ``T`` (k, k),
+    ``order`` the row order.
+
+    >>> [a.shape for a in workspace(3, 2)]
+    [(6, 5), (5, 2), (5, 2), (2, 5), (5, 2), (2, 2), (5,)]
+    """
+    m = n + k
+    return (np.zeros((6, m), DTYPE), np.zeros((m, k), DTYPE), np.zeros((m, k), DTYPE), np.zeros((k, m), DTYPE),
+            np.zeros((m, k), DTYPE), np.zeros((k, k), DTYPE), np.zeros(m, np.int64))
+
+
+def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     """The factor ``Y`` (``n x k``) with ``E^T P E = Y Y^T`` at one ``tau > 0``, sorted eigen-coordinates.
 
-    ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z``, ``nonzero``
-    its nonzero pattern, ``pivot`` (k,) the pivot rows.  With ``layers``,
-    ``Wpol`` receives ``polar(T Sigma)`` (``k x k``), so that the representative
-    is ``Y Wpol O^T``.
+    ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above
+    the pivot rows), ``pivot`` (k,) the pivot rows, ``work`` from
+    :func:`workspace`.  With ``layers``, ``Wpol`` receives ``polar(T Sigma)``
+    (``k x k``), so that the representative is ``Y Wpol O^T``.
+
+    The entries ``sqrt(phi_i/phi_{p_j}) L_ij`` (``i >= p_j``, so the ratio is
+    at most 1: ``phi`` decreases with ``mu``) are running products down the
+    column of the step ratios ``sqrt(phi_i/phi_{i-1})``: ``n`` exponentials,
+    not one per entry.
 
     >>> import numpy as np
     >>> Y, Wpol = np.zeros((1, 1)), np.zeros((1, 1))
-    >>> point(1.0, np.array([0.5]), np.array([[0.1]]), np.array([[True]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol)
+    >>> point(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol, workspace(1, 1))
     >>> P = Y[0, 0] ** 2
     >>> bool(np.isclose(P, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15)), float(abs(Wpol[0, 0]))
     (True, 1.0)
     """
+    vec, M, Ms, V, Q, T, order = work
     n, k = L.shape
+    m = n + k
+    log_phi, C, step, size, scale, ratio = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5]
     lt = log(tau)
-    log_phi = np.zeros(n, DTYPE)
-    C = np.zeros(n, DTYPE)
     for i in range(n):
         x = 2.0 * mu[i] * tau
-        log_phi[i] = lt + logphi1(x)
-        C[i] = exp(-(lt + logphi1(-x)) / 2.0)
-    log_s = np.zeros(k, DTYPE)
+        shared = lt + log_decay(abs(x))
+        log_phi[i] = max(x, 0.0 * x) + shared
+        C[i] = exp(-(max(-x, 0.0 * x) + shared) / 2.0)
+        step[i] = exp(min((log_phi[i] - log_phi[i - 1]) / 2.0, 0.0)) if i > 0 else 1.0 + 0.0 * x
     for j in range(k):
-        log_s[j] = log_phi[pivot[j]]
-    M = np.zeros((n + k, k), DTYPE)
-    size = np.zeros(n + k, DTYPE)
-    for j in range(k):
-        for i in range(n):
-            if nonzero[i, j]:
-                M[i, j] = exp(min((log_phi[i] - log_s[j]) / 2.0, 0.0)) * L[i, j]
-        M[n + j, j] = exp(-log_s[j] / 2.0)
-    for r in range(n + k):
+        ratio[j] = 1.0 + 0.0 * lt
+    for i in range(n):  # row by row; ratio[j] = sqrt(phi_i/phi_{p_j}) from row p_j on
+        size[i] = 0.0 * lt
         for j in range(k):
-            size[r] += M[r, j] * M[r, j]
-    order = np.argsort(-size)
-    Ms = np.zeros((n + k, k), DTYPE)
-    for r in range(n + k):
+            if i > pivot[j]:
+                ratio[j] = ratio[j] * step[i]
+            M[i, j] = ratio[j] * L[i, j]
+            size[i] += M[i, j] * M[i, j]
+    for i in range(k):
+        for j in range(k):
+            M[n + i, j] = exp(-log_phi[pivot[j]] / 2.0) if i == j else 0.0 * lt
+        size[n + i] = M[n + i, i] * M[n + i, i]
+    for r in range(m):
+        order[r] = r
+    for r in range(1, m):  # insertion sort by decreasing size (stable)
+        row = order[r]
+        q = r
+        while q > 0 and size[order[q - 1]] < size[row]:
+            order[q] = order[q - 1]
+            q -= 1
+        order[q] = row
+    for r in range(m):
         for j in range(k):
             Ms[r, j] = M[order[r], j]
-    Qs = np.zeros((n + k, k), DTYPE)
-    T = np.zeros((k, k), DTYPE)
-    householder_qr(Ms, Qs, T)
-    for r in range(n + k):
+    householder_in_place(Ms, V, scale, ratio)
+    householder_q(V, scale, Q, ratio)
+    for r in range(m):
         if order[r] < n:
             for j in range(k):
-                Y[order[r], j] = C[order[r]] * Qs[r, j]
+                Y[order[r], j] = C[order[r]] * Q[r, j]
     if layers:
-        for j in range(k):
-            log_s[j] = log_s[j] / 2.0
-        W = polar_of_graded(T, log_s, max_gap, tol)
+        log_s = step  # free now: the column scales log sigma_j = log phi_{p_j} / 2
+        for i in range(k):
+            log_s[i] = log_phi[pivot[i]] / 2.0
+            for j in range(k):
+                T[i, j] = Ms[i, j] if j >= i else 0.0 * Ms[i, j]
+        W = polar_of_graded(T, log_s[:k], max_gap, tol)
         for i in range(k):
             for j in range(k):
                 Wpol[i, j] = W[i, j]
@@ -306,7 +392,8 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
     of ``F`` as columns, original coordinates) in the same order;
     ``scales = (k, sqrt(eta_w), sqrt(eta_a), eta_w, eta_a)``.  Outputs
     ``beta`` (B, T, c, d), ``W1TW1`` (B, T, d, d), ``W2W2T`` (B, T, c, c) and,
-    with ``layers``, ``W1`` (B, T, h, d), ``W2`` (B, T, c, h).
+    with ``layers``, ``W1`` (B, T, h, d), ``W2`` (B, T, c, h).  Work arrays are
+    allocated once, and the staircase of each ``Z`` once for all times.
 
     >>> import numpy as np
     >>> out = [np.zeros((1, 1, 1, 1)) for _ in range(5)]
@@ -322,18 +409,20 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
     k_, sw, sa, ew, ea = scales
     O = np.zeros((h, kk), DTYPE)
     R = np.zeros((kk, n), DTYPE)
+    L = np.zeros((n, kk), DTYPE)
     Y = np.zeros((n, kk), DTYPE)
+    X = np.zeros((n, kk), DTYPE)
+    XW = np.zeros((n, kk), DTYPE)
     Wpol = np.zeros((kk, kk), DTYPE)
+    pivot = np.zeros(kk, np.int64)
+    work = workspace(n, kk)
     for b in range(B):
         householder_qr(Z[b].T.copy(), O, R)
-        L = R.T.copy()
-        nonzero = np.zeros((n, kk), np.bool_)
-        pivot = np.zeros(kk, np.int64)
         for j in range(kk):
             pivot[j] = j
-            for i in range(n - 1, j - 1, -1):
-                if L[i, j] != 0:
-                    nonzero[i, j] = True
+            for i in range(n - 1, -1, -1):
+                L[i, j] = R[j, i]
+                if i >= j and L[i, j] != 0:
                     pivot[j] = i
         for t in range(tau.shape[0]):
             if tau[t] == 0:
@@ -344,29 +433,46 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
                     for j in range(kk):
                         Wpol[i, j] = 1.0 if i == j else 0.0
             else:
-                point(tau[t], mu[b], L, nonzero, pivot, layers, max_gap, tol, Y, Wpol)
-            X = E[b] @ Y
-            G = X @ X.T
-            for i in range(d):
-                for j in range(d):
-                    W1TW1[b, t, i, j] = ew * G[i, j]
-            for i in range(c):
-                for j in range(d):
-                    beta[b, t, i, j] = k_ * G[d + i, j]
-                for j in range(c):
-                    W2W2T[b, t, i, j] = ea * G[d + i, d + j]
+                point(tau[t], mu[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
+            for i in range(n):  # X = E Y
+                for j in range(kk):
+                    X[i, j] = 0.0 * X[i, j]
+                for q in range(n):
+                    e = E[b, i, q]
+                    for j in range(kk):
+                        X[i, j] += e * Y[q, j]
+            for i in range(n):  # the lower triangle of X X^T, into the blocks
+                for j in range(i + 1):
+                    g = 0.0 * X[i, 0]
+                    for q in range(kk):
+                        g += X[i, q] * X[j, q]
+                    if i < d:
+                        W1TW1[b, t, i, j] = ew * g
+                        W1TW1[b, t, j, i] = ew * g
+                    elif j < d:
+                        beta[b, t, i - d, j] = k_ * g
+                    else:
+                        W2W2T[b, t, i - d, j - d] = ea * g
+                        W2W2T[b, t, j - d, i - d] = ea * g
             if layers:
-                rep = X @ Wpol @ O.T
-                for i in range(h):
-                    for j in range(d):
-                        W1[b, t, i, j] = sw * rep[j, i]
-                for i in range(c):
+                for i in range(n):  # the representative X Wpol O^T
+                    for j in range(kk):
+                        XW[i, j] = 0.0 * X[i, j]
+                        for q in range(kk):
+                            XW[i, j] += X[i, q] * Wpol[q, j]
                     for j in range(h):
-                        W2[b, t, i, j] = sa * rep[d + i, j]
+                        r = 0.0 * X[i, 0]
+                        for q in range(kk):
+                            r += XW[i, q] * O[j, q]
+                        if i < d:
+                            W1[b, t, j, i] = sw * r
+                        else:
+                            W2[b, t, i - d, j] = sa * r
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("logphi1", "reflect", "householder_qr", "polar_rows_graded", "polar_of_graded", "point", "solve")
+KERNEL_FUNCTIONS = ("log_decay", "logphi1", "reflect", "householder_in_place", "householder_q", "householder_qr",
+                    "polar_rows_graded", "polar_of_graded", "workspace", "point", "solve")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -375,7 +481,9 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    logphi1, reflect, householder_qr, polar_rows_graded, polar_of_graded, point, solve : callable
+    log_decay, logphi1, reflect, householder_in_place, householder_q, householder_qr : callable
+        As the module functions of the same names.
+    polar_rows_graded, polar_of_graded, workspace, point, solve : callable
         As the module functions of the same names.
     max_gap : float
         Largest log-gap kept between consecutive column scales (``40`` in
@@ -387,11 +495,15 @@ class RiccatiKernel:
     40.0
     """
 
+    log_decay: object
     logphi1: object
     reflect: object
+    householder_in_place: object
+    householder_q: object
     householder_qr: object
     polar_rows_graded: object
     polar_of_graded: object
+    workspace: object
     point: object
     solve: object
     max_gap: float
