@@ -295,3 +295,30 @@ def test_mpmath_inputs_must_be_balanced_to_the_working_precision():
     W1, W2 = wl.balanced_layers(2, 2, 2, 0.5, rng)  # balanced to 1e-16 only
     with mpmath.workdps(30), pytest.raises(ValueError, match="not lambda-balanced"):
         wl.trajectory(1.0, W1, W2, np.eye(2), backend="mpmath")
+
+
+@pytest.mark.parametrize("W1, W2, S", [
+    ([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]], [[1.0, 2.0, 0.0], [0.0, 1.0, 3.0]]),  # a zero unit
+    ([[0.0]], [[0.0]], [[1.0]]),                                                                        # the zero start
+    ([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]], [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[1.0, 0.5], [0.2, 1.0]]),  # h > d, c
+], ids=["zero unit", "zero start", "h > d, c with zero units"])
+def test_exactly_unused_hidden_units_stay_unused_at_long_times(W1, W2, S):
+    """lam = 0 with exactly zero hidden units: those directions never move (G = I there), at every t.
+
+    Reference: the 30-digit oracle on the raw flow at t = 40, 175 and 1000; by t = 1000 the flow has
+    settled (the oracle moves by less than 1e-25 between 175 and 1000 in these cases), so t = 1e6 is
+    compared with the oracle at t = 1000.  Before the fix, float64 gave NaN layers from t = 170 and
+    beta = S (a direction the start does not use) from t = 200.
+    """
+    W1, W2, S = np.array(W1), np.array(W2), np.array(S)
+    times = (40.0, 175.0, 1e3)
+    with mpmath.workdps(DPS):  # the products too at 30 digits
+        want = [O2 @ O1 for O1, O2 in oracle(list(times), W1, W2, S, 1, 1)]
+        assert rel(want[1], want[2]) < 1e-25
+    for t, ref in zip(times + (1e6,), want + [want[-1]]):
+        got = wl.trajectory([t], W1, W2, S)
+        assert np.isfinite(got.W1).all() and np.isfinite(got.W2).all()
+        assert record("unused units, float64", rel(got.beta[0], ref)) < 1e-12, t
+        with mpmath.workdps(DPS):
+            mp = wl.trajectory([t], W1, W2, S, backend="mpmath")
+            assert record("unused units, mpmath", rel(mp.beta[0], ref)) < 1e-25, t

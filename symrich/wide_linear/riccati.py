@@ -315,7 +315,8 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     """The factor ``Y`` (``n x k``) with ``E^T P E = Y Y^T`` at one ``tau > 0``, sorted eigen-coordinates.
 
     ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above
-    the pivot rows), ``pivot`` (k,) the pivot rows, ``work`` from
+    the pivot rows), ``pivot`` (k,) the pivot rows (``-1`` for a column of
+    zeros, which contributes nothing: rank-deficient layers), ``work`` from
     :func:`workspace`.  With ``layers``, ``Wpol`` receives ``polar(T Sigma)``
     (``k x k``), so that the representative is ``Y Wpol O^T``.
 
@@ -353,7 +354,12 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
             size[i] += M[i, j] * M[i, j]
     for i in range(k):
         for j in range(k):
-            M[n + i, j] = exp(-log_phi[pivot[j]] / 2.0) if i == j else 0.0 * lt
+            if i != j:
+                M[n + i, j] = 0.0 * lt
+            elif pivot[j] >= 0:
+                M[n + i, j] = exp(-log_phi[pivot[j]] / 2.0)
+            else:  # a zero column of L: G = I there, so Sigma_j = 1 and the column adds nothing to Y
+                M[n + i, j] = 1.0 + 0.0 * lt
         size[n + i] = M[n + i, i] * M[n + i, i]
     for r in range(m):
         order[r] = r
@@ -376,7 +382,7 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     if layers:
         log_s = step  # free now: the column scales log sigma_j = log phi_{p_j} / 2
         for i in range(k):
-            log_s[i] = log_phi[pivot[i]] / 2.0
+            log_s[i] = log_phi[pivot[i]] / 2.0 if pivot[i] >= 0 else 0.0 * lt
             for j in range(k):
                 T[i, j] = Ms[i, j] if j >= i else 0.0 * Ms[i, j]
         W = polar_of_graded(T, log_s[:k], max_gap, tol)
@@ -419,7 +425,7 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
     for b in range(B):
         householder_qr(Z[b].T.copy(), O, R)
         for j in range(kk):
-            pivot[j] = j
+            pivot[j] = -1  # a zero column (a direction of the hidden units that Q0 does not use) stays -1
             for i in range(n - 1, -1, -1):
                 L[i, j] = R[j, i]
                 if i >= j and L[i, j] != 0:
