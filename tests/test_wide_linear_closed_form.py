@@ -322,3 +322,17 @@ def test_exactly_unused_hidden_units_stay_unused_at_long_times(W1, W2, S):
         with mpmath.workdps(DPS):
             mp = wl.trajectory([t], W1, W2, S, backend="mpmath")
             assert record("unused units, mpmath", rel(mp.beta[0], ref)) < 1e-25, t
+
+
+def test_the_balance_check_cannot_be_bypassed():
+    """A bad rtol, rates that overflow the check, or a non-boolean ``layers`` are errors, not a silent beta."""
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))  # not balanced
+    for rtol, words in ((float("nan"), "rtol must be a finite real number"), (-1.0, "rtol must be a finite number >= 0")):
+        with pytest.raises(ValueError, match=words):
+            wl.trajectory(1.0, W1, W2, np.eye(2), rtol=rtol)
+    B1, B2 = wl.balanced_layers(2, 2, 2, 0.5, rng)
+    with pytest.raises(ValueError, match="overflow float64 in Delta"):
+        wl.trajectory(1.0, B1, B2, np.eye(2), eta_a=1e300)
+    with pytest.raises(TypeError, match="layers must be True or False"):
+        wl.trajectory(1.0, B1, B2, np.eye(2), layers="no")

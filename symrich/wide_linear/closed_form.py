@@ -47,7 +47,7 @@ import mpmath
 import numpy as np
 
 from symrich.numeric.kernels import kernel_distance as _shared_kernel_distance
-from symrich.numeric.validation import as_array
+from symrich.numeric.validation import as_array, finite_real
 from symrich.wide_linear.arrays import as_mp, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
@@ -217,14 +217,20 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
 def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
     h = W1.shape[-2]
-    Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
-    lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
-    off = Delta - lam[..., None, None] * np.eye(h, dtype=int)
-    err = (off * off).sum(axis=(-2, -1))
-    size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
+        lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
+        off = Delta - lam[..., None, None] * np.eye(h, dtype=int)
+        err = (off * off).sum(axis=(-2, -1))
+        size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
     if rtol is None:
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
-    bad = err > (rtol * size) ** 2
+    elif finite_real(rtol, "rtol") < 0:
+        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    if not exact and not (np.isfinite(err).all() and np.isfinite(size).all()):
+        raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
+                         "rescale them, or use backend='mpmath'")
+    bad = np.logical_not(np.asarray(err <= (rtol * size) ** 2, dtype=bool))  # NaN is bad too
     if np.any(bad):
         i = np.unravel_index(int(np.argmax(bad)), np.shape(bad)) if np.ndim(bad) else ()
         e, sz, lm = (float(np.asarray(v)[i]) for v in (err, size, lam))
@@ -387,6 +393,8 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     """
     xp = namespace(backend)
     eta_a, eta_w = check_rates(eta_a, eta_w)
+    if not isinstance(layers, (bool, np.bool_)):
+        raise TypeError(f"layers must be True or False, got {layers!r}")
     exact = backend == "mpmath"
     with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)):
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
