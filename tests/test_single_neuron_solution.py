@@ -382,6 +382,7 @@ def test_observables_mpmath_and_numpy_agree_where_undefined_too(a0, w0, bs):
         assert np.array_equal(np.isnan(x), np.isnan(y)), name
         np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-14, err_msg=name)
     assert np.isnan(obs.alignment[0]) == (not np.any(w0) or not np.any(bs))
+    assert np.isnan(obs.kernel_distance).all() == (a0 == 0 and not np.any(w0))  # a zero kernel: S undefined
 
 
 # ---------------------------------------------------------------- shapes and validation

@@ -326,7 +326,10 @@ class Observables:
     ``cos(w, beta_star)`` (NaN where ``w = 0`` or ``beta_star = 0``); ``loss``
     ``1/2 ||beta - beta_star||^2`` (the loss minus its minimum
     ``1/2 (||y||^2 - s^2)`` on whitened data); ``ntk_norm`` ``||K(t)||_F = ||M(t)||_F``;
-    ``kernel_distance`` ``S(0, t)``; ``a``, ``w`` the trajectory; ``ntk`` the
+    ``kernel_distance`` ``S(0, t)`` (NaN where the kernel at ``t = 0`` or at ``t``
+    is zero, ``a = 0`` and ``w = 0``, where ``S`` is undefined: a batch is not
+    stopped by one such row, unlike :func:`symrich.numeric.kernels.kernel_distance`,
+    which raises); ``a``, ``w`` the trajectory; ``ntk`` the
     matrix ``M(t) = eta_w a^2 I + eta_a w w^T`` (shape (..., d, d)), equal to
     ``X^T K(t) X`` (``K = X M X^T`` for whitened ``X``).
 
