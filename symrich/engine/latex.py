@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from symrich.engine.notation import latex as math
+from symrich.engine.prepare import Fact
 
 __all__ = [
     "Rendered", "render", "section", "snippet", "standalone", "document", "PREAMBLE", "split_lines",
@@ -136,6 +137,10 @@ class Rendered:
     items : tuple of Item
     result : tuple of (str, str, str, str)
         ``(lhs, rhs, label key, given)`` of each boxed equation.
+    where : tuple of (str, str)
+        ``(name, value)`` in LaTeX of the definitions the boxed equations rely
+        on, directly or through other definitions, in the order of
+        :attr:`definitions`: the box says "where name := value".
     proof_summary : str
         How the result was proved, in words.
 
@@ -158,6 +163,7 @@ class Rendered:
     definitions: tuple
     items: tuple
     result: tuple
+    where: tuple
     proof_summary: str
 
 
@@ -192,9 +198,11 @@ def render(verified) -> Rendered:
                    for r in verified.result) if d.result else tuple(
                        ((math(r.lhs), math(r.rhs)) if not d.steps[-1].lemma else ("", r"\text{" + d.steps[-1].why + "}"))
                        + ("", _given_tex(r.given)) for r in verified.result)
+    relied = {df for r in verified.result for df in Fact("", r.lhs, r.rhs, (), d.definitions).relied_on()}
+    where = tuple((math(df.name), math(df.value)) for df in d.definitions if df in relied)
     summary = "; ".join(r.how() for r in verified.result)
     return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
-                    tuple(items), result, summary)
+                    tuple(items), result, where, summary)
 
 
 def _proof_text(proof):
@@ -313,6 +321,15 @@ def _lemma(item, name, present):
             + label, r"\end{equation}"]
 
 
+def _where(definitions):
+    """``where name := value, ...``: the definitions a boxed result relies on, aligned at ``:=``."""
+    rows = []
+    for name_tex, value_tex in definitions:
+        pieces = split_lines(value_tex, width=LINE_CHARS - 20)
+        rows.append(f"{name_tex} &:= {pieces[0]}" + "".join(rf" \\ &\quad {pc}" for pc in pieces[1:]))
+    return r"\text{where}\quad\begin{aligned}[t]" + r", \\ ".join(rows) + r"\end{aligned}"
+
+
 def section(rendered: Rendered, *, level: str = "section", present=frozenset()) -> str:
     """One derivation as a LaTeX ``\\section`` (or ``\\subsection``).
 
@@ -365,8 +382,11 @@ def section(rendered: Rendered, *, level: str = "section", present=frozenset()) 
             break
         boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
     if boxed is not None:
-        out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
-                   "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
+        rows = [r",\quad ".join(boxed)] if len(boxed) < 3 else boxed
+        if r.where:
+            rows.append(_where(r.where))
+        out.append("  \\boxed{" + rows[0] + "}" if len(rows) == 1 else
+                   "  \\boxed{\\begin{gathered}" + r"\\ ".join(rows) + "\\end{gathered}}")
         out.append("\\end{equation*}")
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
     out += [("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
