@@ -124,6 +124,13 @@ def test_the_box_names_the_definitions_it_relies_on():
     assert "\\text{where}" in box and "\\chi(t) &:= e^{\\Lambda t}" in box and "\\Lambda &:= \\sqrt{x^{2} + 1}" in box
     assert "u(t)" not in box
     assert box.index("\\Lambda &:=") < box.index("\\chi(t) &:=")  # in the order of the definitions
+    # a long list follows the box (a box cannot break across pages), still in the result
+    many = tuple(Definition(sp.Symbol(f"c{i}"), x + i) for i in range(8))
+    chain = sum(df.name for df in many)
+    long = _d(Step(chain, sum(x + i for i in range(8)), "sum", label="s"), result="s", definitions=many).verify()
+    result = section(render(long)).split("\\paragraph{Result.}")[1]
+    assert "\\text{where}" not in result and "where\n" in result
+    assert all(f"c_{{{i}}} &:= x + {i}" in result for i in range(1, 8))
     # a box without defined names has no "where"
     plain = _d(Step(x + x, 2 * x, "collect", label="c"), result="c", definitions=defs).verify()
     assert "where" not in section(render(plain)).split("\\paragraph{Result.}")[1]

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from symrich.engine.calculus import MatrixTimeDerivative, TimeDerivative
 from symrich.engine.notation import latex as math
 from symrich.engine.prepare import Fact
 
@@ -198,11 +199,17 @@ def render(verified) -> Rendered:
                    for r in verified.result) if d.result else tuple(
                        ((math(r.lhs), math(r.rhs)) if not d.steps[-1].lemma else ("", r"\text{" + d.steps[-1].why + "}"))
                        + ("", _given_tex(r.given)) for r in verified.result)
-    relied = {df for r in verified.result for df in Fact("", r.lhs, r.rhs, (), d.definitions).relied_on()}
+    relied = {df for r in verified.result
+              for df in Fact("", _displayed(r.lhs), _displayed(r.rhs), (), d.definitions).relied_on()}
     where = tuple((math(df.name), math(df.value)) for df in d.definitions if df in relied)
     summary = "; ".join(r.how() for r in verified.result)
     return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
                     tuple(items), result, where, summary)
+
+
+def _displayed(expr):
+    """``expr`` as displayed: a time derivative along velocities shows its expression, not the velocities."""
+    return expr.replace(lambda e: isinstance(e, (TimeDerivative, MatrixTimeDerivative)), lambda e: e.args[0])
 
 
 def _proof_text(proof):
@@ -321,13 +328,18 @@ def _lemma(item, name, present):
             + label, r"\end{equation}"]
 
 
-def _where(definitions):
-    """``where name := value, ...``: the definitions a boxed result relies on, aligned at ``:=``."""
+#: A "where" clause of at most this many rows goes inside the result box; a longer one follows it (and may
+#: break across pages).
+WHERE_IN_BOX = 6
+
+
+def _where_rows(definitions):
+    """``name &:= value`` rows of the definitions a boxed result relies on (long values split)."""
     rows = []
     for name_tex, value_tex in definitions:
         pieces = split_lines(value_tex, width=LINE_CHARS - 20)
         rows.append(f"{name_tex} &:= {pieces[0]}" + "".join(rf" \\ &\quad {pc}" for pc in pieces[1:]))
-    return r"\text{where}\quad\begin{aligned}[t]" + r", \\ ".join(rows) + r"\end{aligned}"
+    return rows
 
 
 def section(rendered: Rendered, *, level: str = "section", present=frozenset()) -> str:
@@ -381,13 +393,19 @@ def section(rendered: Rendered, *, level: str = "section", present=frozenset()) 
             boxed = None
             break
         boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
+    below = []
     if boxed is not None:
         rows = [r",\quad ".join(boxed)] if len(boxed) < 3 else boxed
-        if r.where:
-            rows.append(_where(r.where))
+        where = _where_rows(r.where)
+        if where and sum(w.count(r"\\") + 1 for w in where) <= WHERE_IN_BOX:
+            rows.append(r"\text{where}\quad\begin{aligned}[t]" + r", \\ ".join(where) + r"\end{aligned}")
+        elif where:
+            below = ["where", "{\\allowdisplaybreaks", "\\begin{align*}", "  " + ", \\\\\n  ".join(where) + ".",
+                     "\\end{align*}}"]
         out.append("  \\boxed{" + rows[0] + "}" if len(rows) == 1 else
                    "  \\boxed{\\begin{gathered}" + r"\\ ".join(rows) + "\\end{gathered}}")
         out.append("\\end{equation*}")
+    out += below
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
     out += [("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
             + r.proof_summary + ").", ""]
