@@ -3,7 +3,9 @@
 A derivation is typeset like a paper's appendix: statement, assumptions,
 definitions, then its steps and chains as numbered equations, each line with
 its justification and, small and to the right, how the machine proved it;
-the result boxed, with the equation it was proved as.
+the result boxed, with the equation it was proved as and "where name := value"
+for the definitions the boxed equations rely on (in the box when short, right
+after it otherwise).
 
 Rendering has two stages, so that the expensive one is cached with the
 derivation (:mod:`symrich.engine.registry`):
