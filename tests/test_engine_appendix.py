@@ -8,6 +8,7 @@ import sympy as sp
 
 from symrich.engine import Chain, Definition, Derivation, DerivationError, Fact, Step
 from symrich.engine.calculus import ddt, derivative_along, partial
+from symrich.engine.latex import render, section
 from symrich.engine.notation import latex
 from symrich.engine.notebook import markdown
 from symrich.engine.steps import MAX_DISPLAY_OPS
@@ -112,6 +113,27 @@ def test_the_result_is_a_proved_labelled_equation():
     # one changed sign in the boxed equation: the derivation does not verify, and says which one
     with pytest.raises(DerivationError, match="appendix_test"):
         _d(Chain((x - 1) ** 2, (x**2 + 2 * x + 1, "expand"), label="r"), result="r").verify()
+
+
+def test_the_box_names_the_definitions_it_relies_on():
+    u = sp.Function("u")
+    defs = (Definition(Lam, sp.sqrt(x**2 + 1)), Definition(chi(t), sp.exp(Lam * t)), Definition(u(t), t + x))
+    v = _d(Step(sp.Derivative(chi(t), t), Lam * chi(t), "differentiate", label="ode"), result="ode", definitions=defs).verify()
+    box = section(render(v)).split("\\paragraph{Result.}")[1]
+    # chi directly, Lambda through chi's value; u is not used by the box
+    assert "\\text{where}" in box and "\\chi(t) &:= e^{\\Lambda t}" in box and "\\Lambda &:= \\sqrt{x^{2} + 1}" in box
+    assert "u(t)" not in box
+    assert box.index("\\Lambda &:=") < box.index("\\chi(t) &:=")  # in the order of the definitions
+    # a long list follows the box (a box cannot break across pages), still in the result
+    many = tuple(Definition(sp.Symbol(f"c{i}"), x + i) for i in range(8))
+    chain = sum(df.name for df in many)
+    long = _d(Step(chain, sum(x + i for i in range(8)), "sum", label="s"), result="s", definitions=many).verify()
+    result = section(render(long)).split("\\paragraph{Result.}")[1]
+    assert "\\text{where}" not in result and "where\n" in result
+    assert all(f"c_{{{i}}} &:= x + {i}" in result for i in range(1, 8))
+    # a box without defined names has no "where"
+    plain = _d(Step(x + x, 2 * x, "collect", label="c"), result="c", definitions=defs).verify()
+    assert "where" not in section(render(plain)).split("\\paragraph{Result.}")[1]
 
 
 def test_displayed_sides_are_limited_unless_a_lemma():

@@ -116,7 +116,7 @@ def derivation():
     ns = neuron_setting()
     w, g, a_dot, w_dot, delta_k, sigma_a = ns.w, ns.g, ns.a_dot, ns.w_dot, ns.delta_k, ns.sigma_a
     L, flow, symmetric, definitions = ns.L, ns.flow, ns.symmetric, ns.definitions
-    p, q = sp.Symbol("p", positive=True), sp.Symbol("q", negative=True)
+    p, q = sp.Symbol("z_+", positive=True), sp.Symbol("z_-", negative=True)
     steps = (
         Step(sp.Derivative(sigma_a(z), z), dsigma(z, alpha), r"differentiate (SymPy), with $\sigma'_\alpha(0) = \alpha$",
              label="derivative"),
@@ -165,7 +165,7 @@ def _native_lemma(title, name, slope, p, q):
                 sp.Matrix([native_activation(name, p, slope), native_activation(name, q, slope)]),
                 rf"{title}: $\sigma_\alpha$ with "
                 + {"relu": r"$\alpha = 0$ is SymPy's $\max(z, 0)$", "leaky_relu": r"$0 < \alpha < 1$ is $\max(z, \alpha z)$",
-                   "abs": r"$\alpha = -1$ is SymPy's $|z|$"}[name] + r" on $z > 0$ and on $z < 0$ (both are $0$ at $z = 0$)",
+                   "abs": r"$\alpha = -1$ is SymPy's $|z|$"}[name] + r" at $z = z_+ > 0$ and at $z = z_- < 0$ (both are $0$ at $z = 0$)",
                 lemma=True, domain=domain)
 
 

@@ -19,7 +19,7 @@ the derivation of the stable forms of the single neuron.
 import sympy as sp
 
 from symrich.derivations.single_neuron_bernoulli import D, I, solution_definitions
-from symrich.derivations.single_neuron_riccati import A, B, Lam, chi, characteristic, l_m, l_p, linearised_residual
+from symrich.derivations.single_neuron_riccati import chi, characteristic, linearised_residual
 from symrich.engine import Chain, Definition, Derivation, Step
 from symrich.symbolic import single_neuron_solution as sol
 from symrich.symbolic.single_neuron_solution import a0, phi1, pi0
@@ -106,26 +106,15 @@ def derivation():
     a, p, c = a_(t), p_(t), c_(t)
     dD = sp.Derivative(D(t), t)
     e = sp.exp(delta * t)
-    eta = eta_a * eta_w
     norm_w = s**2 * p**2 + q0 * c**2
     combination = sp.exp(2 * delta * t) * (eta_w * f**2 - df**2 / (eta_a * s**2))
     plain = sol.plain_solution(t, s**2)
     steps = reduction_steps + (
         _orthogonal_in_coordinates(),
-        Chain(ddf,
-              ((A * l_p**2 * sp.exp(l_p * t) - B * l_m**2 * sp.exp(l_m * t)) / Lam, "differentiate twice",
-               {"unfold": (f,)}),
-              ((A * (eta * s**2 - delta * l_p) * sp.exp(l_p * t) - B * (eta * s**2 - delta * l_m) * sp.exp(l_m * t)) / Lam,
-               r"$\ell_\pm$ are the roots of $\ell^2 + \delta\ell - \eta_a\eta_w s^2$",
-               {"uses": ("single_neuron_riccati:root_plus", "single_neuron_riccati:root_minus")}),
-              (eta * s**2 * f - delta * df, r"the definition of $\chi$", {"unfold": (f,)}),
-              label="chi_ode"),
-        Step(f.subs(t, 0), a0, r"$A - B = (\ell_+ - \ell_-) a_0 = \Lambda a_0$", label="chi_initial"),
-        Step(df.subs(t, 0), eta_a * s**2 * pi0, r"$A\ell_+ - B\ell_- = \eta_a s^2 \pi_0 \Lambda$", label="chi_rate_initial"),
         Chain(linearised_residual(f),
               (characteristic(f) / (eta_a * f), r"the linearisation",
                {"uses": ("single_neuron_riccati:linearisation",), "unfold": ()}),
-              (0, r"the equation of $\chi$", {"uses": ("chi_ode",), "unfold": ()}),
+              (0, r"the equation of $\chi$", {"uses": ("single_neuron_riccati:chi_ode",), "unfold": ()}),
               label="riccati"),
         Step(s**2 * p / a, df / (eta_a * f),
              r"so $\nu = w^\top\beta_*/a = s^2 p/a$ along the closed form is the solution "
@@ -140,7 +129,7 @@ def derivation():
               (e * (delta * df + ddf) / (eta_a * s**2 * D(t)) - e * df * dD / (eta_a * s**2 * D(t) ** 2), "product rule",
                {"unfold": (p,)}),
               (eta_w * e * f / D(t) - eta_w * e**3 * f**2 * df / (eta_a * s**2 * D(t) ** 3),
-               r"the equations of $\chi$ and $D$", {"uses": ("chi_ode", "single_neuron_bernoulli:D_ode"), "unfold": ()}),
+               r"the equations of $\chi$ and $D$", {"uses": ("single_neuron_riccati:chi_ode", "single_neuron_bernoulli:D_ode"), "unfold": ()}),
               (-eta_w * a * (a * p - 1), r"the definitions of $a$ and $p$", {"unfold": (a, p)}),
               label="p_flow"),
         Step(combination, eta_w * a0**2 - eta_a * s**2 * pi0**2 + 2 * delta * eta_w * I(t),
@@ -166,7 +155,7 @@ def derivation():
               (sp.Matrix([f.subs(t, 0), df.subs(t, 0) / (eta_a * s**2), 1]), r"$I(0) = 0$, so $D(0) = 1$",
                {"unfold": (a, p, c, D(t), I(t))}),
               (sp.Matrix([a0, pi0, 1]), r"so $w(0) = \pi_0 \beta_* + w_{\perp,0} = w_0$",
-               {"uses": ("chi_initial", "chi_rate_initial"), "unfold": ()}),
+               {"uses": ("single_neuron_riccati:chi_initial", "single_neuron_riccati:chi_rate_initial"), "unfold": ()}),
               label="initial"),
         Step(sp.Matrix([f, I(t), a, p, c]),
              sp.Matrix([plain.chi, plain.I, plain.a, plain.p, plain.c]),

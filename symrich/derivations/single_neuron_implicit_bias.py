@@ -162,11 +162,12 @@ def derivation():
              r"the form compiled for $\kappa_N < 0$ (no cancellation)", methods=("cancel", "simplify"),
              label="a_inf_stable"),
         Step(sp.sqrt(xi) * dphi / rho, 1,
-             r"at the limit ($\xi = a_\infty^2$, $\rho^2 = \|\beta_\infty\|^2 = b^2 + \xi c^2$, $\delta$ by "
-             r"\eqref{eq:single_neuron_implicit_bias:a_inf}): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
-             r"$\operatorname{null}(X)$ part of $\nabla\Phi_\delta(\beta_\infty) - \psi$, "
+             r"at the limit, parametrised by $\xi = a_\infty^2 > 0$ (the conservation law "
+             r"\eqref{eq:single_neuron_implicit_bias:a_inf} gives $\delta$, and $\rho^2 = \|\beta_\infty\|^2 = b^2 + \xi c^2$): $\phi_\delta'(\rho)|a_\infty|/\rho = 1$, so the "
+             r"$\operatorname{null}(X)$ part of $\nabla\Phi_\delta(\beta_\infty) - \psi$, $\psi = \operatorname{sign}(a_\infty) w_0$, "
              r"$(\phi_\delta'(\rho)|a_\infty|/\rho - 1)\operatorname{sign}(a_\infty) P_N w_0$, vanishes: $\beta_\infty$ "
              r"satisfies the KKT condition of $\min \Phi_\delta(\beta) - \psi^\top\beta$ on $X\beta = y$",
+             given=(sp.Eq(delta, conserved_delta(sp.sqrt(xi), c**2 + b**2 / xi)),),
              uses=(f"{MIRROR}:phi_prime",), rewrite=at_limit, label="kkt"),
     ) + rank_steps + (
         # limits at fixed beta_0
@@ -233,7 +234,7 @@ def derivation():
                r"$(0, \infty)$ onto $\mathbb{R}$, which is why the KKT step may take $\xi = a_\infty^2$ as its "
                r"parameter. $\Phi_\delta$ is strictly convex ($\phi_\delta'' > 0$, $\phi_\delta' > 0$ for $\rho > 0$), "
                r"so the minimiser is unique. For $\delta \geq 0$, $a$ never changes sign and "
-               r"$\psi = \operatorname{sign}(a_0) w_0 = \nabla\Phi_\delta(\beta_0)$. The loss never increases "
+               r"$\psi = \operatorname{sign}(a_\infty) w_0 = \operatorname{sign}(a_0) w_0 = \nabla\Phi_\delta(\beta_0)$. The loss never increases "
                r"and $a = 0$ forces $\beta = 0$, $\mathcal{L} = \|y\|^2/2$: once $\mathcal{L} < \|y\|^2/2$ the sign "
                r"of $a$ is final. For rank $\geq 2$ and $\kappa_N \leq 0$ the sign is read from the dynamics."),
     )

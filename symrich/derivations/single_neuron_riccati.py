@@ -6,8 +6,9 @@ $P = \\beta_*^\\top w$ and the readout $a$ form a closed system: $\\dot P = -\\e
 $\\eta_a \\|w\\|^2 = \\eta_w a^2 - \\delta$, $\\dot a = \\delta a - \\eta_w a^3 + \\eta_a P$.  Their
 ratio obeys a Riccati equation with constant coefficients, whose fixed points
 $\\ell_\\pm / \\eta_a$ are the roots of $\\ell^2 + \\delta \\ell - \\eta_a \\eta_w s^2$; the
-substitution $\\nu = \\dot\\chi / (\\eta_a \\chi)$ makes it linear, and SymPy's
-ODE solver solves the linear equation.  Since $a = e^{\\delta t} \\chi / D$ with
+substitution $\\nu = \\dot\\chi / (\\eta_a \\chi)$ makes it linear, and
+$\\chi = (A e^{\\ell_+ t} - B e^{\\ell_- t})/\\Lambda$ is shown to solve the linear equation
+with the initial values of the flow by differentiating it (so it is the solution, by uniqueness).  Since $a = e^{\\delta t} \\chi / D$ with
 $D \\geq 1$ (the derivation of the closed form), $\\nu$ has a pole exactly
 where $a$ crosses zero.
 """
@@ -91,11 +92,11 @@ def derivation():
         Definition(a_dot, -eta_a * (a * u - P), r"the flow of $a$, $\dot a = -\eta_a w^\top g$, with $P = \beta_*^\top w$"),
         Definition(P_dot, -eta_w * a * (a * P - s**2), r"the flow of $P$, by \eqref{eq:single_neuron_riccati:P_flow_vector}"),
         Definition(nu, P / a, r"the Riccati variable $w^\top \beta_* / a$ (where $a \neq 0$)"),
+        Definition(chi(t), chi_value(), r"the solution of the linear equation"),
     )
     x = sp.Symbol("x", real=True)
     f = chi(t)
-    ode = sp.Eq(characteristic(f).doit(), 0)
-    solved = sp.dsolve(ode, f, ics={f.subs(t, 0): a0, sp.Derivative(f, t).subs(t, 0): eta_a * s**2 * pi0}).rhs
+    eta = eta_a * eta_w
     steps = vector_steps + (
         Chain(a_dot, (-eta_a * (a * u - P), r"definition: \eqref{eq:single_neuron_riccati:a_flow_vector} in scalars"),
               (delta * a - eta_w * a**3 + eta_a * P, r"the conservation law $\eta_a u = \eta_w a^2 - \delta$"),
@@ -121,15 +122,22 @@ def derivation():
              r"the slope at $\ell_-/\eta_a$ is $\Lambda > 0$: the fixed point $\ell_-/\eta_a$ is unstable", label="slope_minus"),
         Step(linearised_residual(f), characteristic(f) / (eta_a * f),
              r"$\nu = \dot\chi/(\eta_a \chi)$ linearises the Riccati equation: it holds if and only if "
-             r"$\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$", label="linearisation"),
-        Step(solved, chi_value(),
-             r"SymPy's ODE solver solves $\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$ with "
-             r"$\chi(0) = a_0$, $\dot\chi(0) = \eta_a s^2 \pi_0 = \eta_a w_0^\top\beta_*$; its solution is "
-             r"$\chi(t) = (A e^{\ell_+ t} - B e^{\ell_- t})/\Lambda$", lemma=True, label="dsolve"),
-        Step((A * l_p - B * l_m) / (eta_a * (A - B)), s**2 * pi0 / a0,
-             r"$\nu(0) = \dot\chi(0)/(\eta_a\chi(0))$ for the solution \eqref{eq:single_neuron_riccati:dsolve}: "
-             r"$A - B = \Lambda a_0$ and $A\ell_+ - B\ell_- = \eta_a s^2 \pi_0 \Lambda$, so $\nu(0) = w_0^\top\beta_*/a_0$",
-             label="initial"),
+             r"$\ddot\chi + \delta\dot\chi - \eta_a\eta_w s^2 \chi = 0$ (for any twice differentiable "
+             r"$\chi \neq 0$)", unfold=(), label="linearisation"),
+        Chain(sp.Derivative(f, (t, 2)),
+              ((A * l_p**2 * sp.exp(l_p * t) - B * l_m**2 * sp.exp(l_m * t)) / Lam, "differentiate twice",
+               {"unfold": (f,)}),
+              ((A * (eta * s**2 - delta * l_p) * sp.exp(l_p * t) - B * (eta * s**2 - delta * l_m) * sp.exp(l_m * t)) / Lam,
+               r"$\ell_\pm$ are the roots of $\ell^2 + \delta\ell - \eta_a\eta_w s^2$", {"uses": ("root_plus", "root_minus")}),
+              (eta * s**2 * f - delta * sp.Derivative(f, t), r"the definition of $\chi$", {"unfold": (f,)}),
+              label="chi_ode"),
+        Step(f.subs(t, 0), a0, r"$A - B = (\ell_+ - \ell_-) a_0 = \Lambda a_0$", label="chi_initial"),
+        Step(sp.Derivative(f, t).subs(t, 0), eta_a * s**2 * pi0,
+             r"$A\ell_+ - B\ell_- = \eta_a s^2 \pi_0 \Lambda$, i.e.\ $\dot\chi(0) = \eta_a w_0^\top\beta_*$",
+             label="chi_rate_initial"),
+        Step(sp.Derivative(f, t).subs(t, 0) / (eta_a * f.subs(t, 0)), s**2 * pi0 / a0,
+             r"so the solution of the Riccati equation through $\nu = \dot\chi/(\eta_a\chi)$ starts at "
+             r"$\nu(0) = w_0^\top\beta_*/a_0$", uses=("chi_initial", "chi_rate_initial"), unfold=(), label="initial"),
     )
     return Derivation(
         name="single_neuron_riccati",
@@ -148,7 +156,7 @@ def derivation():
                      r"$s = \|\beta_*\| > 0$", r"$a \neq 0$ where $\nu$ is used"),
         definitions=definitions,
         steps=steps,
-        result=("riccati", "linearisation"),
+        result=("riccati", "linearisation", "chi_ode", "chi_initial", "chi_rate_initial"),
         requires=REQUIRES,
         notes=(r"The first two chains use matrix symbols of symbolic size $d \times 1$, so they hold for every $d$; "
                r"the rest is scalar, in $a$ and $P = \beta_*^\top w$. "

@@ -149,12 +149,13 @@ def _phi1_steps():
         phi1_zero = phi1(sp.Integer(0), evaluate=False)
     return (
         Step(at_zero, phi1_zero,
-             r"at $x = 0$ exactly, with $\operatorname{expm1}(x) = e^x - 1$ computed without cancellation: $[0 = 0] = 1$ and "
-             r"$\operatorname{expm1}(0) = 0$, so the compiled form gives "
+             r"at $x = 0$ exactly, with $\operatorname{expm1}(x) := e^x - 1$ (evaluated in floating point without "
+             r"cancellation near $0$) and the indicator $[x = 0]$: $[0 = 0] = 1$ and "
+             r"$\operatorname{expm1}(0) = 0$, so the form gives "
              r"$0/1 + 1 = 1 = \phi_1(0)$", label="phi1_at_zero"),
         Step(sol.phi1_indicator_form(u), phi1(u),
              r"away from $0$ the indicator vanishes and $\operatorname{expm1}(x)/x = (e^x - 1)/x$; so replacing "
-             r"every $\phi_1$ by this form before compiling is an identity",
+             r"every $\phi_1$ by this form, free of division by zero, is an identity",
              given=(sp.Ne(u, 0),), rewrite=exp_form, label="phi1_away_from_zero"),
     )
 
@@ -194,10 +195,10 @@ def _general_steps(G):
         Step(E(t) / Dt(t), c, r"as for $a$", uses=("J",), unfold=(Dt(t), c, D(t)), rewrite="factor_half_powers",
              label="stable_c"),
         Step(sp.Matrix([G.a, G.p, G.c]), sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
-             r"the compiled general form at $s > 0$ is $(\tilde a, \tilde b, E)/\tilde D$ with the pieces defined above",
+             r"the general form evaluated in floating point, at $s > 0$, is $(\tilde a, \tilde b, E)/\tilde D$ with the pieces defined above",
              lemma=True, label="stable_general"),
         Chain(sp.Matrix([sp.Derivative(z / Dt(t), t) for z in (at(t), bt(t), E(t))]),
-              (sp.Matrix([sp.Derivative(z, t) for z in (a, p, c)]), r"the compiled form is the closed form",
+              (sp.Matrix([sp.Derivative(z, t) for z in (a, p, c)]), r"the general form is the closed form",
                {"uses": ("stable_a", "stable_p", "stable_c"), "unfold": ()}),
               (flows, "the closed form solves the flow", {"unfold": (), "uses": tuple(
                   f"single_neuron_closed_form:{k}_flow" for k in "apc")}),
@@ -220,7 +221,7 @@ def _saddle_steps():
              given=(manifold,), label="manifold"),
         Step(sp.Matrix([a_(t), p_(t)]), fold(sp.Matrix([SS.a, SS.p]), names),
              r"there $\chi = a_0 e^{\ell_- t}$ and $I = a_0^2\, t\,\phi_1((\delta - \Lambda)t)$: the closed form is "
-             r"the compiled saddle form, with the common factor $e^{-(\delta + \Lambda) t}$ of the general form cancelled",
+             r"the saddle form, with the common factor $e^{-(\delta + \Lambda) t}$ of the general form cancelled",
              given=(manifold,), rewrite="factor_half_powers", label="saddle"),
         Step(c_(t), fold(SS.c, names), r"the same for $c$", given=(manifold,), rewrite="factor_half_powers",
              label="saddle_c"),
@@ -233,22 +234,22 @@ def _zero_target_steps():
     for sign, rel in (("> 0", delta > 0), ("< 0", delta < 0)):
         steps += [
             Step(sp.Derivative(G0.a, t), delta * G0.a - eta_w * G0.a**3,
-                 rf"$\beta_* = 0$, $\delta {sign}$ ($\Lambda = |\delta|$): the compiled $a$ solves $\dot a = \delta a - \eta_w a^3$",
+                 rf"$\beta_* = 0$, $\delta {sign}$ ($\Lambda = |\delta|$): the general form's $a$ solves $\dot a = \delta a - \eta_w a^3$",
                  given=(rel,), rewrite=branchwise_phi1, lemma=True),
             Step(sp.Derivative(G0.c, t), -eta_w * G0.a**2 * G0.c,
-                 rf"$\beta_* = 0$, $\delta {sign}$: the compiled $c$ solves $\dot c = -\eta_w a^2 c$ ($w = c\, w_0$)",
+                 rf"$\beta_* = 0$, $\delta {sign}$: the general form's $c$ solves $\dot c = -\eta_w a^2 c$ ($w = c\, w_0$)",
                  given=(rel,), rewrite=branchwise_phi1, lemma=True),
         ]
     F0 = sol.fast_general(t, 0)
     for sign, rel in (("> 0", delta > 0), ("< 0", delta < 0), ("= 0", sp.Eq(delta, 0))):
         steps.append(Step(sp.Matrix([F0.bind(F0.a), F0.bind(F0.c)]), sp.Matrix([G0.a, G0.c]),
-                          rf"$\beta_* = 0$, $\delta {sign}$: the float loop's form at $s^2 = 0$ is the "
-                          r"compiled form above", given=(rel,), rewrite=branchwise_phi1, lemma=True))
+                          rf"$\beta_* = 0$, $\delta {sign}$: the two-exponential form at $s^2 = 0$ is the "
+                          r"general form above", given=(rel,), rewrite=branchwise_phi1, lemma=True))
     balanced = a0 / sp.sqrt(1 + 2 * eta_w * a0**2 * t)
     steps += [
         Step(G0.a, balanced,
-             r"$\beta_* = 0$, $\delta = 0$ ($\Lambda = 0$, where the guard $[\Lambda = 0] = 1$ keeps $K/\Lambda$ defined): "
-             r"the compiled $a$ is $a_0/\sqrt{1 + 2\eta_w a_0^2 t}$", given=(sp.Eq(delta, 0),), lemma=True),
+             r"$\beta_* = 0$, $\delta = 0$ ($\Lambda = 0$, where the indicator $[\Lambda = 0] = 1$ added to the denominator keeps $K/\Lambda$ "
+             r"defined): the general form's $a$ is $a_0/\sqrt{1 + 2\eta_w a_0^2 t}$", given=(sp.Eq(delta, 0),), lemma=True),
         Step(sp.Derivative(balanced, t), -eta_w * balanced**3, r"which solves $\dot a = -\eta_w a^3$"),
     ]
     return tuple(steps)
@@ -276,7 +277,7 @@ def _rate_steps():
                       {"uses": ("rationalise", "max_plus"), "unfold": (gamma,)}),
               (-l_m, r"the definition of $\ell_-$", {"unfold": (l_m,)}), label="gamma"),
         Step(sol.fast_rates()[0], sol.l_plus(sol.s2),
-             r"the compiled $\alpha$ at $\beta_* = 0$: the guard keeps the denominator $\geq 1$, so $\alpha = \max(0, -\delta) = \ell_+$ "
+             r"$\alpha$ as evaluated, at $\beta_* = 0$: the denominator $\max(\Lambda + |\delta|, 1)$ is $\geq 1$, so $\alpha = \max(0, -\delta) = \ell_+$ "
              r"there too ($\Lambda = |\delta|$)", given=(sp.Eq(sol.s2, 0),), rewrite=max_as_abs),
         Step(alpha + gamma, Lam, r"$\ell_+ - \ell_- = \Lambda$", uses=("alpha", "gamma"), unfold=(l_p, l_m),
              label="rates_sum"),
@@ -284,13 +285,13 @@ def _rate_steps():
         Step(alpha * gamma, eta_a * eta_w * s**2, r"$\ell_+\ell_- = -\eta_a\eta_w s^2$", uses=("alpha", "gamma"),
              unfold=(l_p, l_m, Lam)),
         Step(sol.saddle_A(s**2).xreplace(fold).xreplace({rates[gamma].xreplace(fold): gamma}), A,
-             r"the selector of the saddle form: $A = 0$ tested without the cancellation of "
+             r"the test for the saddle form: $A$ written without the cancellation of "
              r"$U = a_0/2 + K/\Lambda$ when $|\delta| \gg s$", uses=("gamma",), unfold=(gamma, A, l_m),
              label="selector"),
-        Step(G_r.kappa.xreplace(fold), delta + Lam, r"the selector's sign test: $\delta + \Lambda > 0$ unless $s = 0 \geq \delta$",
+        Step(G_r.kappa.xreplace(fold), delta + Lam, r"the sign in that test: $\delta + \Lambda > 0$ unless $s = 0 \geq \delta$",
              uses=("rationalise", "max_plus"), unfold=()),
         Step(sp.Matrix([G_r.a, G_r.p, G_r.c]).xreplace(fold), sp.Matrix([G.a, G.p, G.c]).xreplace(fold),
-             r"the general form with the cancellation-free rates, what the kernels compile: "
+             r"the general form with the cancellation-free rates (the form evaluated in floating point): "
              r"$\Lambda = \alpha + \gamma$, $\delta + \Lambda = 2\gamma$, $\delta - \Lambda = -2\alpha$ in the cancellation-free rates, "
              r"equal to the stable general form", uses=("rationalise", "max_plus", "max_minus"), lemma=True),
         Step(sp.Matrix([SS_r.a, SS_r.p, SS_r.c]).xreplace(fold), sp.Matrix([SS.a, SS.p, SS.c]).xreplace(fold),
@@ -320,12 +321,12 @@ def _fast_steps(F, tau_s, fast):
              uses=("rates_sum",), unfold=(U_f, U, q), label="U_fast"),
         Step(V_f, V, r"the same", uses=("rates_sum",), unfold=(V_f, V, q), label="V_fast"),
         Step(general_forms, sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
-             r"the general form of the float loop: two exponentials $x$, $y$ per time, the pieces "
+             r"the two-exponential general form: two exponentials $x$, $y$ per time, the pieces "
              r"$\tau$ and $U_f$, $V_f$ above; it is $(\tilde a, \tilde b, E)/\tilde D$",
              uses=("x", "y", "tauL", "tau0", "tau1", "tauS", "U_fast", "V_fast", "rates_sum"),
              unfold=(at(t), bt(t), Dt(t), J(t), q, T2(t), E(t)), lemma=True, label="fast_general"),
         Step(saddle_forms, sp.Matrix([SS.a, SS.p, SS.c]).xreplace({sol.Lam_of(s**2): Lam}),
-             r"the saddle form of the float loop, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
+             r"the two-exponential saddle form, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
              uses=("x", "tauS"), unfold=(), lemma=True, label="fast_saddle"),
     )
 
@@ -339,11 +340,14 @@ def derivation():
         title=r"Single neuron, whitened data: stable forms used by the kernels",
         family="single neuron",
         statement=(
-            r"The expressions that the kernels compile are the closed form: the overflow-free general form, also with the "
-            r"cancellation-free rates and in the float loop's two-exponential form; the saddle form and its selector; "
-            r"and $\phi_1$ made free of division by zero. The general form is $(\tilde a, \tilde b, E)/\tilde D = (a, p, c)$, so "
+            r"The forms evaluated in floating point are the closed form: the overflow-free general form, also with the "
+            r"cancellation-free rates and in a form with two exponentials per time; the saddle form and the test $A = 0$ "
+            r"that chooses it; and $\phi_1$ written without a division by zero. Here $\phi_1(x) = (e^x - 1)/x$ "
+            r"($\phi_1(0) = 1$), and $\tilde\phi_1$ is the same function where its argument lies in "
+            r"$[-\tfrac12, \tfrac12]$ (there it is evaluated by a Taylor polynomial). "
+            r"The general form is $(\tilde a, \tilde b, E)/\tilde D = (a, p, c)$, so "
             r"they solve the flow with the initial values $(a_0, \pi_0, 1)$; on the stable manifold $A = 0$ the saddle "
-            r"forms are the closed form; at $\beta_* = 0$ the compiled form still solves the flow."
+            r"forms are the closed form; at $\beta_* = 0$ the general form still solves the flow."
         ),
         assumptions=(r"whitened data, $\eta_a, \eta_w > 0$", r"$s > 0$ except in the steps on $\beta_* = 0$",
                      r"$t \geq 0$"),
@@ -351,10 +355,10 @@ def derivation():
         steps=steps,
         result=("stable_flow", "stable_initial", "saddle", "saddle_c"),
         requires=REQUIRES,
-        notes=(r"In the kernels the denominator of $\alpha$ and $\gamma$ is $\max(\Lambda + |\delta|, 1 - \mathrm{sign}(s^2))$: "
+        notes=(r"As evaluated, the denominator of $\alpha$ and $\gamma$ is $\max(\Lambda + |\delta|, 1 - \mathrm{sign}(s^2))$: "
                r"$\Lambda + |\delta|$ for $s > 0$, at least $1$ for $s = 0$ (where the numerator vanishes), so it never "
                r"divides by zero; likewise $q = K/(\Lambda + [\Lambda = 0])$. "
-               r"Every quantity with a name here is the compiled expression itself, its pieces folded into the names; "
+               r"Every quantity with a name here is the evaluated expression itself, its pieces folded into the names; "
                r"the pieces of the closed form ($\chi$, $I$, $D$, "
                r"$a$, $p$, $c$, $q_0$) are those of the derivation of the closed form. "
                r"An identity in $\phi_1$ proved with $\phi_1$ written out holds where its arguments are nonzero, hence "

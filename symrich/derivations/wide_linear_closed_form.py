@@ -37,7 +37,8 @@ Riccati equation itself at long times.
 """
 
 import sympy as sp
-from sympy import BlockMatrix, Identity, MatrixSymbol, ZeroMatrix, block_collapse
+from sympy import BlockMatrix, Identity, MatrixExpr, MatrixSymbol, ZeroMatrix, block_collapse
+from sympy.matrices.expressions.diagonal import DiagMatrix
 
 from symrich.derivations.wide_linear_conservation import setting
 from symrich.engine import Chain, Definition, Derivation, Step
@@ -73,6 +74,44 @@ class MatrixTauDerivative(MatrixTimeDerivative):
         if isinstance(expr, sp.MatrixSymbol):
             return r"\frac{d" + printer._print(expr) + r"}{d\tau}"
         return r"\frac{d}{d\tau}\left(" + printer._print(expr) + r"\right)"
+
+
+class MatrixExponential(MatrixExpr):
+    """$e^{X}$ of a square matrix expression, as a name for display: the steps use only its defining properties.
+
+    SymPy has no exponential of a matrix symbol; the derivation never expands this object (every step that
+    mentions a name defined with it keeps that name opaque) and uses $\\frac{d}{d\\tau} e^{F\\tau} Q_0 = F e^{F\\tau} Q_0$
+    as the velocity of $M$.
+    """
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _latex(self, printer):
+        return "e^{" + printer._print(self.args[0]) + "}"
+
+
+class ExponentialIntegral(MatrixExpr):
+    """$\\int_0^\\tau e^{2 F s} ds$ for a symmetric $F$ (display only, like :class:`MatrixExponential`)."""
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _latex(self, printer):
+        return (r"\left(\int_0^{" + printer._print(self.args[1]) + "} e^{2 " + printer._print(self.args[0])
+                + r" s}\, ds\right)")
+
+
+class Diag(DiagMatrix):
+    """$\\operatorname{diag}(\\mu)$ of a column vector, printed as in the paper."""
+
+    def doit(self, **hints):
+        return Diag(self.args[0].doit(**hints))
+
+    def _latex(self, printer):
+        return r"\operatorname{diag}(" + printer._print(self.args[0]) + ")"
 
 
 def ddtau(expr, velocities):
@@ -181,7 +220,7 @@ def derivation():
     closed_definitions, closed_steps = _closed_form(F, n)
     definitions += closed_definitions
     steps += closed_steps
-    kernel_definitions, kernel_steps = _kernel_form_steps(h)
+    kernel_definitions, kernel_steps = _kernel_form_steps(h, n)
     definitions += kernel_definitions
     steps += kernel_steps
     eigen_definitions, eigen_steps = _eigen_steps(F, S, k, n)
@@ -204,9 +243,10 @@ def derivation():
             r"obey $dQ/d\tau = F Q - \tfrac12 Q Q^\top Q$ with the symmetric "
             r"$F = \bigl(\begin{smallmatrix} -\lambda'/2\, I_d & S^\top/k \\ S/k & \lambda'/2\, I_c "
             r"\end{smallmatrix}\bigr)$, so $P = Q Q^\top$ solves the matrix Riccati equation "
-            r"$dP/d\tau = F P + P F - P^2$, whose solution is $P(\tau) = e^{F\tau} Q_0\, \Gamma(\tau)^{-1} Q_0^\top "
-            r"e^{F\tau}$, $\Gamma(\tau) = I_h + Q_0^\top \bigl(\int_0^\tau e^{2Fs} ds\bigr) Q_0$, for all widths "
-            r"$d$, $h$, $c$ and every sign of $\lambda$. The blocks of $P$ are $W_1^\top W_1/\eta_w$, "
+            r"$dP/d\tau = F P + P F - P^2$. Its solution is $\hat P(\tau) = e^{F\tau} Q_0\, \Gamma(\tau)^{-1} Q_0^\top "
+            r"e^{F\tau}$, $\Gamma(\tau) = I_h + Q_0^\top \bigl(\int_0^\tau e^{2Fs} ds\bigr) Q_0$: it solves the same "
+            r"equation and $\hat P(0) = Q_0 Q_0^\top = P(0)$, so $P = \hat P$ for all $\tau \ge 0$ by uniqueness of "
+            r"solutions, for all widths $d$, $h$, $c$ and every sign of $\lambda$. The blocks of $P$ are $W_1^\top W_1/\eta_w$, "
             r"$\beta/k$ and $W_2 W_2^\top/\eta_a$ ($W_2 W_1 = \beta^\top$). On a singular pair $S v = s u$ of $S$, "
             r"$F$ has the eigenvalues $\pm\sqrt{\lambda'^2/4 + s^2/k^2}$; it has $-\lambda'/2$ on the rest of the "
             r"input side and $+\lambda'/2$ on the rest of the output side. For $h = c = 1$ this is the single neuron "
@@ -217,7 +257,7 @@ def derivation():
                      r"learning rates $\eta_a, \eta_w > 0$; any widths $d$, $h$, $c$ (symbolic)"),
         definitions=definitions,
         steps=steps,
-        result=("Q_flow", "riccati", "closed_solves", "closed_initial"),
+        result=("riccati", "closed_solves", "closed_initial", "F_on_pair", "eig_plus", "eig_minus", "F_on_kernels"),
         requires=REQUIRES,
         notes=__doc__.split("\n\n", 1)[1].strip(),
     )
@@ -231,20 +271,25 @@ def _closed_form(F, n):
     I_h = Identity(h)
     rate_inv = -Gam.I * M.T * M * Gam.I
     vel = {M: F * M, Gam: M.T * M, Gam.I: rate_inv}
-    definitions = (Definition(Phat, M * Gam.I * M.T, r"$M = e^{F\tau} Q_0$, $\Gamma = I_h + Q_0^\top "
-                                                     r"\bigl(\int_0^\tau e^{2Fs} ds\bigr) Q_0$"),)
+    definitions = (
+        Definition(M, MatrixExponential(F * tau) * Q0, r"so $dM/d\tau = F M$, $M(0) = Q_0$"),
+        Definition(Gam, I_h + Q0.T * ExponentialIntegral(F, tau) * Q0,
+                   r"so $d\Gamma/d\tau = M^\top M$ ($F$ symmetric), $\Gamma(0) = I_h$, $\Gamma \succeq I_h$"),
+        Definition(Phat, M * Gam.I * M.T, r"$= e^{F\tau} Q_0 \Gamma^{-1} Q_0^\top e^{F\tau}$, for $\tau \ge 0$"),
+    )
     steps = (
         Step(ddtau(Gam, vel) * Gam.I + Gam * rate_inv, ZeroMatrix(h, h),
              r"$\frac{d\Gamma}{d\tau} = Q_0^\top e^{2F\tau} Q_0 = M^\top M$ ($F$ symmetric), and the rate "
              r"$-\Gamma^{-1} M^\top M \Gamma^{-1}$ of $\Gamma^{-1}$ used below keeps $\Gamma\Gamma^{-1} = I_h$",
-             label="inverse_rate"),
+             unfold=(), label="inverse_rate"),
         Chain(ddtau(Phat, vel),
               (F * M * Gam.I * M.T + M * rate_inv * M.T + M * Gam.I * M.T * F.T,
                r"product rule, $\frac{dM}{d\tau} = F M$", {"unfold": (Phat,)}),
               (F * Phat + Phat * F - Phat * Phat, r"$F^\top = F$",
                {"uses": ("F_symmetric",), "unfold": (Phat,), "rewrite": "distribute_matrix_products"}),
               label="closed_solves"),
-        Step(Phat, Q0 * Q0.T, r"at $\tau = 0$", given=(sp.Eq(M, Q0), sp.Eq(Gam, I_h)), label="closed_initial"),
+        Step(Phat, Q0 * Q0.T, r"at $\tau = 0$: $\hat P(0) = Q_0 Q_0^\top = P(0)$", given=(sp.Eq(M, Q0), sp.Eq(Gam, I_h)),
+             unfold=(Phat,), label="closed_initial"),
     )
     return definitions, steps
 
@@ -258,24 +303,30 @@ def inside_inverses(expr):
     return distribute_matrix_products(e.doit())
 
 
-def _kernel_form_steps(hh):
+def _kernel_form_steps(hh, n):
     """The eigenbasis form and the factorisation the kernels of ``symrich.wide_linear.riccati`` evaluate."""
     sol = eigenbasis_solution(2, 1)
-    m = sp.Symbol("m", integer=True, positive=True)
     I_h = Identity(hh)
-    D, Ph, Z = MatrixSymbol("D", m, m), MatrixSymbol("Phi_half", m, m), MatrixSymbol("Z", m, hh)
-    Q1, T = MatrixSymbol("Q_1", m, hh), MatrixSymbol("T", hh, hh)
-    C, N = MatrixSymbol("C", m, m), MatrixSymbol("N", m, hh)
-    definitions = (Definition(C, D * Ph.I, r"$m = d + c$; bounded entries $e^{\mu_i\tau}/\sqrt{\phi_i}$"),
-                   Definition(N, Ph * Z))
+    E, mu, Q0 = MatrixSymbol("E", n, n), MatrixSymbol("mu", n, 1), MatrixSymbol("Q_0", n, hh)
+    D, Phi, Ph, Z = MatrixSymbol("D", n, n), MatrixSymbol("Phi", n, n), MatrixSymbol("Phi_half", n, n), MatrixSymbol("Z", n, hh)
+    Q1, T = MatrixSymbol("Q_1", n, hh), MatrixSymbol("T", hh, hh)
+    C, N = MatrixSymbol("C", n, n), MatrixSymbol("N", n, hh)
+    diag_mu = Diag(mu)
+    definitions = (
+        Definition(Z, E.T * Q0, r"$F = E \operatorname{diag}(\mu) E^\top$, $E$ orthogonal"),
+        Definition(D, MatrixExponential(tau * diag_mu), r"$= \operatorname{diag}(e^{\mu_i\tau})$"),
+        Definition(Phi, (MatrixExponential(2 * tau * diag_mu) - Identity(n)) * (2 * diag_mu).I,
+                   r"$\operatorname{diag}(\phi_i)$, $\phi_i = \frac{e^{2\mu_i\tau} - 1}{2\mu_i}$ ($\tau$ at $\mu_i = 0$), root $\Phi^{1/2}$"),
+        Definition(C, D * Ph.I, r"$= \operatorname{diag}(e^{\mu_i\tau}/\sqrt{\phi_i})$, bounded"),
+        Definition(N, Ph * Z),
+    )
     return definitions, (
         Step(sol.P.diff(tau), sol.F * sol.P + sol.P * sol.F - sol.P * sol.P,
-             r"In the eigenbasis of $F = E \operatorname{diag}(\mu) E^\top$, with $Z = E^\top Q_0$, "
-             r"$D = e^{\operatorname{diag}(\mu)\tau}$, $\Phi = \operatorname{diag}\bigl((e^{2\mu_i\tau} - 1)/(2\mu_i)\bigr)$, "
+             r"In the eigenbasis of $F$, "
              r"$E^\top \hat P E = D Z (I_h + Z^\top \Phi Z)^{-1} Z^\top D$ solves the Riccati equation, checked with "
              r"explicit entries for $d + c = 2$, $h = 1$", lemma=True, methods=("cancel",), label="eigenbasis"),
         Step(D * Z * (I_h + Z.T * Ph * Ph * Z).I * Z.T * D, C * N * (I_h + N.T * N).I * N.T * C.T,
-             r"with $\Phi^{1/2}$ the diagonal root of $\Phi$: the eigenbasis form is "
+             r"with $\Phi = \Phi^{1/2}\Phi^{1/2}$: the eigenbasis form is "
              r"$C N (I_h + N^\top N)^{-1} N^\top C^\top$ with $N = \Phi^{1/2} Z$ and the bounded $C = D \Phi^{-1/2}$",
              given=(sp.Eq(D.T, D), sp.Eq(Ph.T, Ph)), rewrite="distribute_matrix_products", unfold=(C, N),
              label="scaled_form"),

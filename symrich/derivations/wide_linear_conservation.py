@@ -145,7 +145,7 @@ def derivation():
         requires=REQUIRES,
         notes=(r"$W$, $A$, $X$, $Y$ are matrix symbols of symbolic size, so the proof covers every width. "
                r"The lemma checks the conservation in coordinates, where SymPy differentiates an explicit network. "
-               r"By the chain of step 3, $\frac{d}{dt}(c_A A A^\top + c_W W W^\top)$ vanishes for all data only if "
+               r"By the chain \eqref{eq:wide_linear_conservation:quadratic}, $\frac{d}{dt}(c_A A A^\top + c_W W W^\top)$ vanishes for all data only if "
                r"$c_A \eta_a + c_W \eta_w = 0$, since $W G A^\top + A G^\top W^\top$ is not zero in general."),
     )
 

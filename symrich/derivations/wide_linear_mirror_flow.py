@@ -41,7 +41,7 @@ def derivation():
     definitions = [Definition(eta, eta_a * eta_w)]
     definitions += [Definition(q(x), fold(q_delta(x, delta), definitions), "the hyperbolic entropy"),
                     Definition(r(x), fold(sp.sqrt(eta_a * eta_w * x**2 + delta**2 / 4), definitions),
-                               r"the factor of $T_\beta$ at $\sigma = x$")]
+                               r"$T_\beta$ multiplies the singular direction of $\sigma = x$ by $2r(x)$")]
 
     def named(expr):
         return fold(expr, definitions)
@@ -97,7 +97,10 @@ def derivation():
             r"In the aligned setting the singular-value flow is the mirror flow "
             r"$\frac{d}{dt}\nabla\Phi_\delta(\beta) = -\nabla\mathcal{L}(\beta)$ of $\Phi_\delta(\beta) = \sum_i q_\delta(\sigma_i)$, "
             r"$q_\delta(x) = \bigl[x\operatorname{asinh}(2\sqrt{\eta}x/|\delta|) - \sqrt{x^2 + \delta^2/(4\eta)}\bigr]/(2\sqrt{\eta})$: "
-            r"$q_\delta''(\sigma)\dot\sigma = -(\sigma - s)$. As $\delta \to 0$, "
+            r"$q_\delta''(\sigma)\dot\sigma = -(\sigma - s)$. Here $\eta = \eta_a\eta_w$, and $T_\beta$ is the "
+            r"operator $G \mapsto \eta_a W^\top W G + \eta_w G A^\top A$ of the flow $\dot\beta = -T_\beta\nabla\mathcal{L}(\beta)$ "
+            r"(the derivation of the conservation law of the wide network); on an aligned singular pair it multiplies "
+            r"by $2r(\sigma)$, $r(x) = \sqrt{\eta x^2 + \delta^2/4}$. As $\delta \to 0$, "
             r"$\Phi_\delta / (\log(1/|\delta|)/(2\sqrt{\eta})) \to \|\beta\|_*$ (nuclear norm), remainder $O(\delta^2)$ "
             r"after the $x\log x$ term; as $|\delta| \to \infty$, $\Phi_\delta = \|\beta\|_F^2/(2|\delta|) + "
             r"\text{const} + O(|\delta|^{-3})$. Without aligned singular vectors the flow is not a mirror flow for any "

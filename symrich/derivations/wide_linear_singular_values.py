@@ -118,7 +118,9 @@ def derivation():
         Step(tau.subs(v, v0), 0, r"and $\tau(v_0) = 0$; so $\sigma$ is reached at $t = \tau(\sigma + \sqrt{\sigma^2 + \kappa^2})$",
              label="time_initial"),
         Step(sp.Derivative(named(time_to_reach_critical(sigma, sigma0)), sigma), named(1 / sigma_rate(sigma, 0, 0)),
-             r"$R = 0$ ($s = 0$, $\delta = 0$): $t(\sigma) = (1/\sigma - 1/\sigma_0)/(2\sqrt{\eta})$ has "
+             r"outside the assumption $s > 0$, the degenerate case $s = 0$, $\delta = 0$ (zero target and "
+             r"balanced start, where $R = 0$ and the formula above does not apply): the flow is "
+             r"$\dot\sigma = -2\sqrt{\eta}\,\sigma^2$, and $t(\sigma) = (1/\sigma - 1/\sigma_0)/(2\sqrt{\eta})$ has "
              r"$dt/d\sigma = 1/\dot\sigma$", label="time_critical"),
         Step(sp.Limit(sigma_t, delta, 0, dir="+-"), saxe, r"$\delta \to 0$: $\sigma(t)$ tends to the Saxe sigmoid",
              methods=("expand", "simplify"), label="saxe_limit"),
@@ -144,7 +146,7 @@ def derivation():
             r"$\delta \to 0$ gives the Saxe sigmoid $s\sigma_0 e^{2s\sqrt{\eta}t} / (s + \sigma_0(e^{2s\sqrt{\eta}t} - 1))$."
         ),
         assumptions=(r"$X^\top X = I_d$", r"$\Delta = \delta I_h$ and (C)",
-                     r"$\beta_0 = U \Sigma_0 V^\top$, $\beta_* = U S V^\top$", r"$\sigma_0 \ge 0$, $s > 0$",
+                     r"$\beta_0 = U \Sigma_0 V^\top$, $\beta_* = U S V^\top$", r"$\sigma_0 \ge 0$, $s > 0$ (except in \eqref{eq:wide_linear_singular_values:time_critical})",
                      r"learning rates $\eta_a, \eta_w > 0$"),
         definitions=definitions,
         steps=steps,

@@ -3,7 +3,9 @@
 A derivation is typeset like a paper's appendix: statement, assumptions,
 definitions, then its steps and chains as numbered equations, each line with
 its justification and, small and to the right, how the machine proved it;
-the result boxed, with the equation it was proved as.
+the result boxed, with the equation it was proved as and "where name := value"
+for the definitions the boxed equations rely on (in the box when short, right
+after it otherwise).
 
 Rendering has two stages, so that the expensive one is cached with the
 derivation (:mod:`symrich.engine.registry`):
@@ -31,7 +33,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from symrich.engine.calculus import MatrixTimeDerivative, TimeDerivative
 from symrich.engine.notation import latex as math
+from symrich.engine.prepare import Fact
 
 __all__ = [
     "Rendered", "render", "section", "snippet", "standalone", "document", "PREAMBLE", "split_lines",
@@ -136,6 +140,10 @@ class Rendered:
     items : tuple of Item
     result : tuple of (str, str, str, str)
         ``(lhs, rhs, label key, given)`` of each boxed equation.
+    where : tuple of (str, str)
+        ``(name, value)`` in LaTeX of the definitions the boxed equations rely
+        on, directly or through other definitions, in the order of
+        :attr:`definitions`: the box says "where name := value".
     proof_summary : str
         How the result was proved, in words.
 
@@ -158,6 +166,7 @@ class Rendered:
     definitions: tuple
     items: tuple
     result: tuple
+    where: tuple
     proof_summary: str
 
 
@@ -192,9 +201,17 @@ def render(verified) -> Rendered:
                    for r in verified.result) if d.result else tuple(
                        ((math(r.lhs), math(r.rhs)) if not d.steps[-1].lemma else ("", r"\text{" + d.steps[-1].why + "}"))
                        + ("", _given_tex(r.given)) for r in verified.result)
+    relied = {df for r in verified.result
+              for df in Fact("", _displayed(r.lhs), _displayed(r.rhs), (), d.definitions).relied_on()}
+    where = tuple((math(df.name), math(df.value)) for df in d.definitions if df in relied)
     summary = "; ".join(r.how() for r in verified.result)
     return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
-                    tuple(items), result, summary)
+                    tuple(items), result, where, summary)
+
+
+def _displayed(expr):
+    """``expr`` as displayed: a time derivative along velocities shows its expression, not the velocities."""
+    return expr.replace(lambda e: isinstance(e, (TimeDerivative, MatrixTimeDerivative)), lambda e: e.args[0])
 
 
 def _proof_text(proof):
@@ -313,6 +330,20 @@ def _lemma(item, name, present):
             + label, r"\end{equation}"]
 
 
+#: A "where" clause of at most this many rows goes inside the result box; a longer one follows it (and may
+#: break across pages).
+WHERE_IN_BOX = 6
+
+
+def _where_rows(definitions):
+    """``name &:= value`` rows of the definitions a boxed result relies on (long values split)."""
+    rows = []
+    for name_tex, value_tex in definitions:
+        pieces = split_lines(value_tex, width=LINE_CHARS - 20)
+        rows.append(f"{name_tex} &:= {pieces[0]}" + "".join(rf" \\ &\quad {pc}" for pc in pieces[1:]))
+    return rows
+
+
 def section(rendered: Rendered, *, level: str = "section", present=frozenset()) -> str:
     """One derivation as a LaTeX ``\\section`` (or ``\\subsection``).
 
@@ -364,10 +395,19 @@ def section(rendered: Rendered, *, level: str = "section", present=frozenset()) 
             boxed = None
             break
         boxed.append(f"{lhs} = {rhs}" + (rf"\qquad({given})" if given else ""))
+    below = []
     if boxed is not None:
-        out.append("  \\boxed{" + r",\quad ".join(boxed) + "}" if len(boxed) < 3 else
-                   "  \\boxed{\\begin{gathered}" + r"\\ ".join(boxed) + "\\end{gathered}}")
+        rows = [r",\quad ".join(boxed)] if len(boxed) < 3 else boxed
+        where = _where_rows(r.where)
+        if where and sum(w.count(r"\\") + 1 for w in where) <= WHERE_IN_BOX:
+            rows.append(r"\text{where}\quad\begin{aligned}[t]" + r", \\ ".join(where) + r"\end{aligned}")
+        elif where:
+            below = ["where", "{\\allowdisplaybreaks", "\\begin{align*}", "  " + ", \\\\\n  ".join(where) + ".",
+                     "\\end{align*}}"]
+        out.append("  \\boxed{" + rows[0] + "}" if len(rows) == 1 else
+                   "  \\boxed{\\begin{gathered}" + r"\\ ".join(rows) + "\\end{gathered}}")
         out.append("\\end{equation*}")
+    out += below
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
     out += [("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
             + r.proof_summary + ").", ""]
