@@ -43,11 +43,11 @@ def test_a_defined_function_of_time_and_its_derivative():
 
 
 def test_a_chain_proves_every_link_and_names_the_wrong_one():
-    ok = _d(Chain((x + 1) ** 2, ((x + 1) * (x + 1), "square"), (x**2 + 2 * x + 1, "distribute"), label="c"))
+    ok = _d(Chain((x + 1) ** 2, (sp.Mul(x + 1, x + 1, evaluate=False), "square"), (x**2 + 2 * x + 1, "distribute"), label="c"))
     v = ok.verify()
     assert len(v.item_proofs[0]) == 2 and v.result[0].rhs == x**2 + 2 * x + 1
-    bad = _d(Chain((x + 1) ** 2, ((x + 1) * (x + 1), "square"), (x**2 + x + 1, "forgot a term"),
-                   (x**2 + x + 1, "nothing")))
+    bad = _d(Chain((x + 1) ** 2, (sp.Mul(x + 1, x + 1, evaluate=False), "square"), (x**2 + x + 1, "forgot a term"),
+                   (x * (x + 1) + 1, "factor")))
     with pytest.raises(DerivationError, match="forgot a term") as info:
         bad.verify()
     assert info.value.index == 1 and info.value.derivation == "appendix_test"

@@ -72,6 +72,11 @@ def test_no_replay_under_the_derandomized_profile(cache_dir):
     assert not (cache_dir / "hypothesis").exists()
 
 
+_CI_SERVICE_VARIABLES = {"CI", "__TOX_ENVIRONMENT_VARIABLE_ORIGINAL_CI", "TF_BUILD", "bamboo.buildKey", "BUILDKITE",
+                         "CIRCLECI", "CIRRUS_CI", "CODEBUILD_BUILD_ID", "GITHUB_ACTIONS", "GITLAB_CI",
+                         "HEROKU_TEST_RUN_ID", "TEAMCITY_VERSION"}
+
+
 def _profiles_in(code, env=None):
     """The ci/dev profiles' settings as registered by ``code`` in a fresh interpreter."""
     script = code + (
@@ -82,7 +87,9 @@ def _profiles_in(code, env=None):
         " sorted(h.name for h in s.suppress_health_check))\n"
         "print('loaded', settings.get_current_profile_name(), settings.default.max_examples)\n"
     )
-    full_env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
+    # Hypothesis loads its own "ci" profile when it detects a CI service (its settings docs list
+    # these variables); strip them so "without the variable" means what it says on any machine.
+    full_env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE" and k not in _CI_SERVICE_VARIABLES}
     full_env.update(env or {})
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=full_env)
     assert out.returncode == 0, out.stderr
@@ -94,6 +101,8 @@ def test_hypothesis_profile_variable_selects_the_profile():
     assert _profiles_in("import symrich.testing", {"HYPOTHESIS_PROFILE": "thorough"})[-1] == "loaded thorough 200"
     assert _profiles_in("import symrich.testing", {"HYPOTHESIS_PROFILE": "ci"})[-1] == "loaded ci 10"
     assert _profiles_in("import symrich.testing")[-1] == "loaded default 100"     # left alone without the variable
+    # on a CI service hypothesis itself selects "ci"; symrich's registration of "ci" then applies
+    assert _profiles_in("import symrich.testing", {"CI": "true"})[-1] == "loaded ci 10"
     out = subprocess.run([sys.executable, "-c", "import symrich.testing"], capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "HYPOTHESIS_PROFILE": "nonsense"})
     assert out.returncode != 0 and "HYPOTHESIS_PROFILE='nonsense' is not a registered hypothesis profile" in out.stderr

@@ -71,9 +71,12 @@ def output_dir(path, option="--out"):
     >>> output_dir(base / "afile" / "out")
     Traceback (most recent call last):
     ...
-    symrich.cli.common.CommandError: cannot write to --out '.../afile/out': ...
+    symrich.cli.common.CommandError: cannot write to --out '.../afile/out': '.../afile' is a file, not a folder
     """
     out = Path(path)
+    blocking = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise CommandError(f"cannot write to {option} {str(out)!r}: {str(blocking)!r} is a file, not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):

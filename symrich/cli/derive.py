@@ -71,7 +71,8 @@ def cmd_derive(args) -> int:
     n_steps = sum(len(r.verified.proofs) for r in reports)
     n_sym = sum(r.verified.proof_kinds["symbolic"] for r in reports)
     print("-" * (width + 58))
-    print(f"{len(reports)} derivations verified ({n_steps} equalities: {n_sym} symbolic, {n_steps - n_sym} numeric), "
+    print(f"{len(reports)} derivation{'s' * (len(reports) != 1)} verified ({n_steps} equalities: {n_sym} symbolic, "
+          f"{n_steps - n_sym} numeric), "
           f"{len(failures)} failed, {total:.1f} s", flush=True)
     if not reports:
         return EXIT_FAILED if failures else EXIT_OK
@@ -79,19 +80,22 @@ def cmd_derive(args) -> int:
         written = write_outputs([r.rendered for r in reports], out, selection=bool(args.only))
     except OSError as exc:
         raise CommandError(f"cannot write the LaTeX to {out}: {exc.strerror or exc}") from exc
-    print(f"LaTeX written to {out}/ ({len(reports)} derivations, {len(written.changed)} files changed; "
+    print(f"LaTeX written to {out}/ ({len(reports)} derivation{'s' * (len(reports) != 1)}, "
+          f"{len(written.changed)} files changed; "
           f"document {written.document.name})", flush=True)
     if not args.no_pdf:
         if find_engine() is None:
             print("no LaTeX engine (latexmk or pdflatex): PDF skipped")
         else:
-            print(f"  ... {written.document.name}: pdf", flush=True)
+            up_to_date = written.document not in written.changed and written.document.with_suffix(".pdf").exists()
+            if not up_to_date:
+                print(f"  ... {written.document.name}: pdf", flush=True)
             try:
                 pdf = build_pdf(written.document)
             except LatexError as exc:
                 raise CommandError(f"the LaTeX files are written, but building the PDF failed: {exc}; "
                                    "use --no-pdf to skip it") from exc
-            print(f"PDF written to {pdf}")
+            print(f"PDF up to date: {pdf}" if up_to_date else f"PDF written to {pdf}")
     return EXIT_FAILED if failures else EXIT_OK
 
 

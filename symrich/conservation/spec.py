@@ -35,6 +35,7 @@ import sympy as sp
 
 from symrich.conservation import builders
 from symrich.conservation.model import Model
+from symrich.paths import read_toml
 
 __all__ = ["load_models", "models_from_toml", "BUILDERS"]
 
@@ -70,7 +71,7 @@ def load_models(path) -> tuple:
     if not path.is_file():
         raise ValueError(f"model file {str(path)!r} does not exist")
     if path.suffix == ".toml":
-        return models_from_toml(_read_toml(path), source=str(path))
+        return models_from_toml(read_toml(path, "model file"), source=str(path))
     if path.suffix != ".py":
         raise ValueError(f"model file {str(path)!r}: expected a .py or .toml file")
     try:
@@ -86,22 +87,6 @@ def load_models(path) -> tuple:
         raise ValueError(f"model file {str(path)!r}: 'model'/'models' must be symrich.conservation.Model objects"
                          + (f", got {', '.join(bad)}" if bad else " (the list is empty)"))
     return found
-
-
-def _read_toml(path: Path) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError as exc:
-            raise ValueError("reading a TOML model file on Python 3.10 needs the 'tomli' package "
-                             "(pip install tomli); or write the models in a .py file") from exc
-    with path.open("rb") as fh:
-        try:
-            return tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"model file {str(path)!r} is not valid TOML: {exc}") from exc
 
 
 def models_from_toml(config: dict, source: str = "config") -> tuple:

@@ -165,7 +165,9 @@ class MatrixTimeDerivative(MatrixExpr):
 
 def _ddt_latex(printer, expr):
     if isinstance(expr, (sp.Symbol, sp.MatrixSymbol)):
-        return r"\dot{" + printer._print(expr) + "}"
+        from symrich.engine.notation import accent
+
+        return accent(r"\dot", printer._print(expr))
     return r"\frac{d}{dt}\left(" + printer._print(expr) + r"\right)"
 
 

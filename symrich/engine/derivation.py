@@ -12,7 +12,7 @@ the equation of a labelled step or chain, never typed separately.
 >>> import sympy as sp
 >>> x, y = sp.symbols("x y", positive=True)
 >>> d = Derivation("demo", "A binomial", steps=(
-...     Chain((x + y)**2, ((x + y) * (x + y), "definition of the square"),
+...     Chain((x + y)**2, (sp.Mul(x + y, x + y, evaluate=False), "definition of the square"),
 ...           (x**2 + 2*x*y + y**2, "distribute"), label="binomial"),
 ... ), result="binomial")
 >>> v = d.verify()
@@ -104,6 +104,10 @@ class Derivation:
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
         object.__setattr__(self, "requires", tuple(self.requires))
         object.__setattr__(self, "domain", dict(self.domain))
+        names = [d.name for d in self.definitions]
+        twice = sorted({str(n) for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"Derivation {self.name!r}: {twice} defined more than once")
         labels = [s.label for s in items if s.label]
         duplicate = sorted({lb for lb in labels if labels.count(lb) > 1})
         if duplicate:
@@ -250,7 +254,11 @@ class Derivation:
         try:
             prepared = prepare(eq.lhs, eq.rhs, definitions=definitions, facts=cited, given=eq.given, opaque=opaque)
         except ValueError as exc:
-            raise DerivationError(self.name, index, eq, "", message=str(exc)) from exc
+            values = [u for u in eq.uses if not isinstance(u, str)]
+            hint = ("; a fact cited with values must match the step once instantiated: "
+                    + ", ".join(f"{u[0]!r} with " + ", ".join(f"{k} = {v}" for k, v in u[1]) for u in values)
+                    if values and "does not occur" in str(exc) else "")
+            raise DerivationError(self.name, index, eq, "", message=str(exc) + hint) from exc
         renamed = dict(prepared.renamed)
         domain = {renamed.get(k, k): v for k, v in {**self.domain, **dict(eq.domain)}.items()}
         target = Step(prepared.lhs, prepared.rhs, eq.why, rewrite=eq.rewrite, domain=domain, symbolic=eq.symbolic,
@@ -297,11 +305,15 @@ class ProvedResult:
     index: int
     proofs: tuple
 
-    def describe(self) -> str:
+    def how(self) -> str:
+        """How the equation was proved, in words: ``"symbolic"`` or ``"a chain of 3 equalities (3 symbolic)"``."""
         kinds = [p.kind for p in self.proofs]
         counts = ", ".join(f"{kinds.count(k)} {k}" for k in ("symbolic", "numeric") if k in kinds)
-        how = kinds[0] if len(kinds) == 1 else f"a chain of {len(kinds)} equalities ({counts})"
-        return f"step {self.index} ({self.label}), {how}" if self.label else f"step {self.index}, {how}"
+        return kinds[0] if len(kinds) == 1 else f"a chain of {len(kinds)} equalities ({counts})"
+
+    def describe(self) -> str:
+        """Which step, and how it was proved."""
+        return f"step {self.index} ({self.label}), {self.how()}" if self.label else f"step {self.index}, {self.how()}"
 
 
 @dataclass(frozen=True)
@@ -327,8 +339,9 @@ class VerifiedDerivation:
     >>> v = Derivation("demo", "Demo", steps=(Step(sp.sqrt(x**2), x, "$x > 0$"),)).verify()
     >>> v.name, v.title
     ('demo', 'Demo')
-    >>> for step, proofs in v:
-    ...     print(step.why, "->", proofs[0].describe())
+    >>> for item, proofs in v:   # a step has one equality, a chain one per link
+    ...     for eq, proof in zip(item.equalities(), proofs):
+    ...         print(eq.why, "->", proof.describe())
     $x > 0$ -> symbolic (identical)
     """
 

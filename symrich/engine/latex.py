@@ -192,7 +192,7 @@ def render(verified) -> Rendered:
                    for r in verified.result) if d.result else tuple(
                        ((math(r.lhs), math(r.rhs)) if not d.steps[-1].lemma else ("", r"\text{" + d.steps[-1].why + "}"))
                        + ("", _given_tex(r.given)) for r in verified.result)
-    summary = "; ".join(r.describe() for r in verified.result)
+    summary = "; ".join(r.how() for r in verified.result)
     return Rendered(d.name, d.family, d.title, d.statement, d.notes, tuple(d.assumptions), definitions,
                     tuple(items), result, summary)
 
@@ -239,27 +239,27 @@ def split_lines(tex: str, width: int = LINE_CHARS) -> list:
     return [pc for pc in pieces if pc]
 
 
-def _cite(use, name, context):
+def _cite(use, name, present):
     """``\\eqref`` of a fact (with its instantiation), or a textual reference to another derivation."""
     key = use if isinstance(use, str) else use[0]
     values = () if isinstance(use, str) else use[1]
     with_ = (" with $" + ", ".join(f"{math(k)} = {math(v)}" for k, v in values) + "$") if values else ""
-    return _cite_key(key, name, context) + with_
+    return _cite_key(key, name, present) + with_
 
 
-def _cite_key(key, name, context):
+def _cite_key(key, name, present):
     if ":" in key:
         other, label = key.split(":", 1)
-        if other != name and context != "document":
+        if other != name and other not in present:
             return rf"(\textsf{{{other.replace('_', ' ')}}}, equation \textsf{{{label.replace('_', ' ')}}})"
         return rf"\eqref{{{_safe_label(equation_label(other, label))}}}"
     return rf"\eqref{{{_safe_label(equation_label(name, key))}}}"
 
 
-def _why(line, cites, name, context):
+def _why(line, cites, name, present):
     why = line.why
     if cites:
-        refs = ", ".join(_cite(k, name, context) for k in cites)
+        refs = ", ".join(_cite(k, name, present) for k in cites)
         why = f"{why}; by {refs}" if why else f"by {refs}"
     return why
 
@@ -277,7 +277,7 @@ def _notes(notes):
     return out
 
 
-def _equation(item, name, context):
+def _equation(item, name, present):
     """An item as an ``align`` (one row per link; a chain marks its links (a), (b), ...), then its justifications."""
     out = [r"\begin{align}"]
     first = item.lines[0]
@@ -298,26 +298,27 @@ def _equation(item, name, context):
                 out.append(row + given + tag)
             else:
                 out.append(row + r" \notag\\")
-        notes.append((mark, _why(line, item.cites[i], name, context), line.proof))
+        notes.append((mark, _why(line, item.cites[i], name, present), line.proof))
     out.append(r"\end{align}")
     return out + _notes(notes)
 
 
-def _lemma(item, name, context):
+def _lemma(item, name, present):
     line = item.lines[0]
     label = (r"\label{" + _safe_label(item.label) + "}") if item.label else ""
     given = f" (for ${item.given}$)" if item.given else ""
-    why = _why(line, item.cites[0], name, context)
+    why = _why(line, item.cites[0], name, present)
     return [r"\begin{equation}",
             r"  \parbox{0.85\linewidth}{\textit{Lemma.} " + why + given + r" \hfill\textsf{[" + line.proof + r"]}}"
             + label, r"\end{equation}"]
 
 
-def section(rendered: Rendered, *, level: str = "section", context: str = "standalone") -> str:
+def section(rendered: Rendered, *, level: str = "section", present=frozenset()) -> str:
     """One derivation as a LaTeX ``\\section`` (or ``\\subsection``).
 
-    ``context="document"`` (the combined document) cites other derivations with
-    ``\\eqref``; otherwise they are named in words, so the section compiles alone.
+    ``present`` are the names of the other derivations in the same document: a
+    fact of one of them is cited with ``\\eqref``; a fact of any other derivation
+    is named in words, so that the section compiles without it.
 
     Examples
     --------
@@ -352,7 +353,7 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
         out += ["\\end{align*}}", ""]
     out += ["\\paragraph{Derivation.}", ""]
     for item in r.items:
-        out += (_lemma if item.kind == "lemma" else _equation)(item, r.name, context)
+        out += (_lemma if item.kind == "lemma" else _equation)(item, r.name, present)
         out.append("")
     out += ["\\paragraph{Result.}", "\\begin{equation*}"]
     boxed = []
@@ -369,7 +370,7 @@ def section(rendered: Rendered, *, level: str = "section", context: str = "stand
         out.append("\\end{equation*}")
     refs = [rf"\eqref{{{_safe_label(key)}}}" for _, _, key, _ in r.result if key]
     out += [("Proved as " + ", ".join(refs) + " (" if refs else "Proved (")
-            + r.proof_summary.replace("_", r"\_") + ").", ""]
+            + r.proof_summary + ").", ""]
     if r.notes:
         out += [f"\\paragraph{{Notes.}} {r.notes}", ""]
     return "\n".join(out)
@@ -414,11 +415,12 @@ def document(rendered_list, *, title="symrich: verified derivations") -> str:
     out = [PREAMBLE, "\\numberwithin{equation}{section}", f"\\title{{{title}}}", "\\date{}", "\\begin{document}",
            "\\maketitle", "\\tableofcontents", ""]
     family = None
+    names = frozenset(r.name for r in rendered_list)
     for r in rendered_list:
         fam = r.family or "other"
         if fam != family:
             out.append(f"\\part{{{fam[:1].upper() + fam[1:]}}}")
             family = fam
-        out.append(section(r, context="document"))
+        out.append(section(r, present=names))
     out.append("\\end{document}")
     return "\n".join(out) + "\n"

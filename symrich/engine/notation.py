@@ -27,16 +27,33 @@ reads as in the paper (Kunin, Raventós et al., 2024) rather than as SymPy:
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.printing.latex import LatexPrinter
 
 from symrich.symbolic.symbols import LATEX
 
-__all__ = ["latex", "NotationPrinter"]
+__all__ = ["latex", "NotationPrinter", "accent"]
 
 #: name of the time variable whose derivatives are printed with dots.
 TIME = "t"
+
+
+_HEAD = re.compile(r"^(\\[A-Za-z]+|[A-Za-z])((?:_|\^).*)$")
+
+
+def accent(command, tex):
+    r"""``command`` (``\dot``) over the letter of ``tex``, not over its subscript: ``\dot{W}_{\ell+1}``.
+
+    >>> print(accent(r"\dot", r"W_{\ell+1}"), accent(r"\dot", r"\beta_{k}"), accent(r"\ddot", "a"))
+    \dot{W}_{\ell+1} \dot{\beta}_{k} \ddot{a}
+    """
+    m = _HEAD.match(tex)
+    if m:
+        return f"{command}{{{m.group(1)}}}{m.group(2)}"
+    return f"{command}{{{tex}}}"
 
 
 class NotationPrinter(LatexPrinter):
@@ -61,9 +78,9 @@ class NotationPrinter(LatexPrinter):
         name = expr.name
         if name in LATEX:
             return LATEX[name]
-        for suffix, accent in (("_ddot", r"\ddot"), ("_dot", r"\dot")):
+        for suffix, command in (("_ddot", r"\ddot"), ("_dot", r"\dot")):
             if name.endswith(suffix) and len(name) > len(suffix):
-                return f"{accent}{{{self._print_Symbol(sp.Symbol(name[:-len(suffix)]), style)}}}"
+                return accent(command, self._print_Symbol(sp.Symbol(name[:-len(suffix)]), style))
         return super()._print_Symbol(expr, style=style)
 
     def _print_MatrixSymbol(self, expr):
@@ -110,16 +127,16 @@ class NotationPrinter(LatexPrinter):
                 return head + r"\left(" + self._print(expr.expr) + r"\right)"
             return super()._print_Derivative(expr)
         func, order = dots
-        accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
-        return f"{accent}{{{self._function_name(func.func)}}}({self._print(func.args[0])})"
+        command = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
+        return accent(command, self._function_name(func.func)) + f"({self._print(func.args[0])})"
 
     def _print_Subs(self, expr):
         inner, old, new = expr.args
         dots = self._dots(inner)
         if dots is not None and len(old) == 1 and old[0] == dots[0].args[0]:
             func, order = dots
-            accent = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
-            return f"{accent}{{{self._function_name(func.func)}}}({self._print(new[0])})"
+            command = {1: r"\dot", 2: r"\ddot", 3: r"\dddot"}[order]
+            return accent(command, self._function_name(func.func)) + f"({self._print(new[0])})"
         return super()._print_Subs(expr)
 
     # indicators and float functions ------------------------------------------------

@@ -19,10 +19,33 @@ True
 
 from __future__ import annotations
 
+import re
+
 from symrich.engine.notation import latex as math
 from symrich.engine.steps import cited_key
 
-__all__ = ["markdown", "latex_block"]
+__all__ = ["markdown", "latex_block", "prose"]
+
+
+_PROSE = (
+    (re.compile(r"\\texttt\{([^{}]*)\}"), lambda m: "`" + m.group(1).replace("\\_", "_") + "`"),
+    (re.compile(r"\\(?:textsf|emph|textit)\{([^{}]*)\}"), lambda m: "*" + m.group(1) + "*"),
+    (re.compile(r"\\textbf\{([^{}]*)\}"), lambda m: "**" + m.group(1) + "**"),
+    (re.compile(r"\\(?:eq)?ref\{(?:eq|der):(?:[^:{}]*:)?([^{}]*)\}"), lambda m: "(" + m.group(1) + ")"),
+)
+
+
+def prose(text):
+    r"""LaTeX prose as Markdown for a notebook: text commands become Markdown, references name their label.
+
+    Math (``$...$``) is left to MathJax.
+
+    >>> prose(r"by \eqref{eq:demo:flow}, see \texttt{local\_flow} and \textsf{single neuron}")
+    'by (flow), see `local_flow` and *single neuron*'
+    """
+    for pattern, repl in _PROSE:
+        text = pattern.sub(repl, text)
+    return text.replace("~", " ")
 
 
 def _proof_note(proofs, i):
@@ -35,17 +58,17 @@ def _proof_note(proofs, i):
     return f" — *{text}*"
 
 
-def _item_markdown(index, item, proofs):
+def _item_markdown(index, item, proofs, numbers):
     cond = f" $\\quad ({', '.join(math(g) for g in item.given)})$" if item.given else ""
     head = f"**({index})**" + (f" `{item.label}`" if item.label else "")
     if item.lemma:
-        return [f"{head} *Lemma.* {item.why}{cond}{_proof_note(proofs, 0)}", ""]
+        return [f"{head} *Lemma.* {prose(item.why)}{cond}{_proof_note(proofs, 0)}", ""]
     eqs = item.equalities()
     rows = [f"{math(item.lhs)} &= {math(eqs[0].rhs)}"] + [f"&= {math(eq.rhs)}" for eq in eqs[1:]]
     out = [f"{head}{cond}", "", "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$", ""]
     for i, eq in enumerate(eqs):
-        cites = f" (by {', '.join(cited_key(u) for u in eq.uses)})" if eq.uses else ""
-        out.append(f"- {eq.why}{cites}{_proof_note(proofs, i)}")
+        cites = f" (by {', '.join(numbers.get(cited_key(u), cited_key(u)) for u in eq.uses)})" if eq.uses else ""
+        out.append(f"- {prose(eq.why)}{cites}{_proof_note(proofs, i)}")
     return out + [""]
 
 
@@ -67,21 +90,23 @@ def markdown(derivation) -> str:
     """
     verified = derivation if hasattr(derivation, "item_proofs") else None
     d = verified.derivation if verified else derivation
-    out = [f"### {d.title}", ""]
+    out = [f"### {prose(d.title)}", ""]
     if d.statement:
-        out += [f"**Statement.** {d.statement}", ""]
+        out += [f"**Statement.** {prose(d.statement)}", ""]
     if d.assumptions:
-        out += ["**Assumptions.** " + "; ".join(d.assumptions), ""]
+        out += ["**Assumptions.** " + "; ".join(prose(a) for a in d.assumptions), ""]
     if d.definitions:
-        rows = [f"{math(df.name)} &:= {math(df.value)}" for df in d.definitions]
+        rows = [f"{math(df.name)} &:= {math(df.value)}" + (rf" && \text{{{df.text}}}" if df.text else "")
+                for df in d.definitions]
         out += ["**Definitions.**", "", "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$", ""]
     proofs = verified.item_proofs if verified else [None] * len(d.steps)
+    numbers = {item.label: f"({i})" for i, item in enumerate(d.steps, 1) if item.label}
     for index, (item, item_proofs) in enumerate(zip(d.steps, proofs), 1):
-        out += _item_markdown(index, item, item_proofs)
+        out += _item_markdown(index, item, item_proofs, numbers)
     if verified:
         boxed = ",\\quad ".join(f"{math(r.lhs)} = {math(r.rhs)}" for r in verified.result)
         out += ["**Result.**", "", f"$$\\boxed{{{boxed}}}$$", "",
-                "*Proved:* " + "; ".join(r.describe() for r in verified.result)]
+                "*Proved:* " + "; ".join(f"({r.index}), {r.how()}" for r in verified.result)]
     else:
         out += ["*not verified yet*"]
     return "\n".join(out) + "\n"

@@ -171,7 +171,8 @@ class Fact:
         clash = sorted(str(s) for s in values if s in conditioned)
         if clash:
             raise ValueError(f"fact {self.key!r} holds under {self.given}; it cannot be instantiated at {clash}")
-        return Fact(self.key, _substitute_values(self.lhs, values), _substitute_values(self.rhs, values), self.given)
+        return Fact(self.key, _substitute_values(self.lhs, values), _substitute_values(self.rhs, values), self.given,
+                    self.definitions)
 
 
 def _substitute_values(expr, values):

@@ -62,7 +62,7 @@ class DerivationError(ValueError):
     ...     Derivation("demo", "Demo", steps=(Step(x + 1, x + 2, "wrong"),)).verify()
     ... except DerivationError as exc:
     ...     print(exc.derivation, exc.index, exc.step.why, exc.residual)
-    demo 1 wrong 1.0
+    demo 1 wrong -1
     """
 
     def __init__(self, derivation, index, step, residual, detail="", *, message=None):
@@ -74,7 +74,7 @@ class DerivationError(ValueError):
         if message is not None:
             msg = message if step is None else f"{where}: {message}"
         else:
-            msg = f"{where}: lhs - rhs does not vanish (residual {residual})"
+            msg = f"{where}: lhs - rhs does not vanish (relative residual {residual})"
         if detail:
             msg += f"; {detail}"
         super().__init__(msg)
@@ -144,14 +144,23 @@ def as_assumption(v):
 def freeze(x):
     """An immutable SymPy value: mutable matrices become ``ImmutableMatrix``, Python numbers are sympified.
 
+    Anything that is not a SymPy object or a Python number (a string, say) is a
+    ``TypeError``: a step states an equality between expressions, never text.
+
     >>> import sympy as sp
     >>> type(freeze(sp.Matrix([1]))).__name__, freeze(2)
     ('ImmutableDenseMatrix', 2)
+    >>> freeze("a + 1")
+    Traceback (most recent call last):
+    ...
+    TypeError: expected a SymPy expression or matrix, got str 'a + 1'
     """
     if isinstance(x, sp.MatrixBase) and not isinstance(x, sp.ImmutableMatrix):
         return sp.ImmutableMatrix(x)
-    if isinstance(x, (int, float)):
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
         return sp.sympify(x)
+    if not isinstance(x, sp.Basic):
+        raise TypeError(f"expected a SymPy expression or matrix, got {type(x).__name__} {x!r}")
     return x
 
 
@@ -238,6 +247,10 @@ def prove_step(step, *, name="?", index=0, digits=30, points=5, seed=0, default_
         method = _symbolic_proof(diff, step)
         if method is not None:
             return Proof("symbolic", method, time.perf_counter() - start)
+    witness = _exact_counterexample(diff, seed)
+    if witness is not None:
+        raise DerivationError(name, index, step, witness[0],
+                              message=f"lhs - rhs does not vanish (exact residual {witness[0]} at {witness[1]})")
     try:
         residual, worst, sampled = _numeric_residual(step, digits=digits, points=points, seed=seed,
                                                      domain=default_domain_ or {})
@@ -338,6 +351,58 @@ def _reduce(x, method):
         "simplify": sp.simplify,
     }[method]
     return _apply(lambda e: e if e == 0 else fn(e), x)
+
+
+# --------------------------------------------------------------------------
+# exact disproof: a difference that is a nonzero number, or a nonzero rational function at a rational point
+
+
+def _exact_counterexample(diff, seed):
+    """``(value, point)`` where ``diff`` is exactly nonzero, for rational differences; else None.
+
+    The randomized check compares to 30 digits *relative* to the size of the
+    sides, so it cannot see an exact difference below that (``10**35 a**2`` vs
+    ``10**35 a**2 + 1``).  When the difference is a rational function of its
+    symbols (no transcendental functions, no undefined functions), it is
+    evaluated exactly at a few random rational points first: a nonzero value
+    disproves the step.
+    """
+    entries = list(diff) if isinstance(diff, sp.MatrixBase) else [diff]
+    if isinstance(diff, sp.MatrixExpr) and not isinstance(diff, sp.MatrixBase):
+        return None
+    rng = random.Random(seed + 7)
+    for e in entries:
+        e = sp.sympify(e)
+        if e.is_Number:
+            if e != 0:
+                return e, "every point (a constant)"
+            continue
+        symbols = sorted(e.free_symbols, key=str)
+        if not symbols or e.has(sp.Function, sp.Derivative, sp.Subs, sp.Integral, sp.Limit, sp.Piecewise) \
+                or not e.is_rational_function(*symbols):
+            continue
+        for _ in range(3):
+            point = {x: _rational_point(x, rng) for x in symbols}
+            try:
+                value = sp.cancel(e.xreplace(point))
+            except (ZeroDivisionError, TypeError):
+                continue
+            if value.is_Number and value.is_finite and value != 0:
+                return value, {str(k): str(v) for k, v in point.items()}
+    return None
+
+
+def _rational_point(x, rng):
+    """A random rational value allowed by the symbol's assumptions (sign, integrality)."""
+    if x.is_integer:
+        value = sp.Integer(rng.randint(1, 4))
+    else:
+        value = sp.Rational(rng.randint(1, 97), rng.randint(1, 13))
+    if x.is_negative or x.is_nonpositive:
+        return -value
+    if x.is_positive or x.is_nonnegative:
+        return value
+    return value if rng.random() < 0.5 else -value
 
 
 # --------------------------------------------------------------------------

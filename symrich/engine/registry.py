@@ -143,6 +143,9 @@ class DeriveReport:
     seconds: float
     cached: bool
 
+    def _repr_markdown_(self):
+        return self.verified._repr_markdown_()
+
 
 def _silent(name, phase):
     return None

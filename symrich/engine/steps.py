@@ -14,7 +14,7 @@ sentence with its proof kind, not as a wall of symbols, and is exempt.
 
 >>> import sympy as sp
 >>> x = sp.Symbol("x")
->>> c = Chain((x + 1)**2, ((x + 1) * (x + 1), "definition of the square"),
+>>> c = Chain((x + 1)**2, (sp.Mul(x + 1, x + 1, evaluate=False), "definition of the square"),
 ...           (x**2 + 2*x + 1, "distribute"), label="binomial")
 >>> c.rhs, len(c.equalities())
 (x**2 + 2*x + 1, 2)
@@ -322,7 +322,12 @@ class Chain:
         object.__setattr__(self, "links", tuple(parsed))
         object.__setattr__(self, "label", label)
         object.__setattr__(self, "given", tuple(given))
+        previous = self.lhs
         for i, link in enumerate(self.links, 1):
+            if link.expr == previous:
+                raise ValueError(f"Chain {label or lhs}: link {i} repeats the previous expression {previous} "
+                                 "(an equality 'x = x' shows nothing; drop the link or keep it unevaluated)")
+            previous = link.expr
             if shape_of(link.expr) != shape_of(self.lhs):
                 raise ValueError(f"Chain {label or lhs}: link {i} has shape {shape_of(link.expr)}, "
                                  f"the chain starts with shape {shape_of(self.lhs)}")
@@ -339,8 +344,8 @@ class Chain:
 
         >>> import sympy as sp
         >>> x = sp.Symbol("x")
-        >>> [e.why for e in Chain(x, (x + 0, "add 0"), (2 * x - x, "rewrite")).equalities()]
-        ['add 0', 'rewrite']
+        >>> [e.why for e in Chain(x * (x + 1), (x**2 + x, "distribute"), ((x + 1)**2 - x - 1, "square")).equalities()]
+        ['distribute', 'square']
         """
         out, prev = [], self.lhs
         for link in self.links:

@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from symrich.paths import read_toml
+
 __all__ = [
     "RunConfig", "CONVENTIONS", "PRESETS", "alpha_of", "delta_from_alpha", "checkpoint_steps", "load_config",
     "expand_grid",
@@ -247,19 +249,7 @@ def load_config(config):
         path = Path(config)
         if not path.is_file():
             raise ValueError(f"config must be a dict or the path of a TOML file; no file {str(path)!r}")
-        try:
-            import tomllib
-        except ModuleNotFoundError:  # Python 3.10
-            try:
-                import tomli as tomllib
-            except ModuleNotFoundError as exc:
-                raise ValueError("reading a TOML config on Python 3.10 needs the 'tomli' package "
-                                 "(pip install tomli), or pass the config as a dict") from exc
-        with path.open("rb") as fh:
-            try:
-                config = tomllib.load(fh)
-            except tomllib.TOMLDecodeError as exc:
-                raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from exc
+        config = read_toml(path, "config file")
     if not isinstance(config, dict):
         raise ValueError(f"config must be a dict or a TOML path, got {type(config).__name__}")
     problems = [f"unknown top-level table {k!r} (expected 'grid', 'settings')" for k in config

@@ -47,11 +47,14 @@ class ExportedFunction:
         Exported functions it calls (exported with it).
     what : str
         One-line description (the first line of its exported docstring).
+    targets : tuple of str
+        The export targets that have it (``wide_trajectory``, a loop over Householder
+        reflections rather than SymPy-printed formulas, is exported for NumPy only).
 
     Examples
     --------
-    >>> EXPORTED["ntk"].needs
-    ('M_matrix',)
+    >>> EXPORTED["ntk"].needs, EXPORTED["wide_trajectory"].targets
+    (('M_matrix',), ('numpy',))
     """
 
     name: str
@@ -59,6 +62,7 @@ class ExportedFunction:
     kernels: tuple
     needs: tuple = ()
     what: str = ""
+    targets: tuple = ("numpy", "c", "jax")
 
 
 _TRAJECTORY_KERNELS = ("sn_rows", "sn_general", "sn_saddle", "sn_select")
@@ -85,6 +89,13 @@ EXPORTED = {f.name: f for f in (
                      what="The mirror potential ``Phi_delta(beta) = phi_delta(||beta||)`` (implicit bias)."),
     ExportedFunction("grad_Phi_delta", ("single_neuron_mirror_flow",), ("sn_phi",),
                      what="Gradient of ``Phi_delta``; equals ``sign(a) w`` at ``beta = a w``."),
+    ExportedFunction("wide_trajectory", ("wide_linear_conservation", "wide_linear_closed_form"), (),
+                     what="Exact gradient-flow trajectory of a lambda-balanced two-layer linear network ``f(x) = W2 W1 x``"
+                          " on whitened data\n(``symrich.wide_linear.trajectory`` with ``backend=\"numpy\"``).\n\n"
+                          "Returns a ``WideTrajectory`` with ``beta = W2 W1`` (..., T, c, d), ``W1TW1`` (..., T, d, d), "
+                          "``W2W2T`` (..., T, c, c),\nrepresentative layers ``W1`` (..., T, h, d), ``W2`` (..., T, c, h) "
+                          "and ``lam`` (...); the T axis is dropped for a scalar t.",
+                     targets=("numpy",)),
 )}
 
 
@@ -108,6 +119,7 @@ def formula_docs():
     from symrich.symbolic import implicit_bias as ib
     from symrich.symbolic import single_neuron as ssn
     from symrich.symbolic import single_neuron_solution as sol
+    from symrich.symbolic import wide_linear_closed_form as wcf
     from symrich.symbolic.single_neuron_kernels import OBS_NAMES, observable_exprs
     from symrich.symbolic.symbols import a, delta, eta_a, eta_w, t
 
@@ -144,7 +156,22 @@ def formula_docs():
         r"\nabla\Phi_\delta(\beta) = \varphi'(\rho)\,\beta/\rho,\quad \varphi'(\rho) = " + _tex(ib.phi_prime()),
         r"\delta > 0: \varphi'(\rho)/\rho = " + _tex(ib.phi_tangential_stable_positive()),
     ]
+    wide = [
+        r"\frac{dQ}{d\tau} = F Q - \tfrac12 Q Q^T Q,\quad Q = \begin{pmatrix} W_1^T/\sqrt{\eta_w} \\ W_2/\sqrt{\eta_a}"
+        r"\end{pmatrix},\quad \tau = k^2 t,\ k = \sqrt{\eta_a\eta_w},\ \lambda' = \lambda/k^2",
+        r"F = " + _tex(wcf.scaled_flow().F),
+        r"P = Q Q^T:\ \frac{dP}{d\tau} = F P + P F - P^2,\quad P(\tau) = e^{F\tau} Q_0 \Gamma^{-1} Q_0^T e^{F\tau},\ "
+        r"\Gamma = I_h + Q_0^T \Big(\int_0^\tau e^{2Fs} ds\Big) Q_0",
+        r"P = \begin{pmatrix} W_1^T W_1/\eta_w & \beta^T/k \\ \beta/k & W_2 W_2^T/\eta_a \end{pmatrix},\quad \beta = W_2 W_1",
+        r"\text{evaluated as } E^T P E = (C Q_1)(C Q_1)^T,\ F = E\,\mathrm{diag}(\mu) E^T,\ C = \mathrm{diag}"
+        r"(e^{\mu_i\tau}/\sqrt{\phi_i}),\ \phi_i = (e^{2\mu_i\tau} - 1)/(2\mu_i),\ "
+        r"\begin{pmatrix} \Phi^{1/2} Z \\ I_h \end{pmatrix} = \begin{pmatrix} Q_1 \\ Q_2 \end{pmatrix} T,\ Z = E^T Q_0"
+        r"\ \text{(graded QR, logarithms of } \phi_i \text{ only)}",
+    ]
+    wide_assume = ("whitened data X X^T = I (samples as columns), S = Y X^T (c x d); eta_a, eta_w > 0; t >= 0; "
+                   "Delta = eta_w W2^T W2 - eta_a W1 W1^T = lambda I_h at t = 0, lambda of any sign; any widths")
     return {
+        "wide_trajectory": (wide, wide_assume),
         "trajectory": (traj, traj_assume),
         "observables": (traj[:1] + obs, traj_assume + "; alignment NaN where w = 0 or beta_star = 0"),
         "M_matrix": (m, m_assume),
@@ -181,19 +208,28 @@ class CodeGenerator:
     kernel_defs = KERNELS
 
     def __init__(self, functions=None):
-        self.functions = self.select(functions)
+        self.functions = self.select(functions, self.target or None)
 
     @staticmethod
-    def select(functions):
-        """The functions to export, in the order of :data:`EXPORTED`, with the functions they call."""
+    def select(functions, target=None):
+        """The functions to export, in the order of :data:`EXPORTED`, with the functions they call.
+
+        With a ``target``, only the functions that target has (all of them by default; naming
+        another is an error).
+        """
+        offered = [f for f, e in EXPORTED.items() if target is None or target in e.targets]
         if functions is None:
-            return list(EXPORTED)
+            return offered
         functions = [functions] if isinstance(functions, str) else list(functions)
         bad = [f for f in functions if f not in EXPORTED]
         if bad:
             raise ValueError(f"functions must be among {', '.join(EXPORTED)}; unknown: {', '.join(map(str, bad))}")
         if not functions:
             raise ValueError("functions must name at least one function")
+        missing = [f for f in functions if f not in offered]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} cannot be exported to {target} (only to "
+                             f"{', '.join(EXPORTED[missing[0]].targets)})")
         chosen = set(functions)
         for f in functions:
             chosen.update(EXPORTED[f].needs)

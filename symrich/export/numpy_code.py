@@ -8,7 +8,11 @@ change.  Its parts:
   checks, batching, row scalars, saddle/general selection and assembly the package runs;
 * the kernels, printed by SymPy (:func:`symrich.numeric.codegen.array_function_source`, the
   printer of the package's own NumPy kernels);
-* the public functions, from ``templates/numpy/functions.py``.
+* the public functions, from ``templates/numpy/functions.py``;
+* for ``wide_trajectory``, the wide network's closed form (:func:`wide_kernel_source`): the
+  functions of :mod:`symrich.wide_linear.riccati` (:data:`~symrich.wide_linear.riccati.KERNEL_FUNCTIONS`,
+  the code the package compiles with numba, here run as plain Python on NumPy arrays) and
+  :func:`symrich.wide_linear.closed_form.eigen_frame`, copied verbatim.
 
 The trajectory is evaluated point by point by the stable form (:func:`symrich.single_neuron.driver.pointwise_solver`,
 the form of ``solution_kernels``), whereas the package's float ``trajectory`` runs the fused numba
@@ -27,7 +31,7 @@ import inspect
 
 from symrich.export.base import CodeGenerator
 
-__all__ = ["NumPyGenerator", "driver_source"]
+__all__ = ["NumPyGenerator", "driver_source", "wide_kernel_source"]
 
 _INLINE_MARK = "# export: inline"
 
@@ -65,6 +69,29 @@ def driver_source():
     return _body(validation) + "\n\n" + _body(driver, drop_line=marked[0])
 
 
+def wide_kernel_source():
+    """The module constants and functions of :mod:`symrich.wide_linear.riccati` and ``eigen_frame``, NumPy only.
+
+    The kernel functions are those of :data:`symrich.wide_linear.riccati.KERNEL_FUNCTIONS`, in order (callees
+    first), with the module's constants (``exp``, ``log``... from :mod:`math`, ``DTYPE``, the largest log-gap).
+
+    >>> src = wide_kernel_source()
+    >>> "def householder_qr(" in src and "def eigen_frame(" in src, "numba" in src, "mpmath" in src
+    (True, False, False)
+    """
+    from symrich.wide_linear import closed_form, riccati
+
+    src = inspect.getsource(riccati)
+    lines = src.splitlines()
+    constants = [node for node in ast.parse(src).body if isinstance(node, ast.Assign)
+                 and not any(getattr(t, "id", None) in ("__all__", "KERNEL_FUNCTIONS") for t in node.targets)]
+    out = ["import math", ""] + ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in constants] + [""]
+    for name in riccati.KERNEL_FUNCTIONS:
+        out += ["", inspect.getsource(getattr(riccati, name)).rstrip("\n"), ""]
+    out += ["", inspect.getsource(closed_form.eigen_frame).rstrip("\n"), ""]
+    return "\n".join(out) + "\n"
+
+
 class NumPyGenerator(CodeGenerator):
     """``symrich_kernels.py``: the driver, the kernels printed for NumPy and the public functions.
 
@@ -81,28 +108,47 @@ class NumPyGenerator(CodeGenerator):
         from symrich.numeric.codegen import array_function_source
 
         sections = self.sections("functions.py")
-        out = ['"""Closed forms of the single neuron (symrich), standalone: NumPy only.\n\n' + self.header() + '\n"""',
+        out = ['"""Closed forms of the single neuron and the wide linear network (symrich), standalone: NumPy only.\n\n'
+               + self.header() + '\n"""',
                "", "from __future__ import annotations", "", "import numpy", "",
                "", "# ---- driver logic: the source of symrich.numeric.validation and symrich.single_neuron.driver ----",
                "", driver_source(), "",
                "# ---- compiled kernels (SymPy-printed, one CSE per kernel) ----", ""]
         for name, exprs, args, optimizations, outputs in self.kernels():
             out += [array_function_source(name, exprs, args, optimizations=optimizations, outputs=outputs), ""]
+        if "wide_trajectory" in self.functions:
+            out += ["# ---- wide linear network: the source of symrich.wide_linear.riccati (KERNEL_FUNCTIONS) and "
+                    "eigen_frame ----", "", wide_kernel_source(), "", sections["wide_prelude"], ""]
         out += ["# ---- public functions (same names and signatures as in symrich) ----", "", sections["prelude"], ""]
         for f in self.functions:
             doc = self.docstring(f, examples=_examples_of(f))
             out += [sections[f].replace('"""{{doc}}"""', doc), ""]
-        out += [f"__all__ = {self.functions + (['Observables'] if 'observables' in self.functions else [])!r}", ""]
+        classes = [c for f, c in (("observables", "Observables"), ("wide_trajectory", "WideTrajectory"))
+                   if f in self.functions]
+        out += [f"__all__ = {self.functions + classes!r}", ""]
         return "\n".join(out)
 
     def files(self):
         return {"symrich_kernels.py": self.source()}
 
 
+#: the example of the exported ``wide_trajectory`` (the package's needs its initialisation helpers).
+_WIDE_EXAMPLES = """Examples
+--------
+The single neuron (``h = c = 1``, ``lambda = eta_w a0^2 - eta_a ||w0||^2 = 0.09 - 1.25``):
+
+>>> sol = wide_trajectory([0.0, 2.0, 1e6], [[1.0, -0.5]], [[0.3]], [[0.0, 1.5]])
+>>> sol.beta.shape, round(float(sol.lam), 12), [round(float(x), 9) for x in sol.beta[-1, 0]]
+((3, 1, 2), -1.16, [0.0, 1.5])
+"""
+
+
 def _examples_of(name):
     """The ``Examples`` section of the package function's docstring (re-run against the exported module)."""
     import symrich.single_neuron
 
+    if name == "wide_trajectory":
+        return _WIDE_EXAMPLES
     doc = inspect.getdoc(getattr(symrich.single_neuron, name)) or ""
     if "Examples\n--------" in doc:
         sec = doc.split("Examples\n--------", 1)[1]

@@ -102,6 +102,11 @@ LATEX = {
     "eps_delayed_par": r"\varepsilon^{\mathrm{delayed}}_\parallel",
     "U_f": r"U_{\mathrm{f}}",
     "V_f": r"V_{\mathrm{f}}",
+    # wide linear network in closed form (derivation wide_linear_closed_form)
+    "lambda'": r"\lambda'",
+    "Phi_half": r"{\Phi^{1/2}}",
+    "u_perp": r"u_\perp",
+    "v_perp": r"v_\perp",
 }
 
 t = sp.Symbol("t", nonnegative=True)

@@ -2,7 +2,8 @@
 
 Not a module of the package: :mod:`symrich.export.numpy_code` copies its sections into the
 generated ``symrich_kernels.py``.  A section starts with a line ``# symrich-export: NAME``
-(``prelude`` is always copied; the others are the exported functions); a docstring ``{{doc}}``
+(``prelude`` is always copied, ``wide_prelude`` with ``wide_trajectory``; the others are the exported
+functions); a docstring ``{{doc}}``
 is replaced by the generated documentation.  The other names (``run_trajectory``,
 ``sn_general``...) are defined in the generated module: the driver of
 :mod:`symrich.single_neuron.driver` and the kernels printed by SymPy.
@@ -57,3 +58,82 @@ def Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
 def grad_Phi_delta(beta, delta, eta_a=1.0, eta_w=1.0):
     """{{doc}}"""
     return run_grad_Phi_delta(sn_phi, beta, delta, eta_a, eta_w)
+
+
+# symrich-export: wide_prelude
+@dataclasses.dataclass(frozen=True)
+class WideTrajectory:
+    """Result of :func:`wide_trajectory` (the fields of ``symrich.wide_linear.WideTrajectory`` that are arrays).
+
+    ``beta`` (..., T, c, d) is ``W2 W1``; ``W1TW1`` (..., T, d, d), ``W2W2T`` (..., T, c, c); ``W1``
+    (..., T, h, d), ``W2`` (..., T, c, h) are the representative layers ``e^{F tau} Q0 G^{-1/2}``
+    (the layers are determined only up to a rotation of the hidden units); ``lam`` (...) is
+    ``lambda`` of each initialisation; ``t`` the times.
+    """
+
+    t: numpy.ndarray
+    beta: numpy.ndarray
+    W1TW1: numpy.ndarray
+    W2W2T: numpy.ndarray
+    W1: numpy.ndarray
+    W2: numpy.ndarray
+    lam: numpy.ndarray
+
+
+def _wide_inputs(t, W1_0, W2_0, S):
+    """Validated float arrays ``t`` (T,) or (), ``W1_0`` (B..., h, d), ``W2_0`` (B..., c, h), ``S`` (c, d)."""
+    t = as_array(t, "t")
+    if t.ndim > 1:
+        raise ValueError(f"t must be a number or a 1-d array of times, got shape {t.shape}")
+    if numpy.any(t < 0):
+        raise ValueError("t must be >= 0")
+    W1_0, W2_0, S = as_array(W1_0, "W1_0"), as_array(W2_0, "W2_0"), as_array(S, "S", ndim=2)
+    if W1_0.ndim < 2 or W2_0.ndim < 2:
+        raise ValueError(f"W1_0 and W2_0 must have shapes (..., h, d) and (..., c, h), got {W1_0.shape} and {W2_0.shape}")
+    (h, d), c = W1_0.shape[-2:], S.shape[0]
+    if S.shape[1] != d:
+        raise ValueError(f"S = Y X^T must have shape (c, d) with d = {d} (W1_0 is h x d), got shape {S.shape}")
+    if W2_0.shape[-2:] != (c, h):
+        raise ValueError(f"W2_0 must have shape (..., c, h) = (..., {c}, {h}), got shape {W2_0.shape}")
+    batch = numpy.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
+    return t, numpy.broadcast_to(W1_0, batch + (h, d)), numpy.broadcast_to(W2_0, batch + (c, h)), S
+
+
+def _wide_balance(W1, W2, eta_a, eta_w, rtol):
+    """``lambda = tr(Delta)/h`` of each initialisation; ``ValueError`` when ``Delta != lambda I`` (relative ``rtol``)."""
+    h = W1.shape[-2]
+    Delta = eta_w * numpy.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ numpy.swapaxes(W1, -1, -2)
+    lam = numpy.trace(Delta, axis1=-2, axis2=-1) / h
+    err = numpy.linalg.norm(Delta - lam[..., None, None] * numpy.eye(h), axis=(-2, -1))
+    size = eta_w * numpy.sum(W2 * W2, axis=(-2, -1)) + eta_a * numpy.sum(W1 * W1, axis=(-2, -1))
+    if numpy.any(err > rtol * size):
+        worst = numpy.unravel_index(int(numpy.argmax(err - rtol * size)), numpy.shape(err))
+        raise ValueError(f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {float(err[worst]):.3g} "
+                         f"(relative {float(err[worst] / size[worst]):.3g} > rtol = {rtol:.3g})")
+    return lam
+
+
+# symrich-export: wide_trajectory
+def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, rtol=1e-10):
+    """{{doc}}"""
+    _numpy_only(backend)
+    eta_a, eta_w = positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
+    t, W1_0, W2_0, S = _wide_inputs(t, W1_0, W2_0, S)
+    lam = _wide_balance(W1_0, W2_0, eta_a, eta_w, rtol)
+    batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
+    k, sw, sa = numpy.sqrt(eta_a * eta_w), numpy.sqrt(eta_w), numpy.sqrt(eta_a)
+    Q0 = numpy.concatenate([numpy.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
+    mu, E = eigen_frame(S, lam.reshape(-1) / k**2, k, numpy)
+    order = numpy.argsort(-mu, axis=-1, kind="stable")
+    mu = numpy.ascontiguousarray(numpy.take_along_axis(mu, order, axis=-1))
+    E = numpy.ascontiguousarray(numpy.take_along_axis(E, order[:, None, :], axis=-1))
+    Z = numpy.ascontiguousarray(numpy.swapaxes(E, -1, -2) @ Q0)
+    times = t.reshape(-1)
+    shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
+    out = {name: numpy.zeros((Z.shape[0], times.size) + shape) for name, shape in shapes.items()}
+    solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, True, _MAX_LOG_GAP, 8 * numpy.finfo(float).eps,
+          out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+    for name, arr in out.items():
+        arr = arr.reshape(batch + (times.size,) + arr.shape[-2:])
+        out[name] = arr[..., 0, :, :] if t.ndim == 0 else arr
+    return WideTrajectory(t=t, lam=lam, **out)
