@@ -15,6 +15,8 @@ import functools
 
 import numpy as np
 
+from symrich.numeric.validation import finite_real
+
 __all__ = ["Activation", "leaky_relu", "as_activation"]
 
 
@@ -35,13 +37,7 @@ class Activation:
     slope: float
 
     def __post_init__(self):
-        try:
-            s = float(self.slope)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"activation slope must be a finite real number, got {self.slope!r}") from exc
-        if not np.isfinite(s):
-            raise ValueError(f"activation slope must be a finite real number, got {self.slope!r}")
-        object.__setattr__(self, "slope", s)
+        object.__setattr__(self, "slope", finite_real(self.slope, "slope"))
 
     def sigma(self, z):
         """``sigma(z)`` (compiled from the symbolic ``Piecewise``).
@@ -75,7 +71,7 @@ def leaky_relu(alpha):
     >>> leaky_relu(0.1).slope
     0.1
     """
-    return Activation("leaky_relu", alpha)
+    return Activation("leaky_relu", finite_real(alpha, "alpha"))
 
 
 _NAMED = {"relu": 0.0, "abs": -1.0, "linear": 1.0}

@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, finite_result, positive
 from symrich.piecewise_linear.activation import as_activation
 from symrich.single_neuron import M_matrix, delta_of
 
@@ -179,10 +179,12 @@ def neuron_gradients(X, y, a, W, activation="relu"):
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
     y = check_targets(y, X.shape[0])
-    Z = X @ W.T  # (n, K)
-    r = act.sigma(Z) @ a - y
-    C = act.dsigma(Z)  # (n, K)
-    return (C * r[:, None]).T @ X
+    with np.errstate(all="ignore"):
+        Z = X @ W.T  # (n, K)
+        r = act.sigma(Z) @ a - y
+        C = act.dsigma(Z)  # (n, K)
+        G = (C * r[:, None]).T @ X
+    return finite_result(G, "X, y, a, W")
 
 
 def parameter_flow(X, y, a, W, activation="relu", eta_a=1.0, eta_w=1.0):
@@ -202,7 +204,9 @@ def parameter_flow(X, y, a, W, activation="relu", eta_a=1.0, eta_w=1.0):
     eta_w = positive(eta_w, "eta_w")
     a, W = check_parameters(a, W)
     G = neuron_gradients(X, y, a, W, activation)
-    return -eta_a * np.sum(W * G, axis=1), -eta_w * a[:, None] * G
+    with np.errstate(all="ignore"):
+        flow = -eta_a * np.sum(W * G, axis=1), -eta_w * a[:, None] * G
+    return finite_result(flow, "X, y, a, W, eta_a, eta_w")
 
 
 def M_matrices(beta, delta, eta_a=1.0, eta_w=1.0):
