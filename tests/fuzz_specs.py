@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
-__all__ = ["Spec", "assert_finite", "assert_shape", "as_mp_float", "rates", "batch_shape", "all_specs"]
+__all__ = ["Spec", "assert_finite", "assert_shape", "shaped", "as_mp_float", "rates", "batch_shape", "all_specs"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +111,20 @@ def assert_shape(x, shape, what="result"):
     >>> assert_shape(np.zeros((2, 3)), (2, 3))
     """
     assert np.shape(x) == tuple(shape), f"{what} has shape {np.shape(x)}, documented {tuple(shape)}"
+
+
+def shaped(*shapes):
+    """A check: the result (or each part of a tuple result) has the shape ``shape(kwargs)``, and is finite.
+
+    >>> check = shaped(lambda kw: (2,), lambda kw: ())
+    >>> check((np.ones(2), 3.0), {})
+    """
+    def check(result, kw):
+        for i, (part, shape) in enumerate(zip(result if len(shapes) > 1 else (result,), shapes)):
+            assert_shape(part, shape(kw), f"result[{i}]")
+        assert_finite(result)
+
+    return check
 
 
 def as_mp_float(x):

@@ -15,7 +15,7 @@ from symrich import piecewise_linear as pl
 from symrich.experiments import config as ec
 from symrich.export import TARGETS, available_functions, export
 from symrich.numeric.kernels import kernel_distance
-from tests.fuzz_specs import Spec, assert_finite, assert_shape, batch_shape, rates
+from tests.fuzz_specs import Spec, assert_finite, assert_shape, batch_shape, rates, shaped
 from tests.fuzz_strategies import is_moderate, matrices, positive_reals, reals
 
 # ---------------------------------------------------------------- deep linear
@@ -73,20 +73,13 @@ def _select(strategy, *names):
     return strategy.map(lambda kwm: ({k: v for k, v in kwm[0].items() if k in names}, kwm[1]))
 
 
-def check_forward(f, kw):
-    assert_shape(f, (np.shape(kw["X"])[0],))
-    assert_finite(f)
+check_forward = shaped(lambda kw: (np.shape(kw["X"])[0],))
 
 
-def check_gradients(G, kw):
-    assert_shape(G, np.shape(kw["W"]))
-    assert_finite(G)
+check_gradients = shaped(lambda kw: np.shape(kw["W"]))
 
 
-def check_pl_flow(result, kw):
-    assert_shape(result[0], np.shape(kw["a"]), "a'")
-    assert_shape(result[1], np.shape(kw["W"]), "W'")
-    assert_finite(result)
+check_pl_flow = shaped(lambda kw: np.shape(kw["a"]), lambda kw: np.shape(kw["W"]))
 
 
 @st.composite
@@ -111,15 +104,10 @@ def beta_delta_calls(draw, pattern=False, g=False):
     return kw, moderate
 
 
-def check_M_matrices(M, kw):
-    K, d = np.shape(kw["beta"])
-    assert_shape(M, (K, d, d))
-    assert_finite(M)
+check_M_matrices = shaped(lambda kw: np.shape(kw["beta"]) + np.shape(kw["beta"])[-1:])
 
 
-def check_pl_beta_flow(result, kw):
-    assert_shape(result, np.shape(kw["beta"]))
-    assert_finite(result)
+check_pl_beta_flow = shaped(lambda kw: np.shape(kw["beta"]))
 
 
 def check_speeds(result, kw):
@@ -129,10 +117,7 @@ def check_speeds(result, kw):
     assert_finite(result)
 
 
-def check_pl_ntk(K, kw):
-    n = np.shape(kw["X"])[0]
-    assert_shape(K, (n, n))
-    assert_finite(K)
+check_pl_ntk = shaped(lambda kw: (np.shape(kw["X"])[0],) * 2)
 
 
 def check_pattern(P, kw):
@@ -155,9 +140,7 @@ def check_hamming(h, kw):
     assert_finite(h)
 
 
-def check_deltas(deltas, kw):
-    assert_shape(deltas, np.shape(kw["a"]))
-    assert_finite(deltas)
+check_deltas = shaped(lambda kw: np.shape(kw["a"]))
 
 
 @st.composite

@@ -7,7 +7,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from symrich import wide_linear as wl
-from tests.fuzz_specs import Spec, assert_finite, assert_shape, batch_shape, rates
+from tests.fuzz_specs import Spec, assert_finite, assert_shape, batch_shape, rates, shaped
 from tests.fuzz_strategies import is_moderate, matrices, positive_reals, reals
 
 
@@ -31,10 +31,7 @@ def delta_calls(draw):
     return kw, moderate
 
 
-def check_Delta(result, kw):
-    h = np.shape(kw["W"])[0]
-    assert_shape(result, (h, h))
-    assert_finite(result)
+check_Delta = shaped(lambda kw: (np.shape(kw["W"])[0],) * 2)
 
 
 @st.composite
@@ -47,11 +44,7 @@ def flow_calls(draw):
     return kw, moderate
 
 
-def check_flow(result, kw):
-    Wd, Ad = result
-    assert_shape(Wd, np.shape(kw["W"]), "W'")
-    assert_shape(Ad, np.shape(kw["A"]), "A'")
-    assert_finite(result)
+check_flow = shaped(lambda kw: np.shape(kw["W"]), lambda kw: np.shape(kw["A"]))
 
 
 @st.composite
@@ -145,11 +138,7 @@ def balanced_calls(draw, name="delta"):
     return kw, moderate
 
 
-def check_balanced_init(result, kw):
-    W, A = result
-    assert_shape(W, (kw["h"], kw["d"]), "W")
-    assert_shape(A, (kw["h"], kw["c"]), "A")
-    assert_finite(result)
+check_balanced_init = shaped(lambda kw: (kw["h"], kw["d"]), lambda kw: (kw["h"], kw["c"]))
 
 
 @st.composite
@@ -160,11 +149,7 @@ def balanced_layers_calls(draw):
     return kw, moderate
 
 
-def check_balanced_layers(result, kw):
-    W1, W2 = result
-    assert_shape(W1, (kw["h"], kw["d"]), "W1")
-    assert_shape(W2, (kw["c"], kw["h"]), "W2")
-    assert_finite(result)
+check_balanced_layers = shaped(lambda kw: (kw["h"], kw["d"]), lambda kw: (kw["c"], kw["h"]))
 
 
 @st.composite
@@ -177,11 +162,7 @@ def layers_of_beta_calls(draw):
     return kw, moderate
 
 
-def check_layers_of_beta(result, kw):
-    c, d = np.shape(kw["beta0"])
-    assert_shape(result[0], (c, d), "W1")
-    assert_shape(result[1], (c, c), "W2")
-    assert_finite(result)
+check_layers_of_beta = shaped(lambda kw: np.shape(kw["beta0"]), lambda kw: (np.shape(kw["beta0"])[0],) * 2)
 
 
 @st.composite

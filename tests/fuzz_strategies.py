@@ -201,7 +201,8 @@ def mutations(draw, value):
             flat[draw(st.integers(0, flat.size - 1))] = draw(st.sampled_from(EDGE))
         return out if arr.ndim else float(out)
     if kind == "scale":
-        return arr * draw(st.sampled_from((0.0, -1.0, TINY, HUGE, 1e-30, 1e30, float("nan"), float("inf"))))
+        with np.errstate(all="ignore"):
+            return arr * draw(st.sampled_from((0.0, -1.0, TINY, HUGE, 1e-30, 1e30, float("nan"), float("inf"))))
     if kind == "negate":
         return -arr if draw(st.booleans()) else float(-arr)
     if kind == "dtype":
