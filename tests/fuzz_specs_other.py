@@ -377,7 +377,7 @@ SPECS = (
     Spec(pl.Activation.sigma, activation_method_calls(), check_activation_values),
     Spec(pl.Activation.dsigma, activation_method_calls(), check_activation_values),
     Spec(pl.Activation.slopes, activation_method_calls("pattern"), check_activation_values),
-    Spec(pl.leaky_relu, reals().map(lambda v: ({"alpha": v}, True)), check_activation),
+    Spec(pl.leaky_relu, reals().map(lambda v: ({"alpha": v}, True)), check_activation, aliases=("slope",)),
     Spec(pl.as_activation, as_activation_calls(), check_activation, aliases=("activation",)),
     Spec(pl.forward, _select(network(), "X", "a", "W", "activation"), check_forward),
     Spec(pl.neuron_gradients, _select(network(), "X", "y", "a", "W", "activation"), check_gradients),

@@ -77,7 +77,6 @@ def kernel_distance(K0, Kt):
             raise ValueError(f"kernel distance is undefined where {name} is the zero kernel (zero Frobenius norm)")
         scaled.append(K / peak)  # S is invariant under K -> c K (c > 0): the norms neither overflow nor underflow
     K0, Kt = scaled
-    n0 = np.sqrt(np.sum(K0 * K0, axis=(-2, -1)))
-    nt = np.sqrt(np.sum(Kt * Kt, axis=(-2, -1)))
-    out = np.maximum(1.0 - np.sum(K0 * Kt, axis=(-2, -1)) / (n0 * nt), 0.0)
+    norms2 = np.sum(K0 * K0, axis=(-2, -1)) * np.sum(Kt * Kt, axis=(-2, -1))
+    out = np.maximum(1.0 - np.sum(K0 * Kt, axis=(-2, -1)) / np.sqrt(norms2), 0.0)
     return float(out) if out.ndim == 0 else out

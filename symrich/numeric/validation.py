@@ -36,7 +36,7 @@ import reprlib
 import numpy as np
 
 __all__ = ["as_array", "as_numeric", "positive", "finite_real", "check_whitened", "last_axis", "choice", "integer",
-           "finite_result"]
+           "finite_result", "broadcast"]
 
 _REAL_ARRAY = "a real number or an array of real numbers"
 _NONE_FOUND = object()
@@ -224,6 +224,23 @@ def finite_result(values, names):
             raise ValueError(f"{names} are outside the supported range: the result overflows float64 "
                              "(a value beyond 1.8e308)")
     return values
+
+
+def broadcast(**arrays):
+    """``numpy.broadcast_arrays`` of the named arrays, or a ``ValueError`` naming them with their shapes.
+
+    >>> [a.shape for a in broadcast(t=np.zeros(3), delta=0.5)]
+    [(3,), (3,)]
+    >>> broadcast(t=np.zeros(3), s=np.zeros(2))
+    Traceback (most recent call last):
+    ...
+    ValueError: the shapes of t (3,), s (2,) do not broadcast together
+    """
+    try:
+        return np.broadcast_arrays(*arrays.values())
+    except ValueError as exc:
+        shapes = ", ".join(f"{name} {np.shape(v)}" for name, v in arrays.items())
+        raise ValueError(f"the shapes of {shapes} do not broadcast together") from exc
 
 
 def last_axis(arr, name, size, what="d"):

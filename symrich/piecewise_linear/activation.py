@@ -15,7 +15,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import finite_real
+from symrich.numeric.validation import as_array, finite_real
 
 __all__ = ["Activation", "leaky_relu", "as_activation"]
 
@@ -37,7 +37,11 @@ class Activation:
     slope: float
 
     def __post_init__(self):
-        object.__setattr__(self, "slope", finite_real(self.slope, "slope"))
+        try:
+            slope = finite_real(self.slope, "slope")
+        except TypeError as exc:  # Activation's documented contract: a ValueError for any bad slope
+            raise ValueError(f"activation slope must be a finite real number, got {self.slope!r}") from exc
+        object.__setattr__(self, "slope", slope)
 
     def sigma(self, z):
         """``sigma(z)`` (compiled from the symbolic ``Piecewise``).
@@ -46,7 +50,8 @@ class Activation:
         [0.0, 2.0]
         """
         # "+ 0.0" turns the -0.0 of 0 * z (z < 0) into 0.0
-        return _activation_kernel()(np.asarray(z, dtype=float), self.slope)[0] * np.ones_like(z, dtype=float) + 0.0
+        z = as_array(z, "z")
+        return _activation_kernel()(z, self.slope)[0] * np.ones_like(z) + 0.0
 
     def dsigma(self, z):
         """``sigma'(z)`` with the convention ``sigma'(0) = slope``.
@@ -54,7 +59,8 @@ class Activation:
         >>> leaky_relu(0.1).dsigma(np.array([-1.0, 0.0, 2.0])).tolist()
         [0.1, 0.1, 1.0]
         """
-        return _activation_kernel()(np.asarray(z, dtype=float), self.slope)[1] * np.ones_like(z, dtype=float)
+        z = as_array(z, "z")
+        return _activation_kernel()(z, self.slope)[1] * np.ones_like(z)
 
     def slopes(self, pattern):
         """``c = sigma'`` from a boolean pattern (``True`` where ``w_k^T x_i > 0``).
@@ -71,7 +77,7 @@ def leaky_relu(alpha):
     >>> leaky_relu(0.1).slope
     0.1
     """
-    return Activation("leaky_relu", finite_real(alpha, "alpha"))
+    return Activation("leaky_relu", alpha)
 
 
 _NAMED = {"relu": 0.0, "abs": -1.0, "linear": 1.0}

@@ -100,6 +100,12 @@ def _check_pattern(pattern, K, n):
     return P
 
 
+def _preactivations(X, W):
+    """``Z = X W^T`` (n, K), or a ``ValueError`` naming ``X, W`` when it overflows."""
+    with np.errstate(all="ignore"):
+        return finite_result(X @ W.T, "X, W")
+
+
 def forward(X, a, W, activation="relu"):
     """Outputs ``f(x_i) = sum_k a_k sigma(w_k^T x_i)``.
 
@@ -123,7 +129,9 @@ def forward(X, a, W, activation="relu"):
     act = as_activation(activation)
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
-    return act.sigma(X @ W.T) @ a
+    with np.errstate(all="ignore"):
+        f = act.sigma(_preactivations(X, W)) @ a
+    return finite_result(f, "X, a, W")
 
 
 def activation_pattern(X, W):
@@ -180,7 +188,7 @@ def neuron_gradients(X, y, a, W, activation="relu"):
     X = check_inputs(X, W.shape[1])
     y = check_targets(y, X.shape[0])
     with np.errstate(all="ignore"):
-        Z = X @ W.T  # (n, K)
+        Z = _preactivations(X, W)  # (n, K)
         r = act.sigma(Z) @ a - y
         C = act.dsigma(Z)  # (n, K)
         G = (C * r[:, None]).T @ X
@@ -316,8 +324,9 @@ def ntk(X, a, W, eta_a=1.0, eta_w=1.0, activation="relu"):
     act = as_activation(activation)
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
-    Z = X @ W.T  # (n, K)
-    S = act.sigma(Z)
-    C = act.dsigma(Z)
-    gram = X @ X.T
-    return eta_a * S @ S.T + eta_w * gram * ((C * a**2) @ C.T)
+    with np.errstate(all="ignore"):
+        Z = _preactivations(X, W)  # (n, K)
+        S = act.sigma(Z)
+        C = act.dsigma(Z)
+        K = eta_a * S @ S.T + eta_w * (X @ X.T) * ((C * a**2) @ C.T)
+    return finite_result(K, "X, a, W, eta_a, eta_w")
