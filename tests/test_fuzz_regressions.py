@@ -9,7 +9,11 @@ import numpy as np
 import pytest
 
 from symrich import deep_linear as dl
+from symrich import piecewise_linear as pl
 from symrich import single_neuron as sn
+from symrich import wide_linear as wl
+from symrich.experiments import config as ec
+from symrich.numeric.kernels import kernel_distance
 from symrich.oracle import integrate_single_neuron
 
 
@@ -65,3 +69,36 @@ def test_deep_linear_overflow_is_a_value_error(func, args):
     # was: a RuntimeWarning from numpy's matmul, then inf/NaN in the result
     with pytest.raises(ValueError, match="weights.*outside the supported range"):
         func(*args)
+
+
+ONES = np.ones((2, 2))
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: ec.RunConfig(scale=1.0, alpha=10**400, seed=0), ValueError, "alpha"),  # was OverflowError
+    (lambda: ec.RunConfig(scale=True, alpha=1.0, seed=0), ValueError, "scale"),  # was accepted
+    (lambda: ec.RunConfig(scale=1.0, alpha=1.0, seed=0, method=np.array([True, False])), ValueError, "method"),
+    (lambda: ec.RunConfig(scale=1e-300, alpha=1.0, seed=0), ValueError, "lr"),  # was ZeroDivisionError from .lr
+    (lambda: ec.RunConfig(scale=1.0, alpha=1e300, seed=0), ValueError, "alpha"),  # was OverflowError from .delta
+    (lambda: ec.alpha_of(1.0, 1e-300), ValueError, "scale"),
+    (lambda: ec.checkpoint_steps("x"), TypeError, "steps"),  # was int('x')
+    (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)
+    (lambda: sn.solution_kernels(cse=np.array([])), TypeError, "cse"),
+    (lambda: pl.Activation("relu", 0.0).sigma(np.array(["1.0"])), TypeError, "z"),  # was accepted
+    (lambda: pl.forward(np.full((1, 2), 1e200), [1.0], np.full((1, 2), 1e200)), ValueError, "X, W"),
+    (lambda: sn.ntk(np.full((1, 2), 1e200), [1e100, 1e100], 1.0), ValueError, "X, beta"),
+    (lambda: wl.conserved_Delta(np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
+    (lambda: wl.ntk(np.eye(2), np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
+    (lambda: wl.q_delta(1e200, 1.0), ValueError, "x, delta"),
+    (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
+])
+def test_bad_or_extreme_input_is_named(call, error, match):
+    # each was a crash from inside Python, NumPy or the generated code (or an accepted junk value) before
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_kernel_distance_of_huge_kernels():
+    # was: a RuntimeWarning and NaN from the overflowing Frobenius norms; S is scale-free
+    assert kernel_distance(1e300 * ONES, np.eye(2)) == kernel_distance(ONES, np.eye(2))
+    assert kernel_distance(np.eye(2), 3 * np.eye(2)) == 0.0
