@@ -85,6 +85,7 @@ ONES = np.ones((2, 2))
     (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)
     (lambda: sn.solution_kernels(cse=np.array([])), TypeError, "cse"),
     (lambda: pl.Activation("relu", 0.0).sigma(np.array(["1.0"])), TypeError, "z"),  # was accepted
+    (lambda: pl.Activation("relu", 0.0).slopes([[1.0], [1.0, 2.0]]), TypeError, "pattern"),  # was NumPy's ragged error
     (lambda: pl.forward(np.full((1, 2), 1e200), [1.0], np.full((1, 2), 1e200)), ValueError, "X, W"),
     (lambda: sn.ntk(np.full((1, 2), 1e200), [1e100, 1e100], 1.0), ValueError, "X, beta"),
     (lambda: wl.conserved_Delta(np.full((2, 2), 1e200), ONES), ValueError, "W, A"),

@@ -68,7 +68,11 @@ class Activation:
         >>> as_activation("abs").slopes(np.array([True, False])).tolist()
         [1.0, -1.0]
         """
-        return np.where(np.asarray(pattern, dtype=bool), 1.0, self.slope)
+        try:
+            pattern = np.asarray(pattern, dtype=bool)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"pattern must be an array of booleans, got {type(pattern).__name__}") from exc
+        return np.where(pattern, 1.0, self.slope)
 
 
 def leaky_relu(alpha):
