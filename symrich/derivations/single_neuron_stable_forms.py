@@ -104,7 +104,9 @@ def _named_forms():
     G = sol.stable_general(t, s**2)
     F = sol.fast_general(t, s**2)
     tau_s = next(f for f in F.T2.args if isinstance(f, sp.Piecewise))
-    general = {L: Lam, 1 / L: 1 / Lam, G.K: K, G.q: q, G.U: U, G.V: V, G.E: E(t), G.E2: E(t) ** 2, G.atil: at(t), G.btil: bt(t),
+    A_expr = eta_a * s**2 * sol.pi0 + (delta + L) * a0 / 2  # the A of stable_general (U = A/Lam)
+    gamma_zero = sp.Piecewise((1, sp.Eq((delta + L) / 2, 0)), (0, True))  # 0 for s > 0 (delta + Lam > 0)
+    general = {L: Lam, 1 / L: 1 / Lam, A_expr: A, gamma_zero: 0, G.K: K, G.q: q, G.U: U, G.V: V, G.E: E(t), G.E2: E(t) ** 2, G.atil: at(t), G.btil: bt(t),
                G.T0: T0(t), G.T1: T1(t), G.T2: T2(t), G.J: J(t), G.Dt: Dt(t)}
     fast = {L: Lam, 1 / L: 1 / Lam, F.K: K, F.U: U_f, F.V: V_f, F.tpL: tauL(t), F.T0: tau0(t), F.T1: tau1(t), tau_s: tauS(t)}
     return G, F, tau_s, general, fast
@@ -316,13 +318,13 @@ def _fast_steps(F, tau_s, fast):
         Step(tauS(t), t * phi1((delta - Lam) * t), r"both branches, with $2\alpha = \Lambda - \delta$",
              uses=("alpha", "x"), unfold=(tauS(t), l_p), rewrite=branchwise_phi1, label="tauS"),
         Step(U_f, U, r"$\alpha = \ell_+$, $\gamma = -\ell_-$, so $\alpha + \gamma = \Lambda$, and $[\Lambda = 0] = 0$ for $s > 0$",
-             uses=("alpha", "gamma"), unfold=(U_f, U, l_p, l_m), label="U_fast"),
-        Step(V_f, V, r"the same", uses=("alpha", "gamma"), unfold=(V_f, U_f, V, l_p, l_m), label="V_fast"),
+             uses=("alpha", "gamma"), unfold=(U_f, U, A, l_p, l_m), label="U_fast"),
+        Step(V_f, V, r"the same", uses=("alpha", "gamma"), unfold=(V_f, U_f, V, U, A, l_p, l_m), label="V_fast"),
         Step(general_forms, sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
              r"\texttt{fast\_general}, what the float loop compiles: two exponentials $x$, $y$ per time, the pieces "
              r"$\tau$ and $U_f$, $V_f$ above; it is $(\tilde a, \tilde b, E)/\tilde D$",
              uses=("x", "y", "tauL", "tau0", "tau1", "tauS", "U_fast", "V_fast", "alpha", "gamma"),
-             unfold=(at(t), bt(t), Dt(t), J(t), U, V, T2(t), E(t), l_p, l_m), lemma=True, label="fast_general"),
+             unfold=(at(t), bt(t), Dt(t), J(t), U, V, A, T2(t), E(t), l_p, l_m), lemma=True, label="fast_general"),
         Step(saddle_forms, sp.Matrix([SS.a, SS.p, SS.c]).xreplace({sol.Lam_of(s**2): Lam}),
              r"\texttt{fast\_saddle}, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
              uses=("x", "tauS"), unfold=(), lemma=True, label="fast_saddle"),
