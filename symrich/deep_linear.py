@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, finite_result, positive
 
 __all__ = ["conserved_quantities", "parameter_flow"]
 
@@ -55,7 +55,9 @@ def conserved_quantities(weights, etas=1.0):
     [array([[2.]])]
     """
     Ws, etas = _weights(weights, etas)
-    return [etas[l] * Ws[l + 1].T @ Ws[l + 1] - etas[l + 1] * Ws[l] @ Ws[l].T for l in range(len(Ws) - 1)]
+    with np.errstate(all="ignore"):
+        Qs = tuple(etas[l] * Ws[l + 1].T @ Ws[l + 1] - etas[l + 1] * Ws[l] @ Ws[l].T for l in range(len(Ws) - 1))
+    return list(finite_result(Qs, "weights, etas"))
 
 
 def parameter_flow(weights, X, Y, etas=1.0):
@@ -88,14 +90,15 @@ def parameter_flow(weights, X, Y, etas=1.0):
         raise ValueError(f"X must have d = {d} columns, got shape {X.shape}")
     if Y.shape != (X.shape[0], c):
         raise ValueError(f"Y must have shape (n, c) = ({X.shape[0]}, {c}), got {Y.shape}")
-    L = len(Ws)
-    C = [np.eye(d)]
-    for W in Ws[:-1]:
-        C.append(W @ C[-1])
-    B = [np.eye(c)]
-    for W in reversed(Ws[1:]):
-        B.append(B[-1] @ W)
-    B = B[::-1]  # B[l] = W_L ... W_{l+2} in 1-based names: the layers above layer l (0-based)
-    E = Ws[-1] @ C[-1]
-    G_E = (X @ E.T - Y).T @ X
-    return [-etas[l] * B[l].T @ G_E @ C[l].T for l in range(L)]
+    with np.errstate(all="ignore"):
+        C = [np.eye(d)]
+        for W in Ws[:-1]:
+            C.append(W @ C[-1])
+        B = [np.eye(c)]
+        for W in reversed(Ws[1:]):
+            B.append(B[-1] @ W)
+        B = B[::-1]  # B[l] = W_L ... W_{l+2} in 1-based names: the layers above layer l (0-based)
+        E = Ws[-1] @ C[-1]
+        G_E = (X @ E.T - Y).T @ X
+        dWs = tuple(-etas[l] * B[l].T @ G_E @ C[l].T for l in range(len(Ws)))
+    return list(finite_result(dWs, "weights, X, Y, etas"))

@@ -104,7 +104,9 @@ def _named_forms():
     G = sol.stable_general(t, s**2)
     F = sol.fast_general(t, s**2)
     tau_s = next(f for f in F.T2.args if isinstance(f, sp.Piecewise))
-    general = {L: Lam, 1 / L: 1 / Lam, G.K: K, G.q: q, G.U: U, G.V: V, G.E: E(t), G.E2: E(t) ** 2, G.atil: at(t), G.btil: bt(t),
+    A_expr = eta_a * s**2 * sol.pi0 + (delta + L) * a0 / 2  # the A of stable_general (U = A/Lam)
+    gamma_zero = sp.Piecewise((1, sp.Eq((delta + L) / 2, 0)), (0, True))  # 0 for s > 0 (delta + Lam > 0)
+    general = {L: Lam, 1 / L: 1 / Lam, A_expr: A, gamma_zero: 0, G.K: K, G.q: q, G.U: U, G.V: V, G.E: E(t), G.E2: E(t) ** 2, G.atil: at(t), G.btil: bt(t),
                G.T0: T0(t), G.T1: T1(t), G.T2: T2(t), G.J: J(t), G.Dt: Dt(t)}
     fast = {L: Lam, 1 / L: 1 / Lam, F.K: K, F.U: U_f, F.V: V_f, F.tpL: tauL(t), F.T0: tau0(t), F.T1: tau1(t), tau_s: tauS(t)}
     return G, F, tau_s, general, fast
@@ -176,8 +178,8 @@ def _general_steps(G):
              r"both branches are $E^2 \int_0^t e^{\delta r} dr$ (each exact for every $\delta$; $\delta \geq 0$ takes the "
              r"one whose exponents are $\leq 0$)", rewrite=branchwise_phi1, label="T1"),
         Chain(J(t),
-              (U**2 * T0(t) + V * (a0 + 2 * q) * T1(t) + V**2 * T2(t), r"definition ($a_0 + 2q = 2U$)", {"unfold": (J(t),)}),
-              (U**2 * T0(t) + V * (a0 + 2 * q) * E(t) ** 2 * t * phi1(delta * t) + V**2 * T2(t), r"both branches of $T_1$",
+              (U**2 * T0(t) + 2 * U * V * T1(t) + V**2 * T2(t), r"definition", {"unfold": (J(t),)}),
+              (U**2 * T0(t) + 2 * U * V * E(t) ** 2 * t * phi1(delta * t) + V**2 * T2(t), r"both branches of $T_1$",
                {"uses": ("T1",), "unfold": ()}),
               (E(t) ** 2 * I(t), r"$\phi_1$ written out, with $U\Lambda = A$, $V\Lambda = -B$", {"rewrite": phi1_exponentials}),
               label="J"),
@@ -317,14 +319,14 @@ def _fast_steps(F, tau_s, fast):
              uses=("x", "y", "T1"), unfold=(tau1(t), E(t)), rewrite=branchwise_phi1, label="tau1"),
         Step(tauS(t), t * phi1((delta - Lam) * t), r"both branches, with $2\alpha = \Lambda - \delta$",
              uses=("alpha", "x"), unfold=(tauS(t), l_p), rewrite=branchwise_phi1, label="tauS"),
-        Step(U_f, U, r"$\alpha + \gamma = \Lambda$, and $[\Lambda = 0] = 0$ for $s > 0$",
-             uses=("rates_sum",), unfold=(U_f, U, q), label="U_fast"),
-        Step(V_f, V, r"the same", uses=("rates_sum",), unfold=(V_f, V, q), label="V_fast"),
+        Step(U_f, U, r"$\alpha = \ell_+$, $\gamma = -\ell_-$, so $\alpha + \gamma = \Lambda$, and $[\Lambda = 0] = 0$ for $s > 0$",
+             uses=("alpha", "gamma"), unfold=(U_f, U, A, l_p, l_m), label="U_fast"),
+        Step(V_f, V, r"the same", uses=("alpha", "gamma"), unfold=(V_f, U_f, V, U, A, l_p, l_m), label="V_fast"),
         Step(general_forms, sp.Matrix([at(t) / Dt(t), bt(t) / Dt(t), E(t) / Dt(t)]),
              r"the two-exponential general form: two exponentials $x$, $y$ per time, the pieces "
              r"$\tau$ and $U_f$, $V_f$ above; it is $(\tilde a, \tilde b, E)/\tilde D$",
-             uses=("x", "y", "tauL", "tau0", "tau1", "tauS", "U_fast", "V_fast", "rates_sum"),
-             unfold=(at(t), bt(t), Dt(t), J(t), q, T2(t), E(t)), lemma=True, label="fast_general"),
+             uses=("x", "y", "tauL", "tau0", "tau1", "tauS", "U_fast", "V_fast", "alpha", "gamma"),
+             unfold=(at(t), bt(t), Dt(t), J(t), U, V, A, T2(t), E(t), l_p, l_m), lemma=True, label="fast_general"),
         Step(saddle_forms, sp.Matrix([SS.a, SS.p, SS.c]).xreplace({sol.Lam_of(s**2): Lam}),
              r"the two-exponential saddle form, with the one exponential $x = e^{(\delta - \Lambda) t/2}$, is the stable saddle form",
              uses=("x", "tauS"), unfold=(), lemma=True, label="fast_saddle"),

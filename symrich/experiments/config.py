@@ -42,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
+from symrich.numeric.validation import choice, finite_real, integer, positive
 from symrich.paths import read_toml
 
 __all__ = [
@@ -86,9 +87,17 @@ def alpha_of(delta, scale):
     >>> a = alpha_of(-0.3, 0.2); round(0.2**2 * (a**2 - a**-2), 12)
     -0.3
     """
-    u = float(delta) / float(scale) ** 2
-    root = math.sqrt(u * u + 4.0)
-    return math.sqrt((u + root) / 2.0 if u >= 0 else 2.0 / (root - u))
+    delta, scale = finite_real(delta, "delta"), positive(scale, "scale")
+    try:
+        u = delta / scale**2 if delta else 0.0
+        root = math.hypot(u, 2.0)
+        alpha = math.sqrt((u + root) / 2.0 if u >= 0 else 2.0 / (root - u))
+    except (OverflowError, ZeroDivisionError):
+        alpha = math.inf
+    if not 0 < alpha < math.inf:
+        raise ValueError(f"delta = {delta!r} and scale = {scale!r} are outside the supported range: alpha is not a "
+                         "positive float64")
+    return alpha
 
 
 def delta_from_alpha(alpha, scale):
@@ -97,7 +106,14 @@ def delta_from_alpha(alpha, scale):
     >>> delta_from_alpha(1.0, 3.0), delta_from_alpha(2.0, 1.0)
     (0.0, 3.75)
     """
-    return float(scale) ** 2 * (float(alpha) ** 2 - float(alpha) ** -2)
+    alpha, scale = positive(alpha, "alpha"), positive(scale, "scale")
+    try:
+        delta = scale**2 * (alpha**2 - alpha**-2)
+    except OverflowError:
+        delta = math.inf
+    if not math.isfinite(delta):
+        raise ValueError(f"alpha = {alpha!r} and scale = {scale!r} are outside the supported range: delta overflows float64")
+    return delta
 
 
 def checkpoint_steps(steps, per_decade=1):
@@ -108,9 +124,7 @@ def checkpoint_steps(steps, per_decade=1):
     >>> checkpoint_steps(50, per_decade=2)
     (0, 1, 3, 10, 32, 50)
     """
-    steps, per_decade = int(steps), int(per_decade)
-    if steps < 0 or per_decade < 1:
-        raise ValueError(f"steps must be >= 0 and per_decade >= 1, got steps={steps}, per_decade={per_decade}")
+    steps, per_decade = integer(steps, "steps", 0), integer(per_decade, "per_decade", 1)
     out, j = {0, steps}, 0
     while (s := round(10 ** (j / per_decade))) <= steps:
         out.add(s)
@@ -171,9 +185,10 @@ class RunConfig:
     def __post_init__(self):
         problems = []
         for name in ("scale", "alpha", "base_lr"):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-                problems.append(f"{name} must be a positive finite number, got {v!r}")
+            try:
+                positive(getattr(self, name), name)
+            except (TypeError, ValueError) as exc:
+                problems.append(str(exc))
         for name in ("d", "m", "n", "n_test", "teacher_width", "checkpoints_per_decade"):
             v = getattr(self, name)
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1):
@@ -186,10 +201,20 @@ class RunConfig:
         if not isinstance(self.seed, int) or self.seed < 0:
             problems.append(f"seed must be an integer >= 0, got {self.seed!r}")
         for name, allowed in CONVENTIONS.items():
-            if getattr(self, name) not in allowed:
-                problems.append(f"{name} must be one of {', '.join(map(repr, allowed))}, got {getattr(self, name)!r}")
+            try:
+                choice(getattr(self, name), name, allowed)
+            except (TypeError, ValueError) as exc:
+                problems.append(str(exc))
         if self.symmetric and isinstance(self.m, int) and self.m % 2:
             problems.append(f"m must be even when symmetric = true (pairs of neurons), got {self.m}")
+        if not problems:
+            try:
+                self.delta  # noqa: B018 (checked for its range)
+                if not math.isfinite(self.lr):
+                    raise ValueError(f"lr = base_lr/scale^2 overflows float64 (scale = {self.scale!r})")
+            except (ValueError, ZeroDivisionError, OverflowError) as exc:
+                problems.append(str(exc) if isinstance(exc, ValueError) else
+                                f"lr = base_lr/scale^2 overflows float64 (scale = {self.scale!r})")
         if problems:
             raise ValueError("invalid run configuration: " + "; ".join(problems))
 
@@ -254,6 +279,9 @@ def load_config(config):
         raise ValueError(f"config must be a dict or a TOML path, got {type(config).__name__}")
     problems = [f"unknown top-level table {k!r} (expected 'grid', 'settings')" for k in config
                 if k not in ("grid", "settings")]
+    for table in ("grid", "settings"):
+        if not isinstance(config.get(table, {}), dict):
+            raise ValueError(f"config: {table!r} must be a table (a dict), got {type(config[table]).__name__}")
     grid, settings = dict(config.get("grid", {})), dict(config.get("settings", {}))
     for k in grid:
         if k not in ("scale", "delta", "alpha", "seed"):
@@ -285,8 +313,8 @@ def load_config(config):
     for k, v in grid.items():
         try:
             out[k] = _axis(k, v)
-        except ValueError as exc:
-            problems.append(str(exc))
+        except (TypeError, ValueError, OverflowError) as exc:
+            problems.append(f"grid {k!r}: {exc}")
     if problems:
         raise ValueError("invalid sweep config: " + "; ".join(problems))
     return {"grid": out, "settings": settings}

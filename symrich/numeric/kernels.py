@@ -62,18 +62,21 @@ def kernel_distance(K0, Kt):
     K0 = as_array(K0, "K0")
     Kt = as_array(Kt, "Kt")
     for K, name in ((K0, "K0"), (Kt, "Kt")):
-        if K.ndim < 2 or K.shape[-1] != K.shape[-2]:
-            raise ValueError(f"{name} must have shape (..., m, m), got shape {K.shape}")
+        if K.ndim < 2 or K.shape[-1] != K.shape[-2] or K.shape[-1] == 0:
+            raise ValueError(f"{name} must have shape (..., m, m) with m >= 1, got shape {K.shape}")
     if K0.shape[-1] != Kt.shape[-1]:
         raise ValueError(f"K0 is {K0.shape[-1]} x {K0.shape[-1]} but Kt is {Kt.shape[-1]} x {Kt.shape[-1]}")
     try:
         np.broadcast_shapes(K0.shape, Kt.shape)
     except ValueError as exc:
         raise ValueError(f"the leading axes of K0 {K0.shape[:-2]} and Kt {Kt.shape[:-2]} do not broadcast") from exc
-    n0 = np.sqrt(np.sum(K0 * K0, axis=(-2, -1)))
-    nt = np.sqrt(np.sum(Kt * Kt, axis=(-2, -1)))
-    for norm, name in ((n0, "K0"), (nt, "Kt")):
-        if np.any(norm == 0):
+    scaled = []
+    for K, name in ((K0, "K0"), (Kt, "Kt")):
+        peak = np.max(np.abs(K), axis=(-2, -1), keepdims=True)
+        if np.any(peak == 0):
             raise ValueError(f"kernel distance is undefined where {name} is the zero kernel (zero Frobenius norm)")
-    out = np.maximum(1.0 - np.sum(K0 * Kt, axis=(-2, -1)) / (n0 * nt), 0.0)
+        scaled.append(K / peak)  # S is invariant under K -> c K (c > 0): the norms neither overflow nor underflow
+    K0, Kt = scaled
+    norms2 = np.sum(K0 * K0, axis=(-2, -1)) * np.sum(Kt * Kt, axis=(-2, -1))
+    out = np.maximum(1.0 - np.sum(K0 * Kt, axis=(-2, -1)) / np.sqrt(norms2), 0.0)
     return float(out) if out.ndim == 0 else out

@@ -8,9 +8,13 @@ producing NaN or a traceback from deep inside NumPy:
   and bytes (also inside lists), booleans, complex numbers, and objects NumPy cannot
   convert to floats;
 * ``ValueError`` for numbers that are wrong: NaN or infinite values, wrong shapes,
-  non-positive learning rates.
+  non-positive learning rates, integers too large for a float;
+* ``ValueError`` for valid input whose result does not fit in float64
+  (:func:`finite_result`): a value that overflows is reported, never returned as
+  ``inf`` or NaN.
 
-Strings are never parsed as numbers (``"0.1"`` is a ``TypeError``, not ``0.1``).
+Strings are never parsed as numbers (``"0.1"`` is a ``TypeError``, not ``0.1``);
+options are strings (:func:`choice`), counts are integers (:func:`integer`).
 
 >>> as_array([1.0, 2.0], "w0", ndim=(1, 2)).shape
 (2,)
@@ -31,9 +35,11 @@ import reprlib
 
 import numpy as np
 
-__all__ = ["as_array", "as_numeric", "positive", "finite_real", "check_whitened", "last_axis"]
+__all__ = ["as_array", "as_numeric", "positive", "finite_real", "check_whitened", "last_axis", "choice", "integer",
+           "finite_result", "broadcast"]
 
 _REAL_ARRAY = "a real number or an array of real numbers"
+_NONE_FOUND = object()
 
 
 def _not_a_number(v):
@@ -71,8 +77,10 @@ def as_numeric(x, name, expected=_REAL_ARRAY):
     if arr.dtype.kind != "O" and not arr.size:
         raise TypeError(f"{name} must be {expected}, got an empty array of dtype {arr.dtype}")
     entries = arr.ravel() if arr.dtype.kind == "O" else np.asarray(x, dtype=object).ravel()
-    bad = next((v for v in entries if _not_a_number(v)), entries[0] if arr.dtype.kind != "O" else False)
-    if bad is not False:
+    bad = next((v for v in entries if _not_a_number(v)), _NONE_FOUND)
+    if bad is _NONE_FOUND and arr.dtype.kind != "O":  # another dtype made of numbers (datetime...)
+        bad = entries[0]
+    if bad is not _NONE_FOUND:
         raise TypeError(f"{name} must be {expected}, got {type(x).__name__} containing {_describe(bad)}")
     return arr
 
@@ -92,6 +100,8 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
     raw = as_numeric(x, name)
     try:
         arr = np.asarray(raw, dtype=dtype)
+    except OverflowError as exc:  # a Python integer beyond the float range
+        raise ValueError(f"{name} contains a number too large for {np.dtype(dtype).name}") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be {_REAL_ARRAY}, got {type(x).__name__}") from exc
     if ndim is not None:
@@ -104,12 +114,13 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
 
 
 def _real_scalar(x, name, expected):
-    if _not_a_number(x):
-        raise TypeError(f"{name} must be {expected}, got {_describe(x)}")
-    if np.ndim(x) != 0:
-        raise TypeError(f"{name} must be {expected}, got an array of shape {np.shape(x)}")
+    arr = as_numeric(x, name, expected)
+    if arr.ndim != 0:
+        raise TypeError(f"{name} must be {expected}, got an array of shape {arr.shape}")
     try:
-        return float(x)
+        return float(arr.item() if arr.dtype.kind == "O" else arr)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be {expected}, got {_describe(x)} (too large for a float)") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be {expected}, got {_describe(x)}") from exc
 
@@ -142,6 +153,94 @@ def finite_real(x, name):
     if not np.isfinite(v):
         raise ValueError(f"{name} must be a finite real number, got {x!r}")
     return v
+
+
+def choice(x, name, options):
+    """``x``, one of the strings ``options`` (``TypeError`` for what is not a string).
+
+    >>> choice("mpmath", "backend", ("numpy", "mpmath"))
+    'mpmath'
+    >>> choice("jax", "backend", ("numpy", "mpmath"))
+    Traceback (most recent call last):
+    ...
+    ValueError: backend must be 'numpy' or 'mpmath', got 'jax'
+    >>> choice(["numpy"], "backend", ("numpy", "mpmath", "math"))
+    Traceback (most recent call last):
+    ...
+    TypeError: backend must be 'numpy', 'mpmath' or 'math', got list ['numpy']
+    """
+    quoted = [repr(o) for o in options]
+    expected = " or ".join(quoted) if len(quoted) < 3 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    if not isinstance(x, str):
+        raise TypeError(f"{name} must be {expected}, got {_describe(x)}")
+    if x not in options:
+        raise ValueError(f"{name} must be {expected}, got {x!r}")
+    return x
+
+
+def integer(x, name, low=None, high=None):
+    """``x`` as an ``int`` in ``[low, high]`` (Python or NumPy integers; not booleans, floats or text).
+
+    >>> integer(3, "dps", 1)
+    3
+    >>> integer(2.0, "max_flips")
+    Traceback (most recent call last):
+    ...
+    TypeError: max_flips must be an integer, got float 2.0
+    >>> integer(0, "dps", 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: dps must be an integer >= 1, got 0
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {_describe(x)}")
+    x = int(x)
+    if (low is not None and x < low) or (high is not None and x > high):
+        bounds = (f"in [{low}, {high}]" if low is not None and high is not None
+                  else f">= {low}" if low is not None else f"<= {high}")
+        raise ValueError(f"{name} must be an integer {bounds}, got {x}")
+    return x
+
+
+def finite_result(values, names):
+    """``values`` (an array, a number or a tuple of them) unchanged, after checking every entry is finite.
+
+    The numeric functions compute under ``numpy.errstate`` and call this on what they return: for
+    valid input whose result (or an intermediate) does not fit in float64, a ``ValueError`` naming
+    the inputs ``names``, never ``inf`` or NaN.
+
+    >>> finite_result((np.ones(2), 3.0), "X, W")[1]
+    3.0
+    >>> with np.errstate(over="ignore"):
+    ...     K = np.array([1e308]) * 10
+    >>> finite_result(K, "X, W")
+    Traceback (most recent call last):
+    ...
+    ValueError: X, W are outside the supported range: the result overflows float64 (a value beyond 1.8e308)
+    """
+    for v in values if isinstance(values, tuple) else (values,):
+        arr = np.asarray(v)
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            raise ValueError(f"{names} are outside the supported range: the result overflows float64 "
+                             "(a value beyond 1.8e308)")
+    return values
+
+
+def broadcast(**arrays):
+    """``numpy.broadcast_arrays`` of the named arrays, or a ``ValueError`` naming them with their shapes.
+
+    >>> [a.shape for a in broadcast(t=np.zeros(3), delta=0.5)]
+    [(3,), (3,)]
+    >>> broadcast(t=np.zeros(3), s=np.zeros(2))
+    Traceback (most recent call last):
+    ...
+    ValueError: the shapes of t (3,), s (2,) do not broadcast together
+    """
+    try:
+        return np.broadcast_arrays(*arrays.values())
+    except ValueError as exc:
+        shapes = ", ".join(f"{name} {np.shape(v)}" for name, v in arrays.items())
+        raise ValueError(f"the shapes of {shapes} do not broadcast together") from exc
 
 
 def last_axis(arr, name, size, what="d"):

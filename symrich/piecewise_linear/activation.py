@@ -15,6 +15,8 @@ import functools
 
 import numpy as np
 
+from symrich.numeric.validation import as_array, finite_real
+
 __all__ = ["Activation", "leaky_relu", "as_activation"]
 
 
@@ -36,12 +38,10 @@ class Activation:
 
     def __post_init__(self):
         try:
-            s = float(self.slope)
-        except (TypeError, ValueError) as exc:
+            slope = finite_real(self.slope, "slope")
+        except TypeError as exc:  # Activation's documented contract: a ValueError for any bad slope
             raise ValueError(f"activation slope must be a finite real number, got {self.slope!r}") from exc
-        if not np.isfinite(s):
-            raise ValueError(f"activation slope must be a finite real number, got {self.slope!r}")
-        object.__setattr__(self, "slope", s)
+        object.__setattr__(self, "slope", slope)
 
     def sigma(self, z):
         """``sigma(z)`` (compiled from the symbolic ``Piecewise``).
@@ -50,7 +50,8 @@ class Activation:
         [0.0, 2.0]
         """
         # "+ 0.0" turns the -0.0 of 0 * z (z < 0) into 0.0
-        return _activation_kernel()(np.asarray(z, dtype=float), self.slope)[0] * np.ones_like(z, dtype=float) + 0.0
+        z = as_array(z, "z")
+        return _activation_kernel()(z, self.slope)[0] * np.ones_like(z) + 0.0
 
     def dsigma(self, z):
         """``sigma'(z)`` with the convention ``sigma'(0) = slope``.
@@ -58,7 +59,8 @@ class Activation:
         >>> leaky_relu(0.1).dsigma(np.array([-1.0, 0.0, 2.0])).tolist()
         [0.1, 0.1, 1.0]
         """
-        return _activation_kernel()(np.asarray(z, dtype=float), self.slope)[1] * np.ones_like(z, dtype=float)
+        z = as_array(z, "z")
+        return _activation_kernel()(z, self.slope)[1] * np.ones_like(z)
 
     def slopes(self, pattern):
         """``c = sigma'`` from a boolean pattern (``True`` where ``w_k^T x_i > 0``).
@@ -66,7 +68,11 @@ class Activation:
         >>> as_activation("abs").slopes(np.array([True, False])).tolist()
         [1.0, -1.0]
         """
-        return np.where(np.asarray(pattern, dtype=bool), 1.0, self.slope)
+        try:
+            pattern = np.asarray(pattern, dtype=bool)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"pattern must be an array of booleans, got {type(pattern).__name__}") from exc
+        return np.where(pattern, 1.0, self.slope)
 
 
 def leaky_relu(alpha):

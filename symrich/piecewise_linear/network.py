@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, finite_result, positive
 from symrich.piecewise_linear.activation import as_activation
 from symrich.single_neuron import M_matrix, delta_of
 
@@ -100,6 +100,12 @@ def _check_pattern(pattern, K, n):
     return P
 
 
+def _preactivations(X, W):
+    """``Z = X W^T`` (n, K), or a ``ValueError`` naming ``X, W`` when it overflows."""
+    with np.errstate(all="ignore"):
+        return finite_result(X @ W.T, "X, W")
+
+
 def forward(X, a, W, activation="relu"):
     """Outputs ``f(x_i) = sum_k a_k sigma(w_k^T x_i)``.
 
@@ -123,7 +129,9 @@ def forward(X, a, W, activation="relu"):
     act = as_activation(activation)
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
-    return act.sigma(X @ W.T) @ a
+    with np.errstate(all="ignore"):
+        f = act.sigma(_preactivations(X, W)) @ a
+    return finite_result(f, "X, a, W")
 
 
 def activation_pattern(X, W):
@@ -179,10 +187,12 @@ def neuron_gradients(X, y, a, W, activation="relu"):
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
     y = check_targets(y, X.shape[0])
-    Z = X @ W.T  # (n, K)
-    r = act.sigma(Z) @ a - y
-    C = act.dsigma(Z)  # (n, K)
-    return (C * r[:, None]).T @ X
+    with np.errstate(all="ignore"):
+        Z = _preactivations(X, W)  # (n, K)
+        r = act.sigma(Z) @ a - y
+        C = act.dsigma(Z)  # (n, K)
+        G = (C * r[:, None]).T @ X
+    return finite_result(G, "X, y, a, W")
 
 
 def parameter_flow(X, y, a, W, activation="relu", eta_a=1.0, eta_w=1.0):
@@ -202,7 +212,9 @@ def parameter_flow(X, y, a, W, activation="relu", eta_a=1.0, eta_w=1.0):
     eta_w = positive(eta_w, "eta_w")
     a, W = check_parameters(a, W)
     G = neuron_gradients(X, y, a, W, activation)
-    return -eta_a * np.sum(W * G, axis=1), -eta_w * a[:, None] * G
+    with np.errstate(all="ignore"):
+        flow = -eta_a * np.sum(W * G, axis=1), -eta_w * a[:, None] * G
+    return finite_result(flow, "X, y, a, W, eta_a, eta_w")
 
 
 def M_matrices(beta, delta, eta_a=1.0, eta_w=1.0):
@@ -312,8 +324,9 @@ def ntk(X, a, W, eta_a=1.0, eta_w=1.0, activation="relu"):
     act = as_activation(activation)
     a, W = check_parameters(a, W)
     X = check_inputs(X, W.shape[1])
-    Z = X @ W.T  # (n, K)
-    S = act.sigma(Z)
-    C = act.dsigma(Z)
-    gram = X @ X.T
-    return eta_a * S @ S.T + eta_w * gram * ((C * a**2) @ C.T)
+    with np.errstate(all="ignore"):
+        Z = _preactivations(X, W)  # (n, K)
+        S = act.sigma(Z)
+        C = act.dsigma(Z)
+        K = eta_a * S @ S.T + eta_w * (X @ X.T) * ((C * a**2) @ C.T)
+    return finite_result(K, "X, a, W, eta_a, eta_w")

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive  # export: inline
+from symrich.numeric.validation import as_array, finite_result, positive  # export: inline
 
 __all__ = [
     "Observables",
@@ -118,7 +118,9 @@ def run_ntk(coefficients, X, beta, delta, eta_a=1.0, eta_w=1.0):
     if beta.ndim == 0 or beta.shape[-1] != X.shape[1]:
         raise ValueError(f"beta must have last axis of length d = X.shape[1] = {X.shape[1]}, got shape {beta.shape}")
     M = run_M_matrix(coefficients, beta, delta, eta_a, eta_w)
-    return np.einsum("id,...de,je->...ij", X, M, X)
+    with np.errstate(all="ignore"):
+        K = np.einsum("id,...de,je->...ij", X, M, X)
+    return finite_result(K, "X, beta, delta")
 
 
 def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):

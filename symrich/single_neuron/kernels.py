@@ -29,6 +29,10 @@ import dataclasses
 import functools
 import importlib
 
+import numpy as np
+
+from symrich.numeric.validation import choice
+
 __all__ = ["KernelDef", "KERNELS", "numpy_kernel", "numpy_kernel_outputs", "trajectory_loops", "mpmath_kernel",
            "solution_kernels", "a_inf_kernel"]
 
@@ -218,9 +222,9 @@ def solution_kernels(backend="numpy", cse=True):
     >>> round(a, 12), round(p, 12), round(c, 12)
     (0.5, 0.2, 1.0)
     """
-    if backend not in ("numpy", "mpmath", "math"):
-        raise ValueError(f"backend must be 'numpy', 'mpmath' or 'math', got {backend!r}")
-    return _solution_kernels(backend, bool(cse))
+    if not isinstance(cse, (bool, np.bool_)):
+        raise TypeError(f"cse must be True or False, got {type(cse).__name__}")
+    return _solution_kernels(choice(backend, "backend", ("numpy", "mpmath", "math")), bool(cse))
 
 
 @functools.lru_cache(maxsize=None)

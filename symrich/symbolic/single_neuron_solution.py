@@ -262,6 +262,16 @@ class StableForm:
     c: sp.Expr
 
 
+def _growth_of_b(A, gamma, plain):
+    """``eta_w a0 + l_+ pi0`` (``plain``), the growing coefficient of ``btil``, as ``eta_w A/gamma`` where ``gamma > 0``.
+
+    Both vanish on the stable manifold of the saddle; written through ``A`` they round as the selector does.
+    At ``gamma = 0`` (``s = 0``, ``delta <= 0``) the plain form is kept.
+    """
+    ind = sp.Piecewise((1, sp.Eq(gamma, 0)), (0, True))
+    return eta_w * A / (gamma + ind) + ind * plain
+
+
 def _pieces(time=t, s2_=s2, stable_rates=False):
     if stable_rates:  # Lam, delta + Lam, delta - Lam from the cancellation-free rates alpha = l_+, gamma = -l_-
         alpha, gamma = fast_rates(s2_)
@@ -272,11 +282,15 @@ def _pieces(time=t, s2_=s2, stable_rates=False):
     K = delta * a0 / 2 + eta_a * s2_ * pi0
     ind = sp.Piecewise((1, sp.Eq(L, 0)), (0, True))
     q = K / (L + ind)  # K/Lam, bounded; any value is right at Lam = 0 (then U + V = a0 is all that enters)
-    U = a0 / 2 + q
-    V = a0 / 2 - q
+    # U = A/Lam from A = K + Lam a0/2 (A = 0 on the stable manifold of the saddle), V = a0 - U: the growing mode
+    # is carried by A alone, so that atil, btil and J round consistently with the selector (a U read off as
+    # rounding noise of a0/2 + q would leave 0/0 or a wrong limit at large t)
+    A = eta_a * s2_ * pi0 + kappa * a0 / 2
+    U = A / (L + ind) + ind * a0 / 2
+    V = a0 - U
     em = sp.exp(-L * time)
-    atil = a0 * (1 + em) / 2 + K * tphi1(-L, time)
-    btil = pi0 * (1 + em) / 2 + (eta_w * a0 - delta * pi0 / 2) * tphi1(-L, time)
+    atil = a0 * em + A * tphi1(-L, time)
+    btil = pi0 * em + _growth_of_b(A, kappa / 2, eta_w * a0 - dmL * pi0 / 2) * tphi1(-L, time)
     T0 = tphi1(-kappa, time)
     T1_pos = sp.exp(-L * time) * tphi1(-delta, time)
     T1_neg = sp.exp(-kappa * time) * tphi1(delta, time)
@@ -555,15 +569,17 @@ def fast_general(time=t, s2_=s2):
     lets = ((alpha_, alpha), (gamma_, gamma), (x_, sp.exp(-alpha_ * time)), (y_, sp.exp(-gamma_ * time)))
     x, y, L = x_, y_, alpha_ + gamma_
     K = delta * a0 / 2 + eta_a * s2_ * pi0
-    q = K / (L + sp.Piecewise((1, sp.Eq(L, 0)), (0, True)))
-    U, V = a0 / 2 + q, a0 / 2 - q
+    ind = sp.Piecewise((1, sp.Eq(L, 0)), (0, True))
+    A = eta_a * s2_ * pi0 + gamma_ * a0  # saddle_A: U and the growing parts of atil, btil read the selector's A
+    U = A / (L + ind) + ind * a0 / 2
+    V = a0 - U
     em = x * y
     tpL = divided_exp(L, em, time)
     T0 = divided_exp(2 * gamma_, y**2, time)
     T1 = sp.Piecewise((y * (x - y) / delta, sp.Abs(delta) * time >= SMALL), (em * time * phi1_near0(-delta * time), True))
     T2 = y**2 * divided_exp(2 * alpha_, x**2, time)
-    atil = a0 * (1 + em) / 2 + K * tpL
-    btil = pi0 * (1 + em) / 2 + (eta_w * a0 - delta * pi0 / 2) * tpL
+    atil = a0 * em + A * tpL
+    btil = pi0 * em + _growth_of_b(A, gamma_, eta_w * a0 + alpha_ * pi0) * tpL
     J = U**2 * T0 + 2 * U * V * T1 + V**2 * T2
     Dt = sp.sqrt(y**2 + 2 * eta_w * J)
     return FastForm(lets=lets, Lam=L, K=K, U=U, V=V, em=em, tpL=tpL, T0=T0, T1=T1, T2=T2, J=J, Dt=Dt,

@@ -21,7 +21,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, finite_real, positive
+from symrich.numeric.validation import as_array, finite_real, finite_result, positive
 
 __all__ = ["conserved_Delta", "parameter_flow", "beta_flow", "check_rates", "check_layers"]
 
@@ -88,7 +88,9 @@ def conserved_Delta(W, A, eta_a=1.0, eta_w=1.0):
     """
     eta_a, eta_w = check_rates(eta_a, eta_w)
     W, A = check_layers(W, A)
-    return eta_w * A @ A.T - eta_a * W @ W.T
+    with np.errstate(all="ignore"):
+        Delta = eta_w * A @ A.T - eta_a * W @ W.T
+    return finite_result(Delta, "W, A, eta_a, eta_w")
 
 
 def _data(X, Y, d, c):
@@ -129,8 +131,10 @@ def parameter_flow(W, A, X, Y, eta_a=1.0, eta_w=1.0):
     eta_a, eta_w = check_rates(eta_a, eta_w)
     W, A = check_layers(W, A)
     X, Y = _data(X, Y, W.shape[1], A.shape[1])
-    G = X.T @ (X @ (W.T @ A) - Y)
-    return -eta_w * A @ G.T, -eta_a * W @ G
+    with np.errstate(all="ignore"):
+        G = X.T @ (X @ (W.T @ A) - Y)
+        flow = -eta_w * A @ G.T, -eta_a * W @ G
+    return finite_result(flow, "W, A, X, Y, eta_a, eta_w")
 
 
 def _factors(lam, delta, side):

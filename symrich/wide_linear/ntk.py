@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.numeric.validation import as_array
+from symrich.numeric.validation import as_array, finite_result
 from symrich.wide_linear.flow import check_layers, check_rates
 
 __all__ = ["ntk", "ntk_from_grams"]
@@ -50,7 +50,9 @@ def ntk(X, W, A, eta_a=1.0, eta_w=1.0):
     X = as_array(X, "X", ndim=2)
     if X.shape[1] != W.shape[1]:
         raise ValueError(f"X must have d = {W.shape[1]} columns (W is h x d), got shape {X.shape}")
-    return ntk_from_grams(X, W.T @ W, A.T @ A, eta_a, eta_w)
+    with np.errstate(all="ignore"):
+        grams = W.T @ W, A.T @ A
+    return ntk_from_grams(X, *finite_result(grams, "W, A"), eta_a, eta_w)
 
 
 def ntk_from_grams(X, W1TW1, W2W2T, eta_a=1.0, eta_w=1.0):
@@ -79,7 +81,8 @@ def ntk_from_grams(X, W1TW1, W2W2T, eta_a=1.0, eta_w=1.0):
     True
     """
     n, c = X.shape[0], W2W2T.shape[-1]
-    XGX = X @ W1TW1 @ X.T
-    K = (eta_a * XGX[..., :, None, :, None] * np.eye(c)[:, None, :]
-         + eta_w * (X @ X.T)[:, None, :, None] * W2W2T[..., None, :, None, :])
-    return K.reshape(K.shape[:-4] + (n * c, n * c))
+    with np.errstate(all="ignore"):
+        XGX = X @ W1TW1 @ X.T
+        K = (eta_a * XGX[..., :, None, :, None] * np.eye(c)[:, None, :]
+             + eta_w * (X @ X.T)[:, None, :, None] * W2W2T[..., None, :, None, :])
+    return finite_result(K.reshape(K.shape[:-4] + (n * c, n * c)), "X, W1TW1, W2W2T, eta_a, eta_w")

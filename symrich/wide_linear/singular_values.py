@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, broadcast, finite_result, positive
 from symrich.wide_linear.flow import check_rates
 
 __all__ = ["singular_value_trajectory", "time_to_reach", "q_delta", "q_delta_grad"]
@@ -104,20 +104,20 @@ def singular_value_trajectory(t, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
     sigma0 = _nonnegative(sigma0, "sigma0")
     s = _nonnegative(s, "s")
     delta = as_array(delta, "delta")
-    t, sigma0, s, delta = np.broadcast_arrays(t, sigma0, s, delta)
+    t, sigma0, s, delta = broadcast(t=t, sigma0=sigma0, s=s, delta=delta)
     kappa_k, traj_k = _trajectory_kernel()
-    kappa = np.broadcast_to(np.asarray(kappa_k(delta, eta_a, eta_w)[0], dtype=float), t.shape)
-    R = np.hypot(s, kappa)
-    se = np.sqrt(eta_a * eta_w)
-    x = 2 * R * se * t
-    E = np.exp(-x)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        kappa = np.broadcast_to(np.asarray(kappa_k(delta, eta_a, eta_w)[0], dtype=float), t.shape)
+        R = np.hypot(s, kappa)
+        se = np.sqrt(eta_a * eta_w)
+        x = 2 * R * se * t
+        E = np.exp(-x)
         phi = np.where(R > 0, -np.expm1(-x) / np.where(R > 0, 2 * R, 1.0), se * t)
         _, v, sig = traj_k(sigma0, s, kappa, E, phi)
     sig = np.asarray(np.broadcast_to(sig, t.shape), dtype=float).copy()
     stuck = (sigma0 == 0) & (kappa == 0)  # v_0 = 0: sigma = 0 is a fixed point when delta = 0
     sig[stuck] = 0.0
-    return sig[()] if sig.ndim == 0 else sig
+    return finite_result(sig[()] if sig.ndim == 0 else sig, "t, sigma0, s, delta, eta_a, eta_w")
 
 
 def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
@@ -151,7 +151,7 @@ def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
     sigma0 = _nonnegative(sigma0, "sigma0")
     s = _nonnegative(s, "s")
     delta = as_array(delta, "delta")
-    sigma, sigma0, s, delta = np.broadcast_arrays(sigma, sigma0, s, delta)
+    sigma, sigma0, s, delta = broadcast(sigma=sigma, sigma0=sigma0, s=s, delta=delta)
     lo, hi = np.minimum(sigma0, s), np.maximum(sigma0, s)
     bad = (sigma < lo) | (sigma > hi) | (sigma == s)
     if np.any(bad):
@@ -210,7 +210,8 @@ def _q(x, delta, eta):
     delta = as_array(delta, "delta")
     if np.any(delta == 0):
         raise ValueError("delta must be nonzero for q_delta (it diverges like log(1/|delta|) as delta -> 0)")
-    x, delta = np.broadcast_arrays(x, delta)
-    q, dq = _q_kernel()(x, delta, eta, 1.0)
+    x, delta = broadcast(x=x, delta=delta)
+    with np.errstate(all="ignore"):
+        q, dq = _q_kernel()(x, delta, eta, 1.0)
     q, dq = np.asarray(q, dtype=float), np.asarray(dq, dtype=float)
-    return (q[()] if q.ndim == 0 else q), (dq[()] if dq.ndim == 0 else dq)
+    return finite_result(((q[()] if q.ndim == 0 else q), (dq[()] if dq.ndim == 0 else dq)), "x, delta, eta")
