@@ -87,6 +87,9 @@ ONES = np.ones((2, 2))
     (lambda: pl.Activation("relu", 0.0).sigma(np.array(["1.0"])), TypeError, "z"),  # was accepted
     (lambda: pl.Activation("relu", 0.0).slopes([[1.0], [1.0, 2.0]]), TypeError, "pattern"),  # was NumPy's ragged error
     (lambda: pl.forward(np.full((1, 2), 1e200), [1.0], np.full((1, 2), 1e200)), ValueError, "X, W"),
+    (lambda: pl.beta_flow([[-1e150, 1.0], [1.0, 1.0]], [1e150, 3.0], [[1.2e150, 2.7]], [-1e-150], [[True, False]],
+                          activation="abs"), ValueError, "X, y, beta, delta"),  # was a RuntimeWarning in matmul
+    (lambda: pl.conserved_deltas([1e200], [[1e200, 0.0]]), ValueError, "a, W"),     # was inf - inf = NaN
     (lambda: sn.ntk(np.full((1, 2), 1e200), [1e100, 1e100], 1.0), ValueError, "X, beta"),
     (lambda: wl.conserved_Delta(np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
     (lambda: wl.ntk(np.eye(2), np.full((2, 2), 1e200), ONES), ValueError, "W, A"),

@@ -174,7 +174,9 @@ def conserved_deltas(a, W, eta_a=1.0, eta_w=1.0):
     [3.0, -1.0]
     """
     a, W = check_parameters(a, W)
-    return np.asarray(delta_of(a, W, eta_a, eta_w), dtype=float)
+    with np.errstate(all="ignore"):
+        deltas = np.asarray(delta_of(a, W, eta_a, eta_w), dtype=float)
+    return finite_result(deltas, "a, W, eta_a, eta_w")
 
 
 def neuron_gradients(X, y, a, W, activation="relu"):
@@ -268,10 +270,12 @@ def beta_flow(X, y, beta, delta, pattern, activation="relu", eta_a=1.0, eta_w=1.
     y = check_targets(y, X.shape[0])
     P = _check_pattern(pattern, beta.shape[0], X.shape[0])
     C = act.slopes(P)  # (K, n)
-    r = np.sum(C * (beta @ X.T), axis=0) - y
-    G = (C * r[None, :]) @ X
-    M = M_matrices(beta, delta, eta_a, eta_w)
-    return -np.einsum("kde,ke->kd", M, G)
+    with np.errstate(all="ignore"):
+        M = M_matrices(beta, delta, eta_a, eta_w)
+        r = np.sum(C * (beta @ X.T), axis=0) - y
+        G = (C * r[None, :]) @ X
+        flow = -np.einsum("kde,ke->kd", M, G)
+    return finite_result(flow, "X, y, beta, delta, eta_a, eta_w")
 
 
 def radial_directional_speeds(beta, delta, g, eta_a=1.0, eta_w=1.0):
