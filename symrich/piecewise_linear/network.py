@@ -157,8 +157,10 @@ def hamming_distance(P0, Pt):
     >>> hamming_distance(np.array([[True, False]]), np.array([[True, True]]))
     0.5
     """
-    P0 = np.asarray(P0)
-    Pt = np.asarray(Pt)
+    try:
+        P0, Pt = np.asarray(P0), np.asarray(Pt)
+    except ValueError as exc:  # ragged nested sequences
+        raise ValueError(f"P0 and Pt must be rectangular boolean arrays ({exc})") from exc
     if P0.dtype != bool or Pt.dtype != bool:
         raise ValueError(f"P0 and Pt must be boolean activation patterns, got dtypes {P0.dtype} and {Pt.dtype}")
     if P0.ndim != 2 or Pt.shape[-2:] != P0.shape:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, finite_real, positive
+from symrich.numeric.validation import as_array, finite_real, finite_result, positive
 from symrich.wide_linear.arrays import as_mp, namespace
 from symrich.wide_linear.flow import check_rates
 
@@ -53,6 +53,7 @@ def _widths(d, h, c):
     return int(d), int(h), int(c)
 
 
+@np.errstate(all="ignore")  # float64 overflow is reported by finite_result, not as a warning
 def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backend="numpy"):
     """Random layers ``(W1, W2)`` with ``Delta = eta_w W2^T W2 - eta_a W1 W1^T = lam I_h``.
 
@@ -130,20 +131,25 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
                              f"W2 has c rows), got h = {h}, c = {c}")
         W1 = convert(scale * rng.normal(size=(h, d)))
         A = _psd_sqrt((eta_a * W1 @ W1.T + lam * np.eye(h)) / eta_w, xp) @ _orthonormal_rows(h, c, rng, xp, convert)
-        return W1, A.T
+        return _checked(W1, A.T, backend)
     if lam < 0:
         if h > d:
             raise ValueError(f"lam < 0 needs h <= d (eta_a W1 W1^T = |lam| I + eta_w W2^T W2 has rank h, "
                              f"W1 has d columns), got h = {h}, d = {d}")
         A = convert(scale * rng.normal(size=(h, c)))
         W1 = _psd_sqrt((eta_w * A @ A.T - lam * np.eye(h)) / eta_a, xp) @ _orthonormal_rows(h, d, rng, xp, convert)
-        return W1, A.T
+        return _checked(W1, A.T, backend)
     r = min(d, c, h)
     U = _orthonormal_rows(h, h, rng, xp, convert)[:, :r]
     S = np.diag(convert(scale * (np.abs(rng.normal(size=r)) + 1e-3)))     # positive: rank r at every scale
     W1 = U @ S @ _orthonormal_rows(r, d, rng, xp, convert)
     W2 = xp.sqrt(np.asarray(eta_a / eta_w)) * (U @ S @ _orthonormal_rows(r, c, rng, xp, convert)).T
-    return W1, W2
+    return _checked(W1, W2, backend)
+
+
+def _checked(W1, W2, backend):
+    """The layers, after checking that float64 did not overflow (mpmath numbers cannot)."""
+    return (W1, W2) if backend == "mpmath" else finite_result((W1, W2), "scale, lam, eta_a, eta_w")
 
 
 def balanced_init(d, h, c, delta, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, strict=True):
@@ -227,13 +233,16 @@ def layers_of_beta(beta0, lam, eta_a=1.0, eta_w=1.0):
     eta_a, eta_w = check_rates(eta_a, eta_w)
     lam = finite_real(lam, "lam")
     beta0 = as_array(beta0, "beta0", ndim=2)
-    b, V = np.linalg.eigh(beta0 @ beta0.T)
-    b = np.clip(b, 0.0, None)
-    root = np.sqrt(lam**2 + 4 * eta_a * eta_w * b)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    names = "beta0, lam, eta_a, eta_w"
+    with np.errstate(all="ignore"):
+        B = finite_result(beta0 @ beta0.T, names)
+        b, V = np.linalg.eigh(B)
+        b = np.clip(b, 0.0, None)
+        root = finite_result(np.sqrt(lam**2 + 4 * eta_a * eta_w * b), names)
         half = np.where(lam > 0, (lam + root) / 2, np.where(root - lam > 0, 2 * eta_a * eta_w * b / (root - lam), 0.0))
     if np.any(half <= 64 * np.finfo(float).eps * max(1.0, half.max())):
         raise ValueError(f"beta0 must have rank c = {beta0.shape[0]} for lam <= 0 (W2 would be singular), "
                          f"got singular values {np.sqrt(b).round(12).tolist()}")
-    r = np.sqrt(half / eta_w)
-    return (V / r) @ V.T @ beta0, (V * r) @ V.T
+    with np.errstate(all="ignore"):
+        r = np.sqrt(half / eta_w)
+        return finite_result(((V / r) @ V.T @ beta0, (V * r) @ V.T), names)
