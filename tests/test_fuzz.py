@@ -61,7 +61,6 @@ OPEN = {
     "t = 1.2e-38: the Taylor oracle raises 'step size underflow at t = 0'",
     "symrich.piecewise_linear.integrate.integrate": "method='taylor': math.log2(0) of the step fraction in the oracle "
                                                     "(symrich/oracle/taylor.py), a 'math domain error' naming nothing",
-    "symrich.piecewise_linear.network.radial_directional_speeds": "overflow: RuntimeWarning in multiply",
     "symrich.single_neuron.closed_form.observables": "eta_w = 1e300, a0 ~ 1e100: OverflowError (34) escapes",
     "symrich.wide_linear.closed_form.WideTrajectory.kernel_distance": "NaN inside: 'Kt contains NaN' names no argument",
     "symrich.wide_linear.closed_form.balance": "eta_w = 1e300: RuntimeWarning 'overflow in scalar power' ((rtol size)^2)",
