@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from symrich import piecewise_linear as pl
+from symrich import wide_linear as wl
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +26,57 @@ def test_radial_directional_speeds_overflow_is_a_value_error():
     with pytest.raises(ValueError, match=r"beta, delta, g.*overflows float64"):
         pl.radial_directional_speeds([[1e300, 1.0]], [1.0], [[1e300, 1e300]])
 
+
+
+def test_balance_of_layers_with_a_huge_rate():
+    # (rtol ||.||)^2 and the squares of ||Delta - lambda I||_F overflowed for eta_w = 1e300
+    W1, W2 = wl.balanced_layers(2, 2, 2, 0.5, np.random.default_rng(0), 1.0, 1e300)
+    assert float(wl.balance(W1, W2, 1.0, 1e300)) == pytest.approx(0.5, rel=1e-12)
+    assert float(wl.balance(W1, W2, rtol=1e300)) == pytest.approx(float(wl.balance(W1, W2, rtol=1.0)))
+
+
+def test_balance_checks_the_rates():
+    with pytest.raises(TypeError, match="eta_w"):
+        wl.balance([[1.0, 0.0]], [[2.0]], 1.0, None)
+
+
+def test_trajectory_with_a_huge_target_is_finite_and_agrees_with_mpmath():
+    # S/sqrt(eta) = 1.8e300: the squares in the eigenvalues overflowed
+    W1, W2 = wl.balanced_layers(2, 2, 1, -0.7, np.random.default_rng(1), 1.0, 0.31747896261040726)
+    args = ([0.0, 1e-300, 1.0, 1e6], W1, W2, [[-1e300, 3e299]], 1.0, 0.31747896261040726)
+    sol = wl.trajectory(*args)
+    ref = wl.trajectory(*args, backend="mpmath")
+    for name in ("beta", "W1TW1", "W2W2T"):
+        assert np.allclose(getattr(sol, name), getattr(ref, name).astype(float), rtol=1e-12, atol=0), name
+
+
+def test_trajectory_beyond_float64_is_a_value_error():
+    # lambda/(eta_a eta_w) = 1.4e450: NaN came out
+    W1, W2 = np.array([[[1.39853467e-300]], [[-2.50978573e-300]]]), np.array([[[-1.19522861e75]], [[-1.19522861e75]]])
+    with pytest.raises(ValueError, match=r"W1_0, W2_0, S, eta_a, eta_w .*float64.*backend='mpmath'"):
+        wl.trajectory([12.2], W1, W2, [[1.0]], 1e-300, 0.7)
+
+
+def test_kernel_distance_of_kernels_beyond_float64():
+    # K ~ 2e308 while the Gram matrices fit: 'X, W1TW1, W2W2T ... overflow' named no argument of the method
+    W1, W2 = wl.balanced_layers(2, 1, 1, 0.0, np.random.default_rng(0), 1e18, 1.0)
+    t, S = [0.0, 1e-9, 1e-6], np.array([[1.7e299, 0.0]])
+    distance = wl.trajectory(t, W1, W2, S, 1e18, 1.0).kernel_distance()
+    # the same kernels divided by 1e20: W2 -> W2/1e10, S -> S/1e10, eta_w -> 1e20 eta_w leaves eta_w W2 W2^T unchanged
+    rescaled = wl.trajectory(t, W1, W2 / 1e10, S / 1e10, 1e18, 1e20).kernel_distance()
+    exact = wl.trajectory(t, W1, W2, S, 1e18, 1.0, backend="mpmath").kernel_distance()
+    assert distance[1] > 1e-3
+    assert np.allclose(distance, rescaled, rtol=1e-9) and np.allclose(distance, exact, rtol=1e-9)
+
+
+def test_ntk_from_grams_checks_its_inputs():
+    with pytest.raises(ValueError, match=r"W1TW1 must have shape \(\.\.\., d, d\) with d = 2"):
+        wl.ntk_from_grams(np.eye(2), np.eye(3), np.eye(2))
+    with pytest.raises(ValueError, match=r"W2W2T must have shape \(\.\.\., c, c\)"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"batch axes of W1TW1 \(2,\) and W2W2T \(3,\)"):
+        wl.ntk_from_grams(np.eye(2), np.ones((2, 2, 2)), np.ones((3, 1, 1)))
+    with pytest.raises(ValueError, match="W2W2T contains NaN"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), [[np.nan]])
+    with pytest.raises(TypeError, match="eta_a"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), np.eye(1), "1")
