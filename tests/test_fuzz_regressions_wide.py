@@ -80,3 +80,17 @@ def test_ntk_from_grams_checks_its_inputs():
         wl.ntk_from_grams(np.eye(2), np.eye(2), [[np.nan]])
     with pytest.raises(TypeError, match="eta_a"):
         wl.ntk_from_grams(np.eye(2), np.eye(2), np.eye(1), "1")
+
+
+def test_beta_flow_of_one_output_has_the_shape_of_beta():
+    beta, G = np.array([1.0, -0.5, 2.0]), np.array([0.3, 0.1, -1.0])
+    flow = wl.beta_flow(beta, G, -0.4, 0.7, 1.3)
+    assert flow.shape == (3,)
+    assert np.array_equal(flow, wl.beta_flow(beta[:, None], G[:, None], -0.4, 0.7, 1.3)[:, 0])
+
+
+def test_beta_flow_overflow_is_a_value_error():
+    with pytest.raises(ValueError, match="overflows float64"):
+        wl.beta_flow([[1e300], [1.0]], [[1.0], [1.0]], 0.5)
+    with pytest.raises(ValueError, match="overflows float64"):  # delta^2/4 overflowed in math: an OverflowError
+        wl.beta_flow([[1e-150]], [[-1e300]], 1e300, 0.05, 1e300)
