@@ -62,8 +62,6 @@ OPEN = {
     "symrich.piecewise_linear.integrate.integrate": "method='taylor': math.log2(0) of the step fraction in the oracle "
                                                     "(symrich/oracle/taylor.py), a 'math domain error' naming nothing",
     "symrich.single_neuron.closed_form.observables": "eta_w = 1e300, a0 ~ 1e100: OverflowError (34) escapes",
-    "symrich.wide_linear.singular_values.singular_value_trajectory": "sigma(0) = 0 for sigma0 = 1e-30 (s = 0.01, delta = -1, "
-    "eta_w = 1.5), relative error 1e-8 at sigma0 = 1e-10: the closed form loses sigma0 << s when delta < 0",
 }
 #: seconds one call may take (first calls compile kernels).
 TIME_LIMIT = 120

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -94,3 +95,30 @@ def test_beta_flow_overflow_is_a_value_error():
         wl.beta_flow([[1e300], [1.0]], [[1.0], [1.0]], 0.5)
     with pytest.raises(ValueError, match="overflows float64"):  # delta^2/4 overflowed in math: an OverflowError
         wl.beta_flow([[1e-150]], [[-1e300]], 1e300, 0.05, 1e300)
+
+
+def _sigma_mp(t, sigma0, s, delta, eta_a, eta_w):
+    """The closed form ``sigma(t) = (v^2 - kappa^2)/(2v)``, ``v`` the Riccati solution, at 50 digits (cancellation
+    is harmless there): ``v = v_+ + b E/(1 + b (1 - E)/(2R))``, ``b = v0 - v_+``, ``E = exp(-2 R sqrt(eta) t)``."""
+    with mpmath.workdps(50):
+        t, sigma0, s, delta = (mpmath.mpf(x) for x in (t, sigma0, s, delta))
+        root_eta = mpmath.sqrt(mpmath.mpf(eta_a) * mpmath.mpf(eta_w))
+        kappa = abs(delta) / (2 * root_eta)
+        R = mpmath.sqrt(s**2 + kappa**2)
+        v0 = sigma0 + mpmath.sqrt(sigma0**2 + kappa**2)
+        b = v0 - (s + R)
+        E = mpmath.exp(-2 * R * root_eta * t)
+        v = s + R + b * E / (1 + b * (1 - E) / (2 * R))
+        return (v**2 - kappa**2) / (2 * v)
+
+
+@pytest.mark.parametrize("sigma0", [1e-30, 1e-10, 1e-3, 0.5, 3.0])
+@pytest.mark.parametrize("s, delta", [(0.01, -1.0), (0.01, 1.0), (1.0, -2.5), (1.0, 0.0), (2.0, 0.7)])
+def test_singular_value_trajectory_keeps_its_relative_accuracy_far_below_s(sigma0, s, delta):
+    # sigma0 << s with delta < 0: sigma = s + (v - v_+)(v - v_-)/(2v) cancelled, sigma(0) = 0 for sigma0 = 1e-30
+    t = np.array([0.0, 1e-3, 0.3, 1.0, 10.0, 1e3])
+    got = wl.singular_value_trajectory(t, sigma0, s, delta, 1.0, 1.5)
+    if sigma0 <= s:  # the rising form starts exactly at sigma0
+        assert got[0] == sigma0
+    want = np.array([float(_sigma_mp(x, sigma0, s, delta, 1.0, 1.5)) for x in t])
+    np.testing.assert_allclose(got, want, rtol=4e-15, atol=0)
