@@ -152,7 +152,7 @@ class WideTrajectory:
         (float64, also for the mpmath backend).  ``S`` does not change when a
         kernel is multiplied by a positive number: each kernel is built from its
         Gram matrices divided by their largest entry, with the rates scaled in
-        proportion (:func:`_unit_kernel`), so that kernels beyond the range of
+        proportion, so that kernels beyond the range of
         float64 have a distance too.  Shape (..., T).
 
         Examples
