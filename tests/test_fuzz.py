@@ -61,15 +61,7 @@ OPEN = {
     "t = 1.2e-38: the Taylor oracle raises 'step size underflow at t = 0'",
     "symrich.piecewise_linear.integrate.integrate": "method='taylor': math.log2(0) of the step fraction in the oracle "
                                                     "(symrich/oracle/taylor.py), a 'math domain error' naming nothing",
-    "symrich.piecewise_linear.network.radial_directional_speeds": "overflow: RuntimeWarning in multiply",
     "symrich.single_neuron.closed_form.observables": "eta_w = 1e300, a0 ~ 1e100: OverflowError (34) escapes",
-    "symrich.wide_linear.closed_form.WideTrajectory.kernel_distance": "NaN inside: 'Kt contains NaN' names no argument",
-    "symrich.wide_linear.closed_form.balance": "eta_w = 1e300: RuntimeWarning 'overflow in scalar power' ((rtol size)^2)",
-    "symrich.wide_linear.closed_form.trajectory": "overflow: RuntimeWarning in square",
-    "symrich.wide_linear.flow.beta_flow": "c = 1: result of shape (d, 1) where (d,) is drawn",
-    "symrich.wide_linear.ntk.ntk_from_grams": "no input checks: NumPy broadcast errors",
-    "symrich.wide_linear.singular_values.singular_value_trajectory": "sigma(0) = 0 for sigma0 = 1e-30 (s = 0.01, delta = -1, "
-    "eta_w = 1.5), relative error 1e-8 at sigma0 = 1e-10: the closed form loses sigma0 << s when delta < 0",
 }
 #: seconds one call may take (first calls compile kernels).
 TIME_LIMIT = 120

@@ -333,6 +333,6 @@ def test_the_balance_check_cannot_be_bypassed():
             wl.trajectory(1.0, W1, W2, np.eye(2), rtol=rtol)
     B1, B2 = wl.balanced_layers(2, 2, 2, 0.5, rng)
     with pytest.raises(ValueError, match="overflow float64 in Delta"):
-        wl.trajectory(1.0, B1, B2, np.eye(2), eta_a=1e300)
+        wl.trajectory(1.0, B1 * 1e5, B2, np.eye(2), eta_a=1e300)  # eta_a W1 W1^T ~ 1e310
     with pytest.raises(TypeError, match="layers must be True or False"):
         wl.trajectory(1.0, B1, B2, np.eye(2), layers="no")

@@ -16,8 +16,8 @@ from symrich.engine import Definition, Derivation, Step
 from symrich.engine.prepare import fold
 from symrich.symbolic.symbols import delta, s, t
 from symrich.symbolic.wide_linear import (
-    E, kappa, phi, root_factors, sigma, sigma0, sigma_of_v, sigma_of_v_stable, time_to_reach_stable, v, v_gap_stable,
-    v_of_sigma, v_trajectory_stable,
+    E, kappa, phi, root_factors, sigma, sigma0, sigma_of_v, sigma_of_v_stable, sigma_rising_stable, time_to_reach_stable, v,
+    v_gap_stable, v_of_sigma, v_trajectory_stable,
 )
 
 ORDER = 225
@@ -58,6 +58,12 @@ def derivation():
         Step(named(sigma_of_v_stable(v - v_plus, v, s, kappa)), sigma_of_v(v, kappa),
              r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$: the inverse map written around the target $s$",
              methods=("expand", "cancel"), label="inverse"),
+        Step(named(sigma_rising_stable(sigma0, s, kappa, E, phi)), nm["sigma_t"],
+             r"for $\sigma_0 \le s$: $\sigma(t) = \sigma_0 + (v - v_0)\bigl(1 + \kappa^2/(v v_0)\bigr)/2$ with "
+             r"$v - v_0 = -2Rb\phi\,(v_0 - v_-)/(v_0 - v_- - bE)$ ($1 + b\phi = (v_0 - v_- - bE)/(2R)$) and "
+             r"$v_0 - v_- = v_0 + \kappa^2/(s + R)$: the inverse map written around the start, every term $\ge 0$ "
+             r"($b \le 0$), so no cancellation for $\sigma_0 \ll s$",
+             symbolic=False, domain={t: (0, 5), s: (0.5, 3.0), sigma0: (1e-6, 0.4)}, label="rising"),
         _time_step(tau, definitions, (2.1, 3.0), (0.05, 1.9), "below"),
         _time_step(tau, definitions, (0.2, 1.0), (1.1, 3.0), "above"),
     )
@@ -69,7 +75,8 @@ def derivation():
             r"The eigenvalue factors $\sqrt{\lambda + \delta^2/4} \mp \delta/2$ equal "
             r"$\lambda / (\sqrt{\lambda + \delta^2/4} \pm \delta/2)$; with $b = v_0 - v_+$, $E = e^{-2R\sqrt{\eta}t}$ "
             r"and $\phi = (1 - E)/(2R)$, the solution is $v(t) = v_+ + bE/(1 + b\phi)$ and "
-            r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$; the time at which $\sigma$ is reached is a sum of two "
+            r"$\sigma = s + (v - v_+)(v - v_+ + 2R)/(2v)$, or for $\sigma_0 \le s$ "
+            r"$\sigma = \sigma_0 + (v - v_0)(1 + \kappa^2/(v v_0))/2$ with $v - v_0 = -2Rb\phi(v_0 - v_-)/(v_0 - v_- - bE)$; the time at which $\sigma$ is reached is a sum of two "
             r"logarithms $\log(1 + q)$ of cancellation-free quotients $q$. These are the expressions the numeric kernels "
             r"compile."
         ),
@@ -77,7 +84,7 @@ def derivation():
                      r"$\beta_0$ and $\beta_*$ sharing singular frames, $\sigma_0 \ge 0$, $s > 0$, $\eta_a, \eta_w > 0$",),
         definitions=definitions,
         steps=steps,
-        result=("left_factor", "right_factor", "trajectory", "inverse"),
+        result=("left_factor", "right_factor", "trajectory", "inverse", "rising"),
         requires=REQUIRES,
         notes=__doc__.split("\n\n", 1)[1].strip(),
     )

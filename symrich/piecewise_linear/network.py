@@ -300,16 +300,20 @@ def radial_directional_speeds(beta, delta, g, eta_a=1.0, eta_w=1.0):
         raise ValueError(f"delta must have shape (K,) with K = {beta.shape[0]}, got shape {delta.shape}")
     if g.shape != beta.shape:
         raise ValueError(f"g must have the shape of beta {beta.shape}, got shape {g.shape}")
-    rho = np.linalg.norm(beta, axis=1)
-    if np.any(rho == 0):
+    if not np.all(np.any(beta != 0, axis=1)):
         raise ValueError("beta has a zero row: the direction beta_hat_k is undefined for beta_k = 0")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # overflow is reported by finite_result
+        top = np.max(np.abs(beta), axis=1)
+        bhat = beta / top[:, None]  # scaled first: ||beta_k|| neither underflows nor overflows on the way
+        unit = np.linalg.norm(bhat, axis=1)
+        rho = top * unit
+        bhat /= unit[:, None]
         R, mp_pos, mp_neg = (np.broadcast_to(np.asarray(v, float), rho.shape) for v in _factor_kernel()(delta, rho, eta_a, eta_w))
-    m_perp = np.where(delta < 0, mp_neg, mp_pos)
-    bhat = beta / rho[:, None]
-    par = np.sum(bhat * g, axis=1)
-    perp = g - par[:, None] * bhat
-    return -R * par, -(m_perp / rho)[:, None] * perp, m_perp / R
+        m_perp = np.where(delta < 0, mp_neg, mp_pos)
+        par = np.sum(bhat * g, axis=1)
+        perp = g - par[:, None] * bhat
+        speeds = -R * par, -(m_perp / rho)[:, None] * perp, m_perp / R
+    return finite_result(speeds, "beta, delta, g, eta_a, eta_w")
 
 
 def ntk(X, a, W, eta_a=1.0, eta_w=1.0, activation="relu"):

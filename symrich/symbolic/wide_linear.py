@@ -58,6 +58,7 @@ __all__ = [
     "v_trajectory",
     "v_trajectory_stable",
     "sigma_of_v_stable",
+    "sigma_rising_stable",
     "v_gap_stable",
     "time_of_v",
     "time_to_reach_stable",
@@ -471,6 +472,34 @@ def sigma_of_v_stable(gap, v_, s_=s, kappa_=kappa):
     (0, 0)
     """
     return s_ + gap * (gap + 2 * _R(s_, kappa_)) / (2 * v_)
+
+
+def sigma_rising_stable(sigma0_=sigma0, s_=s, kappa_=kappa, E_=E, phi_=phi):
+    """``sigma = sigma0 + (v - v0)(1 + kappa^2/(v v0))/2``, :func:`sigma_of_v` written around the start.
+
+    With ``b = v0 - v_+`` (:func:`v_gap_stable`), ``v0 - v_- = v0 + kappa^2/(s + R)`` and
+    ``1 + b phi = (v0 - v_- - b E)/(2R)``, the solution ``v = v_+ + b E/(1 + b phi)`` moves by
+    ``v - v0 = -2R b phi (v0 - v_-)/(v0 - v_- - b E)``.  For ``sigma0 <= s`` (``b <= 0``, ``R > 0``
+    unless ``sigma0 = s = delta = 0``) every term is ``>= 0``: no cancellation, also for
+    ``sigma0 << s`` where :func:`sigma_of_v_stable` subtracts ``s`` from nearly ``s``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> sigma_rising_stable(0, 3, 4, 1, 0)
+    0
+    >>> E1 = sp.exp(-10)
+    >>> gap, v1 = v_trajectory_stable(0, 3, 4, E1, (1 - E1) / 10)
+    >>> sp.simplify(sigma_rising_stable(0, 3, 4, E1, (1 - E1) / 10) - sigma_of_v(v1, 4))
+    0
+    """
+    b = v_gap_stable(sigma0_, s_, kappa_)
+    v0_ = v_of_sigma(sigma0_, kappa_)
+    R = _R(s_, kappa_)
+    spread = v0_ + kappa_**2 / (s_ + R)
+    rise = -2 * R * b * phi_ * spread / (spread - b * E_)
+    v_ = v0_ + rise
+    return sigma0_ + rise / 2 * (1 + (kappa_ / v_) * (kappa_ / v0_))
 
 
 def time_of_v(v_=v, v0_=v0, s_=s, kappa_=kappa):

@@ -25,7 +25,18 @@ import numpy as np
 
 from symrich.wide_linear.riccati import kernel
 
-__all__ = ["MPMATH", "as_mp", "namespace"]
+__all__ = ["MPMATH", "as_mp", "is_mp", "namespace"]
+
+
+def is_mp(*values):
+    """True when one of ``values`` is an object array (of mpf) or an mpf: the exact path of the closed forms.
+
+    Decided from the types alone (a ragged nested list is left to the input checks).
+
+    >>> is_mp([[1.0]], np.array([mpmath.mpf(1)], dtype=object)), is_mp([[1.0]], 2.0)
+    (True, False)
+    """
+    return any((isinstance(v, np.ndarray) and v.dtype == object) or isinstance(v, mpmath.mpf) for v in values)
 
 
 def as_mp(x, name="x"):
@@ -118,6 +129,7 @@ class _MpmathNamespace:
 
     linalg = _MpmathLinalg
     sqrt = np.frompyfunc(mpmath.sqrt, 1, 1)
+    hypot = np.frompyfunc(mpmath.hypot, 2, 1)
     arctan2 = np.frompyfunc(mpmath.atan2, 2, 1)
     cos = np.frompyfunc(mpmath.cos, 1, 1)
     sin = np.frompyfunc(mpmath.sin, 1, 1)

@@ -48,7 +48,7 @@ import numpy as np
 
 from symrich.numeric.kernels import kernel_distance as _shared_kernel_distance
 from symrich.numeric.validation import as_array, finite_real
-from symrich.wide_linear.arrays import as_mp, namespace
+from symrich.wide_linear.arrays import as_mp, is_mp, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
 from symrich.wide_linear.riccati import kernel
@@ -149,7 +149,11 @@ class WideTrajectory:
         inputs of the trajectory, as rows) the Frobenius inner products of NTKs do
         not depend on ``X``: ``S(0, t)`` is that of the kernels at ``X = I_d``,
         computed by the shared :func:`symrich.numeric.kernels.kernel_distance`
-        (float64, also for the mpmath backend).  Shape (..., T).
+        (float64, also for the mpmath backend).  ``S`` does not change when a
+        kernel is multiplied by a positive number: each kernel is built from its
+        Gram matrices divided by their largest entry, with the rates scaled in
+        proportion, so that kernels beyond the range of
+        float64 have a distance too.  Shape (..., T).
 
         Examples
         --------
@@ -162,14 +166,33 @@ class WideTrajectory:
         >>> rich.kernel_distance().round(3).tolist(), lazy.kernel_distance().round(3).tolist()
         ([0.0, 0.037], [0.0, 0.0])
         """
-        d = self.W1TW1.shape[-1]
-        eye = np.eye(d, dtype=int)
-        K0 = ntk_from_grams(eye, np.swapaxes(self.W1_0, -1, -2) @ self.W1_0,
-                            self.W2_0 @ np.swapaxes(self.W2_0, -1, -2), self.eta_a, self.eta_w)
-        Kt = ntk_from_grams(eye, self.W1TW1, self.W2W2T, self.eta_a, self.eta_w)
+        with np.errstate(over="ignore", under="ignore"):  # the Gram matrices of t = 0 may overflow: scaled below
+            K0 = self._unit_kernel(np.swapaxes(self.W1_0, -1, -2) @ self.W1_0, self.W2_0 @ np.swapaxes(self.W2_0, -1, -2))
+        Kt = self._unit_kernel(self.W1TW1, self.W2W2T)
         if self.t.ndim:
             K0 = K0[..., None, :, :]
-        return _shared_kernel_distance(np.asarray(K0, dtype=float), np.asarray(Kt, dtype=float))
+        return _shared_kernel_distance(K0, Kt)
+
+    def _unit_kernel(self, W1TW1, W2W2T):
+        """The NTK at ``X = I_d`` divided by a positive number per kernel, in float64 with largest entry about 1.
+
+        ``K = eta_a W1TW1 (x) I_c + eta_w I_d (x) W2W2T``; with ``g_1``, ``g_2`` the largest entries of the
+        Gram matrices and ``L = max(log(eta_a g_1), log(eta_w g_2))``, ``K e^{-L}`` is the kernel of the
+        Gram matrices ``(eta_a g_1 e^{-L}) W1TW1/g_1`` and ``(eta_w g_2 e^{-L}) W2W2T/g_2`` with unit rates.
+        """
+        exact = self.backend == "mpmath"
+        log = np.frompyfunc(mpmath.log, 1, 1) if exact else np.log
+        units, logs = [], []
+        for G, eta in ((W1TW1, self.eta_a), (W2W2T, self.eta_w)):
+            peak = np.abs(G).max(axis=(-2, -1), keepdims=True)
+            nonzero = peak > 0
+            units.append(np.asarray(G / np.where(nonzero, peak, 1), dtype=float))
+            with np.errstate(divide="ignore"):
+                logs.append(np.where(nonzero, np.asarray(log(np.where(nonzero, eta * peak, 1)), dtype=float), -np.inf))
+        top = np.maximum(*logs)
+        weights = [np.exp(lg - np.where(np.isfinite(top), top, 0.0)) for lg in logs]
+        eye = np.eye(W1TW1.shape[-1], dtype=int)
+        return ntk_from_grams(eye, weights[0] * units[0], weights[1] * units[1])
 
 
 def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
@@ -207,8 +230,10 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     ...
     ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); build them with balanced_layers
     """
-    exact = np.asarray(W1).dtype == object or np.asarray(W2).dtype == object
+    rates = check_rates(eta_a, eta_w)
+    exact = is_mp(W1, W2)
     W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
+    eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
     return _checked_balance(W1, W2, eta_a, eta_w, rtol, exact)
@@ -217,28 +242,34 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
 def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
     h = W1.shape[-2]
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-        Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
-        lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
-        off = Delta - lam[..., None, None] * np.eye(h, dtype=int)
-        err = (off * off).sum(axis=(-2, -1))
-        size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
     if rtol is None:
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     elif finite_real(rtol, "rtol") < 0:
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
-    if not exact and not (np.isfinite(err).all() and np.isfinite(size).all()):
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
+        lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
+        err = _frobenius(Delta - lam[..., None, None] * np.eye(h, dtype=int), namespace("mpmath" if exact else "numpy"))
+        size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
+        bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))  # NaN is bad too
+    if not exact and not (np.isfinite(Delta).all() and np.isfinite(err).all() and np.isfinite(size).all()):
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
-    bad = np.logical_not(np.asarray(err <= (rtol * size) ** 2, dtype=bool))  # NaN is bad too
     if np.any(bad):
         i = np.unravel_index(int(np.argmax(bad)), np.shape(bad)) if np.ndim(bad) else ()
         e, sz, lm = (float(np.asarray(v)[i]) for v in (err, size, lam))
         raise ValueError(
-            f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {np.sqrt(e):.3g} with lambda = {lm:.6g} "
-            f"(relative {np.sqrt(e) / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
+            f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
+            f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
         )
     return lam
+
+
+def _frobenius(M, xp):
+    """``||M||_F`` over the last two axes, scaled by the largest entry first: the squares neither overflow nor underflow."""
+    peak = np.abs(M).max(axis=(-2, -1))
+    unit = M / np.where(peak > 0, peak, 1)[..., None, None]
+    return peak * xp.sqrt((unit * unit).sum(axis=(-2, -1)))
 
 
 def eigen_frame(S, lam_scaled, k, xp=np):
@@ -283,7 +314,7 @@ def eigen_frame(S, lam_scaled, k, xp=np):
     b = s / k
     theta = (xp.pi - xp.arctan2(b, a[:, None])) / 2
     cos, sin = xp.cos(theta), xp.sin(theta)
-    r = xp.sqrt(a[:, None] ** 2 + b**2)
+    r = xp.hypot(a[:, None], b)  # sqrt(a^2 + b^2) without overflow of the squares
     V = VSh.T
     B = a.shape[0]
     E = np.zeros((B, d + c, d + c), dtype=r.dtype)
@@ -396,7 +427,8 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     if not isinstance(layers, (bool, np.bool_)):
         raise TypeError(f"layers must be True or False, got {layers!r}")
     exact = backend == "mpmath"
-    with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)):
+    overflow = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # reported after the evaluation
+    with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
         if exact:
             eta_a, eta_w = as_mp([eta_a, eta_w])
@@ -423,6 +455,10 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
             args = [np.ascontiguousarray(a, dtype=np.float64) for a in args]
         kern.solve(*args, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
                    out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+    if not exact and not all(np.isfinite(arr).all() for arr in out.values()):
+        raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "
+                         "(with tau = eta_a eta_w t, lambda/(eta_a eta_w) and S/sqrt(eta_a eta_w)); rescale them, "
+                         "or use backend='mpmath'")
     fields = {}
     for name, arr in out.items():
         if name in ("W1", "W2") and not layers:

@@ -139,7 +139,7 @@ def parameter_flow(W, A, X, Y, eta_a=1.0, eta_w=1.0):
 
 def _factors(lam, delta, side):
     with np.errstate(divide="ignore", invalid="ignore"):
-        left, left_stable, right, right_stable = _root_factor_kernel()(lam, delta)
+        left, left_stable, right, right_stable = _root_factor_kernel()(lam, np.float64(delta))  # NumPy overflow, not math's
         if side == "left":
             return np.where(lam <= 0, abs(delta) / 2 - delta / 2, left_stable) if delta > 0 else np.broadcast_to(left, lam.shape)
         return np.where(lam <= 0, abs(delta) / 2 + delta / 2, right_stable) if delta < 0 else np.broadcast_to(right, lam.shape)
@@ -170,15 +170,16 @@ def beta_flow(beta, G, delta, eta_a=1.0, eta_w=1.0):
 
     Parameters
     ----------
-    beta : array_like, shape (d, c)
-    G : array_like, shape (d, c)
+    beta : array_like, shape (d, c), or (d,) for one output (``c = 1``)
+    G : array_like, shape (d, c), or (d,) for ``c = 1``
         ``X^T (X beta - Y)``.
     delta : float
     eta_a, eta_w : float > 0
 
     Returns
     -------
-    ndarray, shape (d, c)
+    ndarray, the shape of ``beta``
+        ``(d,)`` for a 1-d ``beta``, as for the single neuron.
 
     Examples
     --------
@@ -191,11 +192,14 @@ def beta_flow(beta, G, delta, eta_a=1.0, eta_w=1.0):
     >>> Wd, Ad = parameter_flow(W, A, X, Y)
     >>> np.allclose(beta_flow(W.T @ A, G, 0.7), Wd.T @ A + W.T @ Ad)
     True
+    >>> beta_flow(W.T @ A[:, 0], G[:, 0], 0.7).shape
+    (3,)
     """
     eta_a, eta_w = check_rates(eta_a, eta_w)
     delta = finite_real(delta, "delta")
     beta = as_array(beta, "beta", ndim=(1, 2))
-    if beta.ndim == 1:
+    vector = beta.ndim == 1
+    if vector:
         beta = beta[:, None]
     G = as_array(G, "G", ndim=(1, 2))
     if G.ndim == 1:
@@ -203,6 +207,8 @@ def beta_flow(beta, G, delta, eta_a=1.0, eta_w=1.0):
     if G.shape != beta.shape:
         raise ValueError(f"G must have the shape of beta {beta.shape}, got {G.shape}")
     eta = eta_a * eta_w
-    left = _psd_function(eta * beta @ beta.T, delta, "left")
-    right = _psd_function(eta * beta.T @ beta, delta, "right")
-    return -left @ G - G @ right
+    with np.errstate(all="ignore"):  # overflow is reported by finite_result
+        grams = finite_result((eta * beta @ beta.T, eta * beta.T @ beta), "beta, eta_a, eta_w")
+        flow = -_psd_function(grams[0], delta, "left") @ G - G @ _psd_function(grams[1], delta, "right")
+    flow = finite_result(flow, "beta, G, delta, eta_a, eta_w")
+    return flow[:, 0] if vector else flow

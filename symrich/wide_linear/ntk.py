@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from symrich.numeric.validation import as_array, finite_result
+from symrich.wide_linear.arrays import as_mp, is_mp
 from symrich.wide_linear.flow import check_layers, check_rates
 
 __all__ = ["ntk", "ntk_from_grams"]
@@ -60,10 +61,10 @@ def ntk_from_grams(X, W1TW1, W2W2T, eta_a=1.0, eta_w=1.0):
 
     Parameters
     ----------
-    X : ndarray, shape (n, d)
-    W1TW1 : ndarray, shape (..., d, d)
+    X : array_like, shape (n, d)
+    W1TW1 : array_like, shape (..., d, d)
         ``W^T W`` (``W1^T W1``).
-    W2W2T : ndarray, shape (..., c, c)
+    W2W2T : array_like, shape (..., c, c)
         ``A^T A`` (``W2 W2^T``); leading axes broadcast with those of ``W1TW1``.
         Object arrays of mpf work as well.
     eta_a, eta_w : float > 0
@@ -80,7 +81,24 @@ def ntk_from_grams(X, W1TW1, W2W2T, eta_a=1.0, eta_w=1.0):
     >>> np.allclose(ntk_from_grams(np.eye(2), W.T @ W, A.T @ A, 0.7, 1.3), ntk(np.eye(2), W, A, 0.7, 1.3))
     True
     """
-    n, c = X.shape[0], W2W2T.shape[-1]
+    exact = is_mp(X, W1TW1, W2W2T, eta_a, eta_w)
+    rates = check_rates(eta_a, eta_w)
+    convert = as_mp if exact else as_array
+    X, W1TW1, W2W2T = convert(X, "X"), convert(W1TW1, "W1TW1"), convert(W2W2T, "W2W2T")
+    eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n, d), got shape {X.shape}")
+    n, d = X.shape
+    if W1TW1.ndim < 2 or W1TW1.shape[-2:] != (d, d):
+        raise ValueError(f"W1TW1 must have shape (..., d, d) with d = {d} (X is n x d), got shape {W1TW1.shape}")
+    if W2W2T.ndim < 2 or W2W2T.shape[-1] != W2W2T.shape[-2]:
+        raise ValueError(f"W2W2T must have shape (..., c, c), got shape {W2W2T.shape}")
+    try:
+        np.broadcast_shapes(W1TW1.shape[:-2], W2W2T.shape[:-2])
+    except ValueError as exc:
+        raise ValueError(f"the batch axes of W1TW1 {W1TW1.shape[:-2]} and W2W2T {W2W2T.shape[:-2]} "
+                         "do not broadcast") from exc
+    c = W2W2T.shape[-1]
     with np.errstate(all="ignore"):
         XGX = X @ W1TW1 @ X.T
         K = (eta_a * XGX[..., :, None, :, None] * np.eye(c)[:, None, :]

@@ -25,12 +25,15 @@ __all__ = ["singular_value_trajectory", "time_to_reach", "q_delta", "q_delta_gra
 @functools.lru_cache(maxsize=None)
 def _trajectory_kernel():
     from symrich.numeric.codegen import compile_exprs
-    from symrich.symbolic.wide_linear import E, kappa, kappa_of, phi, sigma0, sigma_of_v_stable, v_trajectory_stable
     from symrich.symbolic.symbols import delta, eta_a, eta_w, s
+    from symrich.symbolic.wide_linear import (
+        E, kappa, kappa_of, phi, sigma0, sigma_of_v_stable, sigma_rising_stable, v_trajectory_stable,
+    )
 
     gap, v = v_trajectory_stable(sigma0, s, kappa, E, phi)
     return (compile_exprs((kappa_of(delta),), (delta, eta_a, eta_w), backend="numpy"),
-            compile_exprs((gap, v, sigma_of_v_stable(gap, v, s, kappa)), (sigma0, s, kappa, E, phi), backend="numpy"))
+            compile_exprs((sigma_of_v_stable(gap, v, s, kappa), sigma_rising_stable(sigma0, s, kappa, E, phi)),
+                          (sigma0, s, kappa, E, phi), backend="numpy"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -70,10 +73,12 @@ def singular_value_trajectory(t, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
     Uses ``v = sigma + sqrt(sigma^2 + kappa^2)``, ``kappa = |delta|/(2 sqrt(eta))``,
     which solves a constant-coefficient Riccati equation, in the form
     ``v - v_+ = b E / (1 + b (1 - E)/(2R))`` (``E = exp(-2 R sqrt(eta) t)``,
-    ``R = sqrt(s^2 + kappa^2)``, ``b = v_0 - v_+``) and
-    ``sigma = s + (v - v_+)(v - v_-)/(2v)``: no overflow for long times, no
-    cancellation near convergence, continuous at ``delta = 0`` (the Saxe
-    sigmoid) and at ``R = 0``.
+    ``R = sqrt(s^2 + kappa^2)``, ``b = v_0 - v_+``) and, for ``sigma0 > s``,
+    ``sigma = s + (v - v_+)(v - v_-)/(2v)``; for ``sigma0 <= s``,
+    ``sigma = sigma0 + (v - v0)(1 + kappa^2/(v v0))/2`` (derivation
+    ``wide_linear_stable_forms``): no overflow for long times, no
+    cancellation near convergence nor for ``sigma0 << s``, continuous at
+    ``delta = 0`` (the Saxe sigmoid) and at ``R = 0``.
 
     Parameters
     ----------
@@ -113,7 +118,8 @@ def singular_value_trajectory(t, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
         x = 2 * R * se * t
         E = np.exp(-x)
         phi = np.where(R > 0, -np.expm1(-x) / np.where(R > 0, 2 * R, 1.0), se * t)
-        _, v, sig = traj_k(sigma0, s, kappa, E, phi)
+        falling, rising = traj_k(sigma0, s, kappa, E, phi)
+        sig = np.where(sigma0 <= s, rising, falling)  # each free of cancellation on its side of s
     sig = np.asarray(np.broadcast_to(sig, t.shape), dtype=float).copy()
     stuck = (sigma0 == 0) & (kappa == 0)  # v_0 = 0: sigma = 0 is a fixed point when delta = 0
     sig[stuck] = 0.0

@@ -1,0 +1,124 @@
+"""Regression tests of the fuzz findings of issue 17 in :mod:`symrich.wide_linear` and the piecewise-linear speeds.
+
+Each test is one input the fuzzer (``tests/test_fuzz.py``) found, reduced by hand; every warning is an error
+(as in the fuzzer), so a ``RuntimeWarning`` from inside NumPy fails the test.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+from symrich import piecewise_linear as pl
+from symrich import wide_linear as wl
+
+
+@pytest.fixture(autouse=True)
+def _warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_radial_directional_speeds_overflow_is_a_value_error():
+    with pytest.raises(ValueError, match=r"beta, delta, g.*overflows float64"):
+        pl.radial_directional_speeds([[1e300, 1.0]], [1.0], [[1e300, 1e300]])
+
+
+
+def test_balance_of_layers_with_a_huge_rate():
+    # (rtol ||.||)^2 and the squares of ||Delta - lambda I||_F overflowed for eta_w = 1e300
+    W1, W2 = wl.balanced_layers(2, 2, 2, 0.5, np.random.default_rng(0), 1.0, 1e300)
+    assert float(wl.balance(W1, W2, 1.0, 1e300)) == pytest.approx(0.5, rel=1e-12)
+    assert float(wl.balance(W1, W2, rtol=1e300)) == pytest.approx(float(wl.balance(W1, W2, rtol=1.0)))
+
+
+def test_balance_checks_the_rates():
+    with pytest.raises(TypeError, match="eta_w"):
+        wl.balance([[1.0, 0.0]], [[2.0]], 1.0, None)
+
+
+def test_trajectory_with_a_huge_target_is_finite_and_agrees_with_mpmath():
+    # S/sqrt(eta) = 1.8e300: the squares in the eigenvalues overflowed
+    W1, W2 = wl.balanced_layers(2, 2, 1, -0.7, np.random.default_rng(1), 1.0, 0.31747896261040726)
+    args = ([0.0, 1e-300, 1.0, 1e6], W1, W2, [[-1e300, 3e299]], 1.0, 0.31747896261040726)
+    sol = wl.trajectory(*args)
+    ref = wl.trajectory(*args, backend="mpmath")
+    for name in ("beta", "W1TW1", "W2W2T"):
+        assert np.allclose(getattr(sol, name), getattr(ref, name).astype(float), rtol=1e-12, atol=0), name
+
+
+def test_trajectory_beyond_float64_is_a_value_error():
+    # lambda/(eta_a eta_w) = 1.4e450: NaN came out
+    W1, W2 = np.array([[[1.39853467e-300]], [[-2.50978573e-300]]]), np.array([[[-1.19522861e75]], [[-1.19522861e75]]])
+    with pytest.raises(ValueError, match=r"W1_0, W2_0, S, eta_a, eta_w .*float64.*backend='mpmath'"):
+        wl.trajectory([12.2], W1, W2, [[1.0]], 1e-300, 0.7)
+
+
+def test_kernel_distance_of_kernels_beyond_float64():
+    # K ~ 2e308 while the Gram matrices fit: 'X, W1TW1, W2W2T ... overflow' named no argument of the method
+    W1, W2 = wl.balanced_layers(2, 1, 1, 0.0, np.random.default_rng(0), 1e18, 1.0)
+    t, S = [0.0, 1e-9, 1e-6], np.array([[1.7e299, 0.0]])
+    distance = wl.trajectory(t, W1, W2, S, 1e18, 1.0).kernel_distance()
+    # the same kernels divided by 1e20: W2 -> W2/1e10, S -> S/1e10, eta_w -> 1e20 eta_w leaves eta_w W2 W2^T unchanged
+    rescaled = wl.trajectory(t, W1, W2 / 1e10, S / 1e10, 1e18, 1e20).kernel_distance()
+    exact = wl.trajectory(t, W1, W2, S, 1e18, 1.0, backend="mpmath").kernel_distance()
+    assert distance[1] > 1e-3
+    assert np.allclose(distance, rescaled, rtol=1e-9) and np.allclose(distance, exact, rtol=1e-9)
+
+
+def test_ntk_from_grams_checks_its_inputs():
+    with pytest.raises(ValueError, match=r"W1TW1 must have shape \(\.\.\., d, d\) with d = 2"):
+        wl.ntk_from_grams(np.eye(2), np.eye(3), np.eye(2))
+    with pytest.raises(ValueError, match=r"W2W2T must have shape \(\.\.\., c, c\)"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"batch axes of W1TW1 \(2,\) and W2W2T \(3,\)"):
+        wl.ntk_from_grams(np.eye(2), np.ones((2, 2, 2)), np.ones((3, 1, 1)))
+    with pytest.raises(ValueError, match="W2W2T contains NaN"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), [[np.nan]])
+    with pytest.raises(TypeError, match="eta_a"):
+        wl.ntk_from_grams(np.eye(2), np.eye(2), np.eye(1), "1")
+
+
+def test_beta_flow_of_one_output_has_the_shape_of_beta():
+    beta, G = np.array([1.0, -0.5, 2.0]), np.array([0.3, 0.1, -1.0])
+    flow = wl.beta_flow(beta, G, -0.4, 0.7, 1.3)
+    assert flow.shape == (3,)
+    assert np.array_equal(flow, wl.beta_flow(beta[:, None], G[:, None], -0.4, 0.7, 1.3)[:, 0])
+
+
+def test_beta_flow_overflow_is_a_value_error():
+    with pytest.raises(ValueError, match="overflows float64"):
+        wl.beta_flow([[1e300], [1.0]], [[1.0], [1.0]], 0.5)
+    with pytest.raises(ValueError, match="overflows float64"):  # delta^2/4 overflowed in math: an OverflowError
+        wl.beta_flow([[1e-150]], [[-1e300]], 1e300, 0.05, 1e300)
+
+
+def _sigma_mp(t, sigma0, s, delta, eta_a, eta_w):
+    """The closed form ``sigma(t) = (v^2 - kappa^2)/(2v)``, ``v`` the Riccati solution, at 50 digits (cancellation
+    is harmless there): ``v = v_+ + b E/(1 + b (1 - E)/(2R))``, ``b = v0 - v_+``, ``E = exp(-2 R sqrt(eta) t)``."""
+    with mpmath.workdps(50):
+        t, sigma0, s, delta = (mpmath.mpf(x) for x in (t, sigma0, s, delta))
+        root_eta = mpmath.sqrt(mpmath.mpf(eta_a) * mpmath.mpf(eta_w))
+        kappa = abs(delta) / (2 * root_eta)
+        R = mpmath.sqrt(s**2 + kappa**2)
+        v0 = sigma0 + mpmath.sqrt(sigma0**2 + kappa**2)
+        b = v0 - (s + R)
+        E = mpmath.exp(-2 * R * root_eta * t)
+        v = s + R + b * E / (1 + b * (1 - E) / (2 * R))
+        return (v**2 - kappa**2) / (2 * v)
+
+
+@pytest.mark.parametrize("sigma0", [1e-30, 1e-10, 1e-3, 0.5, 3.0])
+@pytest.mark.parametrize("s, delta", [(0.01, -1.0), (0.01, 1.0), (1.0, -2.5), (1.0, 0.0), (2.0, 0.7)])
+def test_singular_value_trajectory_keeps_its_relative_accuracy_far_below_s(sigma0, s, delta):
+    # sigma0 << s with delta < 0: sigma = s + (v - v_+)(v - v_-)/(2v) cancelled, sigma(0) = 0 for sigma0 = 1e-30
+    t = np.array([0.0, 1e-3, 0.3, 1.0, 10.0, 1e3])
+    got = wl.singular_value_trajectory(t, sigma0, s, delta, 1.0, 1.5)
+    if sigma0 <= s:  # the rising form starts exactly at sigma0
+        assert got[0] == sigma0
+    want = np.array([float(_sigma_mp(x, sigma0, s, delta, 1.0, 1.5)) for x in t])
+    np.testing.assert_allclose(got, want, rtol=4e-15, atol=0)
