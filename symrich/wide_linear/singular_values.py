@@ -163,12 +163,12 @@ def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
     if np.any(bad):
         raise ValueError("sigma must lie between sigma0 (included) and s (excluded): the flow moves sigma "
                          "monotonically from sigma0 towards s and never reaches s")
-    kappa = np.broadcast_to(np.asarray(_trajectory_kernel()[0](delta, eta_a, eta_w)[0], dtype=float), sigma.shape)
-    R = np.hypot(s, kappa)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # float64 overflow is reported by finite_result
+        kappa = np.broadcast_to(np.asarray(_trajectory_kernel()[0](delta, eta_a, eta_w)[0], dtype=float), sigma.shape)
+        R = np.hypot(s, kappa)
         general, critical = _time_kernel()(sigma, sigma0, s, kappa, eta_a, eta_w)
-    out = np.where(R > 0, general, critical)
-    out = np.where(sigma == sigma0, 0.0, out)
+        out = np.where(R > 0, general, critical)
+    out = finite_result(np.where(sigma == sigma0, 0.0, out), "sigma, sigma0, s, delta, eta_a, eta_w")
     return out[()] if out.ndim == 0 else out
 
 
