@@ -93,6 +93,9 @@ ONES = np.ones((2, 2))
     (lambda: pl.hamming_distance([[True], [True, False]], [[True]]), ValueError, "P0 and Pt"),  # was NumPy's message
     (lambda: wl.balanced_layers(3, 2, 2, 0.5, np.random.default_rng(0), scale=1e200), ValueError, "scale"),  # was W2 = NaN
     (lambda: wl.layers_of_beta(np.full((2, 3), 1e200), -1.0), ValueError, "beta0"),  # was a RuntimeWarning in matmul
+    (lambda: wl.layers_of_beta([[1.0]], 1e200), ValueError, "lam"),                 # was Python's OverflowError
+    (lambda: ec.checkpoint_steps(10**400), ValueError, "steps"),                      # was Python's OverflowError
+    (lambda: pl.activation_pattern([[1e200, 1e200]], [[1e200, -1e200]]), ValueError, "X, W"),  # was a RuntimeWarning
     (lambda: sn.ntk(np.full((1, 2), 1e200), [1e100, 1e100], 1.0), ValueError, "X, beta"),
     (lambda: wl.conserved_Delta(np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
     (lambda: wl.ntk(np.eye(2), np.full((2, 2), 1e200), ONES), ValueError, "W, A"),

@@ -125,6 +125,9 @@ def checkpoint_steps(steps, per_decade=1):
     (0, 1, 3, 10, 32, 50)
     """
     steps, per_decade = integer(steps, "steps", 0), integer(per_decade, "per_decade", 1)
+    if steps > 10**15 or per_decade > 1000:
+        raise ValueError(f"steps must be at most 10^15 and per_decade at most 1000 (got {steps} and {per_decade}): "
+                         "a training run does not have more checkpoints than that")
     out, j = {0, steps}, 0
     while (s := round(10 ** (j / per_decade))) <= steps:
         out.add(s)

@@ -145,7 +145,7 @@ def activation_pattern(X, W):
     """
     W = as_array(W, "W", ndim=2)
     X = check_inputs(X, W.shape[1])
-    return (X @ W.T).T > 0
+    return _preactivations(X, W).T > 0
 
 
 def hamming_distance(P0, Pt):

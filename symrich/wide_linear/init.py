@@ -34,7 +34,10 @@ __all__ = ["balanced_layers", "balanced_init", "layers_of_beta"]
 
 
 def _psd_sqrt(M, xp):
-    w, V = xp.linalg.eigh(M)
+    try:
+        w, V = xp.linalg.eigh(M)
+    except np.linalg.LinAlgError as exc:  # entries too large or too small for float64's eigensolver
+        raise ValueError(f"scale, lam, eta_a, eta_w are outside the supported range: the eigensolver failed ({exc})") from exc
     w = np.where(w > 0, w, 0 * w)  # M is PSD; rounding may make a zero eigenvalue negative
     return (V * xp.sqrt(w)[..., None, :]) @ V.T
 
@@ -238,7 +241,7 @@ def layers_of_beta(beta0, lam, eta_a=1.0, eta_w=1.0):
         B = finite_result(beta0 @ beta0.T, names)
         b, V = np.linalg.eigh(B)
         b = np.clip(b, 0.0, None)
-        root = finite_result(np.sqrt(lam**2 + 4 * eta_a * eta_w * b), names)
+        root = finite_result(np.sqrt(np.float64(lam) ** 2 + 4 * eta_a * eta_w * b), names)
         half = np.where(lam > 0, (lam + root) / 2, np.where(root - lam > 0, 2 * eta_a * eta_w * b / (root - lam), 0.0))
     if np.any(half <= 64 * np.finfo(float).eps * max(1.0, half.max())):
         raise ValueError(f"beta0 must have rank c = {beta0.shape[0]} for lam <= 0 (W2 would be singular), "
