@@ -57,7 +57,6 @@ NOT_CALLED = {
 #: findings not fixed yet (issue 17): the spec fails on them; each is marked, with what the fuzzer found.
 OPEN = {
     "symrich.piecewise_linear.network.radial_directional_speeds": "overflow: RuntimeWarning in multiply",
-    "symrich.single_neuron.closed_form.observables": "eta_w = 1e300, a0 ~ 1e100: OverflowError (34) escapes",
     "symrich.wide_linear.closed_form.WideTrajectory.kernel_distance": "NaN inside: 'Kt contains NaN' names no argument",
     "symrich.wide_linear.closed_form.balance": "eta_w = 1e300: RuntimeWarning 'overflow in scalar power' ((rtol size)^2)",
     "symrich.wide_linear.closed_form.trajectory": "overflow: RuntimeWarning in square",

@@ -13,6 +13,7 @@ import pytest
 import sympy
 
 from symrich import piecewise_linear as pl
+from symrich import single_neuron as sn
 from symrich.export import export
 from symrich.oracle import PolynomialFlow, integrate_flow
 
@@ -74,3 +75,91 @@ def test_piecewise_solution_as_float_at_a_tiny_time():
     a, W = sol.as_float().a, sol.as_float().W
     assert a.dtype == float and np.all(np.isfinite(a)) and np.all(np.isfinite(W))
     np.testing.assert_allclose(a[0], [1.0, 1.0], rtol=1e-15)
+
+
+# ---------------------------------------------------------------- the float64 domain of the single neuron
+
+_S = (1e-160, 1e-170)
+
+
+@pytest.mark.parametrize("s", _S)
+def test_tiny_initialisation_outside_the_float64_domain_is_rejected(s):
+    """``a0 = w0_1 = s``: ``s^2`` is subnormal; gave ``a = 1.0000056`` at 1e-160, ``a = inf``, ``w = NaN`` at 1e-170."""
+    with pytest.raises(ValueError, match=r"a0 has an entry of magnitude .*float64 backend.*backend='mpmath'"):
+        sn.trajectory([0.0, 371.0, 560.0], s, [s, 0.0], [0.0, 1.0])
+
+
+@pytest.mark.parametrize("s", _S)
+def test_mpmath_backend_is_correct_outside_the_float64_domain(s):
+    """The same call with ``backend="mpmath"``: ``beta = a w`` reaches ``beta_star``, ``delta = 0`` is conserved."""
+    a, w = sn.trajectory([0.0, 371.0, 560.0], s, [s, 0.0], [0.0, 1.0], backend="mpmath")
+    assert abs(a[-1] * w[-1][1] - 1) < 1e-12 and abs(a[-1] * w[-1][0]) < 1e-12
+    assert abs(a[-1] ** 2 - (w[-1][0] ** 2 + w[-1][1] ** 2)) < 1e-12
+
+
+def test_float64_at_the_edge_of_the_domain_agrees_with_mpmath():
+    s = 1e-150
+    a, w = sn.trajectory([0.0, 371.0, 560.0], s, [s, 0.0], [0.0, 1.0])
+    am, wm = sn.trajectory([0.0, 371.0, 560.0], s, [s, 0.0], [0.0, 1.0], backend="mpmath")
+    np.testing.assert_allclose(a, np.array(am, dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(w, np.array(wm, dtype=float), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: sn.trajectory([0.0, 1.0], 1.0, [1.0, 0.0], [0.0, 1e200]), "beta_star"),
+    (lambda: sn.trajectory([0.0, 1.0], 1.0, [1e200, 0.0], [0.0, 1.0]), "w0"),
+    (lambda: sn.observables([0.0, 1.0], 1e100, [1.0, 0.0], [0.0, 1.0], eta_w=1e300), "eta_w"),
+    (lambda: sn.M_matrix([1e200, 1.0], 1e300), "beta"),
+    (lambda: sn.M_matrix([1.0, 1.0], 1e300), "delta"),
+    (lambda: sn.delta_of(1e200, [1e200, 0.0]), "a"),
+    (lambda: sn.Phi_delta([1.0, 1.0], 1e300), "delta"),
+    (lambda: sn.grad_Phi_delta([1.0, 1.0], 1.0, eta_a=1e-300), "eta_a"),
+    (lambda: sn.basin(1e200, [1.0, 0.0], [1.0, 0.0]), "a0"),
+    (lambda: sn.implicit_bias([[1.0, 0.0]], [1e200], 1.0, [1.0, 1.0]), "y"),
+    (lambda: sn.implicit_bias([[1.0, 1.0, 0.0]], [1.0], 1e-300, [1e-300, 0.0, 0.0]), "w0"),
+    (lambda: sn.implicit_bias([[1.0, 1.0, 0.0]], [1.0], 1e-300, [1.0, 0.0, 0.0]), "a0"),
+])
+def test_inputs_outside_the_float64_domain_are_named(call, name):
+    """Each gave NaN, inf or a wrong number (``implicit_bias(...).a_inf = -0.84`` from ``a0 > 0`` at ``delta = 0``)."""
+    with pytest.raises(ValueError, match=rf"^{name} has an entry of magnitude .* outside \[1e-150, 1e150\]"):
+        call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: sn.trajectory([0.0, 1.0, 10.0], 1e150, [1.0, 0.0], [0.0, 1.0]),
+    lambda: sn.observables([0.0, 1.0], 1e150, [1.0, 0.0], [0.0, 1.0]),
+    lambda: sn.M_matrix([1e150, 1e150], 1e150, eta_a=1e150, eta_w=1e150),
+    lambda: sn.delta_of(1e150, [1.0], eta_w=1e150),
+    lambda: sn.implicit_bias([[1e150, 0.0]], [1.0], 1e150, [1e150, 1e150], eta_w=1e150),
+])
+def test_results_that_overflow_inside_the_domain_are_a_value_error(call):
+    """``a0 = 1e150``: all NaN before; now the final check of a float64 result."""
+    with pytest.raises(ValueError, match=r"outside the supported range: the result overflows float64"):
+        call()
+
+
+def test_implicit_bias_kappa_without_cancellation():
+    """``kappa_N = delta + eta_a ||P_N w0||^2`` cancelled to 0 for ``||w0|| = 1e150`` in null(X) (an integration
+    that ran for minutes); ``eta_w a0^2 - eta_a ||P_R w0||^2`` is exact: ``kappa_N = a0^2 > 0``, ``sign = sign(a0)``."""
+    a0 = -1.609661181425416
+    res = sn.implicit_bias([[0.0, -1.0]], [1.59243626], a0, [-1e150, 0.0])
+    assert res.kappa_N == pytest.approx(a0**2, rel=1e-15)
+    assert res.sign == -1 and res.t_certificate is None
+
+
+# ---------------------------------------------------------------- options
+
+
+def test_parallel_must_be_a_bool():
+    with pytest.raises(TypeError, match=r"parallel must be a bool"):
+        sn.trajectory(1.0, 0.5, [1.0, 0.0], [0.0, 1.0], parallel="no")
+
+
+@pytest.mark.parametrize("kwargs, kind, name", [
+    ({"rtol": -1}, ValueError, "rtol"), ({"rtol": 2.0}, ValueError, "rtol"), ({"rtol": "1e-8"}, TypeError, "rtol"),
+    ({"max_doublings": "a"}, TypeError, "max_doublings"), ({"max_doublings": 0}, ValueError, "max_doublings"),
+    ({"max_doublings": 2.5}, TypeError, "max_doublings"),
+])
+def test_implicit_bias_options_are_checked(kwargs, kind, name):
+    with pytest.raises(kind, match=rf"^{name} must be"):
+        sn.implicit_bias([[1.0, 0.0]], [2.0], 1.0, [0.5, 0.3], **kwargs)

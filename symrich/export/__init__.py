@@ -49,7 +49,6 @@ from symrich.export.base import EXPORTED
 from symrich.export.c_code import CGenerator
 from symrich.export.jax_code import JaxGenerator
 from symrich.export.numpy_code import NumPyGenerator
-from symrich.numeric.validation import choice
 
 __all__ = ["export", "FUNCTIONS", "TARGETS", "GENERATORS", "available_functions"]
 
@@ -104,7 +103,9 @@ def export(target, out_dir, functions=None):
     >>> [p.name for p in export("c", tempfile.mkdtemp(), functions=["M_matrix"])]
     ['symrich_kernels.c', 'symrich_kernels.h', 'Makefile', 'README.txt']
     """
-    choice(target, "target", TARGETS)
+    if not isinstance(target, str) or target not in GENERATORS:
+        kind = ValueError if isinstance(target, str) else TypeError
+        raise kind(f"target must be one of {', '.join(TARGETS)}, got {target!r:.80}")
     if not isinstance(out_dir, (str, os.PathLike)):
         raise TypeError(f"out_dir must be a str or a path (os.PathLike), got {type(out_dir).__name__} {out_dir!r:.80}")
     return GENERATORS[target](functions).write(out_dir)
