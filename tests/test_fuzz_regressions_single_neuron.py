@@ -163,3 +163,11 @@ def test_parallel_must_be_a_bool():
 def test_implicit_bias_options_are_checked(kwargs, kind, name):
     with pytest.raises(kind, match=rf"^{name} must be"):
         sn.implicit_bias([[1.0, 0.0]], [2.0], 1.0, [0.5, 0.3], **kwargs)
+
+
+def test_mpmath_observables_take_rates_beyond_the_float_range_of_their_powers():
+    """``eta_w = 1e300`` with ``backend="mpmath"``: a float power of the rate in the kernel raised OverflowError (34)."""
+    obs = sn.observables([0.0, 0.5], 5e99, [1.0, 0.0], [-1e200, 0.0], eta_w=1e300, backend="mpmath")
+    with mpmath.workdps(30):
+        assert obs.loss[0] == (mpmath.mpf(5e99) * 1 + mpmath.mpf(1e200)) ** 2 / 2
+    assert all(mpmath.isfinite(v) for v in np.ravel(obs.ntk_norm))

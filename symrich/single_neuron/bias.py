@@ -341,7 +341,9 @@ def _row_part_at_the_saddle(Vr, Sr, w0, kappa, eta_a, eta_w):
         return Vr @ z
     from scipy.optimize import brentq
 
-    hi = math.log(float(z @ z) / target) / float(np.min(rate))   # excess(hi) <= 0
+    hi = math.log(float(z @ z) / target) / float(np.min(rate))   # excess(hi) <= 0, up to rounding at a root
+    while excess(hi) > 0:
+        hi = 2 * hi + 1 / float(np.min(rate))
     tau = brentq(excess, 0.0, hi, xtol=1e-15 * max(hi, 1.0), rtol=4 * _EPS)
     return Vr @ (z * np.exp(-rate * tau / 2))
 

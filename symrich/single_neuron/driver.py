@@ -407,6 +407,8 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     a, w = trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
+    if conv:   # the rates in the number type of conv (mpmath: no OverflowError of a float power such as eta_w**3)
+        eta_a, eta_w = conv(eta_a, "eta_a").item(), conv(eta_w, "eta_w").item()
     with np.errstate(all="ignore"):
         x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
         at, wt, d = x["at"], x["wt"], x["d"]
