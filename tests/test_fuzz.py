@@ -55,14 +55,7 @@ NOT_CALLED = {
     "symrich.piecewise_linear.PiecewiseSolution": "result of integrate",
 }
 #: findings not fixed yet (issue 17): the spec fails on them; each is marked, with what the fuzzer found.
-OPEN = {
-    "symrich.export.export": "a float out_dir: TypeError from pathlib that does not name out_dir",
-    "symrich.piecewise_linear.integrate.PiecewiseSolution.as_float": "the spec's integrate(method='taylor') at "
-    "t = 1.2e-38: the Taylor oracle raises 'step size underflow at t = 0'",
-    "symrich.piecewise_linear.integrate.integrate": "method='taylor': math.log2(0) of the step fraction in the oracle "
-                                                    "(symrich/oracle/taylor.py), a 'math domain error' naming nothing",
-    "symrich.single_neuron.closed_form.observables": "eta_w = 1e300, a0 ~ 1e100: OverflowError (34) escapes",
-}
+OPEN: dict = {}  # every finding of the fuzz runs so far is fixed (regressions in tests/test_fuzz_regressions*.py)
 #: seconds one call may take (first calls compile kernels).
 TIME_LIMIT = 120
 SPECS = all_specs()

@@ -43,6 +43,8 @@ derivations that prove it.  One module per target (:mod:`~symrich.export.numpy_c
 
 from __future__ import annotations
 
+import os
+
 from symrich.export.base import EXPORTED
 from symrich.export.c_code import CGenerator
 from symrich.export.jax_code import JaxGenerator
@@ -90,6 +92,8 @@ def export(target, out_dir, functions=None):
     ------
     ValueError
         For an unknown target or function name, or an ``out_dir`` that is a file.
+    TypeError
+        For a ``target`` that is not a str, or an ``out_dir`` that is neither a str nor a path.
     OSError
         When ``out_dir`` cannot be created or written (the message names it).
 
@@ -99,6 +103,9 @@ def export(target, out_dir, functions=None):
     >>> [p.name for p in export("c", tempfile.mkdtemp(), functions=["M_matrix"])]
     ['symrich_kernels.c', 'symrich_kernels.h', 'Makefile', 'README.txt']
     """
-    if target not in GENERATORS:
-        raise ValueError(f"target must be one of {', '.join(TARGETS)}, got {target!r}")
+    if not isinstance(target, str) or target not in GENERATORS:
+        kind = ValueError if isinstance(target, str) else TypeError
+        raise kind(f"target must be one of {', '.join(TARGETS)}, got {target!r:.80}")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise TypeError(f"out_dir must be a str or a path (os.PathLike), got {type(out_dir).__name__} {out_dir!r:.80}")
     return GENERATORS[target](functions).write(out_dir)

@@ -220,8 +220,13 @@ class CodeGenerator:
         offered = [f for f, e in EXPORTED.items() if target is None or target in e.targets]
         if functions is None:
             return offered
-        functions = [functions] if isinstance(functions, str) else list(functions)
-        bad = [f for f in functions if f not in EXPORTED]
+        if isinstance(functions, str):
+            functions = [functions]
+        elif isinstance(functions, (list, tuple)):
+            functions = list(functions)
+        else:
+            raise TypeError(f"functions must be a str or a list of str, got {type(functions).__name__}")
+        bad = [f for f in functions if not isinstance(f, str) or f not in EXPORTED]
         if bad:
             raise ValueError(f"functions must be among {', '.join(EXPORTED)}; unknown: {', '.join(map(str, bad))}")
         if not functions:

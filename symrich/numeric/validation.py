@@ -11,7 +11,10 @@ producing NaN or a traceback from deep inside NumPy:
   non-positive learning rates, integers too large for a float;
 * ``ValueError`` for valid input whose result does not fit in float64
   (:func:`finite_result`): a value that overflows is reported, never returned as
-  ``inf`` or NaN.
+  ``inf`` or NaN;
+* ``ValueError`` for input outside the domain of a float64 backend
+  (:func:`in_float64_domain`, :data:`FLOAT64_DOMAIN`): a nonzero magnitude below ``1e-150``
+  or above ``1e150``, whose square leaves the normal float range.
 
 Strings are never parsed as numbers (``"0.1"`` is a ``TypeError``, not ``0.1``);
 options are strings (:func:`choice`), counts are integers (:func:`integer`).
@@ -36,7 +39,12 @@ import reprlib
 import numpy as np
 
 __all__ = ["as_array", "as_numeric", "positive", "finite_real", "check_whitened", "last_axis", "choice", "integer",
-           "finite_result", "broadcast"]
+           "finite_result", "broadcast", "FLOAT64_DOMAIN", "in_float64_domain", "float64_array", "float64_rate"]
+
+#: ``(low, high)``: the float64 backends are stated for inputs whose every nonzero entry has a magnitude in
+#: ``[low, high]``; then squares and products of two inputs are normal floats (in ``[1e-300, 1e300]``), neither
+#: subnormal (which loses digits silently) nor infinite.
+FLOAT64_DOMAIN = (1e-150, 1e150)
 
 _REAL_ARRAY = "a real number or an array of real numbers"
 _NONE_FOUND = object()
@@ -224,6 +232,57 @@ def finite_result(values, names):
             raise ValueError(f"{names} are outside the supported range: the result overflows float64 "
                              "(a value beyond 1.8e308)")
     return values
+
+
+def in_float64_domain(x, name):
+    """``x`` unchanged, after checking that every nonzero entry has a magnitude in :data:`FLOAT64_DOMAIN`.
+
+    Outside it a float64 computation squares a number into the subnormal range (and loses
+    digits without a warning) or beyond ``1.8e308``; the ``ValueError`` names ``name`` and
+    suggests rescaling the problem or ``backend="mpmath"`` (exact at any magnitude).
+
+    >>> float(in_float64_domain(np.array([0.0, 1e-100]), "w0")[1])
+    1e-100
+    >>> in_float64_domain(np.array([0.0, 1e-170]), "w0")
+    Traceback (most recent call last):
+    ...
+    ValueError: w0 has an entry of magnitude 1e-170, outside [1e-150, 1e150], the domain of the float64 backend ...
+    """
+    low, high = FLOAT64_DOMAIN
+    mag = np.abs(np.asarray(x, dtype=float))
+    mag = mag[mag != 0]
+    if mag.size and (mag.min() < low or mag.max() > high):
+        bad = mag.min() if mag.min() < low else mag.max()
+        raise ValueError(f"{name} has an entry of magnitude {bad:.3g}, outside [{_e(low)}, {_e(high)}], the domain of the "
+                         "float64 backend (a square would leave the normal float range); rescale the problem, or use "
+                         "backend='mpmath' where the function has one (exact at any magnitude)")
+    return x
+
+
+def _e(v):
+    return f"{v:g}".replace("e+", "e")
+
+
+def float64_array(x, name, **kwargs):
+    """:func:`as_array` (same keywords), then :func:`in_float64_domain`.
+
+    >>> float64_array([1.0, 1e200], "beta")
+    Traceback (most recent call last):
+    ...
+    ValueError: beta has an entry of magnitude 1e+200, outside [1e-150, 1e150], the domain of the float64 backend ...
+    """
+    return in_float64_domain(as_array(x, name, **kwargs), name)
+
+
+def float64_rate(x, name):
+    """:func:`positive`, then :func:`in_float64_domain` (learning rates of a float64 backend).
+
+    >>> float64_rate(1e300, "eta_w")
+    Traceback (most recent call last):
+    ...
+    ValueError: eta_w has an entry of magnitude 1e+300, outside [1e-150, 1e150], the domain of the float64 backend ...
+    """
+    return in_float64_domain(positive(x, name), name)
 
 
 def broadcast(**arrays):

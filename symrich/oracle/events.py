@@ -287,7 +287,7 @@ class EventScanner:
                 def G(theta: int, coefficients: list = coefficients) -> int:
                     return horner(coefficients, theta, frac_bits)
 
-                zero_tol = 2.0 ** (log2_tol + frac_bits)
+                zero_tol = mpmath.mpf(2) ** (log2_tol + frac_bits)   # beyond the float range for huge states
                 after_zero = [c >= 0 for c in coefficients[1:] if c != 0]
             else:
                 def G(theta: int, g: Callable = ev.g) -> mpmath.mpf:

@@ -2,7 +2,7 @@
 
 One step: the compiled recurrence (:attr:`PolynomialFlow.program`) gives the
 Taylor coefficients of the time-rescaled series in fixed point
-(:mod:`symrich.oracle.fixedpoint`), :func:`_step_fraction` chooses the step as
+(:mod:`symrich.oracle.fixedpoint`), :func:`_log2_step_fraction` chooses the step as
 in Jorba & Zou (2005), the outputs and events inside the step are read off the
 Taylor polynomial, and the next step starts from its value at the step's end.
 The choices are explained in the numerics section of :mod:`symrich.oracle`.
@@ -26,24 +26,25 @@ __all__ = ["integrate_taylor"]
 _GUARD_BITS = 32
 #: Safety factor on the Jorba-Zou step size.
 _STEP_SAFETY = 0.9
-#: If a trial step is shorter than tau * this, the step is redone with a smaller tau.
-_RESCALE_THRESHOLD = 2.0**-6
+#: If a trial step is shorter than tau * 2**this, the step is redone with a smaller tau.
+_LOG2_RESCALE_THRESHOLD = -6
 
 
-def _step_fraction(series: list[list[int]], p: int, log2_tol_fixed: float) -> float:
-    r"""Jorba-Zou step as a fraction :math:`\theta = h/\tau` of the series scale.
+def _log2_step_fraction(series: list[list[int]], p: int, log2_tol_fixed: float) -> float:
+    r"""``log2`` of the Jorba-Zou step as a fraction :math:`\theta = h/\tau` of the series scale.
 
     ``series`` are the fixed-point coefficients of the rescaled series and
     ``log2_tol_fixed`` is :math:`\log_2(\mathrm{tol}\,2^P)`.  A coefficient that
     is zero in fixed point is bounded by one unit (:math:`2^{-P}`), so a
     vanishing tail (e.g. a polynomial solution) allows the full step
-    :math:`\theta \ge 1`.
+    :math:`\theta \ge 1`.  The logarithm is returned because :math:`\theta` itself
+    may be below the smallest float (a series scale far too long for huge coefficients).
     """
     exponents = []
     for j in (p - 1, p):
         norm = max(max(abs(s[j]) for s in series), 1)
         exponents.append((log2_tol_fixed - math.log2(norm)) / j)
-    return _STEP_SAFETY * 2.0 ** min(exponents)
+    return math.log2(_STEP_SAFETY) + min(exponents)
 
 
 def integrate_taylor(flow: PolynomialFlow, times: list, x0: list, pvals: list, *, dps: int, wp: int,
@@ -139,14 +140,16 @@ def integrate_taylor(flow: PolynomialFlow, times: list, x0: list, pvals: list, *
         log2_tol_fixed = log2_tol + frac_bits
         c = constants.at(frac_bits)
 
+        # A series scale tau far beyond the remaining time would round the last step to 0 in fixed point.
+        s = min(s, int(mpmath.ceil(mpmath.log(t_end - t_n, 2))))
         for attempt in range(4):
             series = program.flow_series(x, order, frac_bits, max(s, 0), max(-s, 0), c)
-            theta = _step_fraction(series, order, log2_tol_fixed)
-            if theta >= _RESCALE_THRESHOLD or attempt == 3:
+            log2_theta = _log2_step_fraction(series, order, log2_tol_fixed)
+            if log2_theta >= _LOG2_RESCALE_THRESHOLD or attempt == 3:
                 break
-            s += math.floor(math.log2(theta))   # the series scale was far too long: shrink tau
+            s += math.floor(log2_theta)          # the series scale was far too long: shrink tau
         tau = mpmath.ldexp(1, s)
-        theta = min(theta, 1.0)                  # never step beyond tau (see symrich.oracle)
+        theta = 2.0 ** min(log2_theta, 0.0)      # never step beyond tau (see symrich.oracle)
         remaining = (t_end - t_n) / tau
         last = theta >= remaining
         theta_end = fixed(remaining, frac_bits) if last else fixed(mpmath.mpf(theta), frac_bits)

@@ -164,7 +164,10 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     max_steps : int
         Steps of the integrator per region (``RuntimeError`` beyond): the
         Taylor method is explicit, so long horizons need many steps even
-        when the flow converges.
+        when the flow converges.  The Taylor oracle also gives up
+        (``RuntimeError``, "step size underflow") when a step no longer
+        advances ``t`` at the working precision: a flow whose time scale is
+        far below ``t``, as for entries near ``1e300``.
 
     Returns
     -------

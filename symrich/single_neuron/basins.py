@@ -17,7 +17,7 @@ import dataclasses
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import finite_result, float64_array, float64_rate
 from symrich.single_neuron.kernels import numpy_kernel
 
 __all__ = ["Basin", "basin"]
@@ -77,6 +77,10 @@ def basin(a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
         ``X^T y``, nonzero.
     eta_a, eta_w : float > 0
 
+    Every nonzero input magnitude must lie in ``[1e-150, 1e150]`` (the float64 domain,
+    :data:`symrich.numeric.validation.FLOAT64_DOMAIN`; a ``ValueError`` names the argument
+    outside it, as for a result that is not finite).
+
     Returns
     -------
     Basin
@@ -97,11 +101,11 @@ def basin(a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
     >>> np.allclose(a_inf * w_inf, [1.0, 0.25])
     True
     """
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    bs = as_array(beta_star, "beta_star", ndim=1)
-    a0 = as_array(a0, "a0")
-    w0 = as_array(w0, "w0")
+    eta_a = float64_rate(eta_a, "eta_a")
+    eta_w = float64_rate(eta_w, "eta_w")
+    bs = float64_array(beta_star, "beta_star", ndim=1)
+    a0 = float64_array(a0, "a0")
+    w0 = float64_array(w0, "w0")
     if w0.ndim == 0 or w0.shape[-1] != bs.shape[0]:
         raise ValueError(f"w0 must have shape (..., d) with d = len(beta_star) = {bs.shape[0]}, got shape {w0.shape}")
     try:
@@ -113,21 +117,23 @@ def basin(a0, w0, beta_star, eta_a=1.0, eta_w=1.0):
         raise ValueError("beta_star must be nonzero (with beta_star = 0 there is no interpolating branch)")
     a0 = np.broadcast_to(a0, batch)
     w0 = np.broadcast_to(w0, batch + bs.shape)
-    delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
-    p0 = w0 @ bs
-    lm_pos, lm_neg, lp_neg, lp_pos = (np.broadcast_to(np.asarray(v, dtype=float), batch)
-                                      for v in numpy_kernel("sn_basin")(s2, delta, eta_a, eta_w))
-    l_minus = np.where(delta >= 0, lm_pos, lm_neg)
-    l_plus = np.where(delta > 0, lp_pos, lp_neg)
-    A = eta_a * p0 - l_minus * a0
-    rounding = 8 * _EPS * (eta_a * np.abs(p0) + np.abs(l_minus * a0))
-    sign = np.where(np.abs(A) <= rounding, 0, np.sign(A)).astype(int)
-    a_branch = np.sqrt(-l_minus / eta_w)
-    a_inf = sign * a_branch
-    w_perp0 = w0 - (p0 / s2)[..., None] * bs
-    safe_a = np.where(sign != 0, a_inf, 1.0)
-    w_saddle = w_perp0 / np.sqrt(1 + eta_w * a0**2 / l_plus)[..., None]
-    w_inf = np.where((sign != 0)[..., None], bs / safe_a[..., None], w_saddle)
+    with np.errstate(all="ignore"):
+        delta = eta_w * a0**2 - eta_a * np.sum(w0 * w0, axis=-1)
+        p0 = w0 @ bs
+        lm_pos, lm_neg, lp_neg, lp_pos = (np.broadcast_to(np.asarray(v, dtype=float), batch)
+                                          for v in numpy_kernel("sn_basin")(s2, delta, eta_a, eta_w))
+        l_minus = np.where(delta >= 0, lm_pos, lm_neg)
+        l_plus = np.where(delta > 0, lp_pos, lp_neg)
+        A = eta_a * p0 - l_minus * a0
+        rounding = 8 * _EPS * (eta_a * np.abs(p0) + np.abs(l_minus * a0))
+        sign = np.where(np.abs(A) <= rounding, 0, np.sign(A)).astype(int)
+        a_branch = np.sqrt(-l_minus / eta_w)
+        a_inf = sign * a_branch
+        w_perp0 = w0 - (p0 / s2)[..., None] * bs
+        safe_a = np.where(sign != 0, a_inf, 1.0)
+        w_saddle = w_perp0 / np.sqrt(1 + eta_w * a0**2 / l_plus)[..., None]
+        w_inf = np.where((sign != 0)[..., None], bs / safe_a[..., None], w_saddle)
+    finite_result((a_inf, w_inf, A, delta, rounding), "a0, w0, beta_star, eta_a, eta_w")
     if not batch:
         return Basin(sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, A=float(A), delta=float(delta))
     return Basin(sign=sign, a_inf=a_inf, w_inf=w_inf, A=A, delta=delta)

@@ -22,13 +22,16 @@ import math
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, finite_real, positive
+from symrich.numeric.validation import (finite_real, finite_result, float64_array, float64_rate, in_float64_domain,
+                                        integer, positive)
 from symrich.single_neuron.driver import run_grad_Phi_delta, run_Phi_delta
 from symrich.single_neuron.kernels import a_inf_kernel, numpy_kernel
 
 __all__ = ["ImplicitBias", "implicit_bias", "Phi_delta", "grad_Phi_delta"]
 
 _EPS = np.finfo(float).eps
+#: the inputs named when a result is not finite.
+_NAMES = "X, y, a0, w0, eta_a, eta_w"
 #: the sign certificate stops the integration once L < (1 - _LOSS_MARGIN) ||y||^2/2.
 _LOSS_MARGIN = 1e-3
 
@@ -158,12 +161,12 @@ class ImplicitBias:
 
 def _check_data(X, y, a0, w0, eta_a, eta_w):
     problems = []
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    X = as_array(X, "X", ndim=2)
-    y = as_array(y, "y", ndim=1)
-    w0 = as_array(w0, "w0", ndim=1)
-    a0 = finite_real(a0, "a0")
+    eta_a = float64_rate(eta_a, "eta_a")
+    eta_w = float64_rate(eta_w, "eta_w")
+    X = float64_array(X, "X", ndim=2)
+    y = float64_array(y, "y", ndim=1)
+    w0 = float64_array(w0, "w0", ndim=1)
+    a0 = in_float64_domain(finite_real(a0, "a0"), "a0")
     n, d = X.shape
     if d == 0 or n == 0:
         problems.append(f"X must have at least one row and one column, got shape {X.shape}")
@@ -220,10 +223,14 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
         Initial first layer.
     eta_a, eta_w : float > 0
         Learning rates.
-    rtol : float
+    rtol : float in (0, 1)
         Relative tolerance of the integration of rule 5.
-    max_doublings : int
+    max_doublings : int >= 1
         Rule 5 integrates over ``[0, T]``, doubling ``T`` up to this many times.
+
+    Every nonzero magnitude of ``X, y, a0, w0`` and the learning rates must lie in ``[1e-150, 1e150]``
+    (the float64 domain, :data:`symrich.numeric.validation.FLOAT64_DOMAIN`): outside it squares leave the
+    normal float range (``a0 = w0_1 = 1e-300`` gave ``a_inf = -0.84`` from ``a0 > 0`` at ``delta = 0``).
 
     Returns
     -------
@@ -234,7 +241,10 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     ------
     ValueError
         Bad shapes, NaN or infinite entries, non-positive learning rates, ``y`` not in range(X),
-        or ``a0 = 0`` and ``w0 = 0`` (a fixed point away from any interpolant).
+        ``a0 = 0`` and ``w0 = 0`` (a fixed point away from any interpolant), input outside the
+        float64 domain or a result that is not finite; a bad ``rtol`` or ``max_doublings``.
+    TypeError
+        For input that is not made of real numbers, or a ``max_doublings`` that is not an integer.
     RuntimeError
         If rule 5 finds no certificate (the flow may converge to the saddle ``beta = 0``).
 
@@ -252,6 +262,10 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     kappa_N > 0: eta_w a(t)^2 >= kappa_N > 0, so a never vanishes and sign(a_inf) = sign(a0)
     """
     X, y, a0, w0, eta_a, eta_w = _check_data(X, y, a0, w0, eta_a, eta_w)
+    rtol = positive(rtol, "rtol")
+    if rtol >= 1:
+        raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
+    max_doublings = integer(max_doublings, "max_doublings", 1)
     n, d = X.shape
     if a0 == 0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 is a fixed point of the flow: it converges to no interpolant")
@@ -263,17 +277,20 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     miss = float(np.linalg.norm(y - y_range))
     if miss > 1e-9 * max(1.0, float(np.linalg.norm(y))):
         raise ValueError(f"y must lie in range(X) (no interpolant otherwise); its distance to range(X) is {miss:.3g}")
-    beta_p = Vr @ ((Ur.T @ y) / Sr) if rank else np.zeros(d)
-    n0 = w0 - Vr @ (Vr.T @ w0)
-    b = float(np.linalg.norm(beta_p))
-    c = float(np.linalg.norm(n0))
-    delta = eta_w * a0**2 - eta_a * float(w0 @ w0)
-    kappa = delta + eta_a * c**2
-    a_abs = math.sqrt(max(a_inf_kernel()(kappa, b, eta_a, eta_w)[0], 0.0))
-    half_y2 = 0.5 * float(y @ y)
-    beta0 = a0 * w0
-    r0 = X @ beta0 - y
-    loss0 = 0.5 * float(r0 @ r0)
+    with np.errstate(all="ignore"):   # an overflow gives inf (checked below), never a warning or an OverflowError
+        beta_p = Vr @ ((Ur.T @ y) / Sr) if rank else np.zeros(d)
+        n0 = w0 - Vr @ (Vr.T @ w0)
+        b = float(np.linalg.norm(beta_p))
+        delta = eta_w * a0 * a0 - eta_a * float(w0 @ w0)
+        z = Vr.T @ w0                 # kappa_N = delta + eta_a ||P_N w0||^2 = eta_w a0^2 - eta_a ||P_R w0||^2, no cancellation
+        kappa = eta_w * a0 * a0 - eta_a * float(z @ z)
+        a_abs2 = float(a_inf_kernel()(np.float64(kappa), np.float64(b), eta_a, eta_w)[0])
+        half_y2 = 0.5 * float(y @ y)
+        beta0 = a0 * w0
+        r0 = X @ beta0 - y
+        loss0 = 0.5 * float(r0 @ r0)
+    finite_result((beta_p, n0, b, delta, kappa, a_abs2, half_y2, loss0), _NAMES)
+    a_abs = math.sqrt(max(a_abs2, 0.0))
     t_cert = None
 
     if b == 0 and kappa <= 0:
@@ -299,6 +316,7 @@ def implicit_bias(X, y, a0, w0, eta_a=1.0, eta_w=1.0, *, rtol=1e-10, max_doublin
     beta = beta_p + a_inf * n0
     w_inf = n0 + beta_p / a_inf if a_inf != 0 else n0 + _row_part_at_the_saddle(Vr, Sr, w0, kappa, eta_a, eta_w)
     method = "closed form: beta_inf = X^+ y + a_inf P_N w0, eta_w a_inf^2 = (kappa_N + sqrt(kappa_N^2 + 4 eta ||X^+ y||^2))/2"
+    finite_result((beta, a_inf, w_inf, delta, kappa), _NAMES)
     return ImplicitBias(beta=beta, sign=int(sign), a_inf=float(a_inf), w_inf=w_inf, psi=sign * w0, delta=float(delta),
                         kappa_N=float(kappa), rank=rank, method=method, how_sign_was_decided=how, t_certificate=t_cert)
 
@@ -323,7 +341,9 @@ def _row_part_at_the_saddle(Vr, Sr, w0, kappa, eta_a, eta_w):
         return Vr @ z
     from scipy.optimize import brentq
 
-    hi = math.log(float(z @ z) / target) / float(np.min(rate))   # excess(hi) <= 0
+    hi = math.log(float(z @ z) / target) / float(np.min(rate))   # excess(hi) <= 0, up to rounding at a root
+    while excess(hi) > 0:
+        hi = 2 * hi + 1 / float(np.min(rate))
     tau = brentq(excess, 0.0, hi, xtol=1e-15 * max(hi, 1.0), rtol=4 * _EPS)
     return Vr @ (z * np.exp(-rate * tau / 2))
 

@@ -23,7 +23,7 @@ import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_numeric
+from symrich.numeric.validation import as_numeric, choice
 from symrich.single_neuron import driver
 from symrich.single_neuron.driver import Observables
 from symrich.single_neuron.kernels import (
@@ -39,8 +39,7 @@ __all__ = ["trajectory", "observables", "solution_kernels"]
 
 
 def _check_backend(backend):
-    if backend not in ("numpy", "mpmath"):
-        raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")
+    choice(backend, "backend", ("numpy", "mpmath"))
 
 
 @functools.lru_cache(maxsize=None)
@@ -105,7 +104,7 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
         form in ``single_neuron_closed_form``); ``"mpmath"``: object arrays of
         mpf at the caller's ``mpmath.mp.dps`` (inputs may be mpf).
     parallel : bool
-        ``backend="numpy"`` only: spread the initialisations over numba's
+        ``True`` or ``False`` (anything else is a ``TypeError``). ``backend="numpy"`` only: spread the initialisations over numba's
         threads (``numba.set_num_threads``).  Off by default: numba's default
         threading layer must not be entered from several Python threads at once.
 
@@ -120,9 +119,22 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     ------
     ValueError
         For mismatched shapes, NaN or infinite values, negative times,
-        non-positive learning rates or an unknown backend.
+        non-positive learning rates or an unknown backend; with ``backend="numpy"``,
+        for input outside the float64 domain (below), and for a result that is not finite.
     TypeError
-        For input that is not made of real numbers (strings, ``None``...).
+        For input that is not made of real numbers (strings, ``None``...), or a
+        ``parallel`` that is not a bool.
+
+    Notes
+    -----
+    **Domain of** ``backend="numpy"``: every nonzero entry of ``a0``, ``w0``, ``beta_star`` and
+    the learning rates has a magnitude in ``[1e-150, 1e150]``
+    (:data:`symrich.numeric.validation.FLOAT64_DOMAIN`; ``t`` is any time ``>= 0``). Their squares
+    are then normal floats; outside it a square is subnormal (digits are lost without a warning:
+    ``a0 = 1e-160`` gave a wrong limit) or infinite, so the call raises a ``ValueError`` naming the
+    argument. ``backend="mpmath"`` has no such limit (mpmath's exponent range is unbounded); or
+    rescale: ``(a0, w0, beta_star, t) -> (l a0, l w0, l^2 beta_star, t/l^2)`` maps trajectories to
+    trajectories.
 
     Examples
     --------
@@ -135,6 +147,8 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     True
     """
     _check_backend(backend)
+    if not isinstance(parallel, (bool, np.bool_)):
+        raise TypeError(f"parallel must be a bool (True or False), got {type(parallel).__name__} {parallel!r:.80}")
     if backend == "numpy":
         return driver.run_trajectory(_float_solver(bool(parallel)), numpy_kernel("sn_rows"), t, a0, w0, beta_star,
                                      eta_a, eta_w)
@@ -145,7 +159,7 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
 def observables(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy"):
     """Observables of the exact single-neuron trajectory on whitened data.
 
-    Parameters are those of :func:`trajectory`.  The formulas (proved in the
+    Parameters (and the domain of ``backend="numpy"``) are those of :func:`trajectory`.  The formulas (proved in the
     derivation ``single_neuron_observables``) are compiled from
     :func:`symrich.symbolic.single_neuron_kernels.observable_exprs`.
 

@@ -27,7 +27,7 @@ import dataclasses
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, finite_result, positive  # export: inline
+from symrich.numeric.validation import as_array, finite_result, float64_array, float64_rate, positive  # export: inline
 
 __all__ = [
     "Observables",
@@ -49,12 +49,12 @@ __all__ = [
 
 
 def _beta_delta(beta, delta, eta_a, eta_w):
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    beta = as_array(beta, "beta", ndim=None)
+    eta_a = float64_rate(eta_a, "eta_a")
+    eta_w = float64_rate(eta_w, "eta_w")
+    beta = float64_array(beta, "beta", ndim=None)
     if beta.ndim == 0 or beta.shape[-1] == 0:
         raise ValueError(f"beta must have shape (..., d) with d >= 1, got shape {beta.shape}")
-    delta = as_array(delta, "delta")
+    delta = float64_array(delta, "delta")
     try:
         batch = np.broadcast_shapes(beta.shape[:-1], delta.shape)
     except ValueError as exc:
@@ -98,11 +98,13 @@ def run_M_matrix(coefficients, beta, delta, eta_a=1.0, eta_w=1.0):
     with np.errstate(divide="ignore", invalid="ignore"):
         m_perp_pos, c_pos, m_perp_neg, m_diff_neg = _outputs(coefficients(delta, rho, eta_a, eta_w), rho.shape)
     negative = delta < 0
-    m_perp = np.where(negative, m_perp_neg, m_perp_pos)
-    safe_rho = np.where(rho > 0, rho, 1.0)
-    coeff = np.where(negative, m_diff_neg / safe_rho**2, np.where(rho > 0, c_pos, 0.0))
-    eye = np.eye(beta.shape[-1])
-    return m_perp[..., None, None] * eye + coeff[..., None, None] * beta[..., :, None] * beta[..., None, :]
+    with np.errstate(all="ignore"):
+        m_perp = np.where(negative, m_perp_neg, m_perp_pos)
+        safe_rho = np.where(rho > 0, rho, 1.0)
+        coeff = np.where(negative, m_diff_neg / safe_rho**2, np.where(rho > 0, c_pos, 0.0))
+        eye = np.eye(beta.shape[-1])
+        M = m_perp[..., None, None] * eye + coeff[..., None, None] * beta[..., :, None] * beta[..., None, :]
+    return finite_result(M, "beta, delta")
 
 
 def run_ntk(coefficients, X, beta, delta, eta_a=1.0, eta_w=1.0):
@@ -129,13 +131,14 @@ def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
     >>> run_delta_of(lambda a, ww, ea, ew: (ew * a**2 - ea * ww,), 1.0, [[1.0], [0.5]])
     array([0.  , 0.75])
     """
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    a = as_array(a, "a")
-    w = as_array(w, "w")
+    eta_a = float64_rate(eta_a, "eta_a")
+    eta_w = float64_rate(eta_w, "eta_w")
+    a = float64_array(a, "a")
+    w = float64_array(w, "w")
     if w.ndim == 0:
         raise ValueError("w must have shape (..., d), got a scalar")
-    out = np.asarray(kernel(a, np.sum(w * w, axis=-1), eta_a, eta_w)[0], dtype=float)
+    with np.errstate(all="ignore"):
+        out = finite_result(np.asarray(kernel(a, np.sum(w * w, axis=-1), eta_a, eta_w)[0], dtype=float), "a, w")
     return float(out) if out.ndim == 0 else out
 
 
@@ -146,15 +149,18 @@ def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
 def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
     """Checked and batched inputs of the trajectory: ``(t (T,), a0 (B,), w0 (B, d), beta_star (B, d), eta_a, eta_w, unbatched, scalar_t)``.
 
-    ``conv(x, name)`` converts an input (default: float64 arrays with a finiteness check).
+    ``conv(x, name)`` converts an input (default: float64 arrays with a finiteness check, and for
+    ``a0, w0, beta_star`` and the rates the domain of the float64 backend, :data:`~symrich.numeric.validation.FLOAT64_DOMAIN`;
+    ``t`` may be any time ``>= 0``).
 
     >>> solution_inputs(1.0, 0.5, [1.0, 0.0], [0.0, 2.0], 1.0, 1.0)[-2:]
     (True, True)
     """
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
-    conv = conv or as_array
-    tt, a0, w0, bs = conv(t, "t"), conv(a0, "a0"), conv(w0, "w0"), conv(beta_star, "beta_star")
+    rate, data = (positive, conv) if conv else (float64_rate, float64_array)
+    eta_a = rate(eta_a, "eta_a")
+    eta_w = rate(eta_w, "eta_w")
+    tt = (conv or as_array)(t, "t")
+    a0, w0, bs = data(a0, "a0"), data(w0, "w0"), data(beta_star, "beta_star")
     problems = []
     if tt.ndim > 1:
         problems.append(f"t must be a scalar or have shape (T,), got shape {tt.shape}")
@@ -297,7 +303,8 @@ def run_trajectory(solve, rows, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, conv
     """``(a, w)`` of the exact trajectory: inputs checked (:func:`solution_inputs`), row scalars, then ``solve``.
 
     ``solve`` is a :func:`branch_solver`; ``rows`` the row-scalar kernel of :func:`row_scalars`.
-    Without a batch the ``B`` axis is dropped, for a scalar ``t`` the ``T`` axis.
+    Without a batch the ``B`` axis is dropped, for a scalar ``t`` the ``T`` axis.  On the float path
+    (``conv=None``) a result that is not finite is a ``ValueError`` (:func:`~symrich.numeric.validation.finite_result`).
 
     >>> import numpy as np
     >>> still = lambda t, a0, pi0, s2, delta, ea, ew: (a0 + 0 * t, pi0 + 0 * t, 1.0)
@@ -307,8 +314,9 @@ def run_trajectory(solve, rows, t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, conv
     (2.0, [1.0, 3.0])
     """
     tt, a0_, w0_, bs, eta_a, eta_w, unbatched, scalar_t = solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv)
-    s2, pi0, delta, wperp = row_scalars(rows, a0_, w0_, bs, eta_a, eta_w)
-    a, w = solve(tt, a0_, pi0, s2, delta, eta_a, eta_w, bs, wperp)
+    with np.errstate(all="ignore"):
+        s2, pi0, delta, wperp = row_scalars(rows, a0_, w0_, bs, eta_a, eta_w)
+        a, w = finite_result(solve(tt, a0_, pi0, s2, delta, eta_a, eta_w, bs, wperp), "a0, w0, beta_star, eta_a, eta_w")
     if scalar_t:
         a, w = a[:, 0], w[:, 0]
     if unbatched:
@@ -399,12 +407,17 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     a, w = trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
-    at, wt, d = x["at"], x["wt"], x["d"]
-    vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
-    fields = dict(zip(names, vals))
-    fields["loss"] = x["loss"]
-    M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
+    if conv:   # the rates in the number type of conv (mpmath: no OverflowError of a float power such as eta_w**3)
+        eta_a, eta_w = conv(eta_a, "eta_a").item(), conv(eta_w, "eta_w").item()
+    with np.errstate(all="ignore"):
+        x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
+        at, wt, d = x["at"], x["wt"], x["d"]
+        vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
+        fields = dict(zip(names, vals))
+        fields["loss"] = x["loss"]
+        M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
+    undefined = ("alignment", "kernel_distance")   # NaN where undefined (documented)
+    finite_result((M, *(v for k, v in fields.items() if k not in undefined)), "a0, w0, beta_star, eta_a, eta_w")
     if x["scalar_t"]:
         fields = {k: v[..., 0] for k, v in fields.items()}
         M = M[..., 0, :, :]
@@ -428,10 +441,10 @@ def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     7.453559924999
     """
     beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
-    rho = np.linalg.norm(beta, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
+        rho = np.linalg.norm(beta, axis=-1)
         plain, stable_neg, _, _ = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
-    out = np.where(delta < 0, stable_neg, plain)
+    out = finite_result(np.where(delta < 0, stable_neg, plain), "beta, delta")
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -449,8 +462,9 @@ def run_grad_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
             "grad Phi_delta does not exist at beta = 0 when delta < 0 (a cone point; the subdifferential is the "
             "ball of radius sqrt(|delta|/eta_a)); give a nonzero beta"
         )
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         _, _, phi_prime, tangential_pos = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
-    safe_rho = np.where(rho > 0, rho, 1.0)
-    coeff = np.where(delta > 0, tangential_pos, np.where(rho > 0, phi_prime / safe_rho, 0.0))
-    return coeff[..., None] * beta
+        safe_rho = np.where(rho > 0, rho, 1.0)
+        coeff = np.where(delta > 0, tangential_pos, np.where(rho > 0, phi_prime / safe_rho, 0.0))
+        grad = coeff[..., None] * beta
+    return finite_result(grad, "beta, delta")
