@@ -80,6 +80,7 @@ ONES = np.ones((2, 2))
     (lambda: ec.RunConfig(scale=1.0, alpha=1.0, seed=0, method=np.array([True, False])), ValueError, "method"),
     (lambda: ec.RunConfig(scale=1e-300, alpha=1.0, seed=0), ValueError, "lr"),  # was ZeroDivisionError from .lr
     (lambda: ec.RunConfig(scale=1.0, alpha=1e300, seed=0), ValueError, "alpha"),  # was OverflowError from .delta
+    (lambda: ec.RunConfig(scale=np.float64(1e-200), alpha=1.0, seed=0), ValueError, "lr"),  # was a RuntimeWarning
     (lambda: ec.alpha_of(1.0, 1e-300), ValueError, "scale"),
     (lambda: ec.checkpoint_steps("x"), TypeError, "steps"),  # was int('x')
     (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)

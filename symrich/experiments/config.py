@@ -227,7 +227,7 @@ class RunConfig:
 
     @property
     def lr(self):
-        return self.base_lr / self.scale**2
+        return float(self.base_lr) / float(self.scale) ** 2  # Python floats: 1/0 raises, never a NumPy warning
 
     @property
     def probe(self):
