@@ -114,3 +114,11 @@ def test_kernel_distance_of_huge_kernels():
     # was: a RuntimeWarning and NaN from the overflowing Frobenius norms; S is scale-free
     assert kernel_distance(1e300 * ONES, np.eye(2)) == kernel_distance(ONES, np.eye(2))
     assert kernel_distance(np.eye(2), 3 * np.eye(2)) == 0.0
+
+
+def test_checkpoint_steps_up_to_1e18():
+    # a bound of 10^15 rejected steps = 10^18, a valid call; beyond 10^18 is a ValueError naming steps
+    out = ec.checkpoint_steps(10**18, per_decade=1000)
+    assert out[0] == 0 and out[-1] == 10**18 and out[-2] == round(10 ** (17999 / 1000)) and list(out) == sorted(set(out))
+    with pytest.raises(ValueError, match="steps"):
+        ec.checkpoint_steps(10**18 + 1)

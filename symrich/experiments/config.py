@@ -125,8 +125,8 @@ def checkpoint_steps(steps, per_decade=1):
     (0, 1, 3, 10, 32, 50)
     """
     steps, per_decade = integer(steps, "steps", 0), integer(per_decade, "per_decade", 1)
-    if steps > 10**15 or per_decade > 1000:
-        raise ValueError(f"steps must be at most 10^15 and per_decade at most 1000 (got {steps} and {per_decade}): "
+    if steps > 10**18 or per_decade > 1000:
+        raise ValueError(f"steps must be at most 10^18 and per_decade at most 1000 (got {steps} and {per_decade}): "
                          "a training run does not have more checkpoints than that")
     out, j = {0, steps}, 0
     while (s := round(10 ** (j / per_decade))) <= steps:
