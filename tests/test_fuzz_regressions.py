@@ -81,6 +81,8 @@ ONES = np.ones((2, 2))
     (lambda: ec.RunConfig(scale=1e-300, alpha=1.0, seed=0), ValueError, "lr"),  # was ZeroDivisionError from .lr
     (lambda: ec.RunConfig(scale=1.0, alpha=1e300, seed=0), ValueError, "alpha"),  # was OverflowError from .delta
     (lambda: ec.RunConfig(scale=np.float64(1e-200), alpha=1.0, seed=0), ValueError, "lr"),  # was a RuntimeWarning
+    (lambda: ec.load_config({"grid": {"scale": 1.0, "alpha": 1, "seed": 0}, "settings": {"base_lr": math.nan}}),
+     ValueError, "base_lr must be a positive"),  # was accepted: settings with base_lr = NaN
     (lambda: ec.alpha_of(1.0, 1e-300), ValueError, "scale"),
     (lambda: ec.checkpoint_steps("x"), TypeError, "steps"),  # was int('x')
     (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)

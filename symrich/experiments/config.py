@@ -305,7 +305,10 @@ def load_config(config):
         elif k == "n_probe" and v in ("all", None):
             settings[k] = None
         elif kind is float and isinstance(v, (int, float)) and not isinstance(v, bool):
-            settings[k] = float(v)
+            try:
+                settings[k] = positive(v, k)  # base_lr: NaN, inf, 0 or an int beyond float64 are rejected here
+            except ValueError as exc:
+                problems.append(str(exc))
         elif not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
             expected = "an integer or 'all'" if k == "n_probe" else f"of type {kind.__name__}"
             problems.append(f"setting {k!r} must be {expected}, got {v!r}")
