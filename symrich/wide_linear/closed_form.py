@@ -236,6 +236,10 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
+    try:
+        np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
+    except ValueError as exc:
+        raise ValueError(f"the batch shapes of W1 {W1.shape} and W2 {W2.shape} do not broadcast together") from exc
     return _checked_balance(W1, W2, eta_a, eta_w, rtol, exact)
 
 
