@@ -236,6 +236,8 @@ def layers_of_beta(beta0, lam, eta_a=1.0, eta_w=1.0):
     eta_a, eta_w = check_rates(eta_a, eta_w)
     lam = finite_real(lam, "lam")
     beta0 = as_array(beta0, "beta0", ndim=2)
+    if not beta0.shape[0]:
+        raise ValueError(f"beta0 must have at least one row (c >= 1), got shape {beta0.shape}")
     names = "beta0, lam, eta_a, eta_w"
     with np.errstate(all="ignore"):
         B = finite_result(beta0 @ beta0.T, names)
