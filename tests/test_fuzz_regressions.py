@@ -126,3 +126,9 @@ def test_checkpoint_steps_up_to_1e18():
     assert out[0] == 0 and out[-1] == 10**18 and out[-2] == round(10 ** (17999 / 1000)) and list(out) == sorted(set(out))
     with pytest.raises(ValueError, match="steps"):
         ec.checkpoint_steps(10**18 + 1)
+
+
+def test_ntk_from_grams_with_a_0d_object_rate():
+    # was: ValueError 'x must be an array of real numbers' (the rates converted as one list of a 0-d array)
+    K = wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), np.array(2.0, dtype=object), 2.0)
+    np.testing.assert_array_equal(np.asarray(K, dtype=float), wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), 2.0, 2.0))

@@ -48,7 +48,7 @@ import numpy as np
 
 from symrich.numeric.kernels import kernel_distance as _shared_kernel_distance
 from symrich.numeric.validation import as_array, finite_real
-from symrich.wide_linear.arrays import as_mp, is_mp, namespace
+from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
 from symrich.wide_linear.riccati import kernel
@@ -233,7 +233,7 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     rates = check_rates(eta_a, eta_w)
     exact = is_mp(W1, W2)
     W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
-    eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
+    eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
     try:
@@ -435,7 +435,7 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
         if exact:
-            eta_a, eta_w = as_mp([eta_a, eta_w])
+            eta_a, eta_w = mp_rates(eta_a, eta_w)
         with mpmath.workdps(mpmath.mp.dps - (GUARD_DIGITS if exact else 0)):
             lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]

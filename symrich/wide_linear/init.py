@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from symrich.numeric.validation import as_array, finite_real, finite_result, positive
-from symrich.wide_linear.arrays import as_mp, namespace
+from symrich.wide_linear.arrays import as_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 
 __all__ = ["balanced_layers", "balanced_init", "layers_of_beta"]
@@ -122,7 +122,7 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
     if backend == "mpmath":
         (lam,) = as_mp([lam], "lam")
         convert = as_mp
-        eta_a, eta_w = as_mp([eta_a, eta_w])
+        eta_a, eta_w = mp_rates(eta_a, eta_w)
     else:
         lam = finite_real(lam, "lam")
 
