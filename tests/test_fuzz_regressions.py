@@ -108,6 +108,8 @@ ONES = np.ones((2, 2))
     (lambda: wl.layers_of_beta(np.ones((0, 2)), 1.0), ValueError, "beta0 must have at least one row"),  # was NumPy's
     (lambda: wl.time_to_reach(1e-300, 0.0, 1.0, 0.0), ValueError, "sigma0 = 0 with delta = 0 is a fixed point"),  # was
     # the overflow message: sigma stays 0 (the time is infinite), a condition on the data, not float64's range
+    (lambda: wl.balance(np.ones((0, 3)), np.ones((3, 0))), ValueError, "hidden width h >= 1"),  # was NumPy's max()
+    (lambda: wl.balanced_layers(2, 3, 10**100, 0.0, np.random.default_rng(0)), ValueError, "d, h, c"),  # was NumPy's
     (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
 ])
 def test_bad_or_extreme_input_is_named(call, error, match):

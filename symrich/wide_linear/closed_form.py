@@ -236,6 +236,8 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
+    if not W1.shape[-2]:
+        raise ValueError(f"W1 and W2 must have a hidden width h >= 1, got shapes {W1.shape} and {W2.shape}")
     try:
         np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
     except ValueError as exc:

@@ -49,10 +49,16 @@ def _orthonormal_rows(k, m, rng, xp, convert):
     return (Q * signs).T
 
 
+#: the most entries ``h (d + c)`` of the layers :func:`balanced_layers` builds (800 MB of float64).
+_MAX_ENTRIES = 10**8
+
+
 def _widths(d, h, c):
     for name, val in (("d", d), ("h", h), ("c", c)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
             raise ValueError(f"{name} must be a positive integer, got {val!r}")
+    if int(h) * (int(d) + int(c)) > _MAX_ENTRIES:
+        raise ValueError(f"d, h, c = {d}, {h}, {c} give more than {_MAX_ENTRIES:.0e} entries in W1 and W2 together")
     return int(d), int(h), int(c)
 
 
