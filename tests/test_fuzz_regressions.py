@@ -136,3 +136,11 @@ def test_ntk_from_grams_with_a_0d_object_rate():
     # was: ValueError 'x must be an array of real numbers' (the rates converted as one list of a 0-d array)
     K = wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), np.array(2.0, dtype=object), 2.0)
     np.testing.assert_array_equal(np.asarray(K, dtype=float), wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), 2.0, 2.0))
+
+
+def test_time_to_reach_far_above_s_is_positive():
+    # was: a negative time (the two logarithms of the old form cancelled); for sigma, sigma0 >> s, |delta| the
+    # flow is sigma' = -2 sqrt(eta) sigma^2 to relative order s/sigma: t = (1/sigma - 1/sigma0)/(2 sqrt(eta))
+    for s, delta in ((1.0, 0.0), (0.0, 6.103515625e-05)):
+        t = wl.time_to_reach(1e147, 1e150, s, delta)
+        assert t == pytest.approx((1 / 1e147 - 1 / 1e150) / 2, rel=1e-12)
