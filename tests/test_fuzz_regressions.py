@@ -110,6 +110,10 @@ ONES = np.ones((2, 2))
     # the overflow message: sigma stays 0 (the time is infinite), a condition on the data, not float64's range
     (lambda: wl.balance(np.ones((0, 3)), np.ones((3, 0))), ValueError, "hidden width h >= 1"),  # was NumPy's max()
     (lambda: wl.balanced_layers(2, 3, 10**100, 0.0, np.random.default_rng(0)), ValueError, "d, h, c"),  # was NumPy's
+    (lambda: wl.balanced_layers(2, 2, 3, 0.5, np.random.default_rng(0), backend=np.ones((0, 3))), ValueError,
+     "backend"),  # was NumPy's 'truth value of an empty array is ambiguous'
+    (lambda: wl.trajectory([0.0, 1.0], np.zeros((2, 2)), np.zeros((2, 2)), ONES).kernel_distance(), ValueError,
+     "W1_0, W2_0"),  # was a message naming only K0, not an attribute of the trajectory
     (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
 ])
 def test_bad_or_extreme_input_is_named(call, error, match):

@@ -159,8 +159,8 @@ def namespace(backend):
     ...
     ValueError: backend must be 'numpy' or 'mpmath', got 'jax'
     """
-    if backend == "numpy":
+    if isinstance(backend, str) and backend == "numpy":
         return np
-    if backend == "mpmath":
+    if isinstance(backend, str) and backend == "mpmath":
         return MPMATH
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

@@ -171,7 +171,11 @@ class WideTrajectory:
         Kt = self._unit_kernel(self.W1TW1, self.W2W2T)
         if self.t.ndim:
             K0 = K0[..., None, :, :]
-        return _shared_kernel_distance(K0, Kt)
+        try:
+            return _shared_kernel_distance(K0, Kt)
+        except ValueError as exc:  # a zero kernel: name the layers it comes from
+            layers = "W1_0, W2_0 (t = 0)" if "K0" in str(exc) else "W1TW1, W2W2T"
+            raise ValueError(f"kernel distance is undefined: the NTK of {layers} is the zero kernel") from exc
 
     def _unit_kernel(self, W1TW1, W2W2T):
         """The NTK at ``X = I_d`` divided by a positive number per kernel, in float64 with largest entry about 1.
