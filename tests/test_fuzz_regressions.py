@@ -83,6 +83,7 @@ ONES = np.ones((2, 2))
     (lambda: ec.RunConfig(scale=np.float64(1e-200), alpha=1.0, seed=0), ValueError, "lr"),  # was a RuntimeWarning
     (lambda: ec.load_config({"grid": {"scale": 1.0, "alpha": 1, "seed": 0}, "settings": {"base_lr": math.nan}}),
      ValueError, "base_lr must be a positive"),  # was accepted: settings with base_lr = NaN
+    (lambda: ec.RunConfig(scale=1.0, alpha=1.0, seed=0, steps=True), ValueError, "steps"),  # was accepted
     (lambda: ec.alpha_of(1.0, 1e-300), ValueError, "scale"),
     (lambda: ec.checkpoint_steps("x"), TypeError, "steps"),  # was int('x')
     (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)
@@ -114,6 +115,8 @@ ONES = np.ones((2, 2))
      "backend"),  # was NumPy's 'truth value of an empty array is ambiguous'
     (lambda: wl.trajectory([0.0, 1.0], np.zeros((2, 2)), np.zeros((2, 2)), ONES).kernel_distance(), ValueError,
      "W1_0, W2_0"),  # was a message naming only K0, not an attribute of the trajectory
+    (lambda: wl.balanced_layers(2, 2, 3, np.ones((0, 3)), np.random.default_rng(0), backend="mpmath"), TypeError,
+     "lam"),  # was NumPy's 'truth value of an empty array is ambiguous'
     (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
 ])
 def test_bad_or_extreme_input_is_named(call, error, match):

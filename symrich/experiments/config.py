@@ -199,9 +199,9 @@ class RunConfig:
         if self.n_probe is not None and not (isinstance(self.n_probe, int) and not isinstance(self.n_probe, bool)
                                              and 1 <= self.n_probe <= self.n):
             problems.append(f"n_probe must be None (all n) or an integer in [1, n = {self.n}], got {self.n_probe!r}")
-        if not (isinstance(self.steps, int) and self.steps >= 0):
+        if not (isinstance(self.steps, int) and not isinstance(self.steps, bool) and self.steps >= 0):
             problems.append(f"steps must be an integer >= 0, got {self.steps!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             problems.append(f"seed must be an integer >= 0, got {self.seed!r}")
         for name, allowed in CONVENTIONS.items():
             try:

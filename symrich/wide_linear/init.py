@@ -126,7 +126,10 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if backend == "mpmath":
-        (lam,) = as_mp([lam], "lam")
+        lam = as_mp(lam, "lam")
+        if lam.ndim:
+            raise TypeError(f"lam must be a real number, got an array of shape {lam.shape}")
+        lam = lam[()]
         convert = as_mp
         eta_a, eta_w = mp_rates(eta_a, eta_w)
     else:
