@@ -94,6 +94,8 @@ ONES = np.ones((2, 2))
     (lambda: pl.beta_flow([[-1e150, 1.0], [1.0, 1.0]], [1e150, 3.0], [[1.2e150, 2.7]], [-1e-150], [[True, False]],
                           activation="abs"), ValueError, "X, y, beta, delta"),  # was a RuntimeWarning in matmul
     (lambda: pl.conserved_deltas([1e200], [[1e200, 0.0]]), ValueError, "a, W"),     # was inf - inf = NaN
+    (lambda: pl.beta_flow(np.eye(2), [1.0, 1.0], [[1.0, 0.0]], [0.0], [[1.0], [1.0, 2.0]]), ValueError,
+     "pattern must be a boolean array"),  # was NumPy's ragged message
     (lambda: pl.hamming_distance([[True], [True, False]], [[True]]), ValueError, "P0 and Pt"),  # was NumPy's message
     (lambda: wl.balanced_layers(3, 2, 2, 0.5, np.random.default_rng(0), scale=1e200), ValueError, "scale"),  # was W2 = NaN
     (lambda: wl.layers_of_beta(np.full((2, 3), 1e200), -1.0), ValueError, "beta0"),  # was a RuntimeWarning in matmul
