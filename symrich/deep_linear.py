@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, finite_result, positive
+from symrich.numeric.validation import as_array, as_numeric, finite_result, positive
 
 __all__ = ["conserved_quantities", "parameter_flow"]
 
@@ -28,7 +28,7 @@ def _weights(weights, etas):
         if Ws[l].shape[1] != Ws[l - 1].shape[0]:
             raise ValueError(f"weights[{l}] must have {Ws[l - 1].shape[0]} columns (rows of weights[{l - 1}]), "
                              f"got shape {Ws[l].shape}")
-    if np.ndim(etas) == 0:
+    if as_numeric(etas, "etas", "a positive number or a sequence of one per layer").ndim == 0:
         etas = [etas] * len(Ws)
     if len(etas) != len(Ws):
         raise ValueError(f"etas must have one rate per layer ({len(Ws)}), got {len(etas)}")

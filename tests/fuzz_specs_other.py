@@ -90,13 +90,14 @@ def beta_delta_calls(draw, pattern=False, g=False):
     kw["delta"] = pl.conserved_deltas(a, W, kw["eta_a"], kw["eta_w"]) if moderate else draw(
         matrices((len(a),), moderate))
     if pattern:
-        kw["pattern"] = pl.activation_pattern(kw["X"], W)
+        with np.errstate(all="ignore"):  # extreme X, W: the sign of an overflowing preactivation is still a pattern
+            kw["pattern"] = (kw["X"] @ W.T).T > 0
     else:
         del kw["activation"]
     if g:
         kw["g"] = draw(matrices(np.shape(W), moderate))
-        if not np.all(np.any(kw["beta"] != 0, axis=1)):
-            kw["beta"] = kw["beta"] + 1.0  # beta_k = 0: the direction is undefined (documented ValueError)
+        # beta_k = 0: the direction is undefined (documented ValueError); only those rows are replaced
+        kw["beta"] = np.where(np.any(kw["beta"] != 0, axis=1, keepdims=True), kw["beta"], 1.0)
     if not (pattern or g):
         del kw["X"], kw["y"]
     if not np.all(np.any(kw["beta"] != 0, axis=1)):

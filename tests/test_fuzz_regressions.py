@@ -80,6 +80,10 @@ ONES = np.ones((2, 2))
     (lambda: ec.RunConfig(scale=1.0, alpha=1.0, seed=0, method=np.array([True, False])), ValueError, "method"),
     (lambda: ec.RunConfig(scale=1e-300, alpha=1.0, seed=0), ValueError, "lr"),  # was ZeroDivisionError from .lr
     (lambda: ec.RunConfig(scale=1.0, alpha=1e300, seed=0), ValueError, "alpha"),  # was OverflowError from .delta
+    (lambda: ec.RunConfig(scale=np.float64(1e-200), alpha=1.0, seed=0), ValueError, "lr"),  # was a RuntimeWarning
+    (lambda: ec.load_config({"grid": {"scale": 1.0, "alpha": 1, "seed": 0}, "settings": {"base_lr": math.nan}}),
+     ValueError, "base_lr must be a positive"),  # was accepted: settings with base_lr = NaN
+    (lambda: ec.RunConfig(scale=1.0, alpha=1.0, seed=0, steps=True), ValueError, "steps"),  # was accepted
     (lambda: ec.alpha_of(1.0, 1e-300), ValueError, "scale"),
     (lambda: ec.checkpoint_steps("x"), TypeError, "steps"),  # was int('x')
     (lambda: ec.load_config({"grid": None}), ValueError, "grid"),  # was dict(None)
@@ -90,6 +94,8 @@ ONES = np.ones((2, 2))
     (lambda: pl.beta_flow([[-1e150, 1.0], [1.0, 1.0]], [1e150, 3.0], [[1.2e150, 2.7]], [-1e-150], [[True, False]],
                           activation="abs"), ValueError, "X, y, beta, delta"),  # was a RuntimeWarning in matmul
     (lambda: pl.conserved_deltas([1e200], [[1e200, 0.0]]), ValueError, "a, W"),     # was inf - inf = NaN
+    (lambda: pl.beta_flow(np.eye(2), [1.0, 1.0], [[1.0, 0.0]], [0.0], [[1.0], [1.0, 2.0]]), ValueError,
+     "pattern must be a boolean array"),  # was NumPy's ragged message
     (lambda: pl.hamming_distance([[True], [True, False]], [[True]]), ValueError, "P0 and Pt"),  # was NumPy's message
     (lambda: wl.balanced_layers(3, 2, 2, 0.5, np.random.default_rng(0), scale=1e200), ValueError, "scale"),  # was W2 = NaN
     (lambda: wl.layers_of_beta(np.full((2, 3), 1e200), -1.0), ValueError, "beta0"),  # was a RuntimeWarning in matmul
@@ -100,6 +106,19 @@ ONES = np.ones((2, 2))
     (lambda: wl.conserved_Delta(np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
     (lambda: wl.ntk(np.eye(2), np.full((2, 2), 1e200), ONES), ValueError, "W, A"),
     (lambda: wl.q_delta(1e200, 1.0), ValueError, "x, delta"),
+    (lambda: dl.conserved_quantities([ONES, ONES], [[1.0], [1.0, 2.0]]), ValueError, "etas"),  # was NumPy's ragged error
+    (lambda: wl.balance(np.ones((0, 2, 2)), np.ones((2, 2, 2))), ValueError, "batch shapes of W1"),  # was NumPy's
+    (lambda: wl.layers_of_beta(np.ones((0, 2)), 1.0), ValueError, "beta0 must have at least one row"),  # was NumPy's
+    (lambda: wl.time_to_reach(1e-300, 0.0, 1.0, 0.0), ValueError, "sigma0 = 0 with delta = 0 is a fixed point"),  # was
+    # the overflow message: sigma stays 0 (the time is infinite), a condition on the data, not float64's range
+    (lambda: wl.balance(np.ones((0, 3)), np.ones((3, 0))), ValueError, "hidden width h >= 1"),  # was NumPy's max()
+    (lambda: wl.balanced_layers(2, 3, 10**100, 0.0, np.random.default_rng(0)), ValueError, "d, h, c"),  # was NumPy's
+    (lambda: wl.balanced_layers(2, 2, 3, 0.5, np.random.default_rng(0), backend=np.ones((0, 3))), ValueError,
+     "backend"),  # was NumPy's 'truth value of an empty array is ambiguous'
+    (lambda: wl.trajectory([0.0, 1.0], np.zeros((2, 2)), np.zeros((2, 2)), ONES).kernel_distance(), ValueError,
+     "W1_0, W2_0"),  # was a message naming only K0, not an attribute of the trajectory
+    (lambda: wl.balanced_layers(2, 2, 3, np.ones((0, 3)), np.random.default_rng(0), backend="mpmath"), TypeError,
+     "lam"),  # was NumPy's 'truth value of an empty array is ambiguous'
     (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
 ])
 def test_bad_or_extreme_input_is_named(call, error, match):
@@ -112,3 +131,25 @@ def test_kernel_distance_of_huge_kernels():
     # was: a RuntimeWarning and NaN from the overflowing Frobenius norms; S is scale-free
     assert kernel_distance(1e300 * ONES, np.eye(2)) == kernel_distance(ONES, np.eye(2))
     assert kernel_distance(np.eye(2), 3 * np.eye(2)) == 0.0
+
+
+def test_checkpoint_steps_up_to_1e18():
+    # a bound of 10^15 rejected steps = 10^18, a valid call; beyond 10^18 is a ValueError naming steps
+    out = ec.checkpoint_steps(10**18, per_decade=1000)
+    assert out[0] == 0 and out[-1] == 10**18 and out[-2] == round(10 ** (17999 / 1000)) and list(out) == sorted(set(out))
+    with pytest.raises(ValueError, match="steps"):
+        ec.checkpoint_steps(10**18 + 1)
+
+
+def test_ntk_from_grams_with_a_0d_object_rate():
+    # was: ValueError 'x must be an array of real numbers' (the rates converted as one list of a 0-d array)
+    K = wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), np.array(2.0, dtype=object), 2.0)
+    np.testing.assert_array_equal(np.asarray(K, dtype=float), wl.ntk_from_grams(np.eye(2), np.eye(2), np.ones((1, 1)), 2.0, 2.0))
+
+
+def test_time_to_reach_far_above_s_is_positive():
+    # was: a negative time (the two logarithms of the old form cancelled); for sigma, sigma0 >> s, |delta| the
+    # flow is sigma' = -2 sqrt(eta) sigma^2 to relative order s/sigma: t = (1/sigma - 1/sigma0)/(2 sqrt(eta))
+    for s, delta in ((1.0, 0.0), (0.0, 6.103515625e-05)):
+        t = wl.time_to_reach(1e147, 1e150, s, delta)
+        assert t == pytest.approx((1 / 1e147 - 1 / 1e150) / 2, rel=1e-12)

@@ -94,7 +94,7 @@ def _time_step(tau, definitions, s_range, sigma_range, side):
     """Lemma: the form of the time with $\\log(1 + q)$ equals ``tau(v(sigma))`` for sigma, sigma_0 on one side of s."""
     return Step(time_to_reach_stable(sigma, sigma0, s, kappa), tau.subs(v, v_of_sigma(sigma, kappa)),
                 rf"the time at which $\sigma$ is reached, "
-                r"$\bigl[\log\bigl(1 + \frac{v - v_0}{v_0 - v_-}\bigr) + \log\bigl(1 + \frac{v_0 - v}{v - v_+}\bigr)\bigr]"
+                r"$\log\bigl(1 + \frac{v_0 - v}{v - v_+} \cdot \frac{2R}{v_0 - v_-}\bigr)"
                 r"/(2R\sqrt{\eta})$ with $v - v_0$, $v_0 - v_-$, $v - v_+$ written without cancellation, equals "
                 rf"$\tau(v)$ at $v = \sigma + \sqrt{{\sigma^2 + \kappa^2}}$, for $\sigma$, $\sigma_0$ {side} $s$",
                 lemma=True, symbolic=False, domain={s: s_range, sigma: sigma_range, sigma0: sigma_range})

@@ -125,8 +125,8 @@ def checkpoint_steps(steps, per_decade=1):
     (0, 1, 3, 10, 32, 50)
     """
     steps, per_decade = integer(steps, "steps", 0), integer(per_decade, "per_decade", 1)
-    if steps > 10**15 or per_decade > 1000:
-        raise ValueError(f"steps must be at most 10^15 and per_decade at most 1000 (got {steps} and {per_decade}): "
+    if steps > 10**18 or per_decade > 1000:
+        raise ValueError(f"steps must be at most 10^18 and per_decade at most 1000 (got {steps} and {per_decade}): "
                          "a training run does not have more checkpoints than that")
     out, j = {0, steps}, 0
     while (s := round(10 ** (j / per_decade))) <= steps:
@@ -199,9 +199,9 @@ class RunConfig:
         if self.n_probe is not None and not (isinstance(self.n_probe, int) and not isinstance(self.n_probe, bool)
                                              and 1 <= self.n_probe <= self.n):
             problems.append(f"n_probe must be None (all n) or an integer in [1, n = {self.n}], got {self.n_probe!r}")
-        if not (isinstance(self.steps, int) and self.steps >= 0):
+        if not (isinstance(self.steps, int) and not isinstance(self.steps, bool) and self.steps >= 0):
             problems.append(f"steps must be an integer >= 0, got {self.steps!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             problems.append(f"seed must be an integer >= 0, got {self.seed!r}")
         for name, allowed in CONVENTIONS.items():
             try:
@@ -227,7 +227,7 @@ class RunConfig:
 
     @property
     def lr(self):
-        return self.base_lr / self.scale**2
+        return float(self.base_lr) / float(self.scale) ** 2  # Python floats: 1/0 raises, never a NumPy warning
 
     @property
     def probe(self):
@@ -305,7 +305,10 @@ def load_config(config):
         elif k == "n_probe" and v in ("all", None):
             settings[k] = None
         elif kind is float and isinstance(v, (int, float)) and not isinstance(v, bool):
-            settings[k] = float(v)
+            try:
+                settings[k] = positive(v, k)  # base_lr: NaN, inf, 0 or an int beyond float64 are rejected here
+            except ValueError as exc:
+                problems.append(str(exc))
         elif not isinstance(v, kind) or (kind is int and isinstance(v, bool)):
             expected = "an integer or 'all'" if k == "n_probe" else f"of type {kind.__name__}"
             problems.append(f"setting {k!r} must be {expected}, got {v!r}")

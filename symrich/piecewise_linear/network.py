@@ -92,7 +92,10 @@ def check_targets(y, n):
 
 
 def _check_pattern(pattern, K, n):
-    P = np.asarray(pattern)
+    try:
+        P = np.asarray(pattern)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"pattern must be a boolean array of shape (K, n) = {(K, n)}, got ragged nested lists") from exc
     if P.shape != (K, n):
         raise ValueError(f"pattern must have shape (K, n) = {(K, n)}, got shape {P.shape}")
     if P.dtype != bool:

@@ -241,18 +241,21 @@ def time_of_v(v_=v, v0_=v0, s_=s, kappa_=kappa):
 
 
 def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
-    """:func:`time_of_v` as ``[log1p((v - v0)/(v0 - v-)) + log1p((v0 - v)/(v - v+))] / (2 R sqrt(eta))``.
+    """:func:`time_of_v` as ``log1p[((v0 - v)/(v - v+)) (2R/(v0 - v-))] / (2 R sqrt(eta))``.
 
+    One logarithm: ``(1 + (v - v0)/(v0 - v-))(1 + (v0 - v)/(v - v+)) = 1 + 2R (v0 - v)/((v0 - v-)(v - v+))``
+    (as ``v- - v+ = -2R``); the sum of the two logarithms cancels for ``sigma0 >> s`` (a negative time).
     The pieces are free of cancellation: ``v - v0 = (sigma - sigma0)(1 + (sigma + sigma0)/(r + r0))``,
-    ``v0 - v- = sigma0 + r0 + kappa^2/(s + R)``, ``v - v+`` by :func:`v_gap_stable`.
+    ``v0 - v- = sigma0 + r0 + kappa^2/(s + R)``, ``v - v+`` by :func:`v_gap_stable`; the two quotients are
+    kept apart (``sp.UnevaluatedExpr``) so that no product of two large factors overflows.
 
     Examples
     --------
     >>> from symrich.symbolic.symbols import eta_a, eta_w
-    >>> time_to_reach_stable(sigma0)
+    >>> time_to_reach_stable(sigma0).doit()  # doit() releases the grouping of the two quotients
     0
     >>> point = {eta_a: 1, eta_w: 1}
-    >>> t_stable = time_to_reach_stable(1, 0, 3, 4).subs(point)
+    >>> t_stable = time_to_reach_stable(1, 0, 3, 4).subs(point).doit()
     >>> t_plain = time_of_v(v_of_sigma(1, 4), v_of_sigma(0, 4), 3, 4).subs(point)
     >>> abs(float(t_stable - t_plain)) < 1e-12
     True
@@ -264,7 +267,8 @@ def time_to_reach_stable(sigma_=sigma, sigma0_=sigma0, s_=s, kappa_=kappa):
     dv = (sigma_ - sigma0_) * (1 + (sigma_ + sigma0_) / (r + r0))
     v0_minus_vm = sigma0_ + r0 + kappa_**2 / (s_ + R)
     gap = v_gap_stable(sigma_, s_, kappa_)
-    return (log1p(dv / v0_minus_vm) + log1p(-dv / gap)) / (2 * R * sp.sqrt(_eta))
+    q = sp.UnevaluatedExpr(-dv / gap) * sp.UnevaluatedExpr(2 * R / v0_minus_vm)
+    return log1p(q) / (2 * R * sp.sqrt(_eta))
 
 
 def time_to_reach_critical(sigma_=sigma, sigma0_=sigma0):

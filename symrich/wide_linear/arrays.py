@@ -25,7 +25,7 @@ import numpy as np
 
 from symrich.wide_linear.riccati import kernel
 
-__all__ = ["MPMATH", "as_mp", "is_mp", "namespace"]
+__all__ = ["MPMATH", "as_mp", "is_mp", "mp_rates", "namespace"]
 
 
 def is_mp(*values):
@@ -61,6 +61,15 @@ def as_mp(x, name="x"):
     if not all(mpmath.isfinite(v) for v in out.flat):
         raise ValueError(f"{name} contains NaN or infinite values")
     return out
+
+
+def mp_rates(eta_a, eta_w):
+    """The learning rates as two :class:`mpmath.mpf` (each converted on its own: a 0-d array or an mpf is fine).
+
+    >>> mp_rates(np.array(2.0, dtype=object), "0.5")
+    (mpf('2.0'), mpf('0.5'))
+    """
+    return as_mp(eta_a, "eta_a")[()], as_mp(eta_w, "eta_w")[()]
 
 
 def _stacked(fn, A, n_out):
@@ -150,8 +159,8 @@ def namespace(backend):
     ...
     ValueError: backend must be 'numpy' or 'mpmath', got 'jax'
     """
-    if backend == "numpy":
+    if isinstance(backend, str) and backend == "numpy":
         return np
-    if backend == "mpmath":
+    if isinstance(backend, str) and backend == "mpmath":
         return MPMATH
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

@@ -48,7 +48,7 @@ import numpy as np
 
 from symrich.numeric.kernels import kernel_distance as _shared_kernel_distance
 from symrich.numeric.validation import as_array, finite_real
-from symrich.wide_linear.arrays import as_mp, is_mp, namespace
+from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
 from symrich.wide_linear.riccati import kernel
@@ -171,7 +171,11 @@ class WideTrajectory:
         Kt = self._unit_kernel(self.W1TW1, self.W2W2T)
         if self.t.ndim:
             K0 = K0[..., None, :, :]
-        return _shared_kernel_distance(K0, Kt)
+        try:
+            return _shared_kernel_distance(K0, Kt)
+        except ValueError as exc:  # a zero kernel: name the layers it comes from
+            layers = "W1_0, W2_0 (t = 0)" if "K0" in str(exc) else "W1TW1, W2W2T"
+            raise ValueError(f"kernel distance is undefined: the NTK of {layers} is the zero kernel") from exc
 
     def _unit_kernel(self, W1TW1, W2W2T):
         """The NTK at ``X = I_d`` divided by a positive number per kernel, in float64 with largest entry about 1.
@@ -233,9 +237,15 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     rates = check_rates(eta_a, eta_w)
     exact = is_mp(W1, W2)
     W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
-    eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
+    eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
+    if not W1.shape[-2]:
+        raise ValueError(f"W1 and W2 must have a hidden width h >= 1, got shapes {W1.shape} and {W2.shape}")
+    try:
+        np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
+    except ValueError as exc:
+        raise ValueError(f"the batch shapes of W1 {W1.shape} and W2 {W2.shape} do not broadcast together") from exc
     return _checked_balance(W1, W2, eta_a, eta_w, rtol, exact)
 
 
@@ -431,7 +441,7 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
         if exact:
-            eta_a, eta_w = as_mp([eta_a, eta_w])
+            eta_a, eta_w = mp_rates(eta_a, eta_w)
         with mpmath.workdps(mpmath.mp.dps - (GUARD_DIGITS if exact else 0)):
             lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]

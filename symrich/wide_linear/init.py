@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from symrich.numeric.validation import as_array, finite_real, finite_result, positive
-from symrich.wide_linear.arrays import as_mp, namespace
+from symrich.wide_linear.arrays import as_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 
 __all__ = ["balanced_layers", "balanced_init", "layers_of_beta"]
@@ -49,10 +49,16 @@ def _orthonormal_rows(k, m, rng, xp, convert):
     return (Q * signs).T
 
 
+#: the most entries ``h (d + c)`` of the layers :func:`balanced_layers` builds (800 MB of float64).
+_MAX_ENTRIES = 10**8
+
+
 def _widths(d, h, c):
     for name, val in (("d", d), ("h", h), ("c", c)):
         if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < 1:
             raise ValueError(f"{name} must be a positive integer, got {val!r}")
+    if int(h) * (int(d) + int(c)) > _MAX_ENTRIES:
+        raise ValueError(f"d, h, c = {d}, {h}, {c} give more than {_MAX_ENTRIES:.0e} entries in W1 and W2 together")
     return int(d), int(h), int(c)
 
 
@@ -120,9 +126,12 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if backend == "mpmath":
-        (lam,) = as_mp([lam], "lam")
+        lam = as_mp(lam, "lam")
+        if lam.ndim:
+            raise TypeError(f"lam must be a real number, got an array of shape {lam.shape}")
+        lam = lam[()]
         convert = as_mp
-        eta_a, eta_w = as_mp([eta_a, eta_w])
+        eta_a, eta_w = mp_rates(eta_a, eta_w)
     else:
         lam = finite_real(lam, "lam")
 
@@ -236,6 +245,8 @@ def layers_of_beta(beta0, lam, eta_a=1.0, eta_w=1.0):
     eta_a, eta_w = check_rates(eta_a, eta_w)
     lam = finite_real(lam, "lam")
     beta0 = as_array(beta0, "beta0", ndim=2)
+    if not beta0.shape[0]:
+        raise ValueError(f"beta0 must have at least one row (c >= 1), got shape {beta0.shape}")
     names = "beta0, lam, eta_a, eta_w"
     with np.errstate(all="ignore"):
         B = finite_result(beta0 @ beta0.T, names)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from symrich.numeric.validation import as_array, finite_result
-from symrich.wide_linear.arrays import as_mp, is_mp
+from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates
 from symrich.wide_linear.flow import check_layers, check_rates
 
 __all__ = ["ntk", "ntk_from_grams"]
@@ -85,7 +85,7 @@ def ntk_from_grams(X, W1TW1, W2W2T, eta_a=1.0, eta_w=1.0):
     rates = check_rates(eta_a, eta_w)
     convert = as_mp if exact else as_array
     X, W1TW1, W2W2T = convert(X, "X"), convert(W1TW1, "W1TW1"), convert(W2W2T, "W2W2T")
-    eta_a, eta_w = as_mp([eta_a, eta_w]) if exact else rates
+    eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else rates
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n, d), got shape {X.shape}")
     n, d = X.shape

@@ -139,6 +139,7 @@ def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
     sigma, sigma0, s : array_like, >= 0
         ``sigma`` must lie between ``sigma0`` (included) and ``s`` (excluded).
     delta : array_like
+        With ``delta = 0``, ``sigma0 = 0`` is a fixed point: then only ``sigma = 0`` is reached (at ``t = 0``).
     eta_a, eta_w : float > 0
 
     Returns
@@ -165,6 +166,10 @@ def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
                          "monotonically from sigma0 towards s and never reaches s")
     with np.errstate(all="ignore"):  # float64 overflow is reported by finite_result
         kappa = np.broadcast_to(np.asarray(_trajectory_kernel()[0](delta, eta_a, eta_w)[0], dtype=float), sigma.shape)
+    if np.any((sigma0 == 0) & (kappa == 0) & (sigma > 0)):
+        raise ValueError("sigma0 = 0 with delta = 0 is a fixed point of the flow: sigma stays 0 and never reaches "
+                         "sigma > 0 (the time is infinite)")
+    with np.errstate(all="ignore"):
         R = np.hypot(s, kappa)
         general, critical = _time_kernel()(sigma, sigma0, s, kappa, eta_a, eta_w)
         out = np.where(R > 0, general, critical)
