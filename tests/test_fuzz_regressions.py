@@ -92,8 +92,10 @@ ONES = np.ones((2, 2))
     (lambda: pl.Activation("relu", 0.0).slopes([[1.0], [1.0, 2.0]]), TypeError, "pattern"),  # was NumPy's ragged error
     (lambda: pl.forward(np.full((1, 2), 1e200), [1.0], np.full((1, 2), 1e200)), ValueError, "X, W"),
     (lambda: pl.beta_flow([[-1e150, 1.0], [1.0, 1.0]], [1e150, 3.0], [[1.2e150, 2.7]], [-1e-150], [[True, False]],
-                          activation="abs"), ValueError, "X, y, beta, delta"),  # was a RuntimeWarning in matmul
-    (lambda: pl.conserved_deltas([1e200], [[1e200, 0.0]]), ValueError, "a, W"),     # was inf - inf = NaN
+                          activation="abs"), ValueError, "beta has an entry of magnitude"),  # was a RuntimeWarning
+    (lambda: pl.conserved_deltas([1e200], [[1e200, 0.0]]), ValueError, "a has an entry of magnitude"),  # was NaN
+    (lambda: pl.beta_flow([[1e150, 1.0]], [1.0], [[1e149, 1.0]], [1.0], [[True]]), ValueError, "X, y, beta, delta"),
+    (lambda: pl.conserved_deltas([1e150], [[1e150, 1e150]], eta_a=1e150), ValueError, "a, w are outside"),  # in domain
     (lambda: pl.beta_flow(np.eye(2), [1.0, 1.0], [[1.0, 0.0]], [0.0], [[1.0], [1.0, 2.0]]), ValueError,
      "pattern must be a boolean array"),  # was NumPy's ragged message
     (lambda: pl.hamming_distance([[True], [True, False]], [[True]]), ValueError, "P0 and Pt"),  # was NumPy's message
