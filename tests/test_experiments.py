@@ -254,6 +254,10 @@ def test_sweep_is_resumable_and_skips_finished(tmp_path):
     rows = read_table(rep.results)
     assert len(rows) == 8 * len(checkpoint_steps(30))
     assert {r["delta"] for r in rows} == {-0.5, 0.5}
+    header = rep.results.read_text().splitlines()[0].split(",")
+    assert len(header) == len(set(header)), "a column name appears twice"   # was: hamming, param_distance
+    assert {r["hamming_convention"] for r in rows} == {"mean"} and {r["param_distance_convention"] for r in rows} == {"relative"}
+    assert all(isinstance(r["hamming"], float) for r in rows)
     # A finished run is never recomputed: mark one result file, drop another, leave a stale temp file.
     files = sorted((tmp_path / "runs").glob("*.csv"))
     marked = files[0].read_text().replace(",gd,", ",MARK,")

@@ -245,12 +245,23 @@ class RunConfig:
         return f"scale{self.scale:.4g}_alpha{self.alpha:.4g}_seed{self.seed}_{digest}"
 
     def columns(self):
-        """The configuration part of a table row (``id`` first)."""
+        """The configuration part of a table row (``id`` first).
+
+        The conventions ``hamming`` and ``param_distance`` are the columns
+        ``hamming_convention`` and ``param_distance_convention``: the measured
+        metrics of the same names are columns too.
+
+        >>> cols = RunConfig(scale=1.0, alpha=1.0, seed=0).columns()
+        >>> cols["hamming_convention"], cols["param_distance_convention"], "hamming" in cols
+        ('mean', 'relative', False)
+        """
         out = {"id": self.id}
         out.update(dataclasses.asdict(self))
         out["delta"] = self.delta
         out["lr"] = self.lr
         del out["delta_grid"]
+        for name in ("hamming", "param_distance"):
+            out[f"{name}_convention"] = out.pop(name)
         return out
 
 
