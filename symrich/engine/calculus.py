@@ -107,7 +107,20 @@ def _matrix_derivative(expr, velocities):
     raise ValueError(f"no product rule for {type(expr).__name__}: {expr}")
 
 
-class TimeDerivative(sp.Expr):
+class _AlongVelocities:
+    """``doit`` and LaTeX shared by the scalar and matrix ``d/dt``: args ``(expr, pairs)``."""
+
+    def doit(self, **hints):
+        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if not hints.get(CALCULUS):
+            return self.func(inner, self.args[1])
+        return derivative_along(inner, _velocities(self.args[1]))
+
+    def _latex(self, printer):
+        return _ddt_latex(printer, self.args[0])
+
+
+class TimeDerivative(_AlongVelocities, sp.Expr):
     """Unevaluated ``d/dt expr`` of a scalar along given velocities (see :func:`ddt`).
 
     Examples
@@ -125,17 +138,8 @@ class TimeDerivative(sp.Expr):
     def expr(self):
         return self.args[0]
 
-    def doit(self, **hints):
-        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
-        if not hints.get(CALCULUS):
-            return self.func(inner, self.args[1])
-        return derivative_along(inner, _velocities(self.args[1]))
 
-    def _latex(self, printer):
-        return _ddt_latex(printer, self.args[0])
-
-
-class MatrixTimeDerivative(MatrixExpr):
+class MatrixTimeDerivative(_AlongVelocities, MatrixExpr):
     """Unevaluated ``d/dt expr`` of a matrix expression along given velocities (see :func:`ddt`).
 
     Examples
@@ -152,15 +156,6 @@ class MatrixTimeDerivative(MatrixExpr):
     @property
     def shape(self):
         return self.args[0].shape
-
-    def doit(self, **hints):
-        inner = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
-        if not hints.get(CALCULUS):
-            return self.func(inner, self.args[1])
-        return derivative_along(inner, _velocities(self.args[1]))
-
-    def _latex(self, printer):
-        return _ddt_latex(printer, self.args[0])
 
 
 def _ddt_latex(printer, expr):
