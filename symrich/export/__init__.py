@@ -10,7 +10,7 @@ its outputs) with SymPy's code printers, and writes
     the package's functions (``trajectory``, ``observables``, ``M_matrix``, ``ntk``,
     ``delta_of``, ``Phi_delta``, ``grad_Phi_delta``), so switching is an import change; and
     ``wide_trajectory`` (``symrich.wide_linear.trajectory``, NumPy target only), whose kernels are the
-    source of :mod:`symrich.wide_linear.riccati` and ``eigen_frame``, copied verbatim.
+    source of :mod:`symrich.wide_linear.riccati` (its ``KERNEL_FUNCTIONS``), copied verbatim.
     Its driver logic (validation, batching, row scalars, the saddle/general selection, the
     assembly of ``w``, ``M`` and the observables) is the source of
     :mod:`symrich.single_neuron.driver` and :mod:`symrich.numeric.validation`, copied

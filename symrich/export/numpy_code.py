@@ -11,8 +11,7 @@ change.  Its parts:
 * the public functions, from ``templates/numpy/functions.py``;
 * for ``wide_trajectory``, the wide network's closed form (:func:`wide_kernel_source`): the
   functions of :mod:`symrich.wide_linear.riccati` (:data:`~symrich.wide_linear.riccati.KERNEL_FUNCTIONS`,
-  the code the package compiles with numba, here run as plain Python on NumPy arrays) and
-  :func:`symrich.wide_linear.closed_form.eigen_frame`, copied verbatim.
+  the code the package compiles with numba, here run as plain Python on NumPy arrays), copied verbatim.
 
 The trajectory is evaluated point by point by the stable form (:func:`symrich.single_neuron.driver.pointwise_solver`,
 the form of ``solution_kernels``), whereas the package's float ``trajectory`` runs the fused numba
@@ -70,16 +69,16 @@ def driver_source():
 
 
 def wide_kernel_source():
-    """The module constants and functions of :mod:`symrich.wide_linear.riccati` and ``eigen_frame``, NumPy only.
+    """The module constants and kernel functions of :mod:`symrich.wide_linear.riccati`, NumPy only.
 
     The kernel functions are those of :data:`symrich.wide_linear.riccati.KERNEL_FUNCTIONS`, in order (callees
     first), with the module's constants (``exp``, ``log``... from :mod:`math`, ``DTYPE``, the largest log-gap).
 
     >>> src = wide_kernel_source()
-    >>> "def householder_qr(" in src and "def eigen_frame(" in src, "numba" in src, "mpmath" in src
+    >>> "def householder_qr(" in src and "def prepare(" in src, "numba" in src, "mpmath" in src
     (True, False, False)
     """
-    from symrich.wide_linear import closed_form, riccati
+    from symrich.wide_linear import riccati
 
     src = inspect.getsource(riccati)
     lines = src.splitlines()
@@ -88,7 +87,6 @@ def wide_kernel_source():
     out = ["import math", ""] + ["\n".join(lines[n.lineno - 1:n.end_lineno]) for n in constants] + [""]
     for name in riccati.KERNEL_FUNCTIONS:
         out += ["", inspect.getsource(getattr(riccati, name)).rstrip("\n"), ""]
-    out += ["", inspect.getsource(closed_form.eigen_frame).rstrip("\n"), ""]
     return "\n".join(out) + "\n"
 
 
@@ -117,8 +115,8 @@ class NumPyGenerator(CodeGenerator):
         for name, exprs, args, optimizations, outputs in self.kernels():
             out += [array_function_source(name, exprs, args, optimizations=optimizations, outputs=outputs), ""]
         if "wide_trajectory" in self.functions:
-            out += ["# ---- wide linear network: the source of symrich.wide_linear.riccati (KERNEL_FUNCTIONS) and "
-                    "eigen_frame ----", "", wide_kernel_source(), "", sections["wide_prelude"], ""]
+            out += ["# ---- wide linear network: the source of symrich.wide_linear.riccati (KERNEL_FUNCTIONS) ----", "",
+                    wide_kernel_source(), "", sections["wide_prelude"], ""]
         out += ["# ---- public functions (same names and signatures as in symrich) ----", "", sections["prelude"], ""]
         for f in self.functions:
             doc = self.docstring(f, examples=_examples_of(f))

@@ -105,7 +105,10 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
     ...
     TypeError: a0 must be a real number or an array of real numbers, got str '0.1'
     """
-    raw = as_numeric(x, name)
+    if type(x) is np.ndarray and x.dtype == dtype:  # already the array asked for: only the checks below
+        raw = x
+    else:
+        raw = as_numeric(x, name)
     try:
         arr = np.asarray(raw, dtype=dtype)
     except OverflowError as exc:  # a Python integer beyond the float range
@@ -116,7 +119,7 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
             raise ValueError(f"{name} must have {' or '.join(map(str, allowed))} dimension(s), got shape {arr.shape}")
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not np.isfinite(arr).all():
         raise ValueError(f"{name} contains NaN or infinite values")
     return arr
 

@@ -41,7 +41,9 @@ evaluates the formula without overflow.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 
 import mpmath
 import numpy as np
@@ -251,35 +253,28 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
 
 def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
-    h = W1.shape[-2]
+    batch = np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
     if rtol is None:
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     elif finite_real(rtol, "rtol") < 0:
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    W1, W2 = (np.ascontiguousarray(W if W.shape[:-2] == batch else np.broadcast_to(W, batch + W.shape[-2:]))
+              .reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
+    lam, err, size = np.zeros((3, W1.shape[0]), object if exact else np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-        Delta = eta_w * np.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ np.swapaxes(W1, -1, -2)
-        lam = np.asarray(Delta.trace(axis1=-2, axis2=-1) / h)
-        err = _frobenius(Delta - lam[..., None, None] * np.eye(h, dtype=int), namespace("mpmath" if exact else "numpy"))
-        size = eta_w * (W2 * W2).sum(axis=(-2, -1)) + eta_a * (W1 * W1).sum(axis=(-2, -1))
+        kernel("mpmath" if exact else "numpy").balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
         bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))  # NaN is bad too
-    if not exact and not (np.isfinite(Delta).all() and np.isfinite(err).all() and np.isfinite(size).all()):
+    if not exact and not (np.isfinite(lam).all() and np.isfinite(err).all() and np.isfinite(size).all()):
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
     if np.any(bad):
-        i = np.unravel_index(int(np.argmax(bad)), np.shape(bad)) if np.ndim(bad) else ()
-        e, sz, lm = (float(np.asarray(v)[i]) for v in (err, size, lam))
+        i = int(np.argmax(bad))
+        e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
         raise ValueError(
             f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
             f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
         )
-    return lam
-
-
-def _frobenius(M, xp):
-    """``||M||_F`` over the last two axes, scaled by the largest entry first: the squares neither overflow nor underflow."""
-    peak = np.abs(M).max(axis=(-2, -1))
-    unit = M / np.where(peak > 0, peak, 1)[..., None, None]
-    return peak * xp.sqrt((unit * unit).sum(axis=(-2, -1)))
+    return lam.reshape(batch)
 
 
 def eigen_frame(S, lam_scaled, k, xp=np):
@@ -318,25 +313,27 @@ def eigen_frame(S, lam_scaled, k, xp=np):
     (True, True)
     """
     c, d = S.shape
-    US, s, VSh = xp.linalg.svd(S)
-    m = s.shape[-1]
-    a = lam_scaled / 2
-    b = s / k
-    theta = (xp.pi - xp.arctan2(b, a[:, None])) / 2
-    cos, sin = xp.cos(theta), xp.sin(theta)
-    r = xp.hypot(a[:, None], b)  # sqrt(a^2 + b^2) without overflow of the squares
-    V = VSh.T
-    B = a.shape[0]
-    E = np.zeros((B, d + c, d + c), dtype=r.dtype)
-    E[:, :d, :m] = cos[:, None, :] * V[:, :m]
-    E[:, d:, :m] = sin[:, None, :] * US[:, :m]
-    E[:, :d, m:2 * m] = -sin[:, None, :] * V[:, :m]
-    E[:, d:, m:2 * m] = cos[:, None, :] * US[:, :m]
-    E[:, :d, 2 * m:m + d] = V[:, m:]
-    E[:, d:, m + d:] = US[:, m:]
-    ones_d, ones_c = np.ones(d - m, dtype=int), np.ones(c - m, dtype=int)
-    mu = np.concatenate([r, -r, -a[:, None] * ones_d, a[:, None] * ones_c], axis=-1)
+    US, s, V = _svd_of(S, xp)
+    B, exact = lam_scaled.shape[0], xp is not np
+    mu, E = np.zeros((B, d + c), object if exact else float), np.zeros((B, d + c, d + c), object if exact else float)
+    kernel("mpmath" if exact else "numpy").frame(US, s, V, lam_scaled, k, mu, E)
     return mu, E
+
+
+def _svd_of(S, xp):
+    """``(U, s, V)`` with ``S = U diag(s) V^T`` (full SVD, ``V`` C-contiguous)."""
+    US, s, VSh = xp.linalg.svd(S)
+    return US, s, np.ascontiguousarray(VSh.T)
+
+
+@functools.lru_cache(maxsize=64)
+def _svd_cached(data, shape):
+    return _svd_of(np.frombuffer(data).reshape(shape), np)
+
+
+def _svd(S):
+    """:func:`_svd_of` of a float ``S``, remembered for the last 64 ``S`` (one data set, many initialisations)."""
+    return _svd_cached(np.ascontiguousarray(S).tobytes(), S.shape)
 
 
 def _inputs(t, W1_0, W2_0, S, backend):
@@ -438,32 +435,26 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         raise TypeError(f"layers must be True or False, got {layers!r}")
     exact = backend == "mpmath"
     overflow = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # reported after the evaluation
-    with mpmath.workdps(mpmath.mp.dps + (GUARD_DIGITS if exact else 0)), overflow:
+    with (mpmath.workdps(mpmath.mp.dps + GUARD_DIGITS) if exact else contextlib.nullcontext()), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
         if exact:
             eta_a, eta_w = mp_rates(eta_a, eta_w)
-        with mpmath.workdps(mpmath.mp.dps - (GUARD_DIGITS if exact else 0)):
+        with mpmath.workdps(mpmath.mp.dps - GUARD_DIGITS) if exact else contextlib.nullcontext():
             lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
         k = xp.sqrt(np.asarray(eta_a * eta_w))
         sw, sa = xp.sqrt(np.asarray(eta_w)), xp.sqrt(np.asarray(eta_a))
         Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
-        mu, E = eigen_frame(S, lam.reshape(-1) / k**2, k, xp)
-        order = np.argsort(-mu, axis=-1, kind="stable")
-        rows = np.arange(mu.shape[0])[:, None]
-        mu, E = mu[rows, order], E[rows[:, :, None], np.arange(d + c)[:, None], order[:, None, :]]
-        Z = np.swapaxes(E, -1, -2) @ Q0
+        kern = kernel(backend)
+        US, s, V = _svd(S) if not exact else _svd_of(S, xp)
+        mu, E, Z = kern.prepare(US, s, V, lam.reshape(-1) / k**2, k, Q0)
         times = t.reshape(-1)
         dtype = object if exact else np.float64
         shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
         out = {name: np.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1),
                               dtype=dtype) for name, shape in shapes.items()}
         tol = 8 * (mpmath.eps if exact else np.finfo(float).eps)
-        kern = kernel(backend)
-        args = [k**2 * times, mu, Z, E]
-        if not exact:
-            args = [np.ascontiguousarray(a, dtype=np.float64) for a in args]
-        kern.solve(*args, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
+        kern.solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol, kern.chol_max,
                    out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     if not exact and not all(np.isfinite(arr).all() for arr in out.values()):
         raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "

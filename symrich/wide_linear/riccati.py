@@ -55,14 +55,22 @@ import types
 
 import numpy as np
 
-__all__ = ["log_decay", "logphi1", "reflect", "householder_in_place", "householder_q", "householder_qr",
-           "polar_rows_graded", "polar_of_graded", "workspace", "point", "solve", "kernel", "RiccatiKernel",
-           "KERNEL_FUNCTIONS"]
+from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_frame
+from symrich.wide_linear.graded import (householder_in_place, householder_q, householder_qr, polar_of_graded,
+                                        polar_rows_graded, reflect)
+
+__all__ = ["log_decay", "logphi1", "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve",
+           "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
+atan2, cos, sin, hypot, pi = math.atan2, math.cos, math.sin, math.hypot, math.pi  # for the functions of frame.py
 DTYPE = np.float64
 #: Largest log-gap kept between consecutive column scales in float64 (see the module docstring).
 _MAX_LOG_GAP = 40.0
+#: Largest ``||R^{-1}||_F`` at which float64 takes the Cholesky path (:func:`point_cholesky`).
+CHOLESKY_MAX = 8.0
+#: Times per block of :func:`solve`: their factors ``Y`` are rotated back by one matrix product ``E [Y_1 ... Y_s]``.
+TIME_BLOCK = 32
 
 
 def logphi1(x):
@@ -87,213 +95,6 @@ def log_decay(a):
     return log(-expm1(-a) / a)
 
 
-def reflect(v, scale, j, A, col0, s):
-    """Apply ``I - scale v v^T`` (``v`` zero before index ``j``) to the columns ``col0:`` of ``A`` in place.
-
-    ``A`` is ``m x n`` with contiguous rows; ``s`` (length ``n``) is work space.
-    Row by row, the products ``v^T A`` of all columns accumulate side by side
-    (each in the order of the rows), then ``A -= v (scale v^T A)``.
-
-    >>> import numpy as np
-    >>> A = np.array([[3.0, 1.0], [4.0, 2.0]])
-    >>> reflect(np.array([1.0, 0.0]), 2.0, 0, A, 0, np.zeros(2))
-    >>> A.tolist()
-    [[-3.0, -1.0], [4.0, 2.0]]
-    """
-    m, n = A.shape
-    for col in range(col0, n):
-        s[col] = 0.0 * scale
-    for i in range(j, m):
-        vi = v[i]
-        for col in range(col0, n):
-            s[col] += vi * A[i, col]
-    for col in range(col0, n):
-        s[col] = s[col] * scale
-    for i in range(j, m):
-        vi = v[i]
-        for col in range(col0, n):
-            A[i, col] = A[i, col] - s[col] * vi
-
-
-def householder_in_place(A, V, scale, s):
-    """Householder QR in place of the ``m x n`` array ``A``: afterwards its upper trapezoid is ``R``.
-
-    Reflection ``j`` is ``I - scale[j] v v^T`` with ``v = V[j]`` (zero before
-    index ``j``; entries before ``j`` are not read), ``scale[j] = 0`` for a zero
-    column (no reflection); ``V`` is ``min(m, n) x m``, ``s`` (length ``n``)
-    work space.  No allocation: the work arrays are the caller's.
-
-    >>> import numpy as np
-    >>> A, V, scale = np.array([[3.0], [4.0]]), np.zeros((1, 2)), np.zeros(1)
-    >>> householder_in_place(A, V, scale, np.zeros(1))
-    >>> float(A[0, 0]), V[0].tolist(), float(scale[0])
-    (-5.0, [8.0, 4.0], 0.025)
-    """
-    m, n = A.shape
-    for j in range(min(m, n)):
-        norm2 = 0.0 * A[0, 0]
-        for i in range(j, m):
-            norm2 += A[i, j] * A[i, j]
-        scale[j] = 0.0 * norm2
-        if norm2 == 0:
-            continue
-        alpha = -sqrt(norm2) if A[j, j] >= 0 else sqrt(norm2)
-        v = V[j]
-        for i in range(j, m):
-            v[i] = A[i, j]
-        v[j] = v[j] - alpha
-        vv = 0.0 * norm2
-        for i in range(j, m):
-            vv += v[i] * v[i]
-        scale[j] = 2.0 / vv
-        reflect(v, scale[j], j, A, j, s)
-
-
-def householder_q(V, scale, Q, s):
-    """``Q = H_0 H_1 ... H_{kk-1} [I; 0]`` (``m x kk``) in place, from the reflections of :func:`householder_in_place`.
-
-    Backwards: ``H_j`` only touches the columns ``j:`` (the earlier ones are
-    still ``e_col``, zero from row ``j`` on).  ``s`` (length ``kk``) is work space.
-
-    >>> import numpy as np
-    >>> Q = np.zeros((2, 1))
-    >>> householder_q(np.array([[8.0, 4.0]]), np.array([0.025]), Q, np.zeros(1))
-    >>> Q.round(12).tolist()   # H_0 e_0 = e_0 - 0.025 * 8 * (8, 4)
-    [[-0.6], [-0.8]]
-    """
-    m, kk = Q.shape
-    for i in range(m):
-        for col in range(kk):
-            Q[i, col] = 1.0 if i == col else 0.0
-    for j in range(kk - 1, -1, -1):
-        if scale[j] != 0:
-            reflect(V[j], scale[j], j, Q, j, s)
-
-
-def householder_qr(A, Q, R):
-    """Reduced QR ``A = Q R`` of an ``m x n`` array (any shape), by Householder reflections, into ``Q``, ``R``.
-
-    ``Q`` is ``m x min(m, n)`` with orthonormal columns, ``R`` is ``min(m, n) x n``
-    upper trapezoidal.  A zero column is left alone (no reflection).
-
-    >>> import numpy as np
-    >>> A = np.array([[1.0, 2.0, 0.0], [3.0, 4.0, 1.0]])
-    >>> Q, R = np.zeros((2, 2)), np.zeros((2, 3))
-    >>> householder_qr(A, Q, R)
-    >>> bool(np.allclose(Q @ R, A)), bool(np.allclose(Q.T @ Q, np.eye(2))), float(R[1, 0])
-    (True, True, 0.0)
-    """
-    m, n = A.shape
-    kk = min(m, n)
-    W = A.copy()
-    V = np.zeros((kk, m), DTYPE)
-    scale = np.zeros(kk, DTYPE)
-    s = np.zeros(n, DTYPE)
-    householder_in_place(W, V, scale, s)
-    for i in range(kk):
-        for col in range(n):
-            R[i, col] = W[i, col] if col >= i else 0.0 * W[i, col]
-    householder_q(V, scale, Q, s)
-
-
-def polar_rows_graded(B, tol):
-    """Orthogonal polar factor of a square nonsingular ``B`` whose rows have very different sizes.
-
-    One-sided Jacobi on the columns of ``B^T`` (rotating column pairs until
-    they are orthogonal to ``tol``) gives ``B^T V = U Sigma``, so
-    ``B = V Sigma U^T`` and the polar factor is ``V U^T``; accurate for
-    column-graded ``B^T`` (Demmel and Veselic, 1992).
-
-    >>> import numpy as np
-    >>> B = np.array([[2.0, 1.0], [1e-9, 3e-9]])
-    >>> W = polar_rows_graded(B, 1e-16)
-    >>> H = W.T @ B
-    >>> bool(np.allclose(W @ W.T, np.eye(2))), bool(np.allclose(H, H.T)), bool(np.all(np.linalg.eigvalsh(H) > 0))
-    (True, True, True)
-    """
-    k = B.shape[0]
-    X = B.T.copy()
-    V = np.zeros((k, k), DTYPE)
-    for i in range(k):
-        V[i, i] = 1.0
-    for _sweep in range(60):
-        rotated = False
-        for p in range(k - 1):
-            for q in range(p + 1, k):
-                a, b, g = 0.0 * X[0, 0], 0.0 * X[0, 0], 0.0 * X[0, 0]
-                for i in range(k):
-                    a += X[i, p] * X[i, p]
-                    b += X[i, q] * X[i, q]
-                    g += X[i, p] * X[i, q]
-                if abs(g) <= tol * sqrt(a) * sqrt(b):
-                    continue
-                rotated = True
-                zeta = (b - a) / (2.0 * g)
-                if abs(zeta) > 1e100:
-                    t = 0.5 / zeta
-                else:
-                    t = (1.0 if zeta >= 0 else -1.0) / (abs(zeta) + sqrt(1.0 + zeta * zeta))
-                c = 1.0 / sqrt(1.0 + t * t)
-                s = c * t
-                for i in range(k):
-                    xp, xq = X[i, p], X[i, q]
-                    X[i, p], X[i, q] = c * xp - s * xq, s * xp + c * xq
-                    vp, vq = V[i, p], V[i, q]
-                    V[i, p], V[i, q] = c * vp - s * vq, s * vp + c * vq
-        if not rotated:
-            break
-    for j in range(k):
-        norm2 = 0.0 * X[0, 0]
-        for i in range(k):
-            norm2 += X[i, j] * X[i, j]
-        norm = sqrt(norm2)
-        for i in range(k):
-            X[i, j] = X[i, j] / norm
-    return V @ X.T
-
-
-def polar_of_graded(T, log_sigma, max_gap, tol):
-    """Orthogonal polar factor of ``T diag(sigma)`` (``T`` upper triangular, nonsingular), from ``log sigma``.
-
-    Sorting the columns by decreasing ``sigma`` and a QR ``T P = Qp Rp`` give
-    ``T diag(sigma) P = Qp diag(sigma_s) T''`` with ``T''_ij = Rp_ij sigma_j/sigma_i``
-    bounded; the polar factor is ``Qp polar(diag(sigma_s) T'') P^T``, with gaps
-    of more than ``max_gap`` between consecutive ``log sigma`` reduced to ``max_gap``.
-
-    >>> import numpy as np
-    >>> T = np.array([[1.0, 0.5], [0.0, 2.0]])
-    >>> W = polar_of_graded(T, np.array([0.0, 1.0]), 40.0, 1e-16)
-    >>> A = T * np.exp([0.0, 1.0])
-    >>> U, _, Vh = np.linalg.svd(A)
-    >>> bool(np.allclose(W, U @ Vh))
-    True
-    """
-    k = T.shape[0]
-    order = np.argsort(-log_sigma)
-    ls = np.zeros(k, DTYPE)
-    Tp = np.zeros((k, k), DTYPE)
-    for j in range(k):
-        ls[j] = log_sigma[order[j]]
-        for i in range(k):
-            Tp[i, j] = T[i, order[j]]
-    Qp = np.zeros((k, k), DTYPE)
-    Rp = np.zeros((k, k), DTYPE)
-    householder_qr(Tp, Qp, Rp)
-    row_scale = np.zeros(k, DTYPE)
-    for i in range(1, k):
-        row_scale[i] = row_scale[i - 1] - min(ls[i - 1] - ls[i], max_gap)
-    B = np.zeros((k, k), DTYPE)
-    for i in range(k):
-        for j in range(i, k):
-            B[i, j] = exp(row_scale[i] + ls[j] - ls[i]) * Rp[i, j]
-    W_sorted = Qp @ polar_rows_graded(B, tol)
-    W = np.zeros((k, k), DTYPE)
-    for j in range(k):
-        for i in range(k):
-            W[i, order[j]] = W_sorted[i, j]
-    return W
-
-
 def workspace(n, k):
     """Work arrays of :func:`point` for ``n`` eigen-directions and ``k`` columns, allocated once per :func:`solve`.
 
@@ -311,14 +112,14 @@ def workspace(n, k):
             np.zeros((m, k), DTYPE), np.zeros((k, k), DTYPE), np.zeros(m, np.int64))
 
 
-def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
-    """The factor ``Y`` (``n x k``) with ``E^T P E = Y Y^T`` at one ``tau > 0``, sorted eigen-coordinates.
+def graded_stack(tau, mu, L, pivot, work):
+    """Fill ``log phi``, ``C`` and the stacked ``M = [Lbar; Sigma^{-1}]`` with its row sizes at one ``tau > 0``.
 
-    ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above
-    the pivot rows), ``pivot`` (k,) the pivot rows (``-1`` for a column of
-    zeros, which contributes nothing: rank-deficient layers), ``work`` from
-    :func:`workspace`.  With ``layers``, ``Wpol`` receives ``polar(T Sigma)``
-    (``k x k``), so that the representative is ``Y Wpol O^T``.
+    ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above the
+    pivot rows), ``pivot`` (k,) the pivot rows (``-1`` for a column of zeros:
+    rank-deficient layers; its ``Sigma_j`` is 1 and its column adds nothing),
+    ``work`` from :func:`workspace`: afterwards ``work[0][0]`` is ``log phi``,
+    ``work[0][1]`` is ``C``, ``work[0][3]`` the squared row sizes and ``work[1]`` is ``M``.
 
     The entries ``sqrt(phi_i/phi_{p_j}) L_ij`` (``i >= p_j``, so the ratio is
     at most 1: ``phi`` decreases with ``mu``) are running products down the
@@ -326,16 +127,15 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     not one per entry.
 
     >>> import numpy as np
-    >>> Y, Wpol = np.zeros((1, 1)), np.zeros((1, 1))
-    >>> point(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol, workspace(1, 1))
-    >>> P = Y[0, 0] ** 2
-    >>> bool(np.isclose(P, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15)), float(abs(Wpol[0, 0]))
-    (True, 1.0)
+    >>> work = workspace(1, 1)
+    >>> graded_stack(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), work)
+    >>> phi = np.expm1(1.0)
+    >>> bool(np.isclose(work[1][1, 0], phi ** -0.5)), bool(np.isclose(work[0][1, 0], np.exp(0.5) / phi ** 0.5))
+    (True, True)
     """
-    vec, M, Ms, V, Q, T, order = work
+    vec, M = work[0], work[1]
     n, k = L.shape
-    m = n + k
-    log_phi, C, step, size, scale, ratio = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5]
+    log_phi, C, step, size, ratio = vec[0], vec[1], vec[2], vec[3], vec[5]
     lt = log(tau)
     for i in range(n):
         x = 2.0 * mu[i] * tau
@@ -361,6 +161,110 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
             else:  # a zero column of L: G = I there, so Sigma_j = 1 and the column adds nothing to Y
                 M[n + i, j] = 1.0 + 0.0 * lt
         size[n + i] = M[n + i, i] * M[n + i, i]
+
+
+def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, work):
+    """The factor ``Y`` of :func:`point` through a Cholesky factor, when that is accurate; else ``False``.
+
+    ``Y = C Lbar T^{-1}`` with ``T^T T = N = M^T M`` (``M = [Lbar; Sigma^{-1}]``
+    of :func:`graded_stack`), in ``n k^2`` operations instead of a Householder QR
+    of the ``(n + k) x k`` stack and its ``Q``.  ``N`` is equilibrated to unit
+    diagonal (``N = D N_1 D``, Cholesky ``N_1 = R^T R``).  ``R`` is the ``R``
+    factor of the equilibrated stack ``M D^{-1}``, whose columns have norm 1:
+    ``||R|| <= sqrt(k)`` and ``1/sigma_min(R) <= ||R^{-1}||_F``, so the error of
+    the normal equations is at most about ``k ||R^{-1}||_F^2`` roundings
+    (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, sections 10.1
+    and 20.4).  When ``||R^{-1}||_F > chol_max`` (or a pivot of the Cholesky
+    factorisation is not positive: nearly dependent columns, such as nearly
+    rank-deficient layers), ``Y`` is left alone and the result is ``False``:
+    the caller then runs :func:`point`.  With ``layers``,
+    ``Wpol`` receives ``polar(T Sigma)`` as in :func:`point`, from the ``R`` factor
+    ``R D`` of the stack.  Work arrays: ``T`` holds ``N_1`` and ``R^T``, the
+    first ``k`` rows of ``Ms`` hold ``R^{-1}``, the first ``k`` columns of ``V`` hold ``R D``.
+    The sums run over the outer loop, so that the inner loop updates
+    independent entries (no chain of dependent additions).
+
+    >>> import numpy as np
+    >>> Y, Wpol, work = np.zeros((1, 1)), np.zeros((1, 1)), workspace(1, 1)
+    >>> point_cholesky(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, 16.0, Y, Wpol, work)
+    True
+    >>> bool(np.isclose(Y[0, 0] ** 2, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15))
+    True
+    """
+    graded_stack(tau, mu, L, pivot, work)
+    vec, M, Ms, V, _, T, _ = work
+    n, k = L.shape
+    log_phi, C, dsc = vec[0], vec[1], vec[4]
+    for a in range(k):  # the lower triangle of N = Lbar^T Lbar + Sigma^{-2}, row by row of Lbar (independent sums)
+        for b in range(a + 1):
+            T[a, b] = M[n + a, a] * M[n + a, a] if a == b else 0.0 * M[0, 0]
+    for i in range(n):
+        for a in range(k):
+            mia = M[i, a]
+            for b in range(a + 1):
+                T[a, b] += mia * M[i, b]
+    for a in range(k):
+        dsc[a] = 1.0 / sqrt(T[a, a])
+    for j in range(k):  # Cholesky, lower, in place, of D^{-1} N D^{-1}
+        s = 1.0 + 0.0 * T[j, j]
+        for q in range(j):
+            s -= T[j, q] * T[j, q]
+        if not s > 0:
+            return False
+        T[j, j] = sqrt(s)
+        for i in range(j + 1, k):
+            g = T[i, j] * dsc[i] * dsc[j]
+            for q in range(j):
+                g -= T[i, q] * T[j, q]
+            T[i, j] = g / T[j, j]
+    frob = 0.0 * T[0, 0]
+    for j in range(k):  # R^{-1} (upper) into Ms[:k]: R^{-1}[q, j] is the inverse of the lower factor at [j, q]
+        Ms[j, j] = 1.0 / T[j, j]
+        frob += Ms[j, j] * Ms[j, j]
+        for i in range(j + 1, k):
+            g = 0.0 * T[0, 0]
+            for q in range(j, i):
+                g += T[i, q] * Ms[j, q]
+            Ms[j, i] = -g / T[i, i]
+            frob += Ms[j, i] * Ms[j, i]
+    if not frob <= chol_max * chol_max:
+        return False
+    for i in range(n):  # Y = C Lbar D^{-1} R^{-1}, accumulated over q (independent sums)
+        for j in range(k):
+            Y[i, j] = 0.0 * M[0, 0]
+        for q in range(k):
+            m = C[i] * M[i, q] * dsc[q]
+            for j in range(q, k):
+                Y[i, j] += m * Ms[q, j]
+    if layers:
+        for i in range(k):
+            for j in range(k):
+                V[i, j] = T[j, i] / dsc[j] if j >= i else 0.0 * T[0, 0]
+        hidden_polar(V[:, :k], log_phi, pivot, max_gap, tol, vec[2], Wpol)
+    return True
+
+
+def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
+    """The factor ``Y`` (``n x k``) with ``E^T P E = Y Y^T`` at one ``tau > 0``, sorted eigen-coordinates.
+
+    The stack ``[Lbar; Sigma^{-1}]`` of :func:`graded_stack`, its rows sorted by
+    decreasing size, a Householder QR ``= [Q1; Q2] T`` (accurate row by row)
+    and ``Y = C Q1``.  Arguments as :func:`graded_stack`; with ``layers``,
+    ``Wpol`` receives ``polar(T Sigma)`` (``k x k``), so that the
+    representative is ``Y Wpol O^T``.
+
+    >>> import numpy as np
+    >>> Y, Wpol = np.zeros((1, 1)), np.zeros((1, 1))
+    >>> point(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol, workspace(1, 1))
+    >>> P = Y[0, 0] ** 2
+    >>> bool(np.isclose(P, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15)), float(abs(Wpol[0, 0]))
+    (True, 1.0)
+    """
+    graded_stack(tau, mu, L, pivot, work)
+    vec, M, Ms, V, Q, T, order = work
+    n, k = L.shape
+    m = n + k
+    log_phi, C, step, size, scale, ratio = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5]
     for r in range(m):
         order[r] = r
     for r in range(1, m):  # insertion sort by decreasing size (stable)
@@ -380,18 +284,35 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
             for j in range(k):
                 Y[order[r], j] = C[order[r]] * Q[r, j]
     if layers:
-        log_s = step  # free now: the column scales log sigma_j = log phi_{p_j} / 2
         for i in range(k):
-            log_s[i] = log_phi[pivot[i]] / 2.0 if pivot[i] >= 0 else 0.0 * lt
             for j in range(k):
                 T[i, j] = Ms[i, j] if j >= i else 0.0 * Ms[i, j]
-        W = polar_of_graded(T, log_s[:k], max_gap, tol)
-        for i in range(k):
-            for j in range(k):
-                Wpol[i, j] = W[i, j]
+        hidden_polar(T, log_phi, pivot, max_gap, tol, step, Wpol)
 
 
-def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1, W2):
+def hidden_polar(T, log_phi, pivot, max_gap, tol, log_s, Wpol):
+    """``Wpol = polar(T Sigma)``, ``Sigma = diag(sqrt(phi_{p_j}))`` (1 for a zero column), from the ``R`` factor ``T``.
+
+    ``T`` (``k x k``, upper triangular) is the ``R`` factor of the stack
+    ``[Lbar; Sigma^{-1}]`` (its rows' signs do not matter: they cancel in the
+    representative ``Y Wpol O^T``); ``log_s`` (length ``>= k``) is work space.
+
+    >>> import numpy as np
+    >>> Wpol = np.zeros((1, 1))
+    >>> hidden_polar(np.array([[-2.0]]), np.array([0.7]), np.array([0]), 40.0, 1e-16, np.zeros(1), Wpol)
+    >>> Wpol.tolist()
+    [[-1.0]]
+    """
+    k = T.shape[0]
+    for i in range(k):  # the column scales log sigma_j = log phi_{p_j} / 2
+        log_s[i] = log_phi[pivot[i]] / 2.0 if pivot[i] >= 0 else 0.0 * log_phi[0]
+    W = polar_of_graded(T, log_s[:k], max_gap, tol)
+    for i in range(k):
+        for j in range(k):
+            Wpol[i, j] = W[i, j]
+
+
+def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1, W2W2T, W1, W2):
     """Fill the outputs for every initialisation ``b`` and time ``tau[t]``.
 
     ``mu`` (B, n) decreasing, ``Z`` (B, n, h) and ``E`` (B, n, n) (eigenvectors
@@ -399,14 +320,16 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
     ``scales = (k, sqrt(eta_w), sqrt(eta_a), eta_w, eta_a)``.  Outputs
     ``beta`` (B, T, c, d), ``W1TW1`` (B, T, d, d), ``W2W2T`` (B, T, c, c) and,
     with ``layers``, ``W1`` (B, T, h, d), ``W2`` (B, T, c, h).  Work arrays are
-    allocated once, and the staircase of each ``Z`` once for all times.
+    allocated once, and the staircase of each ``Z`` once for all times; the
+    factors ``Y`` of ``TIME_BLOCK`` times are rotated back to the original
+    coordinates by one matrix product (one BLAS call when compiled).
 
     >>> import numpy as np
     >>> out = [np.zeros((1, 1, 1, 1)) for _ in range(5)]
     >>> E, Z = np.eye(2), np.array([[0.6], [0.0]])   # one unit: W1 = W2 = 0.6 (unit rates), S = 0 ...
     >>> solve(np.array([0.0]), np.array([[0.0, 0.0]]), Z[None], E[None], (1.0, 1.0, 1.0, 1.0, 1.0), 1, True, 40.0,
-    ...       1e-16, *out)
-    >>> [round(float(o[0, 0, 0, 0]), 12) for o in out]   # ... at t = 0: beta = 0 (the readout block is 0)
+    ...       1e-16, CHOLESKY_MAX, *out)
+    >>> [round(float(o[0, 0, 0, 0]), 12) + 0.0 for o in out]   # ... at t = 0: beta = 0 (the readout block is 0)
     [0.0, 0.36, 0.0, 0.6, 0.0]
     """
     B, n, h = Z.shape
@@ -417,9 +340,12 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
     R = np.zeros((kk, n), DTYPE)
     L = np.zeros((n, kk), DTYPE)
     Y = np.zeros((n, kk), DTYPE)
-    X = np.zeros((n, kk), DTYPE)
+    Ys = np.zeros((n, TIME_BLOCK * kk), DTYPE)
     XW = np.zeros((n, kk), DTYPE)
+    XT = np.zeros((kk, n), DTYPE)
+    G = np.zeros((n, n), DTYPE)
     Wpol = np.zeros((kk, kk), DTYPE)
+    Wpols = np.zeros((TIME_BLOCK, kk, kk), DTYPE)
     pivot = np.zeros(kk, np.int64)
     work = workspace(n, kk)
     for b in range(B):
@@ -430,55 +356,71 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, beta, W1TW1, W2W2T, W1
                 L[i, j] = R[j, i]
                 if i >= j and L[i, j] != 0:
                     pivot[j] = i
-        for t in range(tau.shape[0]):
-            if tau[t] == 0:
+        for t0 in range(0, tau.shape[0], TIME_BLOCK):
+            nt = min(TIME_BLOCK, tau.shape[0] - t0)
+            for s in range(nt):  # the factors Y of a block of times, side by side in Ys
+                t = t0 + s
+                if tau[t] == 0:
+                    for i in range(n):
+                        for j in range(kk):
+                            Y[i, j] = L[i, j]
+                    for i in range(kk):
+                        for j in range(kk):
+                            Wpol[i, j] = 1.0 if i == j else 0.0
+                elif not (chol_max > 0 and point_cholesky(tau[t], mu[b], L, pivot, layers, max_gap, tol, chol_max, Y,
+                                                           Wpol, work)):
+                    point(tau[t], mu[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
                 for i in range(n):
                     for j in range(kk):
-                        Y[i, j] = L[i, j]
-                for i in range(kk):
-                    for j in range(kk):
-                        Wpol[i, j] = 1.0 if i == j else 0.0
-            else:
-                point(tau[t], mu[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
-            for i in range(n):  # X = E Y
-                for j in range(kk):
-                    X[i, j] = 0.0 * X[i, j]
-                for q in range(n):
-                    e = E[b, i, q]
-                    for j in range(kk):
-                        X[i, j] += e * Y[q, j]
-            for i in range(n):  # the lower triangle of X X^T, into the blocks
-                for j in range(i + 1):
-                    g = 0.0 * X[i, 0]
-                    for q in range(kk):
-                        g += X[i, q] * X[j, q]
-                    if i < d:
-                        W1TW1[b, t, i, j] = ew * g
-                        W1TW1[b, t, j, i] = ew * g
-                    elif j < d:
-                        beta[b, t, i - d, j] = k_ * g
-                    else:
-                        W2W2T[b, t, i - d, j - d] = ea * g
-                        W2W2T[b, t, j - d, i - d] = ea * g
-            if layers:
-                for i in range(n):  # the representative X Wpol O^T
-                    for j in range(kk):
-                        XW[i, j] = 0.0 * X[i, j]
-                        for q in range(kk):
-                            XW[i, j] += X[i, q] * Wpol[q, j]
-                    for j in range(h):
-                        r = 0.0 * X[i, 0]
-                        for q in range(kk):
-                            r += XW[i, q] * O[j, q]
-                        if i < d:
-                            W1[b, t, j, i] = sw * r
-                        else:
-                            W2[b, t, i - d, j] = sa * r
+                        Ys[i, s * kk + j] = Y[i, j]
+                if layers:
+                    for i in range(kk):
+                        for j in range(kk):
+                            Wpols[s, i, j] = Wpol[i, j]
+            X = np.dot(E[b], Ys)  # X = E Y for the whole block: one matrix product
+            for s in range(nt):
+                t, x0 = t0 + s, s * kk
+                for q in range(kk):  # X^T of this time, rows contiguous
+                    for i in range(n):
+                        XT[q, i] = X[i, x0 + q]
+                for i in range(n):  # the lower triangle of X X^T, summed over q outside (independent sums)
+                    for j in range(i + 1):
+                        G[i, j] = 0.0 * X[0, 0]
+                for q in range(kk):
+                    for i in range(n):
+                        xi = XT[q, i]
+                        for j in range(i + 1):
+                            G[i, j] += xi * XT[q, j]
+                for i in range(d):  # into the blocks
+                    for j in range(i + 1):
+                        W1TW1[b, t, i, j] = ew * G[i, j]
+                        W1TW1[b, t, j, i] = ew * G[i, j]
+                for i in range(c):
+                    for j in range(d):
+                        beta[b, t, i, j] = k_ * G[d + i, j]
+                    for j in range(i + 1):
+                        W2W2T[b, t, i, j] = ea * G[d + i, d + j]
+                        W2W2T[b, t, j, i] = ea * G[d + i, d + j]
+                if layers:
+                    for i in range(n):  # the representative X Wpol O^T
+                        for j in range(kk):
+                            XW[i, j] = 0.0 * X[i, x0]
+                            for q in range(kk):
+                                XW[i, j] += X[i, x0 + q] * Wpols[s, q, j]
+                        for j in range(h):
+                            r = 0.0 * X[i, x0]
+                            for q in range(kk):
+                                r += XW[i, q] * O[j, q]
+                            if i < d:
+                                W1[b, t, j, i] = sw * r
+                            else:
+                                W2[b, t, i - d, j] = sa * r
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("log_decay", "logphi1", "reflect", "householder_in_place", "householder_q", "householder_qr",
-                    "polar_rows_graded", "polar_of_graded", "workspace", "point", "solve")
+KERNEL_FUNCTIONS = ("log_decay", "logphi1", "balance_residual", "frame", "sorted_frame", "prepare", "reflect",
+                    "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
+                    "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -487,9 +429,15 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    log_decay, logphi1, reflect, householder_in_place, householder_q, householder_qr : callable
+    log_decay, logphi1 : callable
         As the module functions of the same names.
-    polar_rows_graded, polar_of_graded, workspace, point, solve : callable
+    balance_residual, frame, sorted_frame, prepare : callable
+        As the functions of the same names of :mod:`symrich.wide_linear.frame`.
+    reflect, householder_in_place, householder_q, householder_qr : callable
+        As the functions of the same names of :mod:`symrich.wide_linear.graded`.
+    polar_rows_graded, polar_of_graded : callable
+        As the functions of the same names of :mod:`symrich.wide_linear.graded`.
+    workspace, graded_stack, hidden_polar, point_cholesky, point, solve : callable
         As the module functions of the same names.
     max_gap : float
         Largest log-gap kept between consecutive column scales (``40`` in
@@ -503,6 +451,10 @@ class RiccatiKernel:
 
     log_decay: object
     logphi1: object
+    balance_residual: object
+    frame: object
+    sorted_frame: object
+    prepare: object
     reflect: object
     householder_in_place: object
     householder_q: object
@@ -510,9 +462,13 @@ class RiccatiKernel:
     polar_rows_graded: object
     polar_of_graded: object
     workspace: object
+    graded_stack: object
+    hidden_polar: object
+    point_cholesky: object
     point: object
     solve: object
     max_gap: float
+    chol_max: float
 
 
 def _rebind(env, jit):
@@ -528,8 +484,9 @@ def kernel(backend):
 
     Both are this module's code objects, with their globals rebound: to the
     compiled callees for numba, and to :mod:`mpmath`'s ``exp``, ``expm1``,
-    ``log``, ``sqrt`` and ``DTYPE = object`` for mpmath (which then runs at the
-    caller's ``mpmath.mp`` precision).
+    ``log``, ``sqrt``, ``atan2``, ``cos``, ``sin``, ``hypot``, ``pi`` and
+    ``DTYPE = object`` for mpmath (which then runs at the caller's
+    ``mpmath.mp`` precision).
 
     >>> import mpmath
     >>> with mpmath.workdps(30):
@@ -541,10 +498,11 @@ def kernel(backend):
         import numba
 
         funcs = _rebind(dict(globals()), numba.njit(cache=True, error_model="numpy"))
-        return RiccatiKernel(**funcs, max_gap=_MAX_LOG_GAP)
+        return RiccatiKernel(**funcs, max_gap=_MAX_LOG_GAP, chol_max=CHOLESKY_MAX)
     if backend == "mpmath":
         import mpmath
 
-        env = dict(globals(), exp=mpmath.exp, expm1=mpmath.expm1, log=mpmath.log, sqrt=mpmath.sqrt, DTYPE=object)
-        return RiccatiKernel(**_rebind(env, lambda f: f), max_gap=math.inf)
+        env = dict(globals(), exp=mpmath.exp, expm1=mpmath.expm1, log=mpmath.log, sqrt=mpmath.sqrt, atan2=mpmath.atan2,
+                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, pi=mpmath.pi, DTYPE=object)
+        return RiccatiKernel(**_rebind(env, lambda f: f), max_gap=math.inf, chol_max=0.0)
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

@@ -101,16 +101,15 @@ def _wide_inputs(t, W1_0, W2_0, S):
 
 def _wide_balance(W1, W2, eta_a, eta_w, rtol):
     """``lambda = tr(Delta)/h`` of each initialisation; ``ValueError`` when ``Delta != lambda I`` (relative ``rtol``)."""
-    h = W1.shape[-2]
-    Delta = eta_w * numpy.swapaxes(W2, -1, -2) @ W2 - eta_a * W1 @ numpy.swapaxes(W1, -1, -2)
-    lam = numpy.trace(Delta, axis1=-2, axis2=-1) / h
-    err = numpy.linalg.norm(Delta - lam[..., None, None] * numpy.eye(h), axis=(-2, -1))
-    size = eta_w * numpy.sum(W2 * W2, axis=(-2, -1)) + eta_a * numpy.sum(W1 * W1, axis=(-2, -1))
+    batch = W1.shape[:-2]
+    W1, W2 = (numpy.ascontiguousarray(W).reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
+    lam, err, size = numpy.zeros((3, W1.shape[0]))
+    balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
     if numpy.any(err > rtol * size):
-        worst = numpy.unravel_index(int(numpy.argmax(err - rtol * size)), numpy.shape(err))
+        worst = int(numpy.argmax(err - rtol * size))
         raise ValueError(f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {float(err[worst]):.3g} "
                          f"(relative {float(err[worst] / size[worst]):.3g} > rtol = {rtol:.3g})")
-    return lam
+    return lam.reshape(batch)
 
 
 # symrich-export: wide_trajectory
@@ -123,16 +122,13 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
     k, sw, sa = numpy.sqrt(eta_a * eta_w), numpy.sqrt(eta_w), numpy.sqrt(eta_a)
     Q0 = numpy.concatenate([numpy.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
-    mu, E = eigen_frame(S, lam.reshape(-1) / k**2, k, numpy)
-    order = numpy.argsort(-mu, axis=-1, kind="stable")
-    mu = numpy.ascontiguousarray(numpy.take_along_axis(mu, order, axis=-1))
-    E = numpy.ascontiguousarray(numpy.take_along_axis(E, order[:, None, :], axis=-1))
-    Z = numpy.ascontiguousarray(numpy.swapaxes(E, -1, -2) @ Q0)
+    US, s, VSh = numpy.linalg.svd(S)
+    mu, E, Z = prepare(US, s, numpy.ascontiguousarray(VSh.T), lam.reshape(-1) / k**2, k, Q0)
     times = t.reshape(-1)
     shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
     out = {name: numpy.zeros((Z.shape[0], times.size) + shape) for name, shape in shapes.items()}
     solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, True, _MAX_LOG_GAP, 8 * numpy.finfo(float).eps,
-          out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+          CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     for name, arr in out.items():
         arr = arr.reshape(batch + (times.size,) + arr.shape[-2:])
         out[name] = arr[..., 0, :, :] if t.ndim == 0 else arr

@@ -1,0 +1,183 @@
+r"""The balance of the layers and the eigen-frame of ``F``, in scalar loops: the set-up of the Riccati kernel.
+
+Functions of :mod:`symrich.wide_linear.riccati`'s kernel, written in its "one source, two
+arithmetics" style (scalar loops over module-global ``sqrt``, ``atan2``, ``cos``, ``sin``,
+``hypot``, ``pi``, work arrays of type ``DTYPE``): :func:`symrich.wide_linear.riccati.kernel`
+rebinds their globals to run them compiled by numba (float64) or on object arrays of mpmath
+numbers.
+
+* :func:`balance_residual`: ``lambda``, ``||Delta - lambda I||_F`` and the size of each initialisation;
+* :func:`frame`: eigenvalues and eigenvectors of ``F`` from the SVD of ``S``;
+* :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``.
+
+>>> import numpy as np
+>>> mu, E = np.zeros((1, 2)), np.zeros((1, 2, 2))
+>>> frame(np.eye(1), np.array([3.0]), np.eye(1), np.array([0.0]), 1.0, mu, E)
+>>> mu.tolist()
+[[3.0, -3.0]]
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["balance_residual", "frame", "sorted_frame", "prepare"]
+
+sqrt = math.sqrt
+atan2, cos, sin, hypot, pi = math.atan2, math.cos, math.sin, math.hypot, math.pi
+DTYPE = np.float64
+
+
+def balance_residual(W1, W2, eta_a, eta_w, lam, err, size):
+    """``lambda``, ``||Delta - lambda I||_F`` and ``eta_w ||W2||_F^2 + eta_a ||W1||_F^2`` of each initialisation.
+
+    ``Delta = eta_w W2^T W2 - eta_a W1 W1^T`` (``h x h``) and ``lambda = tr(Delta)/h``,
+    for ``W1`` (B, h, d) and ``W2`` (B, c, h); into ``lam``, ``err``, ``size`` (B,).  The
+    Frobenius norm is taken of ``Delta - lambda I`` divided by its largest entry (no
+    overflow or underflow of the squares); overflow of ``Delta`` itself gives ``inf``.
+
+    >>> import numpy as np
+    >>> lam, err, size = np.zeros(1), np.zeros(1), np.zeros(1)
+    >>> balance_residual(np.array([[[1.0, 0.0]]]), np.array([[[2.0]]]), 1.0, 1.0, lam, err, size)
+    >>> lam.tolist(), err.tolist(), size.tolist()
+    ([3.0], [0.0], [5.0])
+    """
+    B, h, d = W1.shape
+    c = W2.shape[1]
+    Delta = np.zeros((h, h), DTYPE)
+    for b in range(B):
+        trace = 0.0 * eta_a
+        for p in range(h):
+            for q in range(h):
+                g = 0.0 * eta_a
+                for i in range(c):
+                    g += W2[b, i, p] * W2[b, i, q]
+                f = 0.0 * eta_a
+                for i in range(d):
+                    f += W1[b, p, i] * W1[b, q, i]
+                Delta[p, q] = eta_w * g - eta_a * f
+            trace += Delta[p, p]
+        lam[b] = trace / h
+        peak = 0.0 * eta_a
+        for p in range(h):
+            Delta[p, p] = Delta[p, p] - lam[b]
+            for q in range(h):
+                peak = max(peak, abs(Delta[p, q]))
+        total = 0.0 * eta_a
+        if peak > 0:
+            for p in range(h):
+                for q in range(h):
+                    total += (Delta[p, q] / peak) * (Delta[p, q] / peak)
+        err[b] = peak * sqrt(total)
+        g, f = 0.0 * eta_a, 0.0 * eta_a
+        for i in range(c):
+            for p in range(h):
+                g += W2[b, i, p] * W2[b, i, p]
+        for p in range(h):
+            for i in range(d):
+                f += W1[b, p, i] * W1[b, p, i]
+        size[b] = eta_w * g + eta_a * f
+
+
+def frame(US, s, V, lam_scaled, k, mu, E):
+    """Eigenvalues ``mu`` and orthonormal eigenvectors ``E`` (columns) of ``F`` for each ``lambda``, from the SVD of ``S``.
+
+    ``F = [[-l/2 I_d, S^T/k], [S/k, l/2 I_c]]``, ``l = lam_scaled[b]``, with the full
+    SVD ``S = US diag(s) V^T`` (``US`` c x c, ``V`` d x d).  On the pair
+    ``(v_i, 0), (0, u_i)`` ``F`` acts as ``[[-a, b_i], [b_i, a]]`` (``a = l/2``,
+    ``b_i = s_i/k``), with eigenvalues ``+-r_i = +-sqrt(a^2 + b_i^2)`` and
+    eigenvectors ``(cos t_i, sin t_i)``, ``(-sin t_i, cos t_i)``,
+    ``t_i = (pi - atan2(b_i, a))/2`` (continuous through ``a = 0`` and ``b_i = 0``);
+    the other input directions ``(v_j, 0)`` have ``-a``, the other output
+    directions ``(0, u_j)`` have ``+a``.  Into ``mu`` (B, d + c):
+    ``r_1..r_m, -r_1..-r_m``, then ``-a`` (``d - m`` times) and ``+a``
+    (``c - m`` times); ``E`` (B, d + c, d + c) in the same order.
+
+    >>> import numpy as np
+    >>> mu, E = np.zeros((1, 4)), np.zeros((1, 4, 4))
+    >>> frame(np.eye(1), np.array([2.0]), np.eye(3), np.array([0.6]), 1.0, mu, E)
+    >>> F = np.block([[-0.3 * np.eye(3), np.array([[2.0], [0.0], [0.0]])], [np.array([[2.0, 0.0, 0.0]]), 0.3 * np.eye(1)]])
+    >>> bool(np.allclose(F @ E[0], E[0] * mu[0])), bool(np.allclose(E[0].T @ E[0], np.eye(4)))
+    (True, True)
+    """
+    d, c, m = V.shape[0], US.shape[0], s.shape[0]
+    for b in range(lam_scaled.shape[0]):
+        a = lam_scaled[b] / 2.0
+        for p in range(d + c):
+            for q in range(d + c):
+                E[b, p, q] = 0.0 * a
+        for i in range(m):
+            bi = s[i] / k
+            theta = (pi - atan2(bi, a)) / 2.0
+            cs, sn = cos(theta), sin(theta)
+            r = hypot(a, bi)  # sqrt(a^2 + b^2) without overflow of the squares
+            mu[b, i], mu[b, m + i] = r, -r
+            for p in range(d):
+                E[b, p, i] = cs * V[p, i]
+                E[b, p, m + i] = -sn * V[p, i]
+            for p in range(c):
+                E[b, d + p, i] = sn * US[p, i]
+                E[b, d + p, m + i] = cs * US[p, i]
+        for j in range(m, d):
+            mu[b, m + j] = -a
+            for p in range(d):
+                E[b, p, m + j] = V[p, j]
+        for j in range(m, c):
+            mu[b, d + j] = a
+            for p in range(c):
+                E[b, d + p, d + j] = US[p, j]
+
+
+def sorted_frame(mu, E, Q0, mu_sorted, E_sorted, Z):
+    """The eigen-frame of :func:`frame` sorted by decreasing ``mu`` (stable), and ``Z = E^T Q0`` in that order.
+
+    ``mu`` (B, n), ``E`` (B, n, n), ``Q0`` (B, n, h) the stacked, rate-scaled layers;
+    into ``mu_sorted``, ``E_sorted`` and ``Z`` (B, n, h).
+
+    >>> import numpy as np
+    >>> mu_s, E_s, Z = np.zeros((1, 2)), np.zeros((1, 2, 2)), np.zeros((1, 2, 1))
+    >>> sorted_frame(np.array([[-1.0, 2.0]]), np.eye(2)[None], np.array([[[3.0], [4.0]]]), mu_s, E_s, Z)
+    >>> mu_s.tolist(), Z.tolist()
+    ([[2.0, -1.0]], [[[4.0], [3.0]]])
+    """
+    B, n, h = Q0.shape
+    order = np.zeros(n, np.int64)
+    for b in range(B):
+        for r in range(n):
+            order[r] = r
+        for r in range(1, n):  # insertion sort by decreasing mu (stable)
+            col = order[r]
+            q = r
+            while q > 0 and mu[b, order[q - 1]] < mu[b, col]:
+                order[q] = order[q - 1]
+                q -= 1
+            order[q] = col
+        for q in range(n):
+            mu_sorted[b, q] = mu[b, order[q]]
+            for p in range(n):
+                E_sorted[b, p, q] = E[b, p, order[q]]
+            for j in range(h):
+                g = 0.0 * mu[b, 0]
+                for p in range(n):
+                    g += E[b, p, order[q]] * Q0[b, p, j]
+                Z[b, q, j] = g
+
+
+def prepare(US, s, V, lam_scaled, k, Q0):
+    """``(mu, E, Z)``: the eigen-frame of :func:`frame` in decreasing order (:func:`sorted_frame`) and ``Z = E^T Q0``.
+
+    Arguments as :func:`frame`, and ``Q0`` (B, d + c, h) the stacked, rate-scaled layers.
+
+    >>> import numpy as np
+    >>> mu, E, Z = prepare(np.eye(1), np.array([2.0]), np.eye(1), np.array([0.0]), 1.0, np.array([[[1.0], [0.0]]]))
+    >>> mu.tolist(), bool(np.allclose(E[0] @ Z[0], [[1.0], [0.0]]))
+    ([[2.0, -2.0]], True)
+    """
+    B, n, h = Q0.shape
+    mu0, E0 = np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE)
+    frame(US, s, V, lam_scaled, k, mu0, E0)
+    mu, E, Z = np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE), np.zeros((B, n, h), DTYPE)
+    sorted_frame(mu0, E0, Q0, mu, E, Z)
+    return mu, E, Z

@@ -1,0 +1,136 @@
+"""The pieces of the wide network's closed-form kernel (:mod:`symrich.wide_linear.riccati`) against dense linear algebra.
+
+The end-to-end checks against the Taylor oracle are in ``tests/test_wide_linear_closed_form.py``; here the
+two ways of taking the QR of the graded stack (the Cholesky path :func:`point_cholesky`, used in float64
+when ``||R^{-1}||_F <= CHOLESKY_MAX``, and the Householder path :func:`point`) are compared with each other
+and with the 30-digit mpmath kernel, and the case where the Cholesky path must give way is checked to
+give way, and to stay accurate through the Householder path.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symrich import wide_linear as wl
+from symrich.wide_linear import riccati
+
+F64 = riccati.kernel("numpy")
+MP = riccati.kernel("mpmath")
+
+
+def staircase(Z):
+    """``(L, pivot)`` of ``Z = L O^T`` as :func:`riccati.solve` builds them (QR of ``Z^T``)."""
+    n, h = Z.shape
+    k = min(n, h)
+    O, R = np.zeros((h, k)), np.zeros((k, n))
+    F64.householder_qr(np.ascontiguousarray(Z.T), O, R)
+    L = np.ascontiguousarray(R.T)
+    pivot = np.array([next((i for i in range(j, n) if L[i, j] != 0), -1) for j in range(k)], dtype=np.int64)
+    return L, pivot
+
+
+def factors(kern, tau, mu, L, pivot, cholesky):
+    n, k = L.shape
+    dtype = object if kern is MP else float
+    Y, Wpol = np.zeros((n, k), dtype), np.zeros((k, k), dtype)
+    work = kern.workspace(n, k)
+    if cholesky:
+        ok = kern.point_cholesky(tau, mu, L, pivot, True, kern.max_gap, 1e-16, riccati.CHOLESKY_MAX, Y, Wpol, work)
+    else:
+        kern.point(tau, mu, L, pivot, True, kern.max_gap, 1e-16, Y, Wpol, work)
+        ok = True
+    return ok, Y, Wpol
+
+
+def random_case(seed, n, k, spread, scale):
+    rng = np.random.default_rng(seed)
+    mu = np.sort(rng.uniform(-spread, spread, size=n))[::-1].copy()
+    L, pivot = staircase(scale * rng.normal(size=(n, k)))
+    return mu, L, pivot
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 9), k=st.integers(1, 6), spread=st.floats(0.1, 5.0),
+       scale=st.sampled_from([1e-3, 0.3, 3.0]), log_tau=st.floats(-6, 3))
+def test_the_cholesky_path_agrees_with_householder_and_with_30_digits(seed, n, k, spread, scale, log_tau):
+    """``Y Y^T`` (the state) and ``Y Wpol`` (the representative layers) of both paths, and of the mpmath kernel."""
+    k = min(k, n)
+    mu, L, pivot = random_case(seed, n, k, spread, scale)
+    tau = 10.0 ** log_tau
+    ok, Yc, Wc = factors(F64, tau, mu, L, pivot, cholesky=True)
+    _, Yh, Wh = factors(F64, tau, mu, L, pivot, cholesky=False)
+    with mpmath.workdps(30):
+        _, Ym, Wm = factors(MP, mpmath.mpf(tau), [mpmath.mpf(float(m)) for m in mu], L.astype(object), pivot,
+                            cholesky=False)
+        P_exact = np.array((Ym @ Ym.T).tolist(), dtype=float)
+        rep_exact = np.array((Ym @ Wm).tolist(), dtype=float)
+    scale_P = max(1.0, np.abs(P_exact).max())
+    assert np.abs(Yh @ Yh.T - P_exact).max() < 1e-13 * scale_P
+    if ok:  # the Cholesky path was taken: as accurate as the Householder path
+        assert np.abs(Yc @ Yc.T - P_exact).max() < 1e-13 * scale_P
+        assert np.abs(Yc @ Wc - rep_exact).max() < 1e-12 * max(1.0, np.abs(rep_exact).max())
+
+
+#: Two nearly parallel hidden units nearly orthogonal to the top eigen-direction (found by a random search):
+#: the equilibrated stack is ill-conditioned at tau = 10, where the Cholesky path must decline.
+DECLINE_MU = np.array([1.93, 1.66])
+DECLINE_Z = np.array([[-0.000150987434, -0.000156015888], [0.111546748938, 0.111546991724]])
+
+
+def test_the_cholesky_path_gives_way_on_nearly_dependent_columns():
+    L, pivot = staircase(DECLINE_Z)
+    assert not factors(F64, 10.0, DECLINE_MU, L, pivot, cholesky=True)[0]
+    assert factors(F64, 1e-6, DECLINE_MU, L, pivot, cholesky=True)[0]  # tiny tau: the stack is near the identity block
+
+
+def test_solve_takes_the_householder_path_where_cholesky_declines():
+    """``solve`` in float64 at times where the Cholesky path declines (tau = 10) and where it does not, vs 30 digits."""
+    tau = np.array([0.0, 1e-6, 0.3, 10.0, 60.0])
+    E = np.eye(2)[None]
+    Z = DECLINE_Z[None]
+
+    def run(kern, dtype, tol, *args):
+        out = [np.zeros(shape, dtype) for shape in ((1, 5, 1, 1), (1, 5, 1, 1), (1, 5, 1, 1), (1, 5, 2, 1), (1, 5, 1, 2))]
+        kern.solve(*args, (1.0, 1.0, 1.0, 1.0, 1.0), 1, True, kern.max_gap, tol, kern.chol_max, *out)
+        return out
+
+    got = run(F64, float, 1e-16, tau, DECLINE_MU[None], Z, E)
+    with mpmath.workdps(30):
+        mp_tau = np.array([mpmath.mpf(float(x)) for x in tau], dtype=object)
+        want = run(MP, object, 8 * mpmath.eps, mp_tau, DECLINE_MU[None].astype(object), Z.astype(object),
+                   E.astype(object))
+        want = [np.array(w.tolist(), dtype=float) for w in want]
+    for g, w in zip(got, want):
+        assert np.abs(g - w).max() <= 1e-13 * max(1.0, np.abs(w).max())
+
+
+@pytest.mark.parametrize("d, c, lam", [(3, 2, 0.7), (2, 3, -0.4), (3, 3, 0.0)])
+def test_the_frame_is_the_sorted_eigendecomposition_of_F(d, c, lam):
+    rng = np.random.default_rng(d + 10 * c)
+    S = rng.normal(size=(c, d))
+    k = 1.3
+    Q0 = rng.normal(size=(1, d + c, 2))
+    US, s, VSh = np.linalg.svd(S)
+    mu, E, Z = F64.prepare(US, s, np.ascontiguousarray(VSh.T), np.array([lam]), k, Q0)
+    F = np.block([[-lam / 2 * np.eye(d), S.T / k], [S / k, lam / 2 * np.eye(c)]])
+    assert np.all(np.diff(mu[0]) <= 0)
+    assert np.allclose(mu[0], np.sort(np.linalg.eigvalsh(F))[::-1], atol=1e-14)
+    assert np.allclose(F @ E[0], E[0] * mu[0], atol=1e-14)
+    assert np.allclose(E[0].T @ E[0], np.eye(d + c), atol=1e-14)
+    assert np.allclose(E[0] @ Z[0], Q0[0], atol=1e-14)
+
+
+def test_balance_residual_of_unbalanced_layers_against_numpy():
+    rng = np.random.default_rng(5)
+    W1, W2 = rng.normal(size=(3, 2, 4)), rng.normal(size=(3, 3, 2))
+    lam, err, size = np.zeros((3, 3))
+    F64.balance_residual(W1, W2, 0.7, 1.9, lam, err, size)
+    Delta = 1.9 * np.swapaxes(W2, -1, -2) @ W2 - 0.7 * W1 @ np.swapaxes(W1, -1, -2)
+    want = np.trace(Delta, axis1=-2, axis2=-1) / 2
+    assert np.allclose(lam, want, rtol=1e-14)
+    assert np.allclose(err, np.linalg.norm(Delta - want[:, None, None] * np.eye(2), axis=(-2, -1)), rtol=1e-14)
+    assert np.allclose(size, 1.9 * (W2**2).sum(axis=(1, 2)) + 0.7 * (W1**2).sum(axis=(1, 2)), rtol=1e-14)
