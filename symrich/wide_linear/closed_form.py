@@ -260,11 +260,12 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
     W1, W2 = (np.ascontiguousarray(W if W.shape[:-2] == batch else np.broadcast_to(W, batch + W.shape[-2:]))
               .reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
-    lam, err, size = np.zeros((3, W1.shape[0]), object if exact else np.float64)
+    values = np.zeros((3, W1.shape[0]), object if exact else np.float64)
+    lam, err, size = values
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
         kernel("mpmath" if exact else "numpy").balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
         bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))  # NaN is bad too
-    if not exact and not (np.isfinite(lam).all() and np.isfinite(err).all() and np.isfinite(size).all()):
+    if not exact and not np.isfinite(values).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
     if np.any(bad):
@@ -280,12 +281,7 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
 def eigen_frame(S, lam_scaled, k, xp=np):
     """Eigenvalues ``mu`` and eigenvectors ``E`` (columns) of ``F = [[-l/2 I_d, S^T/k], [S/k, l/2 I_c]]``, ``l = lam_scaled``.
 
-    From the full SVD ``S = sum_i s_i u_i v_i^T``: on the pair ``(v_i, 0), (0, u_i)``
-    ``F`` acts as ``[[-a, b_i], [b_i, a]]`` (``a = l/2``, ``b_i = s_i/k``), with
-    eigenvalues ``+-r_i = +-sqrt(a^2 + b_i^2)`` and eigenvectors
-    ``(cos t_i, sin t_i)``, ``(-sin t_i, cos t_i)``, ``t_i = (pi - atan2(b_i, a))/2``
-    (continuous through ``a = 0`` and ``b_i = 0``); the other input directions
-    ``(v_j, 0)`` have ``-a``, the other output directions ``(0, u_j)`` have ``+a``.
+    The SVD of ``S`` and :func:`symrich.wide_linear.frame.frame` (the rotation of each singular pair).
 
     Parameters
     ----------
@@ -299,7 +295,8 @@ def eigen_frame(S, lam_scaled, k, xp=np):
     Returns
     -------
     mu : array, shape (B, d + c)
-        ``r_1..r_m, -r_1..-r_m``, then ``-a`` (``d - m`` times) and ``+a`` (``c - m`` times).
+        ``r_1..r_m, -r_1..-r_m``, then ``-a`` (``d - m`` times) and ``+a`` (``c - m`` times),
+        ``r_i = sqrt(a^2 + s_i^2/k^2)``, ``a = l/2``.
     E : array, shape (B, d + c, d + c)
         Orthonormal eigenvectors as columns, in the order of ``mu``.
 
@@ -456,7 +453,7 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         tol = 8 * (mpmath.eps if exact else np.finfo(float).eps)
         kern.solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol, kern.chol_max,
                    out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
-    if not exact and not all(np.isfinite(arr).all() for arr in out.values()):
+    if not exact and not all(np.isfinite(arr).all() for name, arr in out.items() if layers or name not in ("W1", "W2")):
         raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "
                          "(with tau = eta_a eta_w t, lambda/(eta_a eta_w) and S/sqrt(eta_a eta_w)); rescale them, "
                          "or use backend='mpmath'")

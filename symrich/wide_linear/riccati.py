@@ -41,9 +41,11 @@ globals) and work arrays of type ``DTYPE``.  :func:`kernel` returns them
 compiled by numba (float64), or the same code objects rebound to
 :mod:`mpmath` functions and object arrays (any precision).
 
->>> import math
->>> logphi1(0.0), round(logphi1(1e6), 6), math.isclose(logphi1(-3.0), math.log(math.expm1(-3.0) / -3.0))
-(0.0, 999986.184489, True)
+>>> import numpy as np
+>>> W1, W2, S = np.array([[1.0, -0.5]]), np.array([[0.3]]), np.array([[0.0, 1.5]])   # h = c = 1
+>>> from symrich.wide_linear import trajectory
+>>> trajectory([1e6], W1, W2, S).beta.round(12).tolist()                             # the limit beta = S
+[[[0.0, 1.5]]]
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_f
 from symrich.wide_linear.graded import (householder_in_place, householder_q, householder_qr, polar_of_graded,
                                         polar_rows_graded, reflect)
 
-__all__ = ["log_decay", "logphi1", "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve",
+__all__ = ["workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve",
            "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
@@ -71,28 +73,6 @@ _MAX_LOG_GAP = 40.0
 CHOLESKY_MAX = 8.0
 #: Times per block of :func:`solve`: their factors ``Y`` are rotated back by one matrix product ``E [Y_1 ... Y_s]``.
 TIME_BLOCK = 32
-
-
-def logphi1(x):
-    """``log((e^x - 1)/x)`` (0 at ``x = 0``) as ``max(x, 0) + log((1 - e^{-|x|})/|x|)``: no overflow.
-
-    >>> round(logphi1(2.0), 12) == round(math.log(math.expm1(2.0) / 2.0), 12)
-    True
-    """
-    return max(x, 0.0 * x) + log_decay(abs(x))
-
-
-def log_decay(a):
-    """``log((1 - e^{-a})/a)`` for ``a >= 0`` (0 at ``a = 0``): the part of ``logphi1(+-a)`` shared by both signs.
-
-    ``logphi1(x) = max(x, 0) + log_decay(|x|)``, so one call gives ``logphi1`` at ``x`` and ``-x``.
-
-    >>> log_decay(0.0), round(log_decay(1e6), 6)
-    (0.0, -13.815511)
-    """
-    if a == 0:
-        return 0.0 * a
-    return log(-expm1(-a) / a)
 
 
 def workspace(n, k):
@@ -113,13 +93,14 @@ def workspace(n, k):
 
 
 def graded_stack(tau, mu, L, pivot, work):
-    """Fill ``log phi``, ``C`` and the stacked ``M = [Lbar; Sigma^{-1}]`` with its row sizes at one ``tau > 0``.
+    """Fill ``log phi``, ``C`` and the stacked ``M = [Lbar; Sigma^{-1}]`` at one ``tau > 0``.
 
     ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above the
     pivot rows), ``pivot`` (k,) the pivot rows (``-1`` for a column of zeros:
     rank-deficient layers; its ``Sigma_j`` is 1 and its column adds nothing),
-    ``work`` from :func:`workspace`: afterwards ``work[0][0]`` is ``log phi``,
-    ``work[0][1]`` is ``C``, ``work[0][3]`` the squared row sizes and ``work[1]`` is ``M``.
+    ``work`` from :func:`workspace` (whose ``M`` is zero off the diagonal of its
+    lower block, which is never written otherwise): afterwards ``work[0][0]`` is
+    ``log phi``, ``work[0][1]`` is ``C`` and ``work[1]`` is ``M``.
 
     The entries ``sqrt(phi_i/phi_{p_j}) L_ij`` (``i >= p_j``, so the ratio is
     at most 1: ``phi`` decreases with ``mu``) are running products down the
@@ -135,32 +116,26 @@ def graded_stack(tau, mu, L, pivot, work):
     """
     vec, M = work[0], work[1]
     n, k = L.shape
-    log_phi, C, step, size, ratio = vec[0], vec[1], vec[2], vec[3], vec[5]
+    log_phi, C, step, ratio = vec[0], vec[1], vec[2], vec[5]
     lt = log(tau)
     for i in range(n):
         x = 2.0 * mu[i] * tau
-        shared = lt + log_decay(abs(x))
-        log_phi[i] = max(x, 0.0 * x) + shared
-        C[i] = exp(-(max(-x, 0.0 * x) + shared) / 2.0)
+        a = abs(x)
+        decay = -expm1(-a) / a if a > 0 else 1.0 + 0.0 * a  # (1 - e^{-a})/a, in (0, 1]
+        log_phi[i] = max(x, 0.0 * x) + lt + log(decay)
+        # C_i = e^{mu tau}/sqrt(phi_i) = e^{min(x, 0)/2}/sqrt(tau decay): an exponential only where x < 0
+        C[i] = (exp(x / 2.0) if x < 0 else 1.0 + 0.0 * x) / sqrt(tau * decay)
         step[i] = exp(min((log_phi[i] - log_phi[i - 1]) / 2.0, 0.0)) if i > 0 else 1.0 + 0.0 * x
     for j in range(k):
         ratio[j] = 1.0 + 0.0 * lt
     for i in range(n):  # row by row; ratio[j] = sqrt(phi_i/phi_{p_j}) from row p_j on
-        size[i] = 0.0 * lt
         for j in range(k):
             if i > pivot[j]:
                 ratio[j] = ratio[j] * step[i]
             M[i, j] = ratio[j] * L[i, j]
-            size[i] += M[i, j] * M[i, j]
-    for i in range(k):
-        for j in range(k):
-            if i != j:
-                M[n + i, j] = 0.0 * lt
-            elif pivot[j] >= 0:
-                M[n + i, j] = exp(-log_phi[pivot[j]] / 2.0)
-            else:  # a zero column of L: G = I there, so Sigma_j = 1 and the column adds nothing to Y
-                M[n + i, j] = 1.0 + 0.0 * lt
-        size[n + i] = M[n + i, i] * M[n + i, i]
+    for j in range(k):  # the diagonal of the lower block (the rest of it is zero, from workspace)
+        # a zero column of L has pivot -1: G = I there, so Sigma_j = 1 and the column adds nothing to Y
+        M[n + j, j] = exp(-log_phi[pivot[j]] / 2.0) if pivot[j] >= 0 else 1.0 + 0.0 * lt
 
 
 def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, work):
@@ -266,6 +241,9 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     m = n + k
     log_phi, C, step, size, scale, ratio = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5]
     for r in range(m):
+        size[r] = 0.0 * log_phi[0]
+        for j in range(k):
+            size[r] += M[r, j] * M[r, j]
         order[r] = r
     for r in range(1, m):  # insertion sort by decreasing size (stable)
         row = order[r]
@@ -336,16 +314,16 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
     c = n - d
     kk = min(h, n)
     k_, sw, sa, ew, ea = scales
+    tb = min(TIME_BLOCK, max(tau.shape[0], 1))  # times per block
     O = np.zeros((h, kk), DTYPE)
     R = np.zeros((kk, n), DTYPE)
     L = np.zeros((n, kk), DTYPE)
     Y = np.zeros((n, kk), DTYPE)
-    Ys = np.zeros((n, TIME_BLOCK * kk), DTYPE)
+    Ys = np.zeros((n, tb * kk), DTYPE)
     XW = np.zeros((n, kk), DTYPE)
-    XT = np.zeros((kk, n), DTYPE)
-    G = np.zeros((n, n), DTYPE)
+    G = np.zeros((n * n, tb), DTYPE)
     Wpol = np.zeros((kk, kk), DTYPE)
-    Wpols = np.zeros((TIME_BLOCK, kk, kk), DTYPE)
+    Wpols = np.zeros((tb, kk, kk), DTYPE)
     pivot = np.zeros(kk, np.int64)
     work = workspace(n, kk)
     for b in range(B):
@@ -356,8 +334,8 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
                 L[i, j] = R[j, i]
                 if i >= j and L[i, j] != 0:
                     pivot[j] = i
-        for t0 in range(0, tau.shape[0], TIME_BLOCK):
-            nt = min(TIME_BLOCK, tau.shape[0] - t0)
+        for t0 in range(0, tau.shape[0], tb):
+            nt = min(tb, tau.shape[0] - t0)
             for s in range(nt):  # the factors Y of a block of times, side by side in Ys
                 t = t0 + s
                 if tau[t] == 0:
@@ -372,43 +350,42 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
                     point(tau[t], mu[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
                 for i in range(n):
                     for j in range(kk):
-                        Ys[i, s * kk + j] = Y[i, j]
+                        Ys[i, j * tb + s] = Y[i, j]
                 if layers:
                     for i in range(kk):
                         for j in range(kk):
                             Wpols[s, i, j] = Wpol[i, j]
-            X = np.dot(E[b], Ys)  # X = E Y for the whole block: one matrix product
-            for s in range(nt):
-                t, x0 = t0 + s, s * kk
-                for q in range(kk):  # X^T of this time, rows contiguous
-                    for i in range(n):
-                        XT[q, i] = X[i, x0 + q]
-                for i in range(n):  # the lower triangle of X X^T, summed over q outside (independent sums)
+            X = np.dot(E[b], Ys)  # X = E Y for the whole block: one matrix product; X[i, q tb + s] at time s
+            for i in range(n):  # the lower triangle of X X^T for all times of the block, times innermost
+                for j in range(i + 1):
+                    g = G[i * n + j]
+                    for s in range(nt):
+                        g[s] = 0.0 * X[0, 0]
+                    for q in range(kk):
+                        xi = X[i, q * tb:q * tb + nt]
+                        xj = X[j, q * tb:q * tb + nt]
+                        for s in range(nt):
+                            g[s] += xi[s] * xj[s]
+            for s in range(nt):  # into the blocks
+                t = t0 + s
+                for i in range(d):
                     for j in range(i + 1):
-                        G[i, j] = 0.0 * X[0, 0]
-                for q in range(kk):
-                    for i in range(n):
-                        xi = XT[q, i]
-                        for j in range(i + 1):
-                            G[i, j] += xi * XT[q, j]
-                for i in range(d):  # into the blocks
-                    for j in range(i + 1):
-                        W1TW1[b, t, i, j] = ew * G[i, j]
-                        W1TW1[b, t, j, i] = ew * G[i, j]
+                        W1TW1[b, t, i, j] = ew * G[i * n + j, s]
+                        W1TW1[b, t, j, i] = ew * G[i * n + j, s]
                 for i in range(c):
                     for j in range(d):
-                        beta[b, t, i, j] = k_ * G[d + i, j]
+                        beta[b, t, i, j] = k_ * G[(d + i) * n + j, s]
                     for j in range(i + 1):
-                        W2W2T[b, t, i, j] = ea * G[d + i, d + j]
-                        W2W2T[b, t, j, i] = ea * G[d + i, d + j]
+                        W2W2T[b, t, i, j] = ea * G[(d + i) * n + d + j, s]
+                        W2W2T[b, t, j, i] = ea * G[(d + i) * n + d + j, s]
                 if layers:
                     for i in range(n):  # the representative X Wpol O^T
                         for j in range(kk):
-                            XW[i, j] = 0.0 * X[i, x0]
+                            XW[i, j] = 0.0 * X[0, 0]
                             for q in range(kk):
-                                XW[i, j] += X[i, x0 + q] * Wpols[s, q, j]
+                                XW[i, j] += X[i, q * tb + s] * Wpols[s, q, j]
                         for j in range(h):
-                            r = 0.0 * X[i, x0]
+                            r = 0.0 * X[0, 0]
                             for q in range(kk):
                                 r += XW[i, q] * O[j, q]
                             if i < d:
@@ -418,7 +395,7 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("log_decay", "logphi1", "balance_residual", "frame", "sorted_frame", "prepare", "reflect",
+KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
                     "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve")
 
@@ -429,8 +406,6 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    log_decay, logphi1 : callable
-        As the module functions of the same names.
     balance_residual, frame, sorted_frame, prepare : callable
         As the functions of the same names of :mod:`symrich.wide_linear.frame`.
     reflect, householder_in_place, householder_q, householder_qr : callable
@@ -449,8 +424,6 @@ class RiccatiKernel:
     40.0
     """
 
-    log_decay: object
-    logphi1: object
     balance_residual: object
     frame: object
     sorted_frame: object
@@ -488,11 +461,13 @@ def kernel(backend):
     ``DTYPE = object`` for mpmath (which then runs at the caller's
     ``mpmath.mp`` precision).
 
-    >>> import mpmath
-    >>> with mpmath.workdps(30):
-    ...     value = kernel("mpmath").logphi1(mpmath.mpf(1))
-    >>> mpmath.nstr(value, 20)
-    '0.54132485461291810898'
+    >>> import mpmath, numpy as np
+    >>> kern = kernel("mpmath")
+    >>> with mpmath.workdps(30):   # C = e^{mu tau}/sqrt(phi) at mu = 1/2, tau = 1: 1/sqrt(1 - e^{-1})
+    ...     work = kern.workspace(1, 1)
+    ...     kern.graded_stack(mpmath.mpf(1), [mpmath.mpf("0.5")], np.array([[mpmath.mpf(1)]]), np.array([0]), work)
+    ...     print(mpmath.nstr(work[0][1, 0], 25), mpmath.nstr(1 / mpmath.sqrt(1 - mpmath.exp(-1)), 25))
+    1.257766554997121246154058 1.257766554997121246154058
     """
     if backend == "numpy":
         import numba
