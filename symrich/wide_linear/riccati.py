@@ -180,27 +180,27 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
                 T[a, b] += mia * M[i, b]
     for a in range(k):
         dsc[a] = 1.0 / sqrt(T[a, a])
-    for j in range(k):  # Cholesky, lower, in place, of D^{-1} N D^{-1}
+    for j in range(k):  # Cholesky, lower, in place, of D^{-1} N D^{-1}; Ms[j, j] = 1/T[j, j] (= R^{-1}[j, j])
         s = 1.0 + 0.0 * T[j, j]
         for q in range(j):
             s -= T[j, q] * T[j, q]
         if not s > 0:
             return False
         T[j, j] = sqrt(s)
+        Ms[j, j] = 1.0 / T[j, j]
         for i in range(j + 1, k):
             g = T[i, j] * dsc[i] * dsc[j]
             for q in range(j):
                 g -= T[i, q] * T[j, q]
-            T[i, j] = g / T[j, j]
+            T[i, j] = g * Ms[j, j]
     frob = 0.0 * T[0, 0]
     for j in range(k):  # R^{-1} (upper) into Ms[:k]: R^{-1}[q, j] is the inverse of the lower factor at [j, q]
-        Ms[j, j] = 1.0 / T[j, j]
         frob += Ms[j, j] * Ms[j, j]
         for i in range(j + 1, k):
             g = 0.0 * T[0, 0]
             for q in range(j, i):
                 g += T[i, q] * Ms[j, q]
-            Ms[j, i] = -g / T[i, i]
+            Ms[j, i] = -g * Ms[i, i]
             frob += Ms[j, i] * Ms[j, i]
     if not frob <= chol_max * chol_max:
         return False
