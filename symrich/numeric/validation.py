@@ -33,6 +33,7 @@ TypeError: w0 must be a real number or an array of real numbers, got None
 
 from __future__ import annotations
 
+import math
 import numbers
 import reprlib
 
@@ -125,6 +126,8 @@ def as_array(x, name, *, ndim=None, finite=True, dtype=np.float64):
 
 
 def _real_scalar(x, name, expected):
+    if type(x) is float or type(x) is np.float64:  # the common case, without the array checks
+        return float(x)
     arr = as_numeric(x, name, expected)
     if arr.ndim != 0:
         raise TypeError(f"{name} must be {expected}, got an array of shape {arr.shape}")
@@ -147,7 +150,7 @@ def positive(x, name):
     TypeError: eta_w must be a positive finite number, got str '2.5'
     """
     v = _real_scalar(x, name, "a positive finite number")
-    if not np.isfinite(v) or v <= 0:
+    if not math.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be a positive finite number, got {x!r}")
     return v
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import math
 
 import mpmath
 import numpy as np
@@ -59,6 +60,7 @@ __all__ = ["WideTrajectory", "trajectory", "balance", "eigen_frame"]
 
 #: Extra decimal digits of the mpmath backend's working precision.
 GUARD_DIGITS = 10
+_EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -439,18 +441,18 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         with mpmath.workdps(mpmath.mp.dps - GUARD_DIGITS) if exact else contextlib.nullcontext():
             lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
-        k = xp.sqrt(np.asarray(eta_a * eta_w))
-        sw, sa = xp.sqrt(np.asarray(eta_w)), xp.sqrt(np.asarray(eta_a))
+        sqrt = mpmath.sqrt if exact else math.sqrt
+        k, sw, sa = sqrt(eta_a * eta_w), sqrt(eta_w), sqrt(eta_a)
         Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
         kern = kernel(backend)
         US, s, V = _svd(S) if not exact else _svd_of(S, xp)
         mu, E, Z = kern.prepare(US, s, V, lam.reshape(-1) / k**2, k, Q0)
         times = t.reshape(-1)
-        dtype = object if exact else np.float64
+        new = functools.partial(np.zeros, dtype=object) if exact else np.empty  # solve writes every entry
         shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
-        out = {name: np.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1),
-                              dtype=dtype) for name, shape in shapes.items()}
-        tol = 8 * (mpmath.eps if exact else np.finfo(float).eps)
+        out = {name: new((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
+               for name, shape in shapes.items()}
+        tol = 8 * (mpmath.eps if exact else _EPS)
         kern.solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol, kern.chol_max,
                    out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     if not exact and not all(np.isfinite(arr).all() for name, arr in out.items() if layers or name not in ("W1", "W2")):

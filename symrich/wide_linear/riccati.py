@@ -176,6 +176,8 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
     for i in range(n):
         for a in range(k):
             mia = M[i, a]
+            if mia == 0:  # above the pivot of column a (the staircase), or a zero column
+                continue
             for b in range(a + 1):
                 T[a, b] += mia * M[i, b]
     for a in range(k):
@@ -209,6 +211,8 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
             Y[i, j] = 0.0 * M[0, 0]
         for q in range(k):
             m = C[i] * M[i, q] * dsc[q]
+            if m == 0:
+                continue
             for j in range(q, k):
                 Y[i, j] += m * Ms[q, j]
     if layers:
