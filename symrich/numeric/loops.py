@@ -40,9 +40,9 @@ __all__ = ["hoist_invariants", "loop_source", "loop_helpers", "helper_imports", 
 #: writes (``B`` rows, ``T`` times, ``nouts`` scalar outputs and the length ``d`` of the vector outputs), and
 #: one time more per row for the row's set-up; ``B (T + 1) (1 + d)`` for the single-neuron trajectory.
 #: Chosen from measurements (docs/performance.md, "First call in a new process"): the interpreted
-#: single-neuron trajectory takes about 1 to 7 us per value, numba's start-up in a new process about
-#: 0.6 s; so a process interprets for at most about 0.2 s in all, a third of what starting numba costs,
-#: and a first small call returns in milliseconds.
+#: single-neuron trajectory takes 0.3 to 3.8 us per value (up to 13 us on a loaded machine), numba's
+#: start-up in a new process about 0.5 s; so a process interprets for at most about 0.1 s in all (0.4 s
+#: under load), less than starting numba costs, and a first small call returns in milliseconds.
 INTERPRETED_VALUES = 30_000
 _interpreted = {"values": 0}
 _interpreted_lock = threading.Lock()
@@ -336,8 +336,8 @@ class TimeLoop:
     interpreted so far in the process, this one's included, are at most
     :data:`INTERPRETED_VALUES`; otherwise numba
     compiles it (or loads it from its cache) and runs it.  A first small call thus neither
-    imports numba nor waits for its start-up (about 0.6 s), and a process spends at most about
-    a third of that start-up interpreting, however many calls it makes.  Floating-point
+    imports numba nor waits for its start-up (about 0.5 s), and a process spends less than that
+    start-up interpreting (about 0.1 s at most), however many calls it makes.  Floating-point
     exceptions follow NumPy's error model in both (inf/NaN, no warning); an operation Python
     refuses (``math.sqrt`` of a negative number, a division of Python floats by zero) sends the
     call to numba.  The helpers (:func:`loop_helpers`) and ``numba`` are bound into a copy of

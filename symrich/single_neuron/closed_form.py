@@ -83,9 +83,9 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     (``$SYMRICH_CACHE_DIR/kernels``, see :mod:`symrich.numeric.kernel_cache`) without importing
     SymPy; a small first call then takes milliseconds (it runs in the interpreter, see Notes), a
     large one costs numba's start-up (about 0.5 s).  Only the first call on a machine (or after
-    an upgrade of symrich, SymPy or numba) generates the kernels (about 1 s) and compiles them
-    when they are first run by numba (about 2 s more; the first ``parallel=True`` call about 3 s
-    more).  Measured numbers are on the performance page of the documentation.
+    an upgrade of symrich, SymPy or numba) generates the kernels (about 0.5 s) and compiles them
+    when they are first run by numba (about 1.5 s more; the first ``parallel=True`` call about
+    3 s).  Measured numbers are on the performance page of the documentation.
 
     Parameters
     ----------
@@ -138,14 +138,14 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     trajectories.
 
     **Interpreter or numba** (``backend="numpy"``): the fused loop is compiled by numba, whose
-    start-up alone costs about 0.6 s in a new process.  A call with ``parallel=False`` made before
+    start-up alone costs about 0.5 s in a new process.  A call with ``parallel=False`` made before
     numba has compiled the loop in this process runs the same generated loop in the Python
     interpreter instead (the same arithmetic, the same results) while the interpreted calls of
     the process, this one's included, count at most
     :data:`symrich.numeric.loops.INTERPRETED_VALUES` (30 000) values ``B (T + 1) (1 + d)``
     (``B`` initialisations, ``T`` times); such a call neither imports nor waits for numba.  Later
     and larger calls, and every ``parallel=True`` call, run in numba.  The interpreter takes
-    about 1 to 7 us per value, so a process spends at most about 0.2 s interpreting, a third of
+    0.3 to 4 us per value, so a process spends at most about 0.1 s interpreting, less than
     numba's start-up.
 
     Examples
