@@ -10,7 +10,9 @@ The loop is generated as Python source (:func:`loop_source`), which is either ex
 in memory (:func:`compile_time_loop`) or written to the kernel cache as a module
 (:mod:`symrich.numeric.kernel_cache`) and compiled by numba with ``cache=True``
 (:class:`TimeLoop`), so that a new process loads the compiled code instead of
-generating and compiling it again.
+generating and compiling it again.  The source is plain Python: a small call made before
+numba has compiled the loop runs it in the interpreter (:class:`TimeLoop`, Notes), without
+importing numba.
 
 >>> import numpy as np, sympy as sp
 >>> t, k = sp.symbols("t k")
@@ -46,7 +48,6 @@ __all__ = ["hoist_invariants", "loop_source", "loop_helpers", "helper_imports", 
 INTERPRETED_VALUES = 30_000
 _interpreted = {"values": 0}
 _interpreted_lock = threading.Lock()
-
 
 
 def hoist_invariants(exprs, time, lets=()):
@@ -334,10 +335,10 @@ class TimeLoop:
     arithmetic, into the same output arrays) when the loop is serial, numba has not compiled it
     yet in this process, and the values (``B (T + 1) (nouts + d)`` per call) of the calls
     interpreted so far in the process, this one's included, are at most
-    :data:`INTERPRETED_VALUES`; otherwise numba
-    compiles it (or loads it from its cache) and runs it.  A first small call thus neither
-    imports numba nor waits for its start-up (about 0.5 s), and a process spends less than that
-    start-up interpreting (about 0.1 s at most), however many calls it makes.  Floating-point
+    :data:`INTERPRETED_VALUES`; otherwise numba compiles it (or loads it from its cache) and
+    runs it.  A first small call thus neither imports numba nor waits for its start-up (about
+    0.5 s), and a process spends less than that start-up interpreting (about 0.1 s at most),
+    however many calls it makes.  Floating-point
     exceptions follow NumPy's error model in both (inf/NaN, no warning); an operation Python
     refuses (``math.sqrt`` of a negative number, a division of Python floats by zero) sends the
     call to numba.  The helpers (:func:`loop_helpers`) and ``numba`` are bound into a copy of
