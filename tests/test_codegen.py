@@ -114,6 +114,10 @@ def test_scalar_rows_broadcast_and_bad_input():
 def _vec(fn):
     import numba
 
+    from symrich.numeric.vecmath import jitted
+
+    fn = jitted(fn)
+
     @numba.njit
     def apply(xs):
         out = np.empty_like(xs)

@@ -10,7 +10,9 @@ The loop is generated as Python source (:func:`loop_source`), which is either ex
 in memory (:func:`compile_time_loop`) or written to the kernel cache as a module
 (:mod:`symrich.numeric.kernel_cache`) and compiled by numba with ``cache=True``
 (:class:`TimeLoop`), so that a new process loads the compiled code instead of
-generating and compiling it again.
+generating and compiling it again.  The source is plain Python: a small call made before
+numba has compiled the loop runs it in the interpreter (:class:`TimeLoop`, Notes), without
+importing numba.
 
 >>> import numpy as np, sympy as sp
 >>> t, k = sp.symbols("t k")
@@ -22,11 +24,30 @@ generating and compiling it again.
 from __future__ import annotations
 
 import functools
+import math
+import threading
+import types
 import warnings
 
 import numpy as np
 
-__all__ = ["hoist_invariants", "loop_source", "loop_helpers", "helper_imports", "compile_time_loop", "TimeLoop"]
+from symrich.numeric.validation import choice
+
+__all__ = ["hoist_invariants", "loop_source", "loop_helpers", "helper_imports", "compile_time_loop", "TimeLoop",
+           "INTERPRETED_VALUES"]
+
+#: The interpreter's budget per process, in values: a call of a serial :class:`TimeLoop` that numba has not
+#: compiled yet runs in the interpreter while the values of the calls interpreted so far in the process, this
+#: one's included, are at most this many.  A call counts ``B (T + 1) (nouts + d)`` values: the outputs it
+#: writes (``B`` rows, ``T`` times, ``nouts`` scalar outputs and the length ``d`` of the vector outputs), and
+#: one time more per row for the row's set-up; ``B (T + 1) (1 + d)`` for the single-neuron trajectory.
+#: Chosen from measurements (docs/performance.md, "First call in a new process"): the interpreted
+#: single-neuron trajectory takes 0.3 to 3.8 us per value (up to 13 us on a loaded machine), numba's
+#: start-up in a new process about 0.5 s; so a process interprets for at most about 0.1 s in all (0.4 s
+#: under load), less than starting numba costs, and a first small call returns in milliseconds.
+INTERPRETED_VALUES = 30_000
+_interpreted = {"values": 0}
+_interpreted_lock = threading.Lock()
 
 
 def hoist_invariants(exprs, time, lets=()):
@@ -111,10 +132,12 @@ def _in_dependency_order(lines, known):
 
 
 def loop_helpers(helpers=None, vectorize=True):
-    """``(functions, helpers)``: the names printed for SymPy functions in a loop, and the numba functions they call.
+    """``(functions, helpers)``: the names printed for SymPy functions in a loop, and the scalar functions they call.
 
-    ``helpers`` maps names of SymPy functions to numba functions that evaluate them; with
-    ``vectorize=True``, ``exp`` is printed as ``vexp``, :func:`symrich.numeric.vecmath.exp`.
+    ``helpers`` maps names of SymPy functions to scalar functions that evaluate them: plain
+    Python functions (compiled by :func:`symrich.numeric.vecmath.jitted` when the loop is) or
+    numba functions; with ``vectorize=True``, ``exp`` is printed as ``vexp``,
+    :func:`symrich.numeric.vecmath.exp`.
 
     >>> functions, helpers = loop_helpers()
     >>> functions, sorted(helpers)
@@ -149,8 +172,9 @@ def loop_source(exprs, time, args, *, lets=(), combine=(), variants=(("loop", Fa
     Every variant has the same body (``parallel=True`` runs the rows with ``numba.prange``);
     each function carries ``layout = (nargs, nouts, nvec, parallel)``, what :class:`TimeLoop`
     needs to call it.  ``functions`` maps SymPy function names to the names printed for
-    them (:func:`loop_helpers`).  The source uses the names ``math``, ``np``, ``numba`` and those of
-    the helpers.
+    them (:func:`loop_helpers`).  The source uses the names ``math``, ``np`` and those of the
+    helpers, and the parallel variants ``numba``, which :class:`TimeLoop` binds when it compiles
+    them (a module holding the loops need not import numba).
 
     Examples
     --------
@@ -254,7 +278,8 @@ def compile_time_loop(exprs, time, args, *, lets=(), combine=(), name="loop", pa
     shape (T,), each row argument broadcastable to (B,) and two (B, d) arrays per
     combination; it returns the scalar outputs (B, T) then the vector outputs
     (B, T, d).  Its ``source`` attribute is the generated Python code.  The loop is
-    compiled in memory (see :mod:`symrich.numeric.kernel_cache` for loops cached on disk).
+    compiled in memory (see :mod:`symrich.numeric.kernel_cache` for loops cached on disk);
+    a small call before it is compiled runs it in the interpreter (:class:`TimeLoop`).
 
     Examples
     --------
@@ -277,19 +302,15 @@ def compile_time_loop(exprs, time, args, *, lets=(), combine=(), name="loop", pa
 
 @functools.lru_cache(maxsize=32)
 def _in_memory_loop(src, name, helpers):
-    import math
-
-    import numba
-
     from symrich.numeric.codegen import run_source
 
-    namespace = {"math": math, "numba": numba, "np": np, **dict(helpers)}
+    namespace = {"math": math, "np": np, **dict(helpers)}
     run_source(src, name, namespace)
     return TimeLoop(namespace[name], cache=False, source=src)
 
 
 class TimeLoop:
-    """A loop generated by :func:`loop_source`, compiled by numba on its first call.
+    """A loop generated by :func:`loop_source`: run in the interpreter while it is small, else compiled by numba.
 
     Parameters
     ----------
@@ -301,9 +322,27 @@ class TimeLoop:
         ``RuntimeWarning``.
     source : str, optional
         The generated source (default: read from the function's file).
+    engine : {"auto", "numba", "python"}
+        ``"auto"`` (default): the policy below; ``"numba"``: always compiled; ``"python"``:
+        always interpreted (serial loops only).
 
     Calling it as ``loop(t, *row_args, *vector_pairs)`` returns the scalar outputs (B, T)
     and the vector outputs (B, T, d); see :func:`compile_time_loop`.
+
+    Notes
+    -----
+    With ``engine="auto"`` a call runs ``func`` itself in the interpreter (the same source and
+    arithmetic, into the same output arrays) when the loop is serial, numba has not compiled it
+    yet in this process, and the values (``B (T + 1) (nouts + d)`` per call) of the calls
+    interpreted so far in the process, this one's included, are at most
+    :data:`INTERPRETED_VALUES`; otherwise numba compiles it (or loads it from its cache) and
+    runs it.  A first small call thus neither imports numba nor waits for its start-up (about
+    0.5 s), and a process spends less than that start-up interpreting (about 0.1 s at most),
+    however many calls it makes.  Floating-point
+    exceptions follow NumPy's error model in both (inf/NaN, no warning); an operation Python
+    refuses (``math.sqrt`` of a negative number, a division of Python floats by zero) sends the
+    call to numba.  The helpers (:func:`loop_helpers`) and ``numba`` are bound into a copy of
+    ``func``'s globals when it is compiled, so the module holding ``func`` need not import numba.
 
     Examples
     --------
@@ -314,13 +353,18 @@ class TimeLoop:
     (True, (1, 1, 0, False))
     >>> loop(np.array([1.0, 2.0]), 3.0)[0].tolist()
     [[3.0, 6.0]]
+    >>> TimeLoop(loop.func, cache=False, engine="numba")(np.array([1.0, 2.0]), 3.0)[0].tolist()
+    [[3.0, 6.0]]
     """
 
-    def __init__(self, func, *, cache, source=None):
+    def __init__(self, func, *, cache, source=None, engine="auto"):
         self.func = func
         self.name = func.__name__
         self.layout = tuple(func.layout)
         self.cache = bool(cache)
+        self.engine = choice(engine, "engine", ("auto", "numba", "python"))
+        if self.engine == "python" and self.layout[3]:
+            raise ValueError(f"{self.name}: a parallel loop runs in numba only, not with engine='python'")
         self._source = source
         self._compiled = None
 
@@ -340,14 +384,27 @@ class TimeLoop:
             self._compiled = self._compile()
         return self._compiled
 
+    def _numba_function(self):
+        """``func`` with its globals copied and rebound: ``numba``, and the numba versions of its helpers."""
+        import numba
+
+        from symrich.numeric.vecmath import jitted
+
+        func = self.func
+        env = dict(func.__globals__, numba=numba)
+        for name in func.__code__.co_names:
+            if isinstance(env.get(name), types.FunctionType):  # a helper written in Python
+                env[name] = jitted(env[name])
+        return types.FunctionType(func.__code__, env, func.__name__, func.__defaults__, func.__closure__)
+
     def _compile(self):
         import numba
-        from numba import types
+        from numba import types as nbtypes
 
         nargs, nouts, nvec, parallel = self.layout
-        a1, a2, a3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
-        sig = types.void(a1, *[a1] * nargs, *[a2] * (2 * nvec), *[a2] * nouts, *[a3] * nvec)
-        dispatcher = numba.njit(parallel=parallel, error_model="numpy", cache=self.cache)(self.func)
+        a1, a2, a3 = nbtypes.float64[::1], nbtypes.float64[:, ::1], nbtypes.float64[:, :, ::1]
+        sig = nbtypes.void(a1, *[a1] * nargs, *[a2] * (2 * nvec), *[a2] * nouts, *[a3] * nvec)
+        dispatcher = numba.njit(parallel=parallel, error_model="numpy", cache=self.cache)(self._numba_function())
         try:
             dispatcher.compile(sig)
         except Exception as exc:
@@ -361,6 +418,18 @@ class TimeLoop:
             warnings.warn(f"symrich: discarded an unreadable numba cache entry of the loop {self.name} "
                           f"({type(exc).__name__}: {exc}); compiled it again", RuntimeWarning, stacklevel=4)
         return dispatcher
+
+    def _interprets(self, values):
+        """Whether a call of ``values`` values runs in the interpreter (the policy of the class notes)."""
+        if self.engine != "auto":
+            return self.engine == "python"
+        if self.layout[3] or self._compiled is not None:
+            return False
+        with _interpreted_lock:
+            if _interpreted["values"] + values > INTERPRETED_VALUES:
+                return False
+            _interpreted["values"] += values
+        return True
 
     def __call__(self, t, *values):
         nargs, nouts, nvec, _ = self.layout
@@ -377,8 +446,22 @@ class TimeLoop:
         T = tt.shape[0]
         outs = [np.empty((B, T)) for _ in range(nouts)]
         vouts = [np.empty((B, T, vecs[2 * m].shape[1])) for m in range(nvec)]
-        self.dispatcher(tt, *rows, *vecs, *outs, *vouts)
+        args = (tt, *rows, *vecs, *outs, *vouts)
+        values = B * (T + 1) * (nouts + sum(v.shape[2] for v in vouts))
+        if not (self._interprets(values) and self._interpret(args)):
+            self.dispatcher(*args)
         return tuple(outs) + tuple(vouts)
+
+    def _interpret(self, args):
+        """Run ``func`` in the interpreter; False if Python refused an operation that numba evaluates."""
+        try:
+            with np.errstate(all="ignore"):
+                self.func(*args)
+        except (ArithmeticError, ValueError):
+            if self.engine == "python":
+                raise
+            return False
+        return True
 
 
 def _writable(x):

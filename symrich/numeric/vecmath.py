@@ -21,25 +21,29 @@ trajectory loop this halves the time per point.
     branch condition bounds the argument (``k t < 1/2`` in
     :func:`symrich.symbolic.single_neuron_solution.fast_general`).
 
-Both are numba ``njit(inline="always")`` functions; from Python they can be
-called through numba as well.
+Both are plain Python functions, so that a loop can run in the interpreter
+(:class:`symrich.numeric.loops.TimeLoop` does for a small first call, before numba is
+imported); :func:`jitted` gives the numba version a compiled loop calls (inlined), made on
+first use.  Python and numba evaluate the same IEEE operations in the same order.
 
 >>> import math
->>> from symrich.numeric.vecmath import exp, phi1_near0
->>> abs(exp(-3.0) / math.exp(-3.0) - 1) < 4e-16, exp(-800.0), exp(800.0)
-(True, 0.0, inf)
->>> abs(phi1_near0(0.25) - math.expm1(0.25) / 0.25) < 1e-16
+>>> from symrich.numeric.vecmath import exp, jitted, phi1_near0
+>>> bool(abs(exp(-3.0) / math.exp(-3.0) - 1) < 4e-16), float(exp(-800.0))
+(True, 0.0)
+>>> jitted(exp)(800.0)    # in Python also inf, with NumPy's overflow warning
+inf
+>>> bool(abs(phi1_near0(0.25) - math.expm1(0.25) / 0.25) < 1e-16)
 True
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
-import numba
 import numpy as np
 
-__all__ = ["exp", "phi1_near0"]
+__all__ = ["exp", "phi1_near0", "jitted"]
 
 _LN2_HI = 6.93147180369123816490e-01  # high bits of ln 2 (n * _LN2_HI is exact for |n| < 2^20)
 _LN2_LO = 1.90821492927058770002e-10
@@ -50,11 +54,10 @@ _EXP_COEFFS = tuple(1.0 / math.factorial(k) for k in range(14))  # e^r, degree 1
 _PHI1_COEFFS = tuple(1.0 / math.factorial(k + 1) for k in range(17))  # phi1(z), degree 16
 
 
-@numba.njit(inline="always", error_model="numpy")
 def exp(x):
     """``e^x`` without libm calls (vectorisable); at most 1.1 ulp off.
 
-    >>> abs(exp(1.0) - 2.718281828459045) <= 4.5e-16
+    >>> bool(abs(exp(1.0) - 2.718281828459045) <= 4.5e-16)
     True
     """
     x = x if not x < -790.0 else -790.0  # e^-790 = 0 and e^790 = inf in float64; NaN passes through
@@ -85,7 +88,6 @@ def exp(x):
     return (p * _POW2[k - m + _HALF_RANGE]) * _POW2[m + _HALF_RANGE]
 
 
-@numba.njit(inline="always", error_model="numpy")
 def phi1_near0(z):
     """``(e^z - 1)/z`` for ``|z| <= 1/2`` (1 at ``z = 0``) by its degree-16 Taylor polynomial.
 
@@ -110,3 +112,18 @@ def phi1_near0(z):
     p = p * z + c[2]
     p = p * z + c[1]
     return p * z + c[0]
+
+
+@functools.lru_cache(maxsize=None)
+def jitted(fn):
+    """The numba version of the scalar helper ``fn`` (:func:`exp`, :func:`phi1_near0`, or any plain function).
+
+    ``numba.njit(inline="always", error_model="numpy")``: inlined into the loop that calls it, and
+    division by zero gives inf/NaN as in NumPy.  Made once per function (numba is imported here).
+
+    >>> jitted(exp)(0.0), jitted(exp) is jitted(exp)
+    (1.0, True)
+    """
+    import numba
+
+    return numba.njit(inline="always", error_model="numpy")(fn)

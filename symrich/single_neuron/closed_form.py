@@ -8,7 +8,7 @@ The closed form is proved in the derivations ``single_neuron_riccati``,
 form, the assembly of ``w``):
 
 * ``backend="numpy"``: float64, the fused numba loop of the two-exponential form, one
-  pass over (initialisation, time);
+  pass over (initialisation, time) (a small first call runs it in the interpreter);
 * ``backend="mpmath"``: object arrays of ``mpmath.mpf``, the stable form point by point at the
   caller's ``mpmath.mp.dps``.
 
@@ -79,12 +79,13 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     overflow-free form: finite for every ``t >= 0`` (1e6 included), every
     ``delta`` (0 included), ``a0 = 0``, sign changes of ``a`` and ``beta_star = 0``.
 
-    The first call in a new process loads the compiled kernels from the kernel cache
+    The first call in a new process imports the generated kernels from the kernel cache
     (``$SYMRICH_CACHE_DIR/kernels``, see :mod:`symrich.numeric.kernel_cache`) without importing
-    SymPy: it costs numba's own start-up (about 0.5 s), no more.  Only the first call on a
-    machine (or after an upgrade of symrich, SymPy or numba) generates and compiles them, about
-    2 s, and the first ``parallel=True`` call about 3 s more.  Measured numbers are on the
-    performance page of the documentation.
+    SymPy; a small first call then takes milliseconds (it runs in the interpreter, see Notes), a
+    large one costs numba's start-up (about 0.5 s).  Only the first call on a machine (or after
+    an upgrade of symrich, SymPy or numba) generates the kernels (about 0.5 s) and compiles them
+    when they are first run by numba (about 1.5 s more; the first ``parallel=True`` call about
+    3 s).  Measured numbers are on the performance page of the documentation.
 
     Parameters
     ----------
@@ -135,6 +136,17 @@ def trajectory(t, a0, w0, beta_star, eta_a=1.0, eta_w=1.0, backend="numpy", para
     argument. ``backend="mpmath"`` has no such limit (mpmath's exponent range is unbounded); or
     rescale: ``(a0, w0, beta_star, t) -> (l a0, l w0, l^2 beta_star, t/l^2)`` maps trajectories to
     trajectories.
+
+    **Interpreter or numba** (``backend="numpy"``): the fused loop is compiled by numba, whose
+    start-up alone costs about 0.5 s in a new process.  A call with ``parallel=False`` made before
+    numba has compiled the loop in this process runs the same generated loop in the Python
+    interpreter instead (the same arithmetic, the same results) while the interpreted calls of
+    the process, this one's included, count at most
+    :data:`symrich.numeric.loops.INTERPRETED_VALUES` (30 000) values ``B (T + 1) (1 + d)``
+    (``B`` initialisations, ``T`` times); such a call neither imports nor waits for numba.  Later
+    and larger calls, and every ``parallel=True`` call, run in numba.  The interpreter takes
+    0.3 to 4 us per value, so a process spends at most about 0.1 s interpreting, less than
+    numba's start-up.
 
     Examples
     --------
