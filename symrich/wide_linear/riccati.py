@@ -156,8 +156,7 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
     ``Wpol`` receives ``polar(T Sigma)`` as in :func:`point`, from the ``R`` factor
     ``R D`` of the stack.  Work arrays: ``T`` holds ``N_1`` and ``R^T``, the
     first ``k`` rows of ``Ms`` hold ``R^{-1}``, the first ``k`` columns of ``V`` hold ``R D``.
-    The sums run over the outer loop, so that the inner loop updates
-    independent entries (no chain of dependent additions).
+    Afterwards the top ``n`` rows of ``M`` hold ``C Lbar D^{-1}``.
 
     >>> import numpy as np
     >>> Y, Wpol, work = np.zeros((1, 1)), np.zeros((1, 1)), workspace(1, 1)
@@ -170,16 +169,12 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
     vec, M, Ms, V, _, T, _ = work
     n, k = L.shape
     log_phi, C, dsc = vec[0], vec[1], vec[4]
-    for a in range(k):  # the lower triangle of N = Lbar^T Lbar + Sigma^{-2}, row by row of Lbar (independent sums)
+    for a in range(k):  # the lower triangle of N = Lbar^T Lbar + Sigma^{-2}
         for b in range(a + 1):
-            T[a, b] = M[n + a, a] * M[n + a, a] if a == b else 0.0 * M[0, 0]
-    for i in range(n):
-        for a in range(k):
-            mia = M[i, a]
-            if mia == 0:  # above the pivot of column a (the staircase), or a zero column
-                continue
-            for b in range(a + 1):
-                T[a, b] += mia * M[i, b]
+            g = M[n + a, a] * M[n + a, a] if a == b else 0.0 * M[0, 0]
+            for i in range(n):
+                g += M[i, a] * M[i, b]
+            T[a, b] = g
     for a in range(k):
         dsc[a] = 1.0 / sqrt(T[a, a])
     for j in range(k):  # Cholesky, lower, in place, of D^{-1} N D^{-1}; Ms[j, j] = 1/T[j, j] (= R^{-1}[j, j])
@@ -206,15 +201,14 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
             frob += Ms[j, i] * Ms[j, i]
     if not frob <= chol_max * chol_max:
         return False
-    for i in range(n):  # Y = C Lbar D^{-1} R^{-1}, accumulated over q (independent sums)
-        for j in range(k):
-            Y[i, j] = 0.0 * M[0, 0]
+    for i in range(n):  # Y = (C Lbar D^{-1}) R^{-1}, the first factor in place of Lbar
         for q in range(k):
-            m = C[i] * M[i, q] * dsc[q]
-            if m == 0:
-                continue
-            for j in range(q, k):
-                Y[i, j] += m * Ms[q, j]
+            M[i, q] = C[i] * M[i, q] * dsc[q]
+        for j in range(k):
+            g = 0.0 * M[0, 0]
+            for q in range(j + 1):
+                g += M[i, q] * Ms[q, j]
+            Y[i, j] = g
     if layers:
         for i in range(k):
             for j in range(k):
