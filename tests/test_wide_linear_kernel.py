@@ -33,15 +33,21 @@ def staircase(Z):
     return L, pivot
 
 
+def gaps(mu):
+    """``mu_i - mu_{i-1}`` (0 first), by subtraction: these tests draw moderate eigenvalues."""
+    return np.concatenate([[0 * mu[0]], np.asarray(mu[1:]) - np.asarray(mu[:-1])])
+
+
 def factors(kern, tau, mu, L, pivot, cholesky):
     n, k = L.shape
     dtype = object if kern is MP else float
     Y, Wpol = np.zeros((n, k), dtype), np.zeros((k, k), dtype)
     work = kern.workspace(n, k)
     if cholesky:
-        ok = kern.point_cholesky(tau, mu, L, pivot, True, kern.max_gap, 1e-16, riccati.CHOLESKY_MAX, Y, Wpol, work)
+        ok = kern.point_cholesky(tau, mu, gaps(mu), L, pivot, True, kern.max_gap, 1e-16, riccati.CHOLESKY_MAX, Y, Wpol,
+                                 work)
     else:
-        kern.point(tau, mu, L, pivot, True, kern.max_gap, 1e-16, Y, Wpol, work)
+        kern.point(tau, mu, gaps(mu), L, pivot, True, kern.max_gap, 1e-16, Y, Wpol, work)
         ok = True
     return ok, Y, Wpol
 
@@ -98,11 +104,11 @@ def test_solve_takes_the_householder_path_where_cholesky_declines():
         kern.solve(*args, (1.0, 1.0, 1.0, 1.0, 1.0), 1, True, kern.max_gap, tol, kern.chol_max, *out)
         return out
 
-    got = run(F64, float, 1e-16, tau, DECLINE_MU[None], Z, E)
+    got = run(F64, float, 1e-16, tau, DECLINE_MU[None], gaps(DECLINE_MU)[None], Z, E)
     with mpmath.workdps(30):
         mp_tau = np.array([mpmath.mpf(float(x)) for x in tau], dtype=object)
-        want = run(MP, object, 8 * mpmath.eps, mp_tau, DECLINE_MU[None].astype(object), Z.astype(object),
-                   E.astype(object))
+        mu = DECLINE_MU[None].astype(object)
+        want = run(MP, object, 8 * mpmath.eps, mp_tau, mu, gaps(mu[0])[None], Z.astype(object), E.astype(object))
         want = [np.array(w.tolist(), dtype=float) for w in want]
     for g, w in zip(got, want):
         assert np.abs(g - w).max() <= 1e-13 * max(1.0, np.abs(w).max())
@@ -115,9 +121,9 @@ def test_the_frame_is_the_sorted_eigendecomposition_of_F(d, c, lam):
     k = 1.3
     Q0 = rng.normal(size=(1, d + c, 2))
     US, s, VSh = np.linalg.svd(S)
-    mu, E, Z = F64.prepare(US, s, np.ascontiguousarray(VSh.T), np.array([lam]), k, Q0)
+    mu, gap, E, Z = F64.prepare(US, s, np.ascontiguousarray(VSh.T), np.array([lam]), k, Q0)
     F = np.block([[-lam / 2 * np.eye(d), S.T / k], [S / k, lam / 2 * np.eye(c)]])
-    assert np.all(np.diff(mu[0]) <= 0)
+    assert np.all(np.diff(mu[0]) <= 0) and np.allclose(gap[0, 1:], np.diff(mu[0]), atol=1e-14) and gap[0, 0] == 0
     assert np.allclose(mu[0], np.sort(np.linalg.eigvalsh(F))[::-1], atol=1e-14)
     assert np.allclose(F @ E[0], E[0] * mu[0], atol=1e-14)
     assert np.allclose(E[0].T @ E[0], np.eye(d + c), atol=1e-14)
@@ -134,3 +140,34 @@ def test_balance_residual_of_unbalanced_layers_against_numpy():
     assert np.allclose(lam, want, rtol=1e-14)
     assert np.allclose(err, np.linalg.norm(Delta - want[:, None, None] * np.eye(2), axis=(-2, -1)), rtol=1e-14)
     assert np.allclose(size, 1.9 * (W2**2).sum(axis=(1, 2)) + 0.7 * (W1**2).sum(axis=(1, 2)), rtol=1e-14)
+
+
+@pytest.mark.parametrize("lam", [-1e8, -1e4, 1e4, 1e8])
+def test_large_lambda_keeps_its_digits(lam):
+    """|lambda| >> |S|: the eigenvalues r_i = |a| + delta_i differ from |a| below the rounding of r_i.
+
+    Before the offsets ``delta_i`` and the half angles, float64 lost digits growing with ``lambda t``
+    (beta 2e-3 off at lambda = -1e8, t = 1e6; layers 1e-5).  Reference: the mpmath kernel at 40 digits
+    from the same float inputs.
+    """
+    rng = np.random.default_rng(7)
+    W1, W2 = wl.balanced_layers(3, 2, 2, lam, rng, scale=1.0)
+    S = rng.normal(size=(2, 3))
+    t = [1e-6, 1.0, 1e3, 1e6]
+    got = wl.trajectory(t, W1, W2, S)
+    with mpmath.workdps(40):
+        exact = wl.trajectory(t, W1.astype(object), W2.astype(object), S.astype(object), backend="mpmath", rtol=1e-15)
+        for name in ("beta", "W1TW1", "W2W2T", "W1", "W2"):
+            want = np.array(getattr(exact, name).tolist(), dtype=float)
+            assert np.abs(getattr(got, name) - want).max() < 1e-14 * np.abs(want).max(), name
+
+
+def test_large_lambda_single_neuron_matches_its_own_closed_form():
+    """h = c = 1 at delta = a^2 - |w|^2 = -1e8: the wide kernel against ``single_neuron.trajectory``."""
+    from symrich.single_neuron import trajectory as neuron_trajectory
+
+    t = [1e-6, 1.0, 1e4, 1e6]
+    got = wl.trajectory(t, [[6e3, 0.0, 8e3]], [[1e-4]], [[0.3, 0.5, -0.4]])
+    a, w = neuron_trajectory(t, 1e-4, [6e3, 0.0, 8e3], [0.3, 0.5, -0.4])
+    want = a[:, None] * w
+    assert np.abs(got.beta[:, 0, :] - want).max() < 1e-14 * np.abs(want).max()

@@ -314,8 +314,9 @@ def eigen_frame(S, lam_scaled, k, xp=np):
     c, d = S.shape
     US, s, V = _svd_of(S, xp)
     B, exact = lam_scaled.shape[0], xp is not np
-    mu, E = np.zeros((B, d + c), object if exact else float), np.zeros((B, d + c, d + c), object if exact else float)
-    kernel("mpmath" if exact else "numpy").frame(US, s, V, lam_scaled, k, mu, E)
+    dtype = object if exact else float
+    mu, off, E = np.zeros((B, d + c), dtype), np.zeros((B, d + c), dtype), np.zeros((B, d + c, d + c), dtype)
+    kernel("mpmath" if exact else "numpy").frame(US, s, V, lam_scaled, k, mu, off, E)
     return mu, E
 
 
@@ -446,15 +447,15 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
         kern = kernel(backend)
         US, s, V = _svd(S) if not exact else _svd_of(S, xp)
-        mu, E, Z = kern.prepare(US, s, V, lam.reshape(-1) / k**2, k, Q0)
+        mu, gap, E, Z = kern.prepare(US, s, V, lam.reshape(-1) / k**2, k, Q0)
         times = t.reshape(-1)
         new = functools.partial(np.zeros, dtype=object) if exact else np.empty  # solve writes every entry
         shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
         out = {name: new((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
                for name, shape in shapes.items()}
         tol = 8 * (mpmath.eps if exact else _EPS)
-        kern.solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol, kern.chol_max,
-                   out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+        kern.solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
+                   kern.chol_max, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     if not exact and not all(np.isfinite(arr).all() for name, arr in out.items() if layers or name not in ("W1", "W2")):
         raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "
                          "(with tau = eta_a eta_w t, lambda/(eta_a eta_w) and S/sqrt(eta_a eta_w)); rescale them, "

@@ -2,7 +2,7 @@ r"""The balance of the layers and the eigen-frame of ``F``, in scalar loops: the
 
 Functions of :mod:`symrich.wide_linear.riccati`'s kernel, written in its "one source, two
 arithmetics" style (scalar loops over module-global ``sqrt``, ``atan2``, ``cos``, ``sin``,
-``hypot``, ``pi``, work arrays of type ``DTYPE``): :func:`symrich.wide_linear.riccati.kernel`
+``hypot``, work arrays of type ``DTYPE``): :func:`symrich.wide_linear.riccati.kernel`
 rebinds their globals to run them compiled by numba (float64) or on object arrays of mpmath
 numbers.
 
@@ -11,8 +11,8 @@ numbers.
 * :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``.
 
 >>> import numpy as np
->>> mu, E = np.zeros((1, 2)), np.zeros((1, 2, 2))
->>> frame(np.eye(1), np.array([3.0]), np.eye(1), np.array([0.0]), 1.0, mu, E)
+>>> mu, off, E = np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2, 2))
+>>> frame(np.eye(1), np.array([3.0]), np.eye(1), np.array([0.0]), 1.0, mu, off, E)
 >>> mu.tolist()
 [[3.0, -3.0]]
 """
@@ -26,7 +26,7 @@ import numpy as np
 __all__ = ["balance_residual", "frame", "sorted_frame", "prepare"]
 
 sqrt = math.sqrt
-atan2, cos, sin, hypot, pi = math.atan2, math.cos, math.sin, math.hypot, math.pi
+atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot
 DTYPE = np.float64
 
 
@@ -81,7 +81,7 @@ def balance_residual(W1, W2, eta_a, eta_w, lam, err, size):
         size[b] = eta_w * g + eta_a * f
 
 
-def frame(US, s, V, lam_scaled, k, mu, E):
+def frame(US, s, V, lam_scaled, k, mu, off, E):
     """Eigenvalues ``mu`` and orthonormal eigenvectors ``E`` (columns) of ``F`` for each ``lambda``, from the SVD of ``S``.
 
     ``F = [[-l/2 I_d, S^T/k], [S/k, l/2 I_c]]``, ``l = lam_scaled[b]``, with the full
@@ -89,31 +89,51 @@ def frame(US, s, V, lam_scaled, k, mu, E):
     ``(v_i, 0), (0, u_i)`` ``F`` acts as ``[[-a, b_i], [b_i, a]]`` (``a = l/2``,
     ``b_i = s_i/k``), with eigenvalues ``+-r_i = +-sqrt(a^2 + b_i^2)`` and
     eigenvectors ``(cos t_i, sin t_i)``, ``(-sin t_i, cos t_i)``,
-    ``t_i = (pi - atan2(b_i, a))/2`` (continuous through ``a = 0`` and ``b_i = 0``);
+    ``t_i = (pi - atan2(b_i, a))/2`` (continuous through ``a = 0`` and ``b_i = 0``;
+    computed from ``atan2(b_i, |a|)/2``, which keeps its relative accuracy when
+    ``|a| >> b_i``);
     the other input directions ``(v_j, 0)`` have ``-a``, the other output
     directions ``(0, u_j)`` have ``+a``.  Into ``mu`` (B, d + c):
     ``r_1..r_m, -r_1..-r_m``, then ``-a`` (``d - m`` times) and ``+a``
     (``c - m`` times); ``E`` (B, d + c, d + c) in the same order.
 
+    Every eigenvalue is ``+-|a|`` plus an offset, into ``off`` (B, d + c):
+    ``r_i = |a| + delta_i`` with ``delta_i = b_i^2/(r_i + |a|)`` (no cancellation),
+    ``-r_i = -|a| - delta_i``, and 0 for ``+-a``.  When ``|a|`` is large the
+    differences of eigenvalues that decide the dynamics, such as ``r_i - |a|``,
+    are far below the rounding of ``mu``; they are taken from ``off``
+    (:func:`sorted_frame`).
+
     >>> import numpy as np
-    >>> mu, E = np.zeros((1, 4)), np.zeros((1, 4, 4))
-    >>> frame(np.eye(1), np.array([2.0]), np.eye(3), np.array([0.6]), 1.0, mu, E)
+    >>> mu, off, E = np.zeros((1, 4)), np.zeros((1, 4)), np.zeros((1, 4, 4))
+    >>> frame(np.eye(1), np.array([2.0]), np.eye(3), np.array([0.6]), 1.0, mu, off, E)
     >>> F = np.block([[-0.3 * np.eye(3), np.array([[2.0], [0.0], [0.0]])], [np.array([[2.0, 0.0, 0.0]]), 0.3 * np.eye(1)]])
     >>> bool(np.allclose(F @ E[0], E[0] * mu[0])), bool(np.allclose(E[0].T @ E[0], np.eye(4)))
     (True, True)
+    >>> frame(np.eye(1), np.array([2.0]), np.eye(1), np.array([2e10]), 1.0, mu[:, :2], off[:, :2], E[:, :2, :2])
+    >>> off[0, :2].tolist()   # r - a = b^2/(r + a), below the rounding of r = 1e10 + 2e-10
+    [2e-10, -2e-10]
     """
     d, c, m = V.shape[0], US.shape[0], s.shape[0]
     for b in range(lam_scaled.shape[0]):
         a = lam_scaled[b] / 2.0
         for p in range(d + c):
+            off[b, p] = 0.0 * a
             for q in range(d + c):
                 E[b, p, q] = 0.0 * a
         for i in range(m):
             bi = s[i] / k
-            theta = (pi - atan2(bi, a)) / 2.0
-            cs, sn = cos(theta), sin(theta)
+            # theta = (pi - atan2(b, a))/2, from the half angle phi that is small when |a| >> b: no cancellation
+            if a < 0:  # theta = phi = atan2(b, -a)/2
+                phi = atan2(bi, -a) / 2.0
+                cs, sn = cos(phi), sin(phi)
+            else:  # theta = pi/2 - phi, phi = atan2(b, a)/2
+                phi = atan2(bi, a) / 2.0
+                cs, sn = sin(phi), cos(phi)
             r = hypot(a, bi)  # sqrt(a^2 + b^2) without overflow of the squares
             mu[b, i], mu[b, m + i] = r, -r
+            delta = bi * (bi / (r + abs(a))) if r > 0 else 0.0 * a
+            off[b, i], off[b, m + i] = delta, -delta
             for p in range(d):
                 E[b, p, i] = cs * V[p, i]
                 E[b, p, m + i] = -sn * V[p, i]
@@ -130,54 +150,67 @@ def frame(US, s, V, lam_scaled, k, mu, E):
                 E[b, d + p, d + j] = US[p, j]
 
 
-def sorted_frame(mu, E, Q0, mu_sorted, E_sorted, Z):
-    """The eigen-frame of :func:`frame` sorted by decreasing ``mu`` (stable), and ``Z = E^T Q0`` in that order.
+def sorted_frame(mu, off, E, Q0, mu_sorted, gap, E_sorted, Z):
+    """The eigen-frame of :func:`frame` sorted by decreasing ``mu`` (stable), its gaps, and ``Z = E^T Q0`` in that order.
 
-    ``mu`` (B, n), ``E`` (B, n, n), ``Q0`` (B, n, h) the stacked, rate-scaled layers;
-    into ``mu_sorted``, ``E_sorted`` and ``Z`` (B, n, h).
+    ``mu``, ``off`` (B, n) from :func:`frame`, ``E`` (B, n, n), ``Q0`` (B, n, h) the
+    stacked, rate-scaled layers; into ``mu_sorted``, ``gap`` (B, n), ``E_sorted`` and
+    ``Z`` (B, n, h).  Each eigenvalue is ``base + off`` with ``base = +-|a|`` (the
+    sign of ``mu``); the order compares ``(base, off)``, exact even where ``mu``
+    rounds two eigenvalues to one, and ``gap[b, q] = mu_q - mu_{q-1}`` (``gap[b, 0] = 0``)
+    is ``off_q - off_{q-1}`` when the bases agree.
 
     >>> import numpy as np
-    >>> mu_s, E_s, Z = np.zeros((1, 2)), np.zeros((1, 2, 2)), np.zeros((1, 2, 1))
-    >>> sorted_frame(np.array([[-1.0, 2.0]]), np.eye(2)[None], np.array([[[3.0], [4.0]]]), mu_s, E_s, Z)
-    >>> mu_s.tolist(), Z.tolist()
-    ([[2.0, -1.0]], [[[4.0], [3.0]]])
+    >>> mu_s, gap, E_s, Z = np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2, 2)), np.zeros((1, 2, 1))
+    >>> sorted_frame(np.array([[-1.0, 2.0]]), np.zeros((1, 2)), np.eye(2)[None], np.array([[[3.0], [4.0]]]), mu_s, gap,
+    ...              E_s, Z)
+    >>> mu_s.tolist(), gap.tolist(), Z.tolist()
+    ([[2.0, -1.0]], [[0.0, -3.0]], [[[4.0], [3.0]]])
     """
     B, n, h = Q0.shape
     order = np.zeros(n, np.int64)
     for b in range(B):
         for r in range(n):
             order[r] = r
-        for r in range(1, n):  # insertion sort by decreasing mu (stable)
+        for r in range(1, n):  # insertion sort by decreasing (sign of mu, off) (stable)
             col = order[r]
             q = r
-            while q > 0 and mu[b, order[q - 1]] < mu[b, col]:
+            while q > 0 and ((mu[b, order[q - 1]] < 0) > (mu[b, col] < 0)
+                             or ((mu[b, order[q - 1]] < 0) == (mu[b, col] < 0) and off[b, order[q - 1]] < off[b, col])):
                 order[q] = order[q - 1]
                 q -= 1
             order[q] = col
         for q in range(n):
-            mu_sorted[b, q] = mu[b, order[q]]
+            i = order[q]
+            mu_sorted[b, q] = mu[b, i]
+            if q == 0:
+                gap[b, q] = 0.0 * mu[b, i]
+            elif (mu[b, i] < 0) == (mu[b, order[q - 1]] < 0):
+                gap[b, q] = off[b, i] - off[b, order[q - 1]]
+            else:
+                gap[b, q] = mu[b, i] - mu[b, order[q - 1]]
             for p in range(n):
-                E_sorted[b, p, q] = E[b, p, order[q]]
+                E_sorted[b, p, q] = E[b, p, i]
             for j in range(h):
                 g = 0.0 * mu[b, 0]
                 for p in range(n):
-                    g += E[b, p, order[q]] * Q0[b, p, j]
+                    g += E[b, p, i] * Q0[b, p, j]
                 Z[b, q, j] = g
 
 
 def prepare(US, s, V, lam_scaled, k, Q0):
-    """``(mu, E, Z)``: the eigen-frame of :func:`frame` in decreasing order (:func:`sorted_frame`) and ``Z = E^T Q0``.
+    """``(mu, gap, E, Z)``: the eigen-frame of :func:`frame` in decreasing order (:func:`sorted_frame`), ``Z = E^T Q0``.
 
     Arguments as :func:`frame`, and ``Q0`` (B, d + c, h) the stacked, rate-scaled layers.
 
     >>> import numpy as np
-    >>> mu, E, Z = prepare(np.eye(1), np.array([2.0]), np.eye(1), np.array([0.0]), 1.0, np.array([[[1.0], [0.0]]]))
-    >>> mu.tolist(), bool(np.allclose(E[0] @ Z[0], [[1.0], [0.0]]))
-    ([[2.0, -2.0]], True)
+    >>> mu, gap, E, Z = prepare(np.eye(1), np.array([2.0]), np.eye(1), np.array([0.0]), 1.0, np.array([[[1.0], [0.0]]]))
+    >>> mu.tolist(), gap.tolist(), bool(np.allclose(E[0] @ Z[0], [[1.0], [0.0]]))
+    ([[2.0, -2.0]], [[0.0, -4.0]], True)
     """
     B, n, h = Q0.shape
-    mu0, E0 = np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE)
-    frame(US, s, V, lam_scaled, k, mu0, E0)
-    mu, E, Z = np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE), np.zeros((B, n, h), DTYPE)
-    sorted_frame(mu0, E0, Q0, mu, E, Z)
-    return mu, E, Z
+    mu0, off, E0 = np.zeros((B, n), DTYPE), np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE)
+    frame(US, s, V, lam_scaled, k, mu0, off, E0)
+    mu, gap, E, Z = np.zeros((B, n), DTYPE), np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE), np.zeros((B, n, h), DTYPE)
+    sorted_frame(mu0, off, E0, Q0, mu, gap, E, Z)
+    return mu, gap, E, Z

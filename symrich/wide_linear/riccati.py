@@ -65,7 +65,7 @@ __all__ = ["workspace", "graded_stack", "hidden_polar", "point_cholesky", "point
            "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
-atan2, cos, sin, hypot, pi = math.atan2, math.cos, math.sin, math.hypot, math.pi  # for the functions of frame.py
+atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot  # for the functions of frame.py
 DTYPE = np.float64
 #: Largest log-gap kept between consecutive column scales in float64 (see the module docstring).
 _MAX_LOG_GAP = 40.0
@@ -78,29 +78,31 @@ TIME_BLOCK = 32
 def workspace(n, k):
     """Work arrays of :func:`point` for ``n`` eigen-directions and ``k`` columns, allocated once per :func:`solve`.
 
-    ``(vec, M, Ms, V, Q, T, order)``: ``vec`` (6, n + k) holds ``log phi``,
-    ``C``, the step ratios, the row sizes, the reflection scales and the column
-    ratios; ``M`` (n + k, k) the stacked matrix, ``Ms`` its rows sorted (then
+    ``(vec, M, Ms, V, Q, T, order)``: ``vec`` (7, n + k) holds ``log phi``,
+    ``C``, the step ratios, the row sizes, the reflection scales, the column
+    ratios and ``log(phi_i/phi_{i-1})``; ``M`` (n + k, k) the stacked matrix, ``Ms`` its rows sorted (then
     ``R``), ``V`` (k, n + k) the reflections, ``Q`` (n + k, k), ``T`` (k, k),
     ``order`` the row order.
 
     >>> [a.shape for a in workspace(3, 2)]
-    [(6, 5), (5, 2), (5, 2), (2, 5), (5, 2), (2, 2), (5,)]
+    [(7, 5), (5, 2), (5, 2), (2, 5), (5, 2), (2, 2), (5,)]
     """
     m = n + k
-    return (np.zeros((6, m), DTYPE), np.zeros((m, k), DTYPE), np.zeros((m, k), DTYPE), np.zeros((k, m), DTYPE),
+    return (np.zeros((7, m), DTYPE), np.zeros((m, k), DTYPE), np.zeros((m, k), DTYPE), np.zeros((k, m), DTYPE),
             np.zeros((m, k), DTYPE), np.zeros((k, k), DTYPE), np.zeros(m, np.int64))
 
 
-def graded_stack(tau, mu, L, pivot, work):
+def graded_stack(tau, mu, gap, L, pivot, work):
     """Fill ``log phi``, ``C`` and the stacked ``M = [Lbar; Sigma^{-1}]`` at one ``tau > 0``.
 
-    ``mu`` (n,) decreasing, ``L`` (n, k) the staircase of ``Z`` (zero above the
+    ``mu`` (n,) decreasing with its gaps ``gap`` (``mu_i - mu_{i-1}``, accurate where
+    ``mu`` rounds: :func:`symrich.wide_linear.frame.sorted_frame`), ``L`` (n, k) the staircase of ``Z`` (zero above the
     pivot rows), ``pivot`` (k,) the pivot rows (``-1`` for a column of zeros:
     rank-deficient layers; its ``Sigma_j`` is 1 and its column adds nothing),
     ``work`` from :func:`workspace` (whose ``M`` is zero off the diagonal of its
     lower block, which is never written otherwise): afterwards ``work[0][0]`` is
-    ``log phi``, ``work[0][1]`` is ``C`` and ``work[1]`` is ``M``.
+    ``log phi``, ``work[0][1]`` is ``C``, ``work[0][6]`` is ``log(phi_i/phi_{i-1})``
+    (accurate even where ``log phi`` is huge and rounds) and ``work[1]`` is ``M``.
 
     The entries ``sqrt(phi_i/phi_{p_j}) L_ij`` (``i >= p_j``, so the ratio is
     at most 1: ``phi`` decreases with ``mu``) are running products down the
@@ -109,23 +111,30 @@ def graded_stack(tau, mu, L, pivot, work):
 
     >>> import numpy as np
     >>> work = workspace(1, 1)
-    >>> graded_stack(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), work)
+    >>> graded_stack(1.0, np.array([0.5]), np.array([0.0]), np.array([[0.1]]), np.array([0]), work)
     >>> phi = np.expm1(1.0)
     >>> bool(np.isclose(work[1][1, 0], phi ** -0.5)), bool(np.isclose(work[0][1, 0], np.exp(0.5) / phi ** 0.5))
     (True, True)
     """
     vec, M = work[0], work[1]
     n, k = L.shape
-    log_phi, C, step, ratio = vec[0], vec[1], vec[2], vec[5]
+    log_phi, C, step, log_decay, ratio, dlog_phi = vec[0], vec[1], vec[2], vec[3], vec[5], vec[6]
     lt = log(tau)
     for i in range(n):
         x = 2.0 * mu[i] * tau
         a = abs(x)
         decay = -expm1(-a) / a if a > 0 else 1.0 + 0.0 * a  # (1 - e^{-a})/a, in (0, 1]
-        log_phi[i] = max(x, 0.0 * x) + lt + log(decay)
+        log_decay[i] = log(decay)
+        log_phi[i] = max(x, 0.0 * x) + lt + log_decay[i]
         # C_i = e^{mu tau}/sqrt(phi_i) = e^{min(x, 0)/2}/sqrt(tau decay): an exponential only where x < 0
         C[i] = (exp(x / 2.0) if x < 0 else 1.0 + 0.0 * x) / sqrt(tau * decay)
-        step[i] = exp(min((log_phi[i] - log_phi[i - 1]) / 2.0, 0.0)) if i > 0 else 1.0 + 0.0 * x
+        if i == 0:
+            dlog_phi[i] = 0.0 * x
+        else:  # log(phi_i/phi_{i-1}); where both grow, max(x, 0) differs by 2 tau gap_i, exact even if x rounds
+            x_prev = 2.0 * mu[i - 1] * tau
+            growth = 2.0 * gap[i] * tau if x > 0 and x_prev > 0 else max(x, 0.0 * x) - max(x_prev, 0.0 * x)
+            dlog_phi[i] = growth + log_decay[i] - log_decay[i - 1]
+        step[i] = exp(min(dlog_phi[i] / 2.0, 0.0))
     for j in range(k):
         ratio[j] = 1.0 + 0.0 * lt
     for i in range(n):  # row by row; ratio[j] = sqrt(phi_i/phi_{p_j}) from row p_j on
@@ -138,7 +147,7 @@ def graded_stack(tau, mu, L, pivot, work):
         M[n + j, j] = exp(-log_phi[pivot[j]] / 2.0) if pivot[j] >= 0 else 1.0 + 0.0 * lt
 
 
-def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, work):
+def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, work):
     """The factor ``Y`` of :func:`point` through a Cholesky factor, when that is accurate; else ``False``.
 
     ``Y = C Lbar T^{-1}`` with ``T^T T = N = M^T M`` (``M = [Lbar; Sigma^{-1}]``
@@ -160,12 +169,13 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
 
     >>> import numpy as np
     >>> Y, Wpol, work = np.zeros((1, 1)), np.zeros((1, 1)), workspace(1, 1)
-    >>> point_cholesky(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, 16.0, Y, Wpol, work)
+    >>> point_cholesky(1.0, np.array([0.5]), np.array([0.0]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, 8.0, Y,
+    ...                Wpol, work)
     True
     >>> bool(np.isclose(Y[0, 0] ** 2, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15))
     True
     """
-    graded_stack(tau, mu, L, pivot, work)
+    graded_stack(tau, mu, gap, L, pivot, work)
     vec, M, Ms, V, _, T, _ = work
     n, k = L.shape
     log_phi, C, dsc = vec[0], vec[1], vec[4]
@@ -213,11 +223,11 @@ def point_cholesky(tau, mu, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, w
         for i in range(k):
             for j in range(k):
                 V[i, j] = T[j, i] / dsc[j] if j >= i else 0.0 * T[0, 0]
-        hidden_polar(V[:, :k], log_phi, pivot, max_gap, tol, vec[2], Wpol)
+        hidden_polar(V[:, :k], vec[6], pivot, max_gap, tol, vec[2], Wpol)
     return True
 
 
-def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
+def point(tau, mu, gap, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     """The factor ``Y`` (``n x k``) with ``E^T P E = Y Y^T`` at one ``tau > 0``, sorted eigen-coordinates.
 
     The stack ``[Lbar; Sigma^{-1}]`` of :func:`graded_stack`, its rows sorted by
@@ -228,12 +238,13 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
 
     >>> import numpy as np
     >>> Y, Wpol = np.zeros((1, 1)), np.zeros((1, 1))
-    >>> point(1.0, np.array([0.5]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol, workspace(1, 1))
+    >>> point(1.0, np.array([0.5]), np.array([0.0]), np.array([[0.1]]), np.array([0]), True, 40.0, 1e-16, Y, Wpol,
+    ...       workspace(1, 1))
     >>> P = Y[0, 0] ** 2
     >>> bool(np.isclose(P, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15)), float(abs(Wpol[0, 0]))
     (True, 1.0)
     """
-    graded_stack(tau, mu, L, pivot, work)
+    graded_stack(tau, mu, gap, L, pivot, work)
     vec, M, Ms, V, Q, T, order = work
     n, k = L.shape
     m = n + k
@@ -263,36 +274,49 @@ def point(tau, mu, L, pivot, layers, max_gap, tol, Y, Wpol, work):
         for i in range(k):
             for j in range(k):
                 T[i, j] = Ms[i, j] if j >= i else 0.0 * Ms[i, j]
-        hidden_polar(T, log_phi, pivot, max_gap, tol, step, Wpol)
+        hidden_polar(T, vec[6], pivot, max_gap, tol, step, Wpol)
 
 
-def hidden_polar(T, log_phi, pivot, max_gap, tol, log_s, Wpol):
+def hidden_polar(T, dlog_phi, pivot, max_gap, tol, log_s, Wpol):
     """``Wpol = polar(T Sigma)``, ``Sigma = diag(sqrt(phi_{p_j}))`` (1 for a zero column), from the ``R`` factor ``T``.
 
     ``T`` (``k x k``, upper triangular) is the ``R`` factor of the stack
     ``[Lbar; Sigma^{-1}]`` (its rows' signs do not matter: they cancel in the
-    representative ``Y Wpol O^T``); ``log_s`` (length ``>= k``) is work space.
+    representative ``Y Wpol O^T``); ``dlog_phi`` (n,) holds ``log(phi_i/phi_{i-1})``;
+    ``log_s`` (length ``>= k``) is work space.  A common factor of ``Sigma``
+    leaves the polar factor alone, so the scales are taken relative to the first
+    row, as running sums of ``dlog_phi``; a drop beyond ``20 max_gap`` (``e^-800``
+    in float64, where ``exp`` is 0) counts as ``20 max_gap``, which keeps the sums
+    small, so that the gaps after it keep their digits.  A zero column (pivot
+    ``-1``) is orthogonal to the others and decoupled: its scale is 0.
 
     >>> import numpy as np
     >>> Wpol = np.zeros((1, 1))
-    >>> hidden_polar(np.array([[-2.0]]), np.array([0.7]), np.array([0]), 40.0, 1e-16, np.zeros(1), Wpol)
+    >>> hidden_polar(np.array([[-2.0]]), np.array([0.0]), np.array([0]), 40.0, 1e-16, np.zeros(1), Wpol)
     >>> Wpol.tolist()
     [[-1.0]]
     """
     k = T.shape[0]
-    for i in range(k):  # the column scales log sigma_j = log phi_{p_j} / 2
-        log_s[i] = log_phi[pivot[i]] / 2.0 if pivot[i] >= 0 else 0.0 * log_phi[0]
+    for j in range(k):
+        log_s[j] = 0.0 * T[0, 0]
+    rel = 0.0 * T[0, 0]
+    for i in range(dlog_phi.shape[0]):  # rel = log(phi_i/phi_0), big drops capped
+        rel = rel + max(dlog_phi[i], -20.0 * max_gap)
+        for j in range(k):
+            if pivot[j] == i:
+                log_s[j] = rel / 2.0
     W = polar_of_graded(T, log_s[:k], max_gap, tol)
     for i in range(k):
         for j in range(k):
             Wpol[i, j] = W[i, j]
 
 
-def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1, W2W2T, W1, W2):
+def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1, W2W2T, W1, W2):
     """Fill the outputs for every initialisation ``b`` and time ``tau[t]``.
 
-    ``mu`` (B, n) decreasing, ``Z`` (B, n, h) and ``E`` (B, n, n) (eigenvectors
-    of ``F`` as columns, original coordinates) in the same order;
+    ``mu`` (B, n) decreasing with its gaps ``gap`` (B, n), ``Z`` (B, n, h) and ``E``
+    (B, n, n) (eigenvectors of ``F`` as columns, original coordinates) in the same
+    order (:func:`symrich.wide_linear.frame.prepare`);
     ``scales = (k, sqrt(eta_w), sqrt(eta_a), eta_w, eta_a)``.  Outputs
     ``beta`` (B, T, c, d), ``W1TW1`` (B, T, d, d), ``W2W2T`` (B, T, c, c) and,
     with ``layers``, ``W1`` (B, T, h, d), ``W2`` (B, T, c, h).  Work arrays are
@@ -303,8 +327,8 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
     >>> import numpy as np
     >>> out = [np.zeros((1, 1, 1, 1)) for _ in range(5)]
     >>> E, Z = np.eye(2), np.array([[0.6], [0.0]])   # one unit: W1 = W2 = 0.6 (unit rates), S = 0 ...
-    >>> solve(np.array([0.0]), np.array([[0.0, 0.0]]), Z[None], E[None], (1.0, 1.0, 1.0, 1.0, 1.0), 1, True, 40.0,
-    ...       1e-16, CHOLESKY_MAX, *out)
+    >>> solve(np.array([0.0]), np.array([[0.0, 0.0]]), np.zeros((1, 2)), Z[None], E[None], (1.0, 1.0, 1.0, 1.0, 1.0), 1,
+    ...       True, 40.0, 1e-16, CHOLESKY_MAX, *out)
     >>> [round(float(o[0, 0, 0, 0]), 12) + 0.0 for o in out]   # ... at t = 0: beta = 0 (the readout block is 0)
     [0.0, 0.36, 0.0, 0.6, 0.0]
     """
@@ -343,9 +367,9 @@ def solve(tau, mu, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1,
                     for i in range(kk):
                         for j in range(kk):
                             Wpol[i, j] = 1.0 if i == j else 0.0
-                elif not (chol_max > 0 and point_cholesky(tau[t], mu[b], L, pivot, layers, max_gap, tol, chol_max, Y,
-                                                           Wpol, work)):
-                    point(tau[t], mu[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
+                elif not (chol_max > 0 and point_cholesky(tau[t], mu[b], gap[b], L, pivot, layers, max_gap, tol,
+                                                           chol_max, Y, Wpol, work)):
+                    point(tau[t], mu[b], gap[b], L, pivot, layers, max_gap, tol, Y, Wpol, work)
                 for i in range(n):
                     for j in range(kk):
                         Ys[i, j * tb + s] = Y[i, j]
@@ -455,7 +479,7 @@ def kernel(backend):
 
     Both are this module's code objects, with their globals rebound: to the
     compiled callees for numba, and to :mod:`mpmath`'s ``exp``, ``expm1``,
-    ``log``, ``sqrt``, ``atan2``, ``cos``, ``sin``, ``hypot``, ``pi`` and
+    ``log``, ``sqrt``, ``atan2``, ``cos``, ``sin``, ``hypot`` and
     ``DTYPE = object`` for mpmath (which then runs at the caller's
     ``mpmath.mp`` precision).
 
@@ -463,7 +487,7 @@ def kernel(backend):
     >>> kern = kernel("mpmath")
     >>> with mpmath.workdps(30):   # C = e^{mu tau}/sqrt(phi) at mu = 1/2, tau = 1: 1/sqrt(1 - e^{-1})
     ...     work = kern.workspace(1, 1)
-    ...     kern.graded_stack(mpmath.mpf(1), [mpmath.mpf("0.5")], np.array([[mpmath.mpf(1)]]), np.array([0]), work)
+    ...     kern.graded_stack(mpmath.mpf(1), [mpmath.mpf("0.5")], [0], np.array([[mpmath.mpf(1)]]), np.array([0]), work)
     ...     print(mpmath.nstr(work[0][1, 0], 25), mpmath.nstr(1 / mpmath.sqrt(1 - mpmath.exp(-1)), 25))
     1.257766554997121246154058 1.257766554997121246154058
     """
@@ -476,6 +500,6 @@ def kernel(backend):
         import mpmath
 
         env = dict(globals(), exp=mpmath.exp, expm1=mpmath.expm1, log=mpmath.log, sqrt=mpmath.sqrt, atan2=mpmath.atan2,
-                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, pi=mpmath.pi, DTYPE=object)
+                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, DTYPE=object)
         return RiccatiKernel(**_rebind(env, lambda f: f), max_gap=math.inf, chol_max=0.0)
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

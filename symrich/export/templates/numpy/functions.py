@@ -123,11 +123,11 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     k, sw, sa = numpy.sqrt(eta_a * eta_w), numpy.sqrt(eta_w), numpy.sqrt(eta_a)
     Q0 = numpy.concatenate([numpy.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
     US, s, VSh = numpy.linalg.svd(S)
-    mu, E, Z = prepare(US, s, numpy.ascontiguousarray(VSh.T), lam.reshape(-1) / k**2, k, Q0)
+    mu, gap, E, Z = prepare(US, s, numpy.ascontiguousarray(VSh.T), lam.reshape(-1) / k**2, k, Q0)
     times = t.reshape(-1)
     shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
     out = {name: numpy.zeros((Z.shape[0], times.size) + shape) for name, shape in shapes.items()}
-    solve(k**2 * times, mu, Z, E, (k, sw, sa, eta_w, eta_a), d, True, _MAX_LOG_GAP, 8 * numpy.finfo(float).eps,
+    solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, True, _MAX_LOG_GAP, 8 * numpy.finfo(float).eps,
           CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     for name, arr in out.items():
         arr = arr.reshape(batch + (times.size,) + arr.shape[-2:])
