@@ -171,3 +171,18 @@ def test_large_lambda_single_neuron_matches_its_own_closed_form():
     a, w = neuron_trajectory(t, 1e-4, [6e3, 0.0, 8e3], [0.3, 0.5, -0.4])
     want = a[:, None] * w
     assert np.abs(got.beta[:, 0, :] - want).max() < 1e-14 * np.abs(want).max()
+
+
+def test_mpmath_rates_are_read_at_the_working_precision():
+    """Decimal rates given as strings are the decimals to every digit, not the nearest float (tester)."""
+    with mpmath.workdps(50):
+        W1, W2 = wl.balanced_layers(3, 2, 2, "0.3", np.random.default_rng(0), "0.7", "1.9", backend="mpmath")
+        sol = wl.trajectory("1.5", W1, W2, [[1, 0, "0.5"], [0, "0.5", 0]], "0.7", "1.9", backend="mpmath")
+        assert abs(sol.eta_a - mpmath.mpf("0.7")) < 1e-49 and abs(sol.eta_w - mpmath.mpf("1.9")) < 1e-49  # was 4e-17
+        same = wl.trajectory("1.5", W1, W2, [[1, 0, "0.5"], [0, "0.5", 0]], mpmath.mpf("0.7"), mpmath.mpf("1.9"),
+                             backend="mpmath")
+        assert all(x == y for x, y in zip(sol.beta.flat, same.beta.flat))
+        assert float(wl.balance(W1, W2, "0.7", "1.9")) == pytest.approx(0.3, abs=1e-40)
+    for bad, error in ((None, TypeError), (True, TypeError), ("-1", ValueError), ([1.0, 2.0], TypeError)):
+        with pytest.raises(error, match="eta_a must be a positive finite number"):
+            wl.trajectory(1.0, W1, W2, np.eye(2, 3), bad, 1.0, backend="mpmath")

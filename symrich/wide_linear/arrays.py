@@ -64,12 +64,33 @@ def as_mp(x, name="x"):
 
 
 def mp_rates(eta_a, eta_w):
-    """The learning rates as two :class:`mpmath.mpf` (each converted on its own: a 0-d array or an mpf is fine).
+    """The learning rates as two positive :class:`mpmath.mpf`, read at the working precision.
+
+    Each may be a number, an mpf, a 0-d array or a string (read as an exact decimal, so
+    ``"0.7"`` is 0.7 to every digit, not the float nearest 0.7); ``None``, booleans and arrays
+    are a ``TypeError``, and values that are not positive and finite a ``ValueError``.
 
     >>> mp_rates(np.array(2.0, dtype=object), "0.5")
     (mpf('2.0'), mpf('0.5'))
+    >>> mp_rates(1, "-0.5")
+    Traceback (most recent call last):
+    ...
+    ValueError: eta_w must be a positive finite number, got '-0.5'
     """
-    return as_mp(eta_a, "eta_a")[()], as_mp(eta_w, "eta_w")[()]
+    out = []
+    for value, name in ((eta_a, "eta_a"), (eta_w, "eta_w")):
+        if value is None or isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a positive finite number, got {value!r}")
+        try:
+            x = as_mp(value, name)
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a positive finite number, got {value!r}") from exc
+        if x.ndim:
+            raise TypeError(f"{name} must be a positive finite number, got an array of shape {x.shape}")
+        if not x[()] > 0:
+            raise ValueError(f"{name} must be a positive finite number, got {value!r}")
+        out.append(x[()])
+    return tuple(out)
 
 
 def _stacked(fn, A, n_out):

@@ -238,10 +238,9 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     ...
     ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); build them with balanced_layers
     """
-    rates = check_rates(eta_a, eta_w)
     exact = is_mp(W1, W2)
+    eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else check_rates(eta_a, eta_w)
     W1, W2 = (as_mp(W1, "W1"), as_mp(W2, "W2")) if exact else (as_array(W1, "W1"), as_array(W2, "W2"))
-    eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else rates
     if W1.ndim < 2 or W2.ndim < 2 or W2.shape[-1] != W1.shape[-2]:
         raise ValueError(f"W1 and W2 must have shapes (..., h, d) and (..., c, h), got {W1.shape} and {W2.shape}")
     if not W1.shape[-2]:
@@ -382,7 +381,8 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     S : array_like, shape (c, d)
         ``Y X^T`` (with ``X X^T = I_d``, samples as columns).
     eta_a, eta_w : float > 0
-        Learning rates of ``W2`` and ``W1``.
+        Learning rates of ``W2`` and ``W1``.  With ``backend="mpmath"`` they may be
+        mpf or strings, read at the working precision (``"0.7"`` is the decimal 0.7).
     backend : {"numpy", "mpmath"}
         ``"mpmath"``: object arrays of mpf at the caller's ``mpmath.mp.dps``
         (set it locally with :func:`mpmath.workdps`), computed with
@@ -430,10 +430,11 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     True
     """
     xp = namespace(backend)
-    eta_a, eta_w = check_rates(eta_a, eta_w)
+    exact = backend == "mpmath"
+    if not exact:
+        eta_a, eta_w = check_rates(eta_a, eta_w)
     if not isinstance(layers, (bool, np.bool_)):
         raise TypeError(f"layers must be True or False, got {layers!r}")
-    exact = backend == "mpmath"
     overflow = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # reported after the evaluation
     with (mpmath.workdps(mpmath.mp.dps + GUARD_DIGITS) if exact else contextlib.nullcontext()), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)

@@ -120,7 +120,8 @@ def balanced_layers(d, h, c, lam, rng, eta_a=1.0, eta_w=1.0, *, scale=1.0, backe
     ValueError: lam > 0 needs h <= c (eta_w W2^T W2 = lam I + eta_a W1 W1^T has rank h, W2 has c rows), got h = 3, c = 2
     """
     xp = namespace(backend)
-    eta_a, eta_w = check_rates(eta_a, eta_w)
+    if backend != "mpmath":
+        eta_a, eta_w = check_rates(eta_a, eta_w)
     scale = positive(scale, "scale")
     d, h, c = _widths(d, h, c)
     if not isinstance(rng, np.random.Generator):
