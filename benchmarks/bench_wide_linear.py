@@ -1,6 +1,6 @@
 """Benchmark: the closed-form trajectory of a wide linear network against ``scipy.integrate.solve_ivp``.
 
-Run as ``python benchmarks/bench_wide_linear.py [--inits 30] [--repeat 3]``.
+Run as ``python benchmarks/bench_wide_linear.py [--inits 30] [--repeat 3]`` (the docs' table: ``--repeat 9``).
 
 Cases: ``(d, c, h) = (10, 5, 8)`` (``h > c``, so ``lambda <= 0``), ``S`` Gaussian,
 rates ``eta_a = 0.8``, ``eta_w = 1.3``, lambda-balanced random initialisations
@@ -15,17 +15,19 @@ of the numbers, though not their effect on caches).
 * per trajectory: one initialisation, all ``T`` times; ``trajectory(...)`` (with
   and without the representative layers) against ``solve_ivp`` on the parameter
   flow of ``(W1, W2)`` (RK45, its default, and DOP853; ``rtol = 1e-10``,
-  ``atol = 1e-12``, dense output at the ``T`` times);
+  ``atol = 1e-12``, ``t_eval`` at the ``T`` times, which solve_ivp fills from its
+  dense-output interpolant);
 * per (initialisation, time) point: one batched call over all initialisations
   and times, divided by their number, against the ``solve_ivp`` trajectory time
   divided by ``T``;
 * one (initialisation, time) point on its own: one call of ``trajectory`` at
-  ``t_max`` against ``solve_ivp`` integrating from 0 to ``t_max``;
+  ``t_max`` against ``solve_ivp`` integrating from 0 to ``t_max`` without ``t_eval``;
 * accuracy on the first ``--exact`` initialisations: the largest difference of
   ``beta`` from the 30-digit mpmath closed form (checked against the Taylor
   oracle in ``tests/test_wide_linear_closed_form.py``), relative to
   ``max |beta|``, for the float64 closed form and for ``solve_ivp`` at
-  ``rtol = 1e-10`` and ``1e-13``.
+  ``rtol = 1e-10`` (at the ``T`` times, and at ``t_max`` alone) and ``1e-13``
+  (``atol = 1e-15``).
 
 Prints a Markdown table (pasted into docs/wide_deep_linear.md).
 """
@@ -67,9 +69,17 @@ def flow(S):
 
 
 def integrate(t, W1, W2, S, method, rtol=1e-10, atol=1e-12):
+    """``beta`` at the times ``t`` (``t_eval``: solve_ivp's dense-output interpolant between its steps)."""
     y = solve_ivp(flow(S), (0.0, t[-1]), np.concatenate([W1.ravel(), W2.ravel()]), t_eval=t, method=method,
                   rtol=rtol, atol=atol).y.T
     return y[:, H * D:].reshape(-1, C, H) @ y[:, :H * D].reshape(-1, H, D)
+
+
+def integrate_to(t_end, W1, W2, S, method, rtol=1e-10, atol=1e-12):
+    """``beta`` at ``t_end`` alone (no ``t_eval``: the integration's last step ends there)."""
+    y = solve_ivp(flow(S), (0.0, t_end), np.concatenate([W1.ravel(), W2.ravel()]), method=method,
+                  rtol=rtol, atol=atol).y[:, -1]
+    return y[H * D:].reshape(C, H) @ y[:H * D].reshape(H, D)
 
 
 def best_of(fn, repeat):
@@ -108,13 +118,18 @@ def main(argv=None):
         def error(beta):
             return np.abs(np.asarray(beta)[:args.exact] - exact).max() / scale
 
-        ivp = {}
+        ivp, ivp_end = {}, {}
         for method in ("RK45", "DOP853"):
             seconds, betas = best_of(lambda: [integrate(t, W1[b], W2[b], S, method) for b in range(B)], args.repeat)
             ivp[method] = seconds / B
-            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10", error(betas)))
+            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10 (t_eval, dense output)", error(betas)))
+            seconds, ends = best_of(lambda: [integrate_to(t_max, W1[b], W2[b], S, method) for b in range(B)],
+                                    args.repeat)
+            ivp_end[method] = seconds / B
+            end_error = np.abs(np.asarray(ends)[:args.exact] - exact[:, -1]).max() / scale
+            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10, at t_max only (its last step)", end_error))
         tight = [integrate(t, W1[b], W2[b], S, "DOP853", 1e-13, 1e-15) for b in range(args.exact)]
-        errors.append((t_max, "solve_ivp DOP853, rtol 1e-13", error(tight)))
+        errors.append((t_max, "solve_ivp DOP853, rtol 1e-13, atol 1e-15 (t_eval, dense output)", error(tight)))
         for layers in (False, True):
             name = "with layers" if layers else "beta, Gram matrices"
             one, _ = best_of(lambda: [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers) for b in range(B)],
@@ -128,8 +143,8 @@ def main(argv=None):
             for method, ivp_traj in ivp.items():
                 print(f"| {t_max:g} | {name} | {method} | {per_traj * 1e3:.2f} ms vs {ivp_traj * 1e3:.1f} ms | "
                       f"{per_point * 1e6:.2f} us vs {ivp_traj / T * 1e6:.1f} us | "
-                      f"{single * 1e6:.0f} us vs {ivp_traj * 1e3:.1f} ms | {ivp_traj / per_traj:.0f}x | "
-                      f"{ivp_traj / T / per_point:.0f}x / {ivp_traj / single:.0f}x |")
+                      f"{single * 1e6:.0f} us vs {ivp_end[method] * 1e3:.1f} ms | {ivp_traj / per_traj:.0f}x | "
+                      f"{ivp_traj / T / per_point:.0f}x / {ivp_end[method] / single:.0f}x |")
     print(f"\n| t_max | method | max rel. error of beta (reference: mpmath closed form, 30 digits, "
           f"{args.exact} initialisations) |")
     print("|---|---|---|")

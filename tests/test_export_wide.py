@@ -48,6 +48,7 @@ sys.path.insert(0, {folder!r})
 import symrich_kernels as k
 cases = pickle.loads(sys.stdin.buffer.read())
 res = {{"traj": [vars(k.wide_trajectory(*case)) for case in cases]}}
+res["no_layers"] = vars(k.wide_trajectory(*cases[0], layers=False))
 errors = []
 W1, W2 = cases[-1][1], cases[-1][2]
 for call in (lambda: k.wide_trajectory(1.0, W1, 2 * W2, cases[-1][3]), lambda: k.wide_trajectory(-1.0, W1, W2, cases[-1][3]),
@@ -126,3 +127,11 @@ def test_wide_trajectory_is_numpy_only():
     assert "wide_trajectory" in CodeGenerator.select(None, "numpy")
     with pytest.raises(ValueError, match="wide_trajectory cannot be exported to jax"):
         export("jax", "unused", functions=["wide_trajectory"])
+
+
+def test_exported_wide_trajectory_without_layers_is_the_package_signature(exported):
+    """``layers=False`` as in the package: no layers, the same beta and Gram matrices."""
+    got, full = exported[1]["no_layers"], exported[1]["traj"][0]
+    assert got["W1"] is None and got["W2"] is None
+    for name in ("beta", "W1TW1", "W2W2T"):
+        np.testing.assert_array_equal(got[name], full[name])

@@ -186,3 +186,11 @@ def test_mpmath_rates_are_read_at_the_working_precision():
     for bad, error in ((None, TypeError), (True, TypeError), ("-1", ValueError), ([1.0, 2.0], TypeError)):
         with pytest.raises(error, match="eta_a must be a positive finite number"):
             wl.trajectory(1.0, W1, W2, np.eye(2, 3), bad, 1.0, backend="mpmath")
+
+
+def test_empty_widths_and_float_layers_at_high_precision_get_clear_messages():
+    with pytest.raises(ValueError, match=r"need h, d, c >= 1, got shapes \(0, 3\)"):
+        wl.trajectory(1.0, np.zeros((0, 3)), np.zeros((2, 0)), np.ones((2, 3)))
+    W1, W2 = wl.balanced_layers(2, 2, 2, 0.5, np.random.default_rng(0))
+    with mpmath.workdps(30), pytest.raises(ValueError, match="pass a larger rtol"):
+        wl.trajectory(1.0, W1, W2, np.eye(2), backend="mpmath")

@@ -81,7 +81,7 @@ def cmd_derive(args) -> int:
     except OSError as exc:
         raise CommandError(f"cannot write the LaTeX to {out}: {exc.strerror or exc}") from exc
     print(f"LaTeX written to {out}/ ({len(reports)} derivation{'s' * (len(reports) != 1)}, "
-          f"{len(written.changed)} files changed; "
+          f"{len(written.changed)} file{'s' * (len(written.changed) != 1)} changed; "
           f"document {written.document.name})", flush=True)
     if not args.no_pdf:
         if find_engine() is None:

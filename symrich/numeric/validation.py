@@ -249,7 +249,7 @@ def in_float64_domain(x, name):
 
     >>> float(in_float64_domain(np.array([0.0, 1e-100]), "w0")[1])
     1e-100
-    >>> in_float64_domain(np.array([0.0, 1e-170]), "w0")
+    >>> in_float64_domain(np.array([0.0, 1e-170]), "w0")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: w0 has an entry of magnitude 1e-170, outside [1e-150, 1e150], the domain of the float64 backend ...
@@ -272,7 +272,7 @@ def _e(v):
 def float64_array(x, name, **kwargs):
     """:func:`as_array` (same keywords), then :func:`in_float64_domain`.
 
-    >>> float64_array([1.0, 1e200], "beta")
+    >>> float64_array([1.0, 1e200], "beta")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: beta has an entry of magnitude 1e+200, outside [1e-150, 1e150], the domain of the float64 backend ...
@@ -283,7 +283,7 @@ def float64_array(x, name, **kwargs):
 def float64_rate(x, name):
     """:func:`positive`, then :func:`in_float64_domain` (learning rates of a float64 backend).
 
-    >>> float64_rate(1e300, "eta_w")
+    >>> float64_rate(1e300, "eta_w")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: eta_w has an entry of magnitude 1e+300, outside [1e-150, 1e150], the domain of the float64 backend ...
@@ -326,7 +326,7 @@ def check_whitened(X, name="X", *, rtol=1e-10):
 
     >>> check_whitened(np.eye(2)).shape
     (2, 2)
-    >>> check_whitened(2 * np.eye(2))
+    >>> check_whitened(2 * np.eye(2))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: X must be whitened (X^T X = I) for this formula; ...

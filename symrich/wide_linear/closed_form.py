@@ -275,6 +275,8 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
         raise ValueError(
             f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
             f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
+            + (" at this precision, or pass a larger rtol (layers rounded to float64 are balanced to about 1e-16)"
+               if exact else "")
         )
     return lam.reshape(batch)
 
@@ -438,6 +440,8 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
     overflow = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # reported after the evaluation
     with (mpmath.workdps(mpmath.mp.dps + GUARD_DIGITS) if exact else contextlib.nullcontext()), overflow:
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
+        if 0 in W1_0.shape[-2:] + S.shape:
+            raise ValueError(f"W1_0 (h x d) and S (c x d) need h, d, c >= 1, got shapes {W1_0.shape} and {S.shape}")
         if exact:
             eta_a, eta_w = mp_rates(eta_a, eta_w)
         with mpmath.workdps(mpmath.mp.dps - GUARD_DIGITS) if exact else contextlib.nullcontext():

@@ -67,7 +67,7 @@ class WideTrajectory:
 
     ``beta`` (..., T, c, d) is ``W2 W1``; ``W1TW1`` (..., T, d, d), ``W2W2T`` (..., T, c, c); ``W1``
     (..., T, h, d), ``W2`` (..., T, c, h) are the representative layers ``e^{F tau} Q0 G^{-1/2}``
-    (the layers are determined only up to a rotation of the hidden units); ``lam`` (...) is
+    (the layers are determined only up to a rotation of the hidden units; None with ``layers=False``); ``lam`` (...) is
     ``lambda`` of each initialisation; ``t`` the times.
     """
 
@@ -113,9 +113,11 @@ def _wide_balance(W1, W2, eta_a, eta_w, rtol):
 
 
 # symrich-export: wide_trajectory
-def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, rtol=1e-10):
+def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layers=True, rtol=1e-10):
     """{{doc}}"""
     _numpy_only(backend)
+    if not isinstance(layers, (bool, numpy.bool_)):
+        raise TypeError(f"layers must be True or False, got {layers!r}")
     eta_a, eta_w = positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
     t, W1_0, W2_0, S = _wide_inputs(t, W1_0, W2_0, S)
     lam = _wide_balance(W1_0, W2_0, eta_a, eta_w, rtol)
@@ -126,10 +128,14 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     mu, gap, E, Z = prepare(US, s, numpy.ascontiguousarray(VSh.T), lam.reshape(-1) / k**2, k, Q0)
     times = t.reshape(-1)
     shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
-    out = {name: numpy.zeros((Z.shape[0], times.size) + shape) for name, shape in shapes.items()}
-    solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, True, _MAX_LOG_GAP, 8 * numpy.finfo(float).eps,
-          CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+    out = {name: numpy.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
+           for name, shape in shapes.items()}
+    solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), _MAX_LOG_GAP,
+          8 * numpy.finfo(float).eps, CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     for name, arr in out.items():
+        if name in ("W1", "W2") and not layers:
+            out[name] = None
+            continue
         arr = arr.reshape(batch + (times.size,) + arr.shape[-2:])
         out[name] = arr[..., 0, :, :] if t.ndim == 0 else arr
     return WideTrajectory(t=t, lam=lam, **out)
