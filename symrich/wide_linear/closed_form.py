@@ -259,8 +259,7 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     elif finite_real(rtol, "rtol") < 0:
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
-    W1, W2 = (np.ascontiguousarray(W if W.shape[:-2] == batch else np.broadcast_to(W, batch + W.shape[-2:]))
-              .reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
+    W1, W2 = (np.ascontiguousarray(_broadcast(W, batch)).reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
     values = np.zeros((3, W1.shape[0]), object if exact else np.float64)
     lam, err, size = values
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
@@ -269,7 +268,7 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     if not exact and not np.isfinite(values).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
-    if np.any(bad):
+    if bad.any():
         i = int(np.argmax(bad))
         e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
         raise ValueError(
@@ -342,7 +341,7 @@ def _inputs(t, W1_0, W2_0, S, backend):
     t = convert(t, "t")
     if t.ndim > 1:
         raise ValueError(f"t must be a number or a 1-d array of times, got shape {t.shape}")
-    if np.any(t < 0):
+    if (t < 0).any():
         raise ValueError("t must be >= 0")
     W1_0, W2_0, S = convert(W1_0, "W1_0"), convert(W2_0, "W2_0"), convert(S, "S")
     for arr, name, what in ((W1_0, "W1_0", "(..., h, d)"), (W2_0, "W2_0", "(..., c, h)"), (S, "S", "(c, d)")):
@@ -358,7 +357,16 @@ def _inputs(t, W1_0, W2_0, S, backend):
         batch = np.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
     except ValueError as exc:
         raise ValueError(f"the batch axes of W1_0 {W1_0.shape[:-2]} and W2_0 {W2_0.shape[:-2]} do not broadcast") from exc
-    return t, np.broadcast_to(W1_0, batch + (h, d)), np.broadcast_to(W2_0, batch + (c, h)), S
+    return t, _broadcast(W1_0, batch), _broadcast(W2_0, batch), S
+
+
+def _broadcast(W, batch):
+    """A read-only view of ``W`` (..., m, n) with the batch axes ``batch``."""
+    if W.shape[:-2] != batch:
+        return np.broadcast_to(W, batch + W.shape[-2:])
+    view = W.view()
+    view.flags.writeable = False
+    return view
 
 
 def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layers=True, rtol=None):
