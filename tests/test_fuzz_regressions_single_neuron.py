@@ -171,3 +171,38 @@ def test_mpmath_observables_take_rates_beyond_the_float_range_of_their_powers():
     exact = (mpmath.mpf(5e99) + mpmath.mpf(1e200)) ** 2 / 2    # 1/2 ||a0 w0 - beta_star||^2
     assert abs(obs.loss[0] / exact - 1) < 1e-14
     assert all(mpmath.isfinite(v) for v in np.ravel(obs.ntk_norm))
+
+
+# ---------------------------------------------------------------- batch shapes of M_matrix, ntk, delta_of
+
+
+@pytest.mark.parametrize("func", [sn.M_matrix, lambda beta, delta: sn.ntk(np.eye(1), beta, delta)])
+def test_delta_with_more_batch_axes_than_beta_broadcasts(func):
+    """``beta`` (2, 1), ``delta`` (2, 2): NumPy's 'input operand has more dimensions than allowed by the axis
+    remapping'; the batch is the broadcast of ``beta.shape[:-1]`` and ``delta.shape``, each entry its own ``M``."""
+    beta, delta = np.array([[0.5], [-2.0]]), np.array([[0.1, 0.3], [0.0, -1.0]])
+    out = func(beta, delta)
+    assert out.shape == (2, 2, 1, 1)
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(out[i, j], func(beta[j], delta[i, j]))
+
+
+def test_delta_of_with_batches_that_do_not_broadcast_names_a_and_w():
+    """``a`` (2,), ``w`` (3, 3): NumPy's 'operands could not be broadcast together with shapes (2,) (3,)'."""
+    with pytest.raises(ValueError, match=r"a of shape \(2,\) does not broadcast against the batch shape \(3,\) of w"):
+        sn.delta_of(np.array([0.7, 0.5]), np.ones((3, 3)))
+
+
+# ---------------------------------------------------------------- observables just after w0 = 0
+
+
+@pytest.mark.parametrize("t", [1e-300, 1e-200, 1e-170])
+def test_alignment_just_after_w0_is_zero_is_its_limit(t):
+    """``w0 = 0``: ``w(t) = eta_w a0 beta_star t + O(t^2)`` (``w' = eta_w a (beta_star - a w)`` on whitened data),
+    so ``cos(w, beta_star) -> 1``; ``||w||^2`` underflowed to 0 at ``t = 1e-300`` and the alignment was NaN."""
+    obs = sn.observables([0.0, t], 1.0, [0.0, 0.0], [1.0, 0.5])
+    assert np.isnan(obs.alignment[0])   # w = 0 exactly: undefined (documented)
+    assert obs.alignment[1] == pytest.approx(1.0, abs=1e-15)
+    exact = sn.observables([t], 1.0, [0.0, 0.0], [1.0, 0.5], backend="mpmath").alignment[0]
+    assert obs.alignment[1] == pytest.approx(float(exact), abs=1e-15)

@@ -15,12 +15,13 @@ of the pattern and restarts.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, finite_result, positive
 from symrich.piecewise_linear.activation import as_activation
 from symrich.piecewise_linear.network import check_inputs, check_parameters, check_targets
 
@@ -107,7 +108,7 @@ class PiecewiseSolution:
     n_segments: int
 
     def as_float(self):
-        """The same solution in float64.
+        """The same solution in float64 (a ``ValueError`` if a value of the Taylor oracle is beyond its range).
 
         >>> sol = integrate([0.0, 0.1], [1.0], [[1.0]], [[1.0]], [0.5], dps=20)
         >>> sol.as_float().a.dtype
@@ -115,8 +116,18 @@ class PiecewiseSolution:
         """
         evs = tuple(dataclasses.replace(e, t=float(e.t), a=np.asarray(e.a, float), W=np.asarray(e.W, float))
                     for e in self.events)
-        return dataclasses.replace(self, t=np.asarray(self.t, float), a=np.asarray(self.a, float),
-                                   W=np.asarray(self.W, float), events=evs)
+        out = dataclasses.replace(self, t=np.asarray(self.t, float), a=np.asarray(self.a, float),
+                                  W=np.asarray(self.W, float), events=evs)
+        if not all(np.all(np.isfinite(x)) for x in (out.t, out.a, out.W, *(x for e in evs for x in (e.t, e.a, e.W)))):
+            raise ValueError("self: the solution has values beyond the float64 range (1.8e308); keep it in mpmath")
+        return out
+
+
+def _mp_array(values):
+    """An object array of ``mpmath.mpf`` (from floats or mpf, exact)."""
+    import mpmath
+
+    return np.array([mpmath.mpf(v) for v in values], dtype=object)
 
 
 @functools.lru_cache(maxsize=32)
@@ -158,7 +169,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     dps : int
         Digits of the Taylor oracle.
     method : {"taylor", "scipy"}
-        ``"scipy"`` is the oracle's float64 path (for large experiments).
+        ``"scipy"`` is the oracle's float64 path (for large experiments); a
+        flow that overflows float64 there is a ``ValueError`` (use ``"taylor"``).
     max_flips : int
         Give up (``RuntimeError``) after this many flips.
     max_steps : int
@@ -191,15 +203,17 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     import mpmath
 
     from symrich.oracle import integrate_flow
+    from symrich.oracle.inputs import check_dps
 
     act = as_activation(activation)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    a0, W0 = check_parameters(a0, W0)
+    a0, W0 = check_parameters(a0, W0, names=("a0", "W0"))
     X = check_inputs(X, W0.shape[1])
     y = check_targets(y, X.shape[0])
     if method not in ("taylor", "scipy"):
         raise ValueError(f"method must be 'taylor' or 'scipy' (events need one of them), got {method!r}")
+    check_dps(dps)   # before dps + 20 below
     if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
         raise ValueError(f"max_flips must be a non-negative integer, got {max_flips!r}")
     times = as_array(t, "t", ndim=1)
@@ -207,7 +221,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         raise ValueError(f"t must be a non-empty, strictly increasing sequence with t[0] >= 0, got {times.tolist()}")
     K, d = W0.shape
     n = X.shape[0]
-    Z0 = W0 @ X.T
+    with np.errstate(all="ignore"):
+        Z0 = finite_result(W0 @ X.T, "W0, X")
     if np.any(Z0 == 0):
         k, i = map(int, np.argwhere(Z0 == 0)[0])
         raise ValueError(f"W0: the initial pre-activation w_{k} . x_{i} is exactly 0; the activation pattern "
@@ -230,13 +245,13 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         return ~np.any(act.slopes(P) != 0, axis=1)
 
     def z_dot(state, P, k, i):
-        """d/dt (w_k^T x_i) under pattern P at state (floats suffice for its sign)."""
-        st = np.asarray(state, dtype=float)
+        """d/dt (w_k^T x_i) under pattern P at state, in mpmath (its sign decides the restart; no float overflow)."""
+        st = _mp_array(state)
         a_, W_ = st[:K], st[K:].reshape(K, d)
         C = act.slopes(P)
         r = np.sum(C * a_[:, None] * (W_ @ X.T), axis=0) - y
         g = (C[k] * r) @ X
-        return float(-eta_w * a_[k] * g @ X[i])
+        return -eta_w * a_[k] * (g @ X[i])
 
     req = [mpmath.mpf(float(v)) for v in times] if taylor else [float(v) for v in times]
     state = list(a0) + list(W0.ravel())
@@ -247,8 +262,13 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         segments += 1
         with mpmath.workdps(wp_dps):
             rel = [tt - start for tt in req[len(rows):]]
-        sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method, events=list(events),
-                              max_steps=max_steps)
+        try:
+            with contextlib.nullcontext() if taylor else np.errstate(over="raise", invalid="raise"):
+                sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method,
+                                     events=list(events), max_steps=max_steps)
+        except FloatingPointError as exc:
+            raise ValueError(f"a0, W0, X, y, eta_a, eta_w are outside the range of method='scipy': the flow overflows "
+                             f"float64 ({exc}); rescale the problem or use method='taylor'") from exc
         for row in sol.y:
             rows.append(row)
             row_patterns.append(pattern.copy())
@@ -262,9 +282,10 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         new = pattern.copy()
         new[k, i] = hit.direction > 0
         # the crossing state: no other pre-activation may vanish there (a dead neuron's stay on the kink)
-        zs = np.asarray(hit.y[K:], dtype=float).reshape(K, d) @ X.T
-        scale = np.max(np.abs(np.asarray(hit.y, dtype=float))) * np.max(np.abs(X)) + 1.0
-        near = np.abs(zs) <= 1e-12 * scale
+        state_mp = _mp_array(hit.y)   # mpmath: entries near 1e300 times X do not overflow
+        zs = state_mp[K:].reshape(K, d) @ X.T
+        scale = max(abs(v) for v in state_mp) * np.max(np.abs(X)) + 1
+        near = np.array(abs(zs) <= 1e-12 * scale, dtype=bool)
         near[k, i] = False
         near[dead(pattern)] = False
         if np.any(near):
@@ -275,7 +296,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         if after * hit.direction <= 0 and not dead(new)[k]:
             raise RuntimeError(
                 f"at t = {float(t_abs):.6g} the flow slides along the kink w_{k} . x_{i} = 0 "
-                f"(d/dt w_{k} . x_{i} = {before:.3g} before the flip, {after:.3g} after); Filippov sliding is not supported"
+                f"(d/dt w_{k} . x_{i} = {mpmath.nstr(before, 3)} before the flip, {mpmath.nstr(after, 3)} after); "
+                "Filippov sliding is not supported"
             )
         a_e = np.array(list(hit.y[:K]), dtype=object if taylor else float)
         W_e = np.array(list(hit.y[K:]), dtype=object if taylor else float).reshape(K, d)

@@ -61,7 +61,7 @@ def _beta_delta(beta, delta, eta_a, eta_w):
         raise ValueError(
             f"delta of shape {delta.shape} does not broadcast against the batch shape {beta.shape[:-1]} of beta"
         ) from exc
-    return beta, np.broadcast_to(delta, batch), eta_a, eta_w
+    return np.broadcast_to(beta, batch + beta.shape[-1:]), np.broadcast_to(delta, batch), eta_a, eta_w
 
 
 def _outputs(values, shape):
@@ -137,6 +137,11 @@ def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
     w = float64_array(w, "w")
     if w.ndim == 0:
         raise ValueError("w must have shape (..., d), got a scalar")
+    try:
+        np.broadcast_shapes(a.shape, w.shape[:-1])
+    except ValueError as exc:
+        raise ValueError(f"a of shape {a.shape} does not broadcast against the batch shape {w.shape[:-1]} of w "
+                         "(w has shape (..., d))") from exc
     with np.errstate(all="ignore"):
         out = finite_result(np.asarray(kernel(a, np.sum(w * w, axis=-1), eta_a, eta_w)[0], dtype=float), "a, w")
     return float(out) if out.ndim == 0 else out
@@ -412,8 +417,14 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     with np.errstate(all="ignore"):
         x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
         at, wt, d = x["at"], x["wt"], x["d"]
-        vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
-        fields = dict(zip(names, vals))
+        rest = (x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w)
+        fields = dict(zip(names, _outputs(kernel(at, x["ww"], x["wb"], *rest), at.shape)))
+        lost = (x["ww"] == 0) & np.any(wt != 0, axis=-1)   # ||w||^2 underflows (w near 1e-160, e.g. just after w0 = 0)
+        if np.any(lost):   # cos(w, beta_star) does not depend on the scale of w: evaluated at w / max |w_j|
+            unit = wt / np.where(lost, np.max(np.abs(wt), axis=-1), 1.0)[..., None]
+            again = dict(zip(names, _outputs(kernel(at, np.sum(unit * unit, axis=-1), np.sum(unit * x["b"], axis=-1),
+                                                    *rest), at.shape)))
+            fields["alignment"] = np.where(lost, again["alignment"], fields["alignment"])
         fields["loss"] = x["loss"]
         M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
     undefined = ("alignment", "kernel_distance")   # NaN where undefined (documented)
@@ -428,11 +439,6 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
 # the mirror potential (implicit bias)
 
 
-def _beta_delta_broadcast(beta, delta, eta_a, eta_w):
-    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
-    return np.broadcast_to(beta, delta.shape + beta.shape[-1:]), delta, eta_a, eta_w
-
-
 def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     """``Phi_delta(beta)`` from ``kernel(rho, delta, eta_a, eta_w) = (phi, phi_stable_negative, phi', phi'/rho stable for delta > 0)``.
 
@@ -440,7 +446,7 @@ def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     >>> round(run_Phi_delta(kernel, [3.0, 4.0], 0.0), 12)
     7.453559924999
     """
-    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
     with np.errstate(all="ignore"):
         rho = np.linalg.norm(beta, axis=-1)
         plain, stable_neg, _, _ = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
@@ -455,7 +461,7 @@ def run_grad_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     >>> run_grad_Phi_delta(kernel, [3.0, 4.0], 0.0).round(12).tolist()
     [1.3416407865, 1.788854382]
     """
-    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
     rho = np.linalg.norm(beta, axis=-1)
     if np.any((rho == 0) & (delta < 0)):
         raise ValueError(

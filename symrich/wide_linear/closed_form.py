@@ -363,6 +363,15 @@ def _inputs(t, W1_0, W2_0, S, backend):
     return t, np.broadcast_to(W1_0, batch + (h, d)), np.broadcast_to(W2_0, batch + (c, h)), S
 
 
+def _tau(tau, mu, exact):
+    """The scaled times ``tau = eta_a eta_w t``; in float64 a ``tau`` below the normal range (``2.2e-308``) is 0
+    when ``tau max|mu| < eps`` (then ``e^{F tau} = I`` to rounding, the initial state), as the kernel divides by it."""
+    if exact:
+        return tau
+    info = np.finfo(float)
+    return np.where((tau < info.tiny) & (tau * np.max(np.abs(mu), initial=0.0) < info.eps), 0.0, tau)
+
+
 def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layers=True, rtol=None):
     """Exact gradient-flow trajectory of a lambda-balanced two-layer linear network on whitened data.
 
@@ -460,7 +469,7 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
                               dtype=dtype) for name, shape in shapes.items()}
         tol = 8 * (mpmath.eps if exact else np.finfo(float).eps)
         kern = kernel(backend)
-        args = [k**2 * times, mu, Z, E]
+        args = [_tau(k**2 * times, mu, exact), mu, Z, E]
         if not exact:
             args = [np.ascontiguousarray(a, dtype=np.float64) for a in args]
         kern.solve(*args, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
