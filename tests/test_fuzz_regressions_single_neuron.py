@@ -206,3 +206,14 @@ def test_alignment_just_after_w0_is_zero_is_its_limit(t):
     assert obs.alignment[1] == pytest.approx(1.0, abs=1e-15)
     exact = sn.observables([t], 1.0, [0.0, 0.0], [1.0, 0.5], backend="mpmath").alignment[0]
     assert obs.alignment[1] == pytest.approx(float(exact), abs=1e-15)
+
+
+def test_kernel_distance_at_the_small_edge_of_the_domain_is_defined():
+    """``a0 = 2e-150``, ``w0 = 0``: ``M(0) = eta_w a0^2 I`` is not 0, but ``||M(0)||_F^2`` (fourth degree) underflowed
+    and ``S(0, 0)`` was 0/0 = NaN; ``S`` does not depend on the scales of ``(a0, w0)`` and ``(a, w)``."""
+    obs = sn.observables(0.0, 1.983997180177414e-150, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0.05, 19.742884036653518)
+    assert obs.kernel_distance == 0.0
+    args = ([0.0, 1.0, 10.0], 1e-150, [1e-150, 0.0, 0.0], [1.0, 0.0, 0.0], 0.05, 19.7)
+    got, exact = sn.observables(*args).kernel_distance, sn.observables(*args, backend="mpmath").kernel_distance
+    assert got[0] == 0.0 and got[-1] > 0.05
+    np.testing.assert_allclose(got, np.asarray(exact, dtype=float), rtol=1e-13, atol=1e-16)

@@ -193,3 +193,14 @@ def test_integrate_checks_dps_first(dps):
     """The fuzzer's ``dps = array(['1.0'])``: NumPy's 'ufunc add did not contain a loop' from ``dps + 20``."""
     with pytest.raises(ValueError, match=r"^dps must be an integer >= 15"):
         pl.integrate([0.0, 1.0], [1.0], [[1.0]], [[1.0]], [1.0], dps=dps, method="scipy")
+
+
+def test_integrate_scipy_path_honours_max_steps():
+    """The fuzzer's call (``t = 1e300``) ran for ever: the flow is stiff after it converges, so DOP853's steps stay
+    short, and ``max_steps`` bounded only the Taylor method; at ``t = 1e4`` the old code took some 20000 steps."""
+    X, W0 = np.array([[2.0, -2.64886189, 0.0]]), np.array([[-2.98554963, 0.0, 0.5], [-2.27927939, 1.49243735, -3.0]])
+    call = dict(a0=[0.5, 0.0], W0=W0, X=X, y=[0.67853139], activation=("leaky_relu", 0.1), eta_a=13.642694206891468,
+                method="scipy", max_steps=2000)
+    with pytest.raises(RuntimeError, match=r"max_steps=2000 reached at t = .*method='taylor'"):
+        pl.integrate([1e4], **call)
+    assert np.all(np.isfinite(pl.integrate([1.0], **call).a))

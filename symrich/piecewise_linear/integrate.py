@@ -123,6 +123,30 @@ class PiecewiseSolution:
         return out
 
 
+def _step_limited(max_steps):
+    """The oracle's ``solve_ivp`` method (DOP853), giving up after ``max_steps`` steps (``solve_ivp`` has no limit).
+
+    An explicit method takes steps bounded by the flow's fastest time scale, so on a stiff flow their number
+    grows with ``t`` even after convergence (``t = 1e6`` ran for minutes).
+    """
+    from scipy.integrate import DOP853
+
+    class StepLimited(DOP853):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.steps_taken = 0
+
+        def _step_impl(self):
+            self.steps_taken += 1
+            if self.steps_taken > max_steps:
+                return False, (f"max_steps={max_steps} reached at t = {self.t:.6g}: the flow is stiff there or the "
+                               "horizon long for this explicit method; raise max_steps, integrate to a shorter time, "
+                               "or use method='taylor'")
+            return super()._step_impl()
+
+    return StepLimited
+
+
 def _mp_array(values):
     """An object array of ``mpmath.mpf`` (from floats or mpf, exact)."""
     import mpmath
@@ -174,8 +198,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     max_flips : int
         Give up (``RuntimeError``) after this many flips.
     max_steps : int
-        Steps of the integrator per region (``RuntimeError`` beyond): the
-        Taylor method is explicit, so long horizons need many steps even
+        Steps of the integrator per region (``RuntimeError`` beyond), for
+        both methods: they are explicit, so long horizons need many steps even
         when the flow converges.  The Taylor oracle also gives up
         (``RuntimeError``, "step size underflow") when a step no longer
         advances ``t`` at the working precision: a flow whose time scale is
@@ -265,7 +289,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         try:
             with contextlib.nullcontext() if taylor else np.errstate(over="raise", invalid="raise"):
                 sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method,
-                                     events=list(events), max_steps=max_steps)
+                                     events=list(events), **({"max_steps": max_steps} if taylor else
+                                                             {"ivp_method": _step_limited(max_steps)}))
         except FloatingPointError as exc:
             raise ValueError(f"a0, W0, X, y, eta_a, eta_w are outside the range of method='scipy': the flow overflows "
                              f"float64 ({exc}); rescale the problem or use method='taylor'") from exc

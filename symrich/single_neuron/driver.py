@@ -368,7 +368,7 @@ class Observables:
 def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     """Arrays the observables are computed from, with a time axis always present (float or object dtype).
 
-    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, b, ww, wb, ww0, w0w, s2, loss, d``.
+    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, w_init, b, ww, wb, ww0, w0w, s2, loss, d``.
 
     >>> import numpy as np
     >>> arr = observable_arrays(np.array([1.0]), np.array([[1.0, 0.0]]), [0.0], 1.0, [1.0, 0.0], [0.0, 1.0],
@@ -388,7 +388,7 @@ def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     b = np.broadcast_to(bs, batch + (d,))[..., None, :]
     resid = at[..., None] * wt - b
     return dict(
-        tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, b=b, d=d,
+        tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, w_init=w_init, b=b, d=d,
         ww=np.sum(wt * wt, axis=-1), wb=np.sum(wt * b, axis=-1), ww0=np.sum(w_init * w_init, axis=-1),
         w0w=np.sum(w_init * wt, axis=-1), s2=np.sum(b * b, axis=-1), loss=np.sum(resid * resid, axis=-1) / 2,
     )
@@ -417,14 +417,29 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     with np.errstate(all="ignore"):
         x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
         at, wt, d = x["at"], x["wt"], x["d"]
-        rest = (x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w)
-        fields = dict(zip(names, _outputs(kernel(at, x["ww"], x["wb"], *rest), at.shape)))
-        lost = (x["ww"] == 0) & np.any(wt != 0, axis=-1)   # ||w||^2 underflows (w near 1e-160, e.g. just after w0 = 0)
-        if np.any(lost):   # cos(w, beta_star) does not depend on the scale of w: evaluated at w / max |w_j|
-            unit = wt / np.where(lost, np.max(np.abs(wt), axis=-1), 1.0)[..., None]
-            again = dict(zip(names, _outputs(kernel(at, np.sum(unit * unit, axis=-1), np.sum(unit * x["b"], axis=-1),
-                                                    *rest), at.shape)))
-            fields["alignment"] = np.where(lost, again["alignment"], fields["alignment"])
+        a_init, w_init = x["a_init"], x["w_init"]
+
+        def evaluate(a, w, a0_, w0_):
+            return dict(zip(names, _outputs(kernel(a, np.sum(w * w, axis=-1), np.sum(w * x["b"], axis=-1), a0_,
+                                                   np.sum(w0_ * w0_, axis=-1), np.sum(w0_ * w, axis=-1), x["s2"], d,
+                                                   eta_a, eta_w), at.shape)))
+
+        fields = evaluate(at, wt, a_init, w_init)
+        if at.dtype != object:   # float64: two observables free of scale, evaluated again where a power underflows
+            # cos(w, beta_star) does not depend on the scale of w; ||w||^2 leaves the normal range outside [1e-150, 1e150]
+            # (just after w0 = 0, say)
+            m_w = np.max(np.abs(wt), axis=-1)
+            out = (m_w > 0) & ((m_w < 1e-150) | (m_w > 1e150))
+            if np.any(out):
+                unit = wt / np.where(out, m_w, 1.0)[..., None]
+                fields["alignment"] = np.where(out, evaluate(at, unit, a_init, w_init)["alignment"], fields["alignment"])
+            # S(0, t) does not depend on the scales of (a, w) and (a0, w0); ||M||_F^2 is of fourth degree in them
+            m, m0 = np.maximum(np.abs(at), m_w), np.maximum(np.abs(a_init), np.max(np.abs(w_init), axis=-1))
+            out = (m > 0) & (m0 > 0) & ((np.minimum(m, m0) < 1e-75) | (np.maximum(m, m0) > 1e75))
+            if np.any(out):
+                m, m0 = np.where(out, m, 1.0), np.where(out, m0, 1.0)
+                again = evaluate(at / m, wt / m[..., None], a_init / m0, w_init / m0[..., None])
+                fields["kernel_distance"] = np.where(out, again["kernel_distance"], fields["kernel_distance"])
         fields["loss"] = x["loss"]
         M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
     undefined = ("alignment", "kernel_distance")   # NaN where undefined (documented)
