@@ -399,7 +399,7 @@ SPECS = (
     Spec(pl.hamming_distance, hamming_calls(), check_hamming),
     Spec(pl.conserved_deltas, _select(network(data=False), "a", "W", "eta_a", "eta_w"), check_deltas),
     Spec(pl.integrate, integrate_calls(), check_integrate, expected=(r"pre-activation .* is exactly 0",),
-         documented=((RuntimeError, r"max_flips|max_steps|Filippov sliding|vanish together|step size underflow"),)),
+         documented=((RuntimeError, r"max_flips|max_steps|Filippov sliding|vanish together|step size underflow|solve_ivp failed"),)),
     Spec(pl.PiecewiseSolution.as_float, as_float_calls(), check_as_float),
     Spec(kernel_distance, kernel_distance_calls(), check_kernel_distance, expected=(r"zero kernel",)),
     Spec(ec.RunConfig, run_config_calls(), check_run_config),

@@ -204,3 +204,19 @@ def test_integrate_scipy_path_honours_max_steps():
     with pytest.raises(RuntimeError, match=r"max_steps=2000 reached at t = .*method='taylor'"):
         pl.integrate([1e4], **call)
     assert np.all(np.isfinite(pl.integrate([1.0], **call).a))
+
+
+@pytest.mark.parametrize("max_steps", [float("inf"), 0, 2.5, True])
+def test_integrate_checks_max_steps(max_steps):
+    """``max_steps = inf`` on the scipy path reached solve_ivp (the oracle checks it only for the Taylor method)."""
+    with pytest.raises(ValueError, match=r"^max_steps must be a positive integer"):
+        pl.integrate([0.0, 1.0], [1.0], [[1.0]], [[1.0]], [1.0], method="scipy", max_steps=max_steps)
+
+
+def test_integrate_scipy_crossing_at_the_start_of_a_step_is_a_runtime_error():
+    """The fuzzer's call (``y = 1e30``): solve_ivp's dense output raised "`ts` must be strictly increasing", a
+    ValueError naming no argument, for a terminal event located exactly at the start of a step."""
+    with pytest.raises(RuntimeError, match=r"solve_ivp failed.*method='taylor'"):
+        pl.integrate([0.4509696719077908], [0.5, 1.74537785], [[2.04600855, 0.5, -1.17445486], [1.0, 1.0, 0.7]],
+                     [[0.5, 1.0, -1.0], [-1.5, 1.0, 1.70502789]], [1e30, 1.74537785], "abs", 9.593058705729055, 0.5,
+                     method="scipy", max_flips=10)

@@ -203,7 +203,9 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         when the flow converges.  The Taylor oracle also gives up
         (``RuntimeError``, "step size underflow") when a step no longer
         advances ``t`` at the working precision: a flow whose time scale is
-        far below ``t``, as for entries near ``1e300``.
+        far below ``t``, as for entries near ``1e300``.  With ``method="scipy"``
+        a ``RuntimeError`` says ``solve_ivp failed`` when ``solve_ivp`` cannot
+        step on (a flow too fast for float64 steps).
 
     Returns
     -------
@@ -240,6 +242,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     check_dps(dps)   # before dps + 20 below
     if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
         raise ValueError(f"max_flips must be a non-negative integer, got {max_flips!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
     times = as_array(t, "t", ndim=1)
     if times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0):
         raise ValueError(f"t must be a non-empty, strictly increasing sequence with t[0] >= 0, got {times.tolist()}")
@@ -294,6 +298,13 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         except FloatingPointError as exc:
             raise ValueError(f"a0, W0, X, y, eta_a, eta_w are outside the range of method='scipy': the flow overflows "
                              f"float64 ({exc}); rescale the problem or use method='taylor'") from exc
+        except ValueError as exc:
+            if "`ts` must be strictly increasing" not in str(exc):
+                raise
+            # solve_ivp's dense output refuses a terminal event located exactly at the start of a step
+            raise RuntimeError("method='scipy': solve_ivp failed, it located the crossing of a pre-activation exactly at the "
+                               "start of a step (a flow too fast for float64 steps, as with entries near 1e30); use "
+                               "method='taylor'") from exc
         for row in sol.y:
             rows.append(row)
             row_patterns.append(pattern.copy())
