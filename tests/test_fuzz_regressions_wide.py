@@ -206,6 +206,13 @@ def test_integrate_scipy_path_honours_max_steps():
     assert np.all(np.isfinite(pl.integrate([1.0], **call).a))
 
 
+@pytest.mark.parametrize("method", [np.zeros((2, 2, 2)), ["scipy"], None])
+def test_integrate_checks_the_type_of_method(method):
+    """An array for ``method``: NumPy's 'truth value of an array ... is ambiguous' from ``method not in (...)``."""
+    with pytest.raises(ValueError, match=r"^method must be 'taylor' or 'scipy'"):
+        pl.integrate([0.0, 1.0], [1.0], [[1.0]], [[1.0]], [1.0], method=method)
+
+
 @pytest.mark.parametrize("max_steps", [float("inf"), 0, 2.5, True])
 def test_integrate_checks_max_steps(max_steps):
     """``max_steps = inf`` on the scipy path reached solve_ivp (the oracle checks it only for the Taylor method)."""

@@ -237,7 +237,7 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     a0, W0 = check_parameters(a0, W0, names=("a0", "W0"))
     X = check_inputs(X, W0.shape[1])
     y = check_targets(y, X.shape[0])
-    if method not in ("taylor", "scipy"):
+    if not isinstance(method, str) or method not in ("taylor", "scipy"):
         raise ValueError(f"method must be 'taylor' or 'scipy' (events need one of them), got {method!r}")
     check_dps(dps)   # before dps + 20 below
     if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
