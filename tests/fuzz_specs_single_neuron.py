@@ -141,14 +141,15 @@ def check_observables(obs, kw):
         assert_shape(getattr(obs, name), shape, name)
     assert_shape(obs.w, shape + (d,), "w")
     assert_shape(obs.ntk, shape + (d, d), "ntk")
-    # documented NaN: the alignment where w = 0 or beta_star = 0, the kernel distance where M(0) = 0
+    # documented NaN: the alignment where w = 0 or beta_star = 0, the kernel distance where M(0) = 0 or M(t) = 0
     w = np.asarray(obs.w, dtype=float)
     bs = np.broadcast_to(np.asarray(kw["beta_star"], dtype=float), batch + (d,))
     ext = (slice(None),) * len(batch) + (None,) * len(T)
     undefined_alignment = np.all(w == 0, axis=-1) | np.all(bs == 0, axis=-1)[ext]
     a0 = np.broadcast_to(np.asarray(kw["a0"], dtype=float), batch)
     w0 = np.broadcast_to(np.asarray(kw["w0"], dtype=float), batch + (d,))
-    undefined_distance = np.broadcast_to(((a0 == 0) & np.all(w0 == 0, axis=-1))[ext], shape)
+    a = np.asarray(obs.a, dtype=float)   # and where M(t) = 0: a = 0, w = 0 (in float64 also by underflow)
+    undefined_distance = np.broadcast_to(((a0 == 0) & np.all(w0 == 0, axis=-1))[ext], shape) | ((a == 0) & np.all(w == 0, axis=-1))
     for name, undefined in (("alignment", undefined_alignment), ("kernel_distance", undefined_distance)):
         values = np.asarray(getattr(obs, name), dtype=object)
         defined = values[~np.broadcast_to(undefined, shape)]

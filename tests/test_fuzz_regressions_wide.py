@@ -227,3 +227,13 @@ def test_integrate_scipy_crossing_at_the_start_of_a_step_is_a_runtime_error():
         pl.integrate([0.4509696719077908], [0.5, 1.74537785], [[2.04600855, 0.5, -1.17445486], [1.0, 1.0, 0.7]],
                      [[0.5, 1.0, -1.0], [-1.5, 1.0, 1.70502789]], [1e30, 1.74537785], "abs", 9.593058705729055, 0.5,
                      method="scipy", max_flips=10)
+
+
+def test_balance_check_that_underflows_is_a_value_error():
+    """Layers of balanced_layers at ``eta_a = 5e-324``, ``eta_w = 1e-300`` (the fuzzer's): the scale
+    ``eta_w ||W2||^2 + eta_a ||W1||^2`` underflowed to 0, and the message divided by it (ZeroDivisionError)."""
+    W1, W2 = np.array([[0.10338739], [-0.52661662]]), np.array([[2.29805218e-13, -1.17054170e-12]])
+    with pytest.raises(ValueError, match=r"eta_a, eta_w underflow float64 .*backend='mpmath'"):
+        wl.trajectory(1.0, W1, W2, [[1.0]], 5e-324, 1e-300)
+    with pytest.raises(ValueError, match=r"eta_a, eta_w underflow float64"):
+        wl.balance(W1, W2, 5e-324, 1e-300)
