@@ -217,3 +217,15 @@ def test_kernel_distance_at_the_small_edge_of_the_domain_is_defined():
     got, exact = sn.observables(*args).kernel_distance, sn.observables(*args, backend="mpmath").kernel_distance
     assert got[0] == 0.0 and got[-1] > 0.05
     np.testing.assert_allclose(got, np.asarray(exact, dtype=float), rtol=1e-13, atol=1e-16)
+
+
+@pytest.mark.parametrize("func", [sn.trajectory, sn.observables])
+def test_mpmath_backend_reports_nan_input_without_a_warning(func):
+    """``beta_star = [nan, nan]`` with ``backend="mpmath"``: NumPy's RuntimeWarning 'invalid value encountered in
+    <lambda> (vectorized)' from the conversion to mpf, before the ValueError."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^beta_star contains NaN"):
+            func(1.0, 0.5, [1.0, 0.0], [np.nan, np.nan], backend="mpmath")

@@ -237,3 +237,9 @@ def test_balance_check_that_underflows_is_a_value_error():
         wl.trajectory(1.0, W1, W2, [[1.0]], 5e-324, 1e-300)
     with pytest.raises(ValueError, match=r"eta_a, eta_w underflow float64"):
         wl.balance(W1, W2, 5e-324, 1e-300)
+
+
+def test_integrate_bounds_dps():
+    """``dps = 10**400``: Python's OverflowError 'int too large to convert to float' from the oracle."""
+    with pytest.raises(ValueError, match=r"^dps must be at most"):
+        pl.integrate([0.0, 1.0], [1.0], [[1.0]], [[1.0]], [1.0], dps=10**400, method="scipy")

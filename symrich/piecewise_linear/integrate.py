@@ -123,6 +123,10 @@ class PiecewiseSolution:
         return out
 
 
+#: the most digits :func:`integrate` accepts (beyond, mpmath's precision in bits no longer fits in a float).
+_MAX_DPS = 10**6
+
+
 def _step_limited(max_steps):
     """The oracle's ``solve_ivp`` method (DOP853), giving up after ``max_steps`` steps (``solve_ivp`` has no limit).
 
@@ -240,6 +244,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     if not isinstance(method, str) or method not in ("taylor", "scipy"):
         raise ValueError(f"method must be 'taylor' or 'scipy' (events need one of them), got {method!r}")
     check_dps(dps)   # before dps + 20 below
+    if dps > _MAX_DPS:
+        raise ValueError(f"dps must be at most {_MAX_DPS} (decimal digits), got {dps}")
     if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
         raise ValueError(f"max_flips must be a non-negative integer, got {max_flips!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
