@@ -171,3 +171,61 @@ def test_mpmath_observables_take_rates_beyond_the_float_range_of_their_powers():
     exact = (mpmath.mpf(5e99) + mpmath.mpf(1e200)) ** 2 / 2    # 1/2 ||a0 w0 - beta_star||^2
     assert abs(obs.loss[0] / exact - 1) < 1e-14
     assert all(mpmath.isfinite(v) for v in np.ravel(obs.ntk_norm))
+
+
+# ---------------------------------------------------------------- batch shapes of M_matrix, ntk, delta_of
+
+
+@pytest.mark.parametrize("func", [sn.M_matrix, lambda beta, delta: sn.ntk(np.eye(1), beta, delta)])
+def test_delta_with_more_batch_axes_than_beta_broadcasts(func):
+    """``beta`` (2, 1), ``delta`` (2, 2): NumPy's 'input operand has more dimensions than allowed by the axis
+    remapping'; the batch is the broadcast of ``beta.shape[:-1]`` and ``delta.shape``, each entry its own ``M``."""
+    beta, delta = np.array([[0.5], [-2.0]]), np.array([[0.1, 0.3], [0.0, -1.0]])
+    out = func(beta, delta)
+    assert out.shape == (2, 2, 1, 1)
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_array_equal(out[i, j], func(beta[j], delta[i, j]))
+
+
+def test_delta_of_with_batches_that_do_not_broadcast_names_a_and_w():
+    """``a`` (2,), ``w`` (3, 3): NumPy's 'operands could not be broadcast together with shapes (2,) (3,)'."""
+    with pytest.raises(ValueError, match=r"a of shape \(2,\) does not broadcast against the batch shape \(3,\) of w"):
+        sn.delta_of(np.array([0.7, 0.5]), np.ones((3, 3)))
+
+
+# ---------------------------------------------------------------- observables just after w0 = 0
+
+
+@pytest.mark.parametrize("t", [1e-300, 1e-200, 1e-170])
+def test_alignment_just_after_w0_is_zero_is_its_limit(t):
+    """``w0 = 0``: ``w(t) = eta_w a0 beta_star t + O(t^2)`` (``w' = eta_w a (beta_star - a w)`` on whitened data),
+    so ``cos(w, beta_star) -> 1``; ``||w||^2`` underflowed to 0 at ``t = 1e-300`` and the alignment was NaN."""
+    obs = sn.observables([0.0, t], 1.0, [0.0, 0.0], [1.0, 0.5])
+    assert np.isnan(obs.alignment[0])   # w = 0 exactly: undefined (documented)
+    assert obs.alignment[1] == pytest.approx(1.0, abs=1e-15)
+    exact = sn.observables([t], 1.0, [0.0, 0.0], [1.0, 0.5], backend="mpmath").alignment[0]
+    assert obs.alignment[1] == pytest.approx(float(exact), abs=1e-15)
+
+
+def test_kernel_distance_at_the_small_edge_of_the_domain_is_defined():
+    """``a0 = 2e-150``, ``w0 = 0``: ``M(0) = eta_w a0^2 I`` is not 0, but ``||M(0)||_F^2`` (fourth degree) underflowed
+    and ``S(0, 0)`` was 0/0 = NaN; ``S`` does not depend on the scales of ``(a0, w0)`` and ``(a, w)``."""
+    obs = sn.observables(0.0, 1.983997180177414e-150, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0.05, 19.742884036653518)
+    assert obs.kernel_distance == 0.0
+    args = ([0.0, 1.0, 10.0], 1e-150, [1e-150, 0.0, 0.0], [1.0, 0.0, 0.0], 0.05, 19.7)
+    got, exact = sn.observables(*args).kernel_distance, sn.observables(*args, backend="mpmath").kernel_distance
+    assert got[0] == 0.0 and got[-1] > 0.05
+    np.testing.assert_allclose(got, np.asarray(exact, dtype=float), rtol=1e-13, atol=1e-16)
+
+
+@pytest.mark.parametrize("func", [sn.trajectory, sn.observables])
+def test_mpmath_backend_reports_nan_input_without_a_warning(func):
+    """``beta_star = [nan, nan]`` with ``backend="mpmath"``: NumPy's RuntimeWarning 'invalid value encountered in
+    <lambda> (vectorized)' from the conversion to mpf, before the ValueError."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"^beta_star contains NaN"):
+            func(1.0, 0.5, [1.0, 0.0], [np.nan, np.nan], backend="mpmath")

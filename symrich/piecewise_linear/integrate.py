@@ -15,12 +15,13 @@ of the pattern and restarts.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 
 import numpy as np
 
-from symrich.numeric.validation import as_array, positive
+from symrich.numeric.validation import as_array, finite_result, positive
 from symrich.piecewise_linear.activation import as_activation
 from symrich.piecewise_linear.network import check_inputs, check_parameters, check_targets
 
@@ -107,7 +108,7 @@ class PiecewiseSolution:
     n_segments: int
 
     def as_float(self):
-        """The same solution in float64.
+        """The same solution in float64 (a ``ValueError`` if a value of the Taylor oracle is beyond its range).
 
         >>> sol = integrate([0.0, 0.1], [1.0], [[1.0]], [[1.0]], [0.5], dps=20)
         >>> sol.as_float().a.dtype
@@ -115,8 +116,46 @@ class PiecewiseSolution:
         """
         evs = tuple(dataclasses.replace(e, t=float(e.t), a=np.asarray(e.a, float), W=np.asarray(e.W, float))
                     for e in self.events)
-        return dataclasses.replace(self, t=np.asarray(self.t, float), a=np.asarray(self.a, float),
-                                   W=np.asarray(self.W, float), events=evs)
+        out = dataclasses.replace(self, t=np.asarray(self.t, float), a=np.asarray(self.a, float),
+                                  W=np.asarray(self.W, float), events=evs)
+        if not all(np.all(np.isfinite(x)) for x in (out.t, out.a, out.W, *(x for e in evs for x in (e.t, e.a, e.W)))):
+            raise ValueError("self: the solution has values beyond the float64 range (1.8e308); keep it in mpmath")
+        return out
+
+
+#: the most digits :func:`integrate` accepts (beyond, mpmath's precision in bits no longer fits in a float).
+_MAX_DPS = 10**6
+
+
+def _step_limited(max_steps):
+    """The oracle's ``solve_ivp`` method (DOP853), giving up after ``max_steps`` steps (``solve_ivp`` has no limit).
+
+    An explicit method takes steps bounded by the flow's fastest time scale, so on a stiff flow their number
+    grows with ``t`` even after convergence (``t = 1e6`` ran for minutes).
+    """
+    from scipy.integrate import DOP853
+
+    class StepLimited(DOP853):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.steps_taken = 0
+
+        def _step_impl(self):
+            self.steps_taken += 1
+            if self.steps_taken > max_steps:
+                return False, (f"max_steps={max_steps} reached at t = {self.t:.6g}: the flow is stiff there or the "
+                               "horizon long for this explicit method; raise max_steps, integrate to a shorter time, "
+                               "or use method='taylor'")
+            return super()._step_impl()
+
+    return StepLimited
+
+
+def _mp_array(values):
+    """An object array of ``mpmath.mpf`` (from floats or mpf, exact)."""
+    import mpmath
+
+    return np.array([mpmath.mpf(v) for v in values], dtype=object)
 
 
 @functools.lru_cache(maxsize=32)
@@ -158,16 +197,19 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     dps : int
         Digits of the Taylor oracle.
     method : {"taylor", "scipy"}
-        ``"scipy"`` is the oracle's float64 path (for large experiments).
+        ``"scipy"`` is the oracle's float64 path (for large experiments); a
+        flow that overflows float64 there is a ``ValueError`` (use ``"taylor"``).
     max_flips : int
         Give up (``RuntimeError``) after this many flips.
     max_steps : int
-        Steps of the integrator per region (``RuntimeError`` beyond): the
-        Taylor method is explicit, so long horizons need many steps even
+        Steps of the integrator per region (``RuntimeError`` beyond), for
+        both methods: they are explicit, so long horizons need many steps even
         when the flow converges.  The Taylor oracle also gives up
         (``RuntimeError``, "step size underflow") when a step no longer
         advances ``t`` at the working precision: a flow whose time scale is
-        far below ``t``, as for entries near ``1e300``.
+        far below ``t``, as for entries near ``1e300``.  With ``method="scipy"``
+        a ``RuntimeError`` says ``solve_ivp failed`` when ``solve_ivp`` cannot
+        step on (a flow too fast for float64 steps).
 
     Returns
     -------
@@ -191,23 +233,30 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
     import mpmath
 
     from symrich.oracle import integrate_flow
+    from symrich.oracle.inputs import check_dps
 
     act = as_activation(activation)
     eta_a = positive(eta_a, "eta_a")
     eta_w = positive(eta_w, "eta_w")
-    a0, W0 = check_parameters(a0, W0)
+    a0, W0 = check_parameters(a0, W0, names=("a0", "W0"))
     X = check_inputs(X, W0.shape[1])
     y = check_targets(y, X.shape[0])
-    if method not in ("taylor", "scipy"):
+    if not isinstance(method, str) or method not in ("taylor", "scipy"):
         raise ValueError(f"method must be 'taylor' or 'scipy' (events need one of them), got {method!r}")
+    check_dps(dps)   # before dps + 20 below
+    if dps > _MAX_DPS:
+        raise ValueError(f"dps must be at most {_MAX_DPS} (decimal digits), got {dps}")
     if isinstance(max_flips, bool) or not isinstance(max_flips, (int, np.integer)) or max_flips < 0:
         raise ValueError(f"max_flips must be a non-negative integer, got {max_flips!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}")
     times = as_array(t, "t", ndim=1)
     if times.size == 0 or times[0] < 0 or np.any(np.diff(times) <= 0):
         raise ValueError(f"t must be a non-empty, strictly increasing sequence with t[0] >= 0, got {times.tolist()}")
     K, d = W0.shape
     n = X.shape[0]
-    Z0 = W0 @ X.T
+    with np.errstate(all="ignore"):
+        Z0 = finite_result(W0 @ X.T, "W0, X")
     if np.any(Z0 == 0):
         k, i = map(int, np.argwhere(Z0 == 0)[0])
         raise ValueError(f"W0: the initial pre-activation w_{k} . x_{i} is exactly 0; the activation pattern "
@@ -230,13 +279,13 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         return ~np.any(act.slopes(P) != 0, axis=1)
 
     def z_dot(state, P, k, i):
-        """d/dt (w_k^T x_i) under pattern P at state (floats suffice for its sign)."""
-        st = np.asarray(state, dtype=float)
+        """d/dt (w_k^T x_i) under pattern P at state, in mpmath (its sign decides the restart; no float overflow)."""
+        st = _mp_array(state)
         a_, W_ = st[:K], st[K:].reshape(K, d)
         C = act.slopes(P)
         r = np.sum(C * a_[:, None] * (W_ @ X.T), axis=0) - y
         g = (C[k] * r) @ X
-        return float(-eta_w * a_[k] * g @ X[i])
+        return -eta_w * a_[k] * (g @ X[i])
 
     req = [mpmath.mpf(float(v)) for v in times] if taylor else [float(v) for v in times]
     state = list(a0) + list(W0.ravel())
@@ -247,8 +296,21 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         segments += 1
         with mpmath.workdps(wp_dps):
             rel = [tt - start for tt in req[len(rows):]]
-        sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method, events=list(events),
-                              max_steps=max_steps)
+        try:
+            with contextlib.nullcontext() if taylor else np.errstate(over="raise", invalid="raise"):
+                sol = integrate_flow(flow, rel, state, params_for(pattern), dps=dps, method=method,
+                                     events=list(events), **({"max_steps": max_steps} if taylor else
+                                                             {"ivp_method": _step_limited(max_steps)}))
+        except FloatingPointError as exc:
+            raise ValueError(f"a0, W0, X, y, eta_a, eta_w are outside the range of method='scipy': the flow overflows "
+                             f"float64 ({exc}); rescale the problem or use method='taylor'") from exc
+        except ValueError as exc:
+            if "`ts` must be strictly increasing" not in str(exc):
+                raise
+            # solve_ivp's dense output refuses a terminal event located exactly at the start of a step
+            raise RuntimeError("method='scipy': solve_ivp failed, it located the crossing of a pre-activation exactly at the "
+                               "start of a step (a flow too fast for float64 steps, as with entries near 1e30); use "
+                               "method='taylor'") from exc
         for row in sol.y:
             rows.append(row)
             row_patterns.append(pattern.copy())
@@ -262,9 +324,10 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         new = pattern.copy()
         new[k, i] = hit.direction > 0
         # the crossing state: no other pre-activation may vanish there (a dead neuron's stay on the kink)
-        zs = np.asarray(hit.y[K:], dtype=float).reshape(K, d) @ X.T
-        scale = np.max(np.abs(np.asarray(hit.y, dtype=float))) * np.max(np.abs(X)) + 1.0
-        near = np.abs(zs) <= 1e-12 * scale
+        state_mp = _mp_array(hit.y)   # mpmath: entries near 1e300 times X do not overflow
+        zs = state_mp[K:].reshape(K, d) @ X.T
+        scale = max(abs(v) for v in state_mp) * np.max(np.abs(X)) + 1
+        near = np.array(abs(zs) <= 1e-12 * scale, dtype=bool)
         near[k, i] = False
         near[dead(pattern)] = False
         if np.any(near):
@@ -275,7 +338,8 @@ def integrate(t, a0, W0, X, y, activation="relu", eta_a=1.0, eta_w=1.0, *, dps=3
         if after * hit.direction <= 0 and not dead(new)[k]:
             raise RuntimeError(
                 f"at t = {float(t_abs):.6g} the flow slides along the kink w_{k} . x_{i} = 0 "
-                f"(d/dt w_{k} . x_{i} = {before:.3g} before the flip, {after:.3g} after); Filippov sliding is not supported"
+                f"(d/dt w_{k} . x_{i} = {mpmath.nstr(before, 3)} before the flip, {mpmath.nstr(after, 3)} after); "
+                "Filippov sliding is not supported"
             )
         a_e = np.array(list(hit.y[:K]), dtype=object if taylor else float)
         W_e = np.array(list(hit.y[K:]), dtype=object if taylor else float).reshape(K, d)

@@ -50,18 +50,24 @@ def _factor_kernel():
     return compile_exprs(exprs, (delta, rho, eta_a, eta_w), backend="numpy")
 
 
-def check_parameters(a, W):
-    """``(a, W)`` as float arrays of shapes (K,) and (K, d), ``K, d >= 1``.
+def check_parameters(a, W, names=("a", "W")):
+    """``(a, W)`` as float arrays of shapes (K,) and (K, d), ``K, d >= 1``; errors name the arguments ``names``.
 
     >>> check_parameters([1.0], [[2.0, 3.0]])[1].shape
     (1, 2)
+    >>> check_parameters([1.0], [[2.0], [3.0]], names=("a0", "W0"))
+    Traceback (most recent call last):
+    ...
+    ValueError: W0 must have shape (K, d) with K = len(a0) = 1, got shape (2, 1)
     """
-    a = as_array(a, "a", ndim=1)
-    W = as_array(W, "W", ndim=2)
+    a_name, W_name = names
+    a = as_array(a, a_name, ndim=1)
+    W = as_array(W, W_name, ndim=2)
     if W.shape[0] != a.shape[0]:
-        raise ValueError(f"W must have shape (K, d) with K = len(a) = {a.shape[0]}, got shape {W.shape}")
+        raise ValueError(f"{W_name} must have shape (K, d) with K = len({a_name}) = {a.shape[0]}, got shape {W.shape}")
     if a.shape[0] == 0 or W.shape[1] == 0:
-        raise ValueError(f"need K >= 1 neurons and d >= 1 inputs, got a of shape {a.shape} and W of shape {W.shape}")
+        raise ValueError(f"need K >= 1 neurons and d >= 1 inputs, got {a_name} of shape {a.shape} and {W_name} of "
+                         f"shape {W.shape}")
     return a, W
 
 

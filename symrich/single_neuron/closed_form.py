@@ -63,7 +63,8 @@ def _mp_array(x, name):
 
     arr = as_numeric(x, name)
     try:
-        out = np.vectorize(lambda v: v if isinstance(v, mpmath.mpf) else mpmath.mpf(v), otypes=[object])(arr)
+        with np.errstate(invalid="ignore"):  # a NaN entry: reported below, not as NumPy's RuntimeWarning
+            out = np.vectorize(lambda v: v if isinstance(v, mpmath.mpf) else mpmath.mpf(v), otypes=[object])(arr)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a real number or an array of real numbers, got {type(x).__name__}") from exc
     if not all(mpmath.isfinite(v) for v in np.ravel(out)):

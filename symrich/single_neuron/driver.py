@@ -61,7 +61,7 @@ def _beta_delta(beta, delta, eta_a, eta_w):
         raise ValueError(
             f"delta of shape {delta.shape} does not broadcast against the batch shape {beta.shape[:-1]} of beta"
         ) from exc
-    return beta, np.broadcast_to(delta, batch), eta_a, eta_w
+    return np.broadcast_to(beta, batch + beta.shape[-1:]), np.broadcast_to(delta, batch), eta_a, eta_w
 
 
 def _outputs(values, shape):
@@ -137,6 +137,11 @@ def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
     w = float64_array(w, "w")
     if w.ndim == 0:
         raise ValueError("w must have shape (..., d), got a scalar")
+    try:
+        np.broadcast_shapes(a.shape, w.shape[:-1])
+    except ValueError as exc:
+        raise ValueError(f"a of shape {a.shape} does not broadcast against the batch shape {w.shape[:-1]} of w "
+                         "(w has shape (..., d))") from exc
     with np.errstate(all="ignore"):
         out = finite_result(np.asarray(kernel(a, np.sum(w * w, axis=-1), eta_a, eta_w)[0], dtype=float), "a, w")
     return float(out) if out.ndim == 0 else out
@@ -363,7 +368,7 @@ class Observables:
 def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     """Arrays the observables are computed from, with a time axis always present (float or object dtype).
 
-    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, b, ww, wb, ww0, w0w, s2, loss, d``.
+    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, w_init, b, ww, wb, ww0, w0w, s2, loss, d``.
 
     >>> import numpy as np
     >>> arr = observable_arrays(np.array([1.0]), np.array([[1.0, 0.0]]), [0.0], 1.0, [1.0, 0.0], [0.0, 1.0],
@@ -383,7 +388,7 @@ def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     b = np.broadcast_to(bs, batch + (d,))[..., None, :]
     resid = at[..., None] * wt - b
     return dict(
-        tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, b=b, d=d,
+        tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, w_init=w_init, b=b, d=d,
         ww=np.sum(wt * wt, axis=-1), wb=np.sum(wt * b, axis=-1), ww0=np.sum(w_init * w_init, axis=-1),
         w0w=np.sum(w_init * wt, axis=-1), s2=np.sum(b * b, axis=-1), loss=np.sum(resid * resid, axis=-1) / 2,
     )
@@ -412,8 +417,29 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     with np.errstate(all="ignore"):
         x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
         at, wt, d = x["at"], x["wt"], x["d"]
-        vals = _outputs(kernel(at, x["ww"], x["wb"], x["a_init"], x["ww0"], x["w0w"], x["s2"], d, eta_a, eta_w), at.shape)
-        fields = dict(zip(names, vals))
+        a_init, w_init = x["a_init"], x["w_init"]
+
+        def evaluate(a, w, a0_, w0_):
+            return dict(zip(names, _outputs(kernel(a, np.sum(w * w, axis=-1), np.sum(w * x["b"], axis=-1), a0_,
+                                                   np.sum(w0_ * w0_, axis=-1), np.sum(w0_ * w, axis=-1), x["s2"], d,
+                                                   eta_a, eta_w), at.shape)))
+
+        fields = evaluate(at, wt, a_init, w_init)
+        if at.dtype != object:   # float64: two observables free of scale, evaluated again where a power underflows
+            # cos(w, beta_star) does not depend on the scale of w; ||w||^2 leaves the normal range outside [1e-150, 1e150]
+            # (just after w0 = 0, say)
+            m_w = np.max(np.abs(wt), axis=-1)
+            out = (m_w > 0) & ((m_w < 1e-150) | (m_w > 1e150))
+            if np.any(out):
+                unit = wt / np.where(out, m_w, 1.0)[..., None]
+                fields["alignment"] = np.where(out, evaluate(at, unit, a_init, w_init)["alignment"], fields["alignment"])
+            # S(0, t) does not depend on the scales of (a, w) and (a0, w0); ||M||_F^2 is of fourth degree in them
+            m, m0 = np.maximum(np.abs(at), m_w), np.maximum(np.abs(a_init), np.max(np.abs(w_init), axis=-1))
+            out = (m > 0) & (m0 > 0) & ((np.minimum(m, m0) < 1e-75) | (np.maximum(m, m0) > 1e75))
+            if np.any(out):
+                m, m0 = np.where(out, m, 1.0), np.where(out, m0, 1.0)
+                again = evaluate(at / m, wt / m[..., None], a_init / m0, w_init / m0[..., None])
+                fields["kernel_distance"] = np.where(out, again["kernel_distance"], fields["kernel_distance"])
         fields["loss"] = x["loss"]
         M = eta_w * (at * at)[..., None, None] * np.eye(d) + eta_a * wt[..., :, None] * wt[..., None, :]
     undefined = ("alignment", "kernel_distance")   # NaN where undefined (documented)
@@ -428,11 +454,6 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
 # the mirror potential (implicit bias)
 
 
-def _beta_delta_broadcast(beta, delta, eta_a, eta_w):
-    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
-    return np.broadcast_to(beta, delta.shape + beta.shape[-1:]), delta, eta_a, eta_w
-
-
 def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     """``Phi_delta(beta)`` from ``kernel(rho, delta, eta_a, eta_w) = (phi, phi_stable_negative, phi', phi'/rho stable for delta > 0)``.
 
@@ -440,7 +461,7 @@ def run_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     >>> round(run_Phi_delta(kernel, [3.0, 4.0], 0.0), 12)
     7.453559924999
     """
-    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
     with np.errstate(all="ignore"):
         rho = np.linalg.norm(beta, axis=-1)
         plain, stable_neg, _, _ = _outputs(kernel(rho, delta, eta_a, eta_w), rho.shape)
@@ -455,7 +476,7 @@ def run_grad_Phi_delta(kernel, beta, delta, eta_a=1.0, eta_w=1.0):
     >>> run_grad_Phi_delta(kernel, [3.0, 4.0], 0.0).round(12).tolist()
     [1.3416407865, 1.788854382]
     """
-    beta, delta, eta_a, eta_w = _beta_delta_broadcast(beta, delta, eta_a, eta_w)
+    beta, delta, eta_a, eta_w = _beta_delta(beta, delta, eta_a, eta_w)
     rho = np.linalg.norm(beta, axis=-1)
     if np.any((rho == 0) & (delta < 0)):
         raise ValueError(

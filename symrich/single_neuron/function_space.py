@@ -31,8 +31,9 @@ def M_matrix(beta, delta, eta_a=1.0, eta_w=1.0):
     ----------
     beta : array_like, shape (..., d)
         Function-space parameter ``beta = a w`` (leading axes are a batch).
-    delta : float or array_like broadcastable to ``beta.shape[:-1]``
-        Conserved ``eta_w a^2 - eta_a ||w||^2``.
+    delta : float or array_like
+        Conserved ``eta_w a^2 - eta_a ||w||^2``; its shape broadcasts against ``beta.shape[:-1]``
+        (the batch of the result is their broadcast).
     eta_a, eta_w : float > 0
         Learning rates of the readout and the first layer.
 

@@ -271,6 +271,9 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     if bad.any():
         i = int(np.argmax(bad))
         e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
+        if sz == 0:  # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300): no relative error to compare
+            raise ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
+                             "rescale them, or use backend='mpmath'")
         raise ValueError(
             f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
             f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"

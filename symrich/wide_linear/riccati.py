@@ -67,6 +67,9 @@ __all__ = ["workspace", "graded_stack", "hidden_polar", "point_cholesky", "point
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
 atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot  # for the functions of frame.py
 DTYPE = np.float64
+#: The smallest normal float64 and its rounding unit: a subnormal ``tau`` with ``tau max|mu| < EPS`` is ``tau = 0``
+#: (``log tau`` and ``1/tau`` would leave the float range); 0 for mpmath, which has no subnormal numbers.
+TINY, EPS = float(np.finfo(np.float64).tiny), float(np.finfo(np.float64).eps)
 #: Largest log-gap kept between consecutive column scales in float64 (see the module docstring).
 _MAX_LOG_GAP = 40.0
 #: Largest ``||R^{-1}||_F`` at which float64 takes the Cholesky path (:func:`point_cholesky`).
@@ -360,7 +363,8 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
             nt = min(tb, tau.shape[0] - t0)
             for s in range(nt):  # the factors Y of a block of times, side by side in Ys
                 t = t0 + s
-                if tau[t] == 0:
+                if tau[t] == 0 or (tau[t] < TINY and tau[t] * max(abs(mu[b, 0]), abs(mu[b, n - 1])) < EPS):
+                    # t = 0, or a subnormal tau (float64) at which e^{F tau} = I to rounding: the initial state
                     for i in range(n):
                         for j in range(kk):
                             Y[i, j] = L[i, j]
@@ -500,6 +504,6 @@ def kernel(backend):
         import mpmath
 
         env = dict(globals(), exp=mpmath.exp, expm1=mpmath.expm1, log=mpmath.log, sqrt=mpmath.sqrt, atan2=mpmath.atan2,
-                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, DTYPE=object)
+                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, DTYPE=object, TINY=0)
         return RiccatiKernel(**_rebind(env, lambda f: f), max_gap=math.inf, chol_max=0.0)
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

@@ -171,9 +171,17 @@ def time_to_reach(sigma, sigma0, s, delta, eta_a=1.0, eta_w=1.0):
                          "sigma > 0 (the time is infinite)")
     with np.errstate(all="ignore"):
         R = np.hypot(s, kappa)
-        general, critical = _time_kernel()(sigma, sigma0, s, kappa, eta_a, eta_w)
-        out = np.where(R > 0, general, critical)
+        # t is homogeneous of degree -1 in (sigma, sigma0, s, kappa): evaluated at those divided by a power of 2
+        # that brings the largest near 1 (their squares overflow beyond 1e154), then divided by it
+        scale = np.ldexp(1.0, np.frexp(np.maximum(np.maximum(sigma, sigma0), np.maximum(s, kappa)))[1])
+        general, critical = _time_kernel()(sigma / scale, sigma0 / scale, s / scale, kappa / scale, eta_a, eta_w)
+        # R = 0, or R below the rounding of sigma, sigma0 (the relative correction to the critical time is O(R/sigma))
+        exact_critical = R <= np.finfo(float).eps * np.minimum(sigma, sigma0)
+        out = np.where(exact_critical, critical, general) / scale
     out = finite_result(np.where(sigma == sigma0, 0.0, out), "sigma, sigma0, s, delta, eta_a, eta_w")
+    if np.any((out == 0) & (sigma != sigma0)):
+        raise ValueError("sigma, sigma0, s, delta, eta_a, eta_w are outside the supported range: the time is below "
+                         "the float64 range (it underflows to 0)")
     return out[()] if out.ndim == 0 else out
 
 
