@@ -259,7 +259,7 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     elif finite_real(rtol, "rtol") < 0:
         raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
-    W1, W2 = (np.ascontiguousarray(_broadcast(W, batch)).reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
+    W1, W2 = (np.ascontiguousarray(_broadcast(W, batch)).reshape((math.prod(batch),) + W.shape[-2:]) for W in (W1, W2))
     values = np.zeros((3, W1.shape[0]), object if exact else np.float64)
     lam, err, size = values
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
@@ -268,12 +268,13 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     if not exact and not np.isfinite(values).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
+    under = size == 0  # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers
+    if not exact and under.any() and (W1[under].any() or W2[under].any()):
+        raise ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
+                         "rescale them, or use backend='mpmath'")
     if bad.any():
         i = int(np.argmax(bad))
         e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
-        if sz == 0:  # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300): no relative error to compare
-            raise ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
-                             "rescale them, or use backend='mpmath'")
         raise ValueError(
             f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
             f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
