@@ -229,3 +229,18 @@ def test_mpmath_backend_reports_nan_input_without_a_warning(func):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=r"^beta_star contains NaN"):
             func(1.0, 0.5, [1.0, 0.0], [np.nan, np.nan], backend="mpmath")
+
+
+def test_mpmath_backend_keeps_tiny_rates_and_mpf_rates():
+    """Fuzz seed 52: ``backend="mpmath"`` passed the rates to the kernels as floats, so ``eta_a eta_w = 1e-330``
+    underflowed to 0 and the zero start ``a0 = 0, w0 = 0`` gave a ZeroDivisionError; an mpf rate was rounded to float64."""
+    obs = sn.observables(0.0, [1.0, 0.0], [[1e135, 0.0], [0.0, 0.0]], [[-0.1, 0.0], [0.0, 2.7]], 1e-300, 1e-30,
+                         backend="mpmath")
+    assert obs.beta_norm[1] == 0 and mpmath.isnan(obs.kernel_distance[1])   # M = 0: undefined (documented)
+    a, w = sn.trajectory([0.0, 5.0], 0.0, [0.0, 0.0], [0.0, 2.7], 1e-300, 1e-30, backend="mpmath")
+    assert all(v == 0 for v in a) and all(v == 0 for v in w.flat)             # the zero start stays at rest
+    with mpmath.workdps(50):
+        seven = sn.trajectory(1.0, mpmath.mpf("0.3"), [1, 0], [0, 2], mpmath.mpf("0.7"), 1, backend="mpmath")[0]
+        tenths = sn.trajectory(1.0, mpmath.mpf("0.3"), [1, 0], [0, 2], mpmath.mpf(7) / 10, 1, backend="mpmath")[0]
+        binary = sn.trajectory(1.0, mpmath.mpf("0.3"), [1, 0], [0, 2], 0.7, 1, backend="mpmath")[0]
+        assert abs(seven - tenths) < 1e-45 and abs(seven - binary) > 1e-20   # the decimal 0.7, not the float

@@ -151,6 +151,17 @@ def run_delta_of(kernel, a, w, eta_a=1.0, eta_w=1.0):
 # exact trajectories on whitened data
 
 
+def _converted_rate(x, name, conv):
+    """A positive learning rate in the number type of ``conv`` (mpmath: not rounded to float64 on the way)."""
+    v = conv(x, name)
+    if v.ndim:
+        raise TypeError(f"{name} must be a positive finite number, got an array of shape {v.shape}")
+    v = v.item()
+    if not v > 0:
+        raise ValueError(f"{name} must be a positive finite number, got {x!r}")
+    return v
+
+
 def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
     """Checked and batched inputs of the trajectory: ``(t (T,), a0 (B,), w0 (B, d), beta_star (B, d), eta_a, eta_w, unbatched, scalar_t)``.
 
@@ -161,9 +172,11 @@ def solution_inputs(t, a0, w0, beta_star, eta_a, eta_w, conv=None):
     >>> solution_inputs(1.0, 0.5, [1.0, 0.0], [0.0, 2.0], 1.0, 1.0)[-2:]
     (True, True)
     """
-    rate, data = (positive, conv) if conv else (float64_rate, float64_array)
-    eta_a = rate(eta_a, "eta_a")
-    eta_w = rate(eta_w, "eta_w")
+    if conv:
+        eta_a, eta_w = _converted_rate(eta_a, "eta_a", conv), _converted_rate(eta_w, "eta_w", conv)
+    else:
+        eta_a, eta_w = float64_rate(eta_a, "eta_a"), float64_rate(eta_w, "eta_w")
+    data = conv or float64_array
     tt = (conv or as_array)(t, "t")
     a0, w0, bs = data(a0, "a0"), data(w0, "w0"), data(beta_star, "beta_star")
     problems = []
@@ -410,10 +423,10 @@ def run_observables(trajectory_fn, kernel, names, t, a0, w0, beta_star, eta_a=1.
     [2.0, 2.0]
     """
     a, w = trajectory_fn(t, a0, w0, beta_star, eta_a, eta_w)
-    eta_a = positive(eta_a, "eta_a")
-    eta_w = positive(eta_w, "eta_w")
     if conv:   # the rates in the number type of conv (mpmath: no OverflowError of a float power such as eta_w**3)
-        eta_a, eta_w = conv(eta_a, "eta_a").item(), conv(eta_w, "eta_w").item()
+        eta_a, eta_w = _converted_rate(eta_a, "eta_a", conv), _converted_rate(eta_w, "eta_w", conv)
+    else:
+        eta_a, eta_w = positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
     with np.errstate(all="ignore"):
         x = observable_arrays(np.asarray(a), w, t, a0, w0, beta_star, conv or as_array)
         at, wt, d = x["at"], x["wt"], x["d"]
