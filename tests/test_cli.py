@@ -10,6 +10,7 @@ import pytest
 
 import symrich
 from symrich.cli import build_parser, main
+from symrich.experiments import run_sweep
 
 COMMANDS = sorted(build_parser()._subparsers._group_actions[0].choices)
 WRITERS = ("derive", "figures", "export", "sweep", "plot-sweep")
@@ -130,3 +131,41 @@ def test_sweep_shows_a_progress_bar_and_exit_codes(tmp_path):
     assert "2 configurations: 2 run" in proc.stdout
     missing = _cli("sweep", "--config", str(tmp_path / "missing.toml"), "--out", str(tmp_path / "o"))
     assert missing.returncode == 2 and "missing.toml" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_listener_that_never_answers_is_not_a_hang(tmp_path):
+    """A port that accepts connections but is no Dask scheduler (a dashboard, a web server): Dask's own timeout
+    waited for ever there (new-user test); now a message after the timeout, and nothing written into --out."""
+    pytest.importorskip("distributed")
+    import socket
+
+    cfg = _tiny_config(tmp_path / "s.toml")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        start = time.monotonic()
+        proc = _cli("sweep", "--config", str(cfg), "--out", str(tmp_path / "o"), "--scheduler", address,
+                    "--connect-timeout", "1", "-q")
+        elapsed = time.monotonic() - start
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and address in proc.stderr, proc.stderr
+    assert elapsed < 40  # 1 s, 5 s of grace, and the start-up of Python, numpy and distributed
+    assert not (tmp_path / "o" / "sweep.json").exists() and not (tmp_path / "o" / "runs").exists()
+
+
+@pytest.mark.parametrize("address", ["nonsense", "tcp://127.0.0.1", "inproc://xyz", "http://example.invalid:80", ""])
+def test_scheduler_addresses_are_checked_before_dask(address, tmp_path):
+    proc = _cli("sweep", "--config", str(_tiny_config(tmp_path / "s.toml")), "--out", str(tmp_path / "o"),
+                "--scheduler", address, "-q")
+    assert proc.returncode == 2 and "scheduler must be an address scheme://host:port" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+
+
+def test_the_jax_backend_without_jax_is_one_message(tmp_path, monkeypatch):
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jax" else find_spec(name, *a))
+    with pytest.raises(ValueError, match=r"backend 'jax' needs JAX, which is not installed"):
+        run_sweep(_tiny_config(tmp_path / "s.toml"), tmp_path / "o", backend="jax", progress=False)
+    assert not (tmp_path / "o").exists()

@@ -26,9 +26,11 @@ whose loss stops being finite is recorded as diverged, with its step, not droppe
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import sys
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -184,27 +186,64 @@ def _iter_local(runs, workers):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Dask's network protocols a scheduler address may use.
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler(scheduler):
+    """``scheduler`` as ``scheme://host:port`` (scheme one of Dask's network protocols), else a ``ValueError``.
+
+    >>> check_scheduler("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    >>> check_scheduler("127.0.0.1")
+    Traceback (most recent call last):
+    ...
+    ValueError: scheduler must be an address scheme://host:port with scheme one of tcp, tls, ws, wss, ucx (e.g. tcp://127.0.0.1:8786), got '127.0.0.1'
+    """
+    scheme, sep, rest = str(scheduler).partition("://")
+    host, colon, port = rest.rpartition(":")
+    if not (isinstance(scheduler, str) and sep and scheme in _SCHEMES and colon and host and port.isdigit()):
+        raise ValueError(f"scheduler must be an address scheme://host:port with scheme one of {', '.join(_SCHEMES)} "
+                         f"(e.g. tcp://127.0.0.1:8786), got {scheduler!r}")
+    return scheduler
+
+
 def _connect(scheduler, timeout):
-    """A ``distributed.Client`` of ``scheduler``; ``ConnectionError`` naming the address after ``timeout`` s."""
+    """A ``distributed.Client`` of ``scheduler``; ``ConnectionError`` naming the address after ``timeout`` s.
+
+    Dask's own timeout covers the connection, not a peer that accepts it and never answers (a web server, a
+    dashboard port): the client is made in a daemon thread, given ``timeout`` plus 5 s before giving up.
+    """
     try:
         from distributed import Client
     except ModuleNotFoundError as exc:
         raise ValueError("scheduler given but dask.distributed is not installed (pip install 'symrich[cluster]')") from exc
-    try:
-        return Client(scheduler, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s ({exc})") from exc
+    box = {}
+
+    def make():
+        try:
+            box["client"] = Client(scheduler, timeout=timeout, set_as_default=False)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=make, name="symrich-connect", daemon=True)
+    worker.start()
+    worker.join(timeout + 5.0)
+    if "client" in box:
+        return box["client"]
+    reason = box.get("error", f"no answer from a Dask scheduler there: is {scheduler} a scheduler's address?")
+    raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s ({reason})")
 
 
 def _iter_dask(runs, client):
+    """The runs on the Dask ``client`` (the caller closes it)."""
     from distributed import as_completed
 
-    with client:
-        futures = {client.submit(_run_rows, r, key=f"symrich-run-{r.id}", pure=False): r for r in runs}
-        try:
-            yield from _iter_futures(futures, lambda fs: as_completed(fs, loop=client.loop))
-        finally:
-            client.cancel(list(futures))
+    futures = {client.submit(_run_rows, r, key=f"symrich-run-{r.id}", pure=False): r for r in runs}
+    try:
+        yield from _iter_futures(futures, lambda fs: as_completed(fs, loop=client.loop))
+    finally:
+        client.cancel(list(futures))
 
 
 def _iter_jax(runs, batch_size):
@@ -274,7 +313,17 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, backend="numpy",
         raise ValueError("backend 'jax' runs batched in this process; it cannot be combined with a scheduler")
     if not (isinstance(batch_size, int) and batch_size >= 1):
         raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
-    out = Path(out_dir)
+    if backend == "jax" and importlib.util.find_spec("jax") is None:
+        raise ValueError("backend 'jax' needs JAX, which is not installed (pip install 'symrich[jax]')")
+    if scheduler is not None:
+        check_scheduler(scheduler)
+    client = _connect(scheduler, connect_timeout) if scheduler else None  # before anything is written into out_dir
+    with client if client is not None else contextlib.nullcontext():  # closed however the sweep ends
+        return _sweep(spec, runs, Path(out_dir), client, workers, backend, batch_size, progress, start)
+
+
+def _sweep(spec, runs, out, client, workers, backend, batch_size, progress, start):
+    """The body of :func:`run_sweep` once the inputs are checked (and the scheduler reached)."""
     out.mkdir(parents=True, exist_ok=True)
     with _locked(out):
         run_dir = out / "runs"
@@ -288,8 +337,8 @@ def run_sweep(config, out_dir, scheduler=None, workers=None, *, backend="numpy",
         if todo:
             if backend == "jax":
                 source = _iter_jax(todo, batch_size)
-            elif scheduler:
-                source = _iter_dask(todo, _connect(scheduler, connect_timeout))
+            elif client is not None:
+                source = _iter_dask(todo, client)
             elif workers == 0:
                 source = _iter_inline(todo)
             else:
