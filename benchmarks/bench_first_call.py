@@ -200,8 +200,8 @@ def report(results, repeat, cost):
         "*Cold*: an empty kernel cache (SymPy prints the kernels); *warm*: the cache filled by an earlier process "
         "(the generated modules are imported, and numba loads its machine code); *large, numba's cache empty*: the "
         "kernels cached, numba compiles the loop; *cold, parallel=True*: the first `parallel=True` call (always "
-        "numba) once the serial kernels are cached. The import of `symrich.single_neuron` (NumPy included) is "
-        "timed separately.",
+        "numba) once the serial kernels are cached. The import of `symrich.single_neuron` is timed separately, "
+        "after NumPy's (which the process imports first, before the clock starts).",
         "",
         *lines,
         "",

@@ -169,3 +169,12 @@ def test_the_jax_backend_without_jax_is_one_message(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match=r"backend 'jax' needs JAX, which is not installed"):
         run_sweep(_tiny_config(tmp_path / "s.toml"), tmp_path / "o", backend="jax", progress=False)
     assert not (tmp_path / "o").exists()
+
+
+def test_an_empty_out_is_a_usage_error_and_repeated_names_run_once(tmp_path, capsys):
+    """New-user test: ``--out ""`` wrote into the current folder; ``derive --only X X`` verified X twice."""
+    assert main(["export", "--target", "numpy", "--out", ""]) == 2
+    assert "--out needs a folder name" in capsys.readouterr().err
+    name = "single_neuron_conservation"
+    assert main(["derive", "--only", name, name, "--out", str(tmp_path / "d"), "--no-pdf"]) == 0
+    assert "1 derivation" in capsys.readouterr().out

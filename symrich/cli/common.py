@@ -73,6 +73,8 @@ def output_dir(path, option="--out"):
     ...
     symrich.cli.common.CommandError: cannot write to --out '.../afile/out': '.../afile' is a file, not a folder
     """
+    if not str(path).strip():
+        raise CommandError(f"{option} needs a folder name, got an empty one")
     out = Path(path)
     blocking = next((p for p in (out, *out.parents) if p.exists()), None)
     if blocking is not None and not blocking.is_dir():

@@ -43,7 +43,7 @@ def cmd_derive(args) -> int:
     from symrich.engine.pdf import LatexError, build_pdf, find_engine
     from symrich.engine.registry import derivation_names, derive
 
-    names = args.only or list(derivation_names())
+    names = list(dict.fromkeys(args.only)) if args.only else list(derivation_names())  # each name once
     unknown = sorted(set(names) - set(derivation_names()))
     if unknown:
         raise CommandError(f"unknown derivation(s): {', '.join(unknown)}; expected among: {', '.join(derivation_names())}")

@@ -236,7 +236,7 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     >>> balance([[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0]])
     Traceback (most recent call last):
     ...
-    ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); build them with balanced_layers
+    ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); Delta = eta_w W2^T W2 - eta_a W1 W1^T depends on the rates: build the layers with balanced_layers at these eta_a, eta_w
     """
     exact = is_mp(W1, W2)
     eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else check_rates(eta_a, eta_w)
@@ -277,8 +277,9 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
         e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
         raise ValueError(
             f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
-            f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); build them with balanced_layers"
-            + (" at this precision, or pass a larger rtol (layers rounded to float64 are balanced to about 1e-16)"
+            f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); Delta = eta_w W2^T W2 - eta_a W1 W1^T depends on the "
+            "rates: build the layers with balanced_layers at these eta_a, eta_w"
+            + (" and this precision, or pass a larger rtol (layers rounded to float64 are balanced to about 1e-16)"
                if exact else "")
         )
     return lam.reshape(batch)
