@@ -101,12 +101,16 @@ def test_damaged_numba_cache_is_discarded_and_recompiled(warm, tmp_path):
     assert again["warnings"] == [] and again["hits"] == [1, 1]
 
 
-def test_unwritable_cache_folder_gives_a_warning(tmp_path):
+def test_unwritable_cache_folder_gives_a_warning(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))                       # where the process's fallback folder goes
     res = _run(blocker / "cache")                                  # mkdir fails: a file is in the way
     assert any("cannot write the kernel cache folder" in m and "SYMRICH_CACHE_DIR" in m for m in res["warnings"])
     assert len(res["a"]) == 2
+    assert list(temp.glob("symrich-kernels-*")) == []              # removed at exit (new-user test: they piled up)
 
 
 def test_key_changes_with_the_versions_and_the_sources(monkeypatch):

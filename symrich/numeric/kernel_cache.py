@@ -27,10 +27,12 @@ process, by a temporary one, with a ``RuntimeWarning``.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -155,7 +157,10 @@ def _discard(path):
 
 @functools.lru_cache(maxsize=None)
 def _fallback_dir():
-    return Path(tempfile.mkdtemp(prefix="symrich-kernels-"))
+    """A temporary folder for this process's kernels when the cache folder cannot be written; removed at exit."""
+    path = Path(tempfile.mkdtemp(prefix="symrich-kernels-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _write(path, source):
