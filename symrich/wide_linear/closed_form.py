@@ -254,7 +254,7 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
 
 def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
-    batch = np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
+    batch = W1.shape[:-2] if W1.shape[:-2] == W2.shape[:-2] else np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
     if rtol is None:
         rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
     elif finite_real(rtol, "rtol") < 0:
@@ -359,7 +359,8 @@ def _inputs(t, W1_0, W2_0, S, backend):
     if W2_0.shape[-2:] != (c, h):
         raise ValueError(f"W2_0 must have shape (..., c, h) = (..., {c}, {h}), got shape {W2_0.shape}")
     try:
-        batch = np.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
+        batch = (W1_0.shape[:-2] if W1_0.shape[:-2] == W2_0.shape[:-2]
+                 else np.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2]))
     except ValueError as exc:
         raise ValueError(f"the batch axes of W1_0 {W1_0.shape[:-2]} and W2_0 {W2_0.shape[:-2]} do not broadcast") from exc
     return t, _broadcast(W1_0, batch), _broadcast(W2_0, batch), S
