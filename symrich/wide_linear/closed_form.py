@@ -54,13 +54,12 @@ from symrich.numeric.validation import as_array, finite_real
 from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
-from symrich.wide_linear.riccati import kernel
+from symrich.wide_linear.riccati import EPS, kernel
 
 __all__ = ["WideTrajectory", "trajectory", "balance", "eigen_frame"]
 
 #: Extra decimal digits of the mpmath backend's working precision.
 GUARD_DIGITS = 10
-_EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -472,7 +471,7 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
         out = {name: new((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
                for name, shape in shapes.items()}
-        tol = 8 * (mpmath.eps if exact else _EPS)
+        tol = 8 * (mpmath.eps if exact else EPS)
         kern.solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
                    kern.chol_max, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     if not exact and not all(np.isfinite(arr).all() for name, arr in out.items() if layers or name not in ("W1", "W2")):

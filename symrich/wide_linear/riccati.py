@@ -57,9 +57,10 @@ import types
 
 import numpy as np
 
-from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_frame
-from symrich.wide_linear.graded import (householder_in_place, householder_q, householder_qr, polar_of_graded,
-                                        polar_rows_graded, reflect)
+# the kernel's other functions: module globals, so that kernel() rebinds and compiles them with the ones here
+from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_frame  # noqa: F401
+from symrich.wide_linear.graded import (householder_in_place, householder_q, householder_qr,  # noqa: F401
+                                        polar_of_graded, polar_rows_graded, reflect)
 
 __all__ = ["workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve",
            "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
@@ -123,6 +124,7 @@ def graded_stack(tau, mu, gap, L, pivot, work):
     n, k = L.shape
     log_phi, C, step, log_decay, ratio, dlog_phi = vec[0], vec[1], vec[2], vec[3], vec[5], vec[6]
     lt = log(tau)
+    x_prev = 0.0 * lt  # 2 mu_{i-1} tau
     for i in range(n):
         x = 2.0 * mu[i] * tau
         a = abs(x)
@@ -134,10 +136,10 @@ def graded_stack(tau, mu, gap, L, pivot, work):
         if i == 0:
             dlog_phi[i] = 0.0 * x
         else:  # log(phi_i/phi_{i-1}); where both grow, max(x, 0) differs by 2 tau gap_i, exact even if x rounds
-            x_prev = 2.0 * mu[i - 1] * tau
             growth = 2.0 * gap[i] * tau if x > 0 and x_prev > 0 else max(x, 0.0 * x) - max(x_prev, 0.0 * x)
             dlog_phi[i] = growth + log_decay[i] - log_decay[i - 1]
         step[i] = exp(min(dlog_phi[i] / 2.0, 0.0))
+        x_prev = x
     for j in range(k):
         ratio[j] = 1.0 + 0.0 * lt
     for i in range(n):  # row by row; ratio[j] = sqrt(phi_i/phi_{p_j}) from row p_j on
@@ -181,7 +183,7 @@ def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wp
     graded_stack(tau, mu, gap, L, pivot, work)
     vec, M, Ms, V, _, T, _ = work
     n, k = L.shape
-    log_phi, C, dsc = vec[0], vec[1], vec[4]
+    C, dsc = vec[1], vec[4]
     for a in range(k):  # the lower triangle of N = Lbar^T Lbar + Sigma^{-2}
         for b in range(a + 1):
             g = M[n + a, a] * M[n + a, a] if a == b else 0.0 * M[0, 0]

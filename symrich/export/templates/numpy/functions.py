@@ -131,7 +131,7 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     out = {name: numpy.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
            for name, shape in shapes.items()}
     solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), _MAX_LOG_GAP,
-          8 * numpy.finfo(float).eps, CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+          8 * EPS, CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
     for name, arr in out.items():
         if name in ("W1", "W2") and not layers:
             out[name] = None
