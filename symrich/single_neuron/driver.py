@@ -381,7 +381,8 @@ class Observables:
 def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     """Arrays the observables are computed from, with a time axis always present (float or object dtype).
 
-    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, w_init, b, ww, wb, ww0, w0w, s2, loss, d``.
+    Returns a dict with ``tt, scalar_t, at (..., T), wt (..., T, d), a_init, w_init, b, s2, loss, d`` (the inner
+    products of ``w`` are taken by :func:`run_observables`, which may rescale ``w`` first).
 
     >>> import numpy as np
     >>> arr = observable_arrays(np.array([1.0]), np.array([[1.0, 0.0]]), [0.0], 1.0, [1.0, 0.0], [0.0, 1.0],
@@ -402,8 +403,7 @@ def observable_arrays(a, w, t, a0, w0, beta_star, conv):
     resid = at[..., None] * wt - b
     return dict(
         tt=tt, scalar_t=scalar_t, at=at, wt=wt, a_init=a_init, w_init=w_init, b=b, d=d,
-        ww=np.sum(wt * wt, axis=-1), wb=np.sum(wt * b, axis=-1), ww0=np.sum(w_init * w_init, axis=-1),
-        w0w=np.sum(w_init * wt, axis=-1), s2=np.sum(b * b, axis=-1), loss=np.sum(resid * resid, axis=-1) / 2,
+        s2=np.sum(b * b, axis=-1), loss=np.sum(resid * resid, axis=-1) / 2,
     )
 
 
