@@ -7,7 +7,8 @@ rates ``eta_a = 0.8``, ``eta_w = 1.3``, lambda-balanced random initialisations
 (:func:`symrich.wide_linear.balanced_layers`, scale 0.3) with ``lambda`` in
 ``{-1, -0.3, 0}``, ``T = 101`` times on ``[0, t_max]`` for ``t_max = 20`` and 200.
 The same initialisations and times for every method; each timing is the best of
-``--repeat`` runs of the CPU time of the process (``time.process_time``: one
+``--repeat`` runs, interleaved (each round runs every method once, so that a slow phase of
+the machine falls on all of them), of the CPU time of the process (``time.process_time``: one
 process, one BLAS thread, and numba single-threaded, so one thread against one
 thread; CPU time rather than wall time keeps other jobs on a shared machine out
 of the numbers, though not their effect on caches).
@@ -82,13 +83,20 @@ def integrate_to(t_end, W1, W2, S, method, rtol=1e-10, atol=1e-12):
     return y[H * D:].reshape(C, H) @ y[:H * D].reshape(H, D)
 
 
-def best_of(fn, repeat):
-    best = np.inf
+def best_of(fns, repeat):
+    """``{name: (best CPU time, last result)}`` of the callables ``fns``, run in turn ``repeat`` times.
+
+    Interleaved (each round runs every callable once) so that a slow phase of a shared machine
+    falls on all of them rather than on one.
+    """
+    best = {name: (np.inf, None) for name in fns}
     for _ in range(repeat):
-        t0 = time.process_time()
-        out = fn()
-        best = min(best, time.process_time() - t0)
-    return best, out
+        for name, fn in fns.items():
+            t0 = time.process_time()
+            out = fn()
+            seconds = time.process_time() - t0
+            best[name] = (min(best[name][0], seconds), out)
+    return best
 
 
 def main(argv=None):
@@ -118,28 +126,33 @@ def main(argv=None):
         def error(beta):
             return np.abs(np.asarray(beta)[:args.exact] - exact).max() / scale
 
+        fns = {}
+        for method in ("RK45", "DOP853"):
+            fns["ivp", method] = lambda m=method: [integrate(t, W1[b], W2[b], S, m) for b in range(B)]
+            fns["end", method] = lambda m=method: [integrate_to(t_max, W1[b], W2[b], S, m) for b in range(B)]
+        for layers in (False, True):
+            fns["one", layers] = lambda lay=layers: [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, layers=lay)
+                                                     for b in range(B)]
+            fns["single", layers] = lambda lay=layers: [trajectory(t_max, W1[b], W2[b], S, ETA_A, ETA_W, layers=lay)
+                                                        for b in range(B)]
+            fns["batch", layers] = lambda lay=layers: trajectory(t, W1, W2, S, ETA_A, ETA_W, layers=lay)
+        timed = best_of(fns, args.repeat)
         ivp, ivp_end = {}, {}
         for method in ("RK45", "DOP853"):
-            seconds, betas = best_of(lambda: [integrate(t, W1[b], W2[b], S, method) for b in range(B)], args.repeat)
-            ivp[method] = seconds / B
-            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10 (t_eval, dense output)", error(betas)))
-            seconds, ends = best_of(lambda: [integrate_to(t_max, W1[b], W2[b], S, method) for b in range(B)],
-                                    args.repeat)
-            ivp_end[method] = seconds / B
-            end_error = np.abs(np.asarray(ends)[:args.exact] - exact[:, -1]).max() / scale
+            ivp[method] = timed["ivp", method][0] / B
+            errors.append((t_max, f"solve_ivp {method}, rtol 1e-10 (t_eval, dense output)",
+                           error(timed["ivp", method][1])))
+            ivp_end[method] = timed["end", method][0] / B
+            end_error = np.abs(np.asarray(timed["end", method][1])[:args.exact] - exact[:, -1]).max() / scale
             errors.append((t_max, f"solve_ivp {method}, rtol 1e-10, at t_max only (its last step)", end_error))
         tight = [integrate(t, W1[b], W2[b], S, "DOP853", 1e-13, 1e-15) for b in range(args.exact)]
         errors.append((t_max, "solve_ivp DOP853, rtol 1e-13, atol 1e-15 (t_eval, dense output)", error(tight)))
         for layers in (False, True):
             name = "with layers" if layers else "beta, Gram matrices"
-            one, _ = best_of(lambda: [trajectory(t, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers) for b in range(B)],
-                             args.repeat)
-            single, _ = best_of(lambda: [trajectory(t_max, W1[b], W2[b], S, ETA_A, ETA_W, layers=layers)
-                                         for b in range(B)], args.repeat)
-            batch, sol = best_of(lambda: trajectory(t, W1, W2, S, ETA_A, ETA_W, layers=layers), args.repeat)
-            per_traj, per_point, single = one / B, batch / (B * T), single / B
+            per_traj, per_point = timed["one", layers][0] / B, timed["batch", layers][0] / (B * T)
+            single = timed["single", layers][0] / B
             if not layers:
-                errors.append((t_max, "closed form, float64", error(sol.beta)))
+                errors.append((t_max, "closed form, float64", error(timed["batch", layers][1].beta)))
             for method, ivp_traj in ivp.items():
                 print(f"| {t_max:g} | {name} | {method} | {per_traj * 1e3:.2f} ms vs {ivp_traj * 1e3:.1f} ms | "
                       f"{per_point * 1e6:.2f} us vs {ivp_traj / T * 1e6:.1f} us | "

@@ -194,3 +194,59 @@ def test_empty_widths_and_float_layers_at_high_precision_get_clear_messages():
     W1, W2 = wl.balanced_layers(2, 2, 2, 0.5, np.random.default_rng(0))
     with mpmath.workdps(30), pytest.raises(ValueError, match="pass a larger rtol"):
         wl.trajectory(1.0, W1, W2, np.eye(2), backend="mpmath")
+
+
+@pytest.mark.parametrize("kern, dps, rel", [(MP, 60, 1e-55), (F64, None, 4e-16)])
+def test_graded_stack_against_its_formulas_in_every_regime(kern, dps, rel):
+    """``C_i = e^{mu_i tau}/sqrt(phi_i)``, ``phi_i^{-1/2}`` and the step ratios ``sqrt(phi_i/phi_{i-1})``.
+
+    Directions with ``|2 mu tau|`` below 1 (``expm1``), above 1 (``1 - e^{-|x|}`` from the exponential
+    already taken), above 72 (where ``e^{-|x|}`` is below the float64 rounding but not below 60 digits:
+    the mpmath kernel must keep it), zero and negative; reference: the formulas at 80 digits.
+    """
+    mu_values = ["45", "40", "3", "0.2", "0", "-0.2", "-3", "-40"]
+    tau_value = "1"
+    with mpmath.workdps(80):
+        mu80, tau80 = [mpmath.mpf(m) for m in mu_values], mpmath.mpf(tau_value)
+        phi = [tau80 if m == 0 else mpmath.expm1(2 * m * tau80) / (2 * m) for m in mu80]
+        want_C = [mpmath.exp(m * tau80) / mpmath.sqrt(p) for m, p in zip(mu80, phi)]
+        want_root = [1 / mpmath.sqrt(p) for p in phi]
+        want_step = [mpmath.sqrt(phi[i] / phi[i - 1]) for i in range(1, len(phi))]
+    n = len(mu_values)
+    L = np.eye(n, 1)
+    with mpmath.workdps(dps) if dps else mpmath.workdps(15):
+        conv = mpmath.mpf if dps else float
+        mu = [conv(m) for m in mu_values]
+        gap = [0 * mu[0]] + [mu[i] - mu[i - 1] for i in range(1, n)]
+        work = kern.workspace(n, 1)
+        kern.graded_stack(conv(tau_value), np.array(mu, dtype=object if dps else float),
+                          np.array(gap, dtype=object if dps else float), L.astype(object if dps else float),
+                          np.array([0]), False, work)
+        for got, want in ((work[0][1, :n], want_C), (work[0][0, :n], want_root), (work[0][2, 1:n], want_step)):
+            for g, w in zip(got, want):
+                assert abs(g - w) <= rel * abs(w), (g, w)
+
+
+def test_evaluate_reports_each_failure_by_its_status():
+    """The one-call kernel: a bad time, unbalanced layers, zero layers (balanced) and an overflowing output."""
+
+    def status(t, W1, W2, S=((1.0, 0.5),), eta=1.0):
+        US, s, VSh = np.linalg.svd(np.array(S))
+        lam, err, size = np.zeros((3, 1))
+        out = [np.zeros((1, len(t)) + shape) for shape in ((1, 2), (2, 2), (1, 1), (2, 2), (1, 2))]
+        return F64.evaluate(np.array(t, dtype=float), np.array([W1], dtype=float), np.array([W2], dtype=float), US, s,
+                            np.ascontiguousarray(VSh.T), eta, eta, 1e-10, True, F64.max_gap, 1e-15, F64.chol_max,
+                            lam, err, size, *out), out
+
+    W1, W2 = wl.balanced_layers(2, 2, 1, -0.5, np.random.default_rng(1))  # h = 2 > c = 1
+    assert status([0.0, 1.0], W1, W2)[0] == riccati.OK
+    for t in ([1.0, -1.0], [np.nan], [np.inf]):
+        assert status(t, W1, W2)[0] == riccati.BAD_TIME
+    assert status([1.0], np.eye(2), [[2.0, 0.0]])[0] == riccati.NOT_BALANCED
+    assert status([1.0], [[np.nan, 0.0], [0.0, 1.0]], W2)[0] == riccati.NOT_BALANCED
+    assert status([1.0], 1e-200 * np.eye(2), [[1e-200, 0.0]], eta=1e-300)[0] == riccati.NOT_BALANCED  # size underflows
+    code, out = status([0.0, 5.0], np.zeros((2, 2)), np.zeros((1, 2)))
+    assert code == riccati.OK and not any(np.any(o) for o in out)  # zero layers stay zero
+    assert status([1.0], W1, W2, S=((1e308, 0.0),))[0] == riccati.NOT_FINITE  # 2 mu tau = 2e308 overflows
+    with pytest.raises(ValueError, match="outside the range of float64"):
+        wl.trajectory(1.0, W1, W2, [[1e308, 0.0]])

@@ -54,6 +54,7 @@ from symrich.numeric.validation import as_array, finite_real
 from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
+from symrich.wide_linear import riccati
 from symrich.wide_linear.riccati import EPS, kernel
 
 __all__ = ["WideTrajectory", "trajectory", "balance", "eigen_frame"]
@@ -254,17 +255,38 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
 def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     """:func:`balance` of layers already converted and shape-checked (float arrays, or mpf when ``exact``)."""
     batch = W1.shape[:-2] if W1.shape[:-2] == W2.shape[:-2] else np.broadcast_shapes(W1.shape[:-2], W2.shape[:-2])
-    if rtol is None:
-        rtol = mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
-    elif finite_real(rtol, "rtol") < 0:
-        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
-    W1, W2 = (np.ascontiguousarray(_broadcast(W, batch)).reshape((math.prod(batch),) + W.shape[-2:]) for W in (W1, W2))
-    values = np.zeros((3, W1.shape[0]), object if exact else np.float64)
-    lam, err, size = values
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+    rtol = _rtol(rtol, exact)
+    W1, W2 = _stacked(W1, batch), _stacked(W2, batch)
+    lam, err, size = np.zeros((3, W1.shape[0]), object if exact else np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _balance_failure
         kernel("mpmath" if exact else "numpy").balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
-        bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))  # NaN is bad too
-    if not exact and not np.isfinite(values).all():
+    _balance_failure(W1, W2, lam, err, size, rtol, exact)
+    return lam.reshape(batch)
+
+
+def _rtol(rtol, exact):
+    """The balance tolerance: ``rtol``, checked, or its default at the working precision."""
+    if rtol is None:
+        return mpmath.mpf(10) ** (5 - mpmath.mp.dps) if exact else 1e-10
+    if finite_real(rtol, "rtol") < 0:
+        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    return mpmath.mpf(rtol) if exact else float(rtol)
+
+
+def _stacked(W, batch):
+    """``W`` (..., m, n) with the batch axes ``batch``, as a C-contiguous (B, m, n) array."""
+    return np.ascontiguousarray(_broadcast(W, batch)).reshape((math.prod(batch),) + W.shape[-2:])
+
+
+def _balance_failure(W1, W2, lam, err, size, rtol, exact):
+    """Raise the ``ValueError`` for layers ``(B, h, d)``, ``(B, c, h)`` whose balance residual does not pass.
+
+    ``lam``, ``err``, ``size`` (B,) from :func:`symrich.wide_linear.frame.balance_residual`; returns
+    normally when every initialisation is lambda-balanced to ``rtol``.
+    """
+    with np.errstate(invalid="ignore"):  # NaN is bad too
+        bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))
+    if not exact and not np.isfinite(np.asarray([lam, err, size], dtype=float)).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
     under = size == 0  # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers
@@ -281,7 +303,6 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
             + (" and this precision, or pass a larger rtol (layers rounded to float64 are balanced to about 1e-16)"
                if exact else "")
         )
-    return lam.reshape(batch)
 
 
 def eigen_frame(S, lam_scaled, k, xp=np):
@@ -332,21 +353,26 @@ def _svd_of(S, xp):
 
 @functools.lru_cache(maxsize=64)
 def _svd_cached(data, shape):
-    return _svd_of(np.frombuffer(data).reshape(shape), np)
+    S = np.frombuffer(data).reshape(shape)
+    if not np.isfinite(S).all():
+        raise ValueError("S contains NaN or infinite values")
+    return _svd_of(S, np)
 
 
 def _svd(S):
-    """:func:`_svd_of` of a float ``S``, remembered for the last 64 ``S`` (one data set, many initialisations)."""
+    """:func:`_svd_of` of a float ``S`` (``ValueError`` if not finite), remembered for the last 64 ``S``.
+
+    One data set, many initialisations: the SVD is taken once.
+    """
     return _svd_cached(np.ascontiguousarray(S).tobytes(), S.shape)
 
 
 def _inputs(t, W1_0, W2_0, S, backend):
-    convert = as_mp if backend == "mpmath" else (lambda x, name: as_array(x, name))
+    """The inputs as arrays, shape-checked; float64 arrays are not checked for NaN here (see :func:`_nonfinite`)."""
+    convert = as_mp if backend == "mpmath" else (lambda x, name: as_array(x, name, finite=False))
     t = convert(t, "t")
     if t.ndim > 1:
         raise ValueError(f"t must be a number or a 1-d array of times, got shape {t.shape}")
-    if (t < 0).any():
-        raise ValueError("t must be >= 0")
     W1_0, W2_0, S = convert(W1_0, "W1_0"), convert(W2_0, "W2_0"), convert(S, "S")
     for arr, name, what in ((W1_0, "W1_0", "(..., h, d)"), (W2_0, "W2_0", "(..., c, h)"), (S, "S", "(c, d)")):
         if arr.ndim < 2 or (name == "S" and arr.ndim != 2):
@@ -357,12 +383,34 @@ def _inputs(t, W1_0, W2_0, S, backend):
         raise ValueError(f"S = Y X^T must have shape (c, d) with d = {d} (W1_0 is h x d), got shape {S.shape}")
     if W2_0.shape[-2:] != (c, h):
         raise ValueError(f"W2_0 must have shape (..., c, h) = (..., {c}, {h}), got shape {W2_0.shape}")
+    if 0 in W1_0.shape[-2:] + S.shape:
+        raise ValueError(f"W1_0 (h x d) and S (c x d) need h, d, c >= 1, got shapes {W1_0.shape} and {S.shape}")
     try:
         batch = (W1_0.shape[:-2] if W1_0.shape[:-2] == W2_0.shape[:-2]
                  else np.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2]))
     except ValueError as exc:
         raise ValueError(f"the batch axes of W1_0 {W1_0.shape[:-2]} and W2_0 {W2_0.shape[:-2]} do not broadcast") from exc
     return t, _broadcast(W1_0, batch), _broadcast(W2_0, batch), S
+
+
+def _failure(status, exact, t, W1, W2, lam, err, size, rtol):
+    """Raise the ``ValueError`` for a status of :func:`symrich.wide_linear.riccati.evaluate` other than ``OK``."""
+    if not exact:  # float64 inputs are checked for NaN only here, where something went wrong
+        _nonfinite(t=t, W1_0=W1, W2_0=W2)
+    if status == riccati.BAD_TIME:
+        raise ValueError("t must be >= 0")
+    if status == riccati.NOT_BALANCED:
+        _balance_failure(W1, W2, lam, err, size, rtol, exact)
+    raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "
+                     "(with tau = eta_a eta_w t, lambda/(eta_a eta_w) and S/sqrt(eta_a eta_w)); rescale them, "
+                     "or use backend='mpmath'")
+
+
+def _nonfinite(**arrays):
+    """Raise the ``ValueError`` naming the first of ``arrays`` (float64) with a NaN or an infinity, if any."""
+    for name, arr in arrays.items():
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinite values")
 
 
 def _broadcast(W, batch):
@@ -450,34 +498,25 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         eta_a, eta_w = check_rates(eta_a, eta_w)
     if not isinstance(layers, (bool, np.bool_)):
         raise TypeError(f"layers must be True or False, got {layers!r}")
-    overflow = np.errstate(over="ignore", invalid="ignore", divide="ignore")  # reported after the evaluation
-    with (mpmath.workdps(mpmath.mp.dps + GUARD_DIGITS) if exact else contextlib.nullcontext()), overflow:
+    rtol = _rtol(rtol, exact)  # its default depends on the caller's precision
+    with mpmath.workdps(mpmath.mp.dps + GUARD_DIGITS) if exact else contextlib.nullcontext():
         t, W1_0, W2_0, S = _inputs(t, W1_0, W2_0, S, backend)
-        if 0 in W1_0.shape[-2:] + S.shape:
-            raise ValueError(f"W1_0 (h x d) and S (c x d) need h, d, c >= 1, got shapes {W1_0.shape} and {S.shape}")
         if exact:
             eta_a, eta_w = mp_rates(eta_a, eta_w)
-        with mpmath.workdps(mpmath.mp.dps - GUARD_DIGITS) if exact else contextlib.nullcontext():
-            lam = _checked_balance(W1_0, W2_0, eta_a, eta_w, rtol, exact)
         batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
-        sqrt = mpmath.sqrt if exact else math.sqrt
-        k, sw, sa = sqrt(eta_a * eta_w), sqrt(eta_w), sqrt(eta_a)
-        Q0 = np.concatenate([np.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
-        kern = kernel(backend)
+        W1, W2 = _stacked(W1_0, batch), _stacked(W2_0, batch)
+        B, times = W1.shape[0], t.reshape(-1)
         US, s, V = _svd(S) if not exact else _svd_of(S, xp)
-        mu, gap, E, Z = kern.prepare(US, s, V, lam.reshape(-1) / k**2, k, Q0)
-        times = t.reshape(-1)
-        new = functools.partial(np.zeros, dtype=object) if exact else np.empty  # solve writes every entry
+        new = functools.partial(np.zeros, dtype=object) if exact else np.empty  # evaluate writes every entry
+        lam, err, size = new((3, B))
         shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
-        out = {name: new((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
+        out = {name: new((B, times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
                for name, shape in shapes.items()}
-        tol = 8 * (mpmath.eps if exact else EPS)
-        kern.solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), kern.max_gap, tol,
-                   kern.chol_max, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
-    if not exact and not all(np.isfinite(arr).all() for name, arr in out.items() if layers or name not in ("W1", "W2")):
-        raise ValueError("t, W1_0, W2_0, S, eta_a, eta_w are outside the range of float64: the closed form overflows "
-                         "(with tau = eta_a eta_w t, lambda/(eta_a eta_w) and S/sqrt(eta_a eta_w)); rescale them, "
-                         "or use backend='mpmath'")
+        kern = kernel(backend)
+        status = kern.evaluate(times, W1, W2, US, s, V, eta_a, eta_w, rtol, bool(layers), kern.max_gap,
+                               8 * (mpmath.eps if exact else EPS), kern.chol_max, lam, err, size, *out.values())
+    if status != riccati.OK:
+        _failure(status, exact, t, W1, W2, lam, err, size, rtol)
     fields = {}
     for name, arr in out.items():
         if name in ("W1", "W2") and not layers:
@@ -487,5 +526,6 @@ def trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, layer
         if t.ndim == 0:
             arr = arr[..., 0, :, :]
         fields[name] = np.frompyfunc(lambda v: +v, 1, 1)(arr) if exact else arr
+    lam = np.frompyfunc(lambda v: +v, 1, 1)(lam) if exact else lam  # mpf: rounded to the caller's precision
     return WideTrajectory(t=t, lam=lam.reshape(batch), W1_0=W1_0, W2_0=W2_0, eta_a=eta_a, eta_w=eta_w,
                           backend=backend, **fields)

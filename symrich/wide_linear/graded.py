@@ -9,7 +9,9 @@ run them compiled by numba (float64) or on object arrays of mpmath numbers.
   Householder reflections (:func:`reflect`), no allocation in the first two;
 * :func:`polar_rows_graded`: the orthogonal polar factor by one-sided Jacobi, accurate
   for matrices whose rows have very different sizes (Demmel and Veselic, 1992);
-* :func:`polar_of_graded`: the polar factor of ``T diag(sigma)`` from ``log sigma``.
+* :func:`polar_of_graded`: the polar factor of ``T diag(sigma)`` from ``log sigma``;
+* :func:`hidden_polar`: that polar factor for the representative layers, with ``sigma`` from the
+  kernel's ``log(phi_i/phi_{i-1})``.
 
 >>> import numpy as np
 >>> Q, R = np.zeros((2, 2)), np.zeros((2, 2))
@@ -25,7 +27,7 @@ import math
 import numpy as np
 
 __all__ = ["reflect", "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded",
-           "polar_of_graded"]
+           "polar_of_graded", "hidden_polar"]
 
 exp, sqrt = math.exp, math.sqrt
 DTYPE = np.float64
@@ -236,3 +238,37 @@ def polar_of_graded(T, log_sigma, max_gap, tol):
         for i in range(k):
             W[i, order[j]] = W_sorted[i, j]
     return W
+
+
+def hidden_polar(T, dlog_phi, pivot, max_gap, tol, log_s, Wpol):
+    """``Wpol = polar(T Sigma)``, ``Sigma = diag(sqrt(phi_{p_j}))`` (1 for a zero column), from the ``R`` factor ``T``.
+
+    ``T`` (``k x k``, upper triangular) is the ``R`` factor of the stack
+    ``[Lbar; Sigma^{-1}]`` (its rows' signs do not matter: they cancel in the
+    representative ``Y Wpol O^T``); ``dlog_phi`` (n,) holds ``log(phi_i/phi_{i-1})``;
+    ``log_s`` (length ``>= k``) is work space.  A common factor of ``Sigma``
+    leaves the polar factor alone, so the scales are taken relative to the first
+    row, as running sums of ``dlog_phi``; a drop beyond ``20 max_gap`` (``e^-800``
+    in float64, where ``exp`` is 0) counts as ``20 max_gap``, which keeps the sums
+    small, so that the gaps after it keep their digits.  A zero column (pivot
+    ``-1``) is orthogonal to the others and decoupled: its scale is 0.
+
+    >>> import numpy as np
+    >>> Wpol = np.zeros((1, 1))
+    >>> hidden_polar(np.array([[-2.0]]), np.array([0.0]), np.array([0]), 40.0, 1e-16, np.zeros(1), Wpol)
+    >>> Wpol.tolist()
+    [[-1.0]]
+    """
+    k = T.shape[0]
+    for j in range(k):
+        log_s[j] = 0.0 * T[0, 0]
+    rel = 0.0 * T[0, 0]
+    for i in range(dlog_phi.shape[0]):  # rel = log(phi_i/phi_0), big drops capped
+        rel = rel + max(dlog_phi[i], -20.0 * max_gap)
+        for j in range(k):
+            if pivot[j] == i:
+                log_s[j] = rel / 2.0
+    W = polar_of_graded(T, log_s[:k], max_gap, tol)
+    for i in range(k):
+        for j in range(k):
+            Wpol[i, j] = W[i, j]

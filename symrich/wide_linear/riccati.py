@@ -59,10 +59,10 @@ import numpy as np
 
 # the kernel's other functions: module globals, so that kernel() rebinds and compiles them with the ones here
 from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_frame  # noqa: F401
-from symrich.wide_linear.graded import (householder_in_place, householder_q, householder_qr,  # noqa: F401
+from symrich.wide_linear.graded import (hidden_polar, householder_in_place, householder_q, householder_qr,  # noqa: F401
                                         polar_of_graded, polar_rows_graded, reflect)
 
-__all__ = ["workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve",
+__all__ = ["workspace", "graded_stack", "point_cholesky", "point", "solve", "evaluate",
            "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
@@ -82,8 +82,8 @@ TIME_BLOCK = 32
 def workspace(n, k):
     """Work arrays of :func:`point` for ``n`` eigen-directions and ``k`` columns, allocated once per :func:`solve`.
 
-    ``(vec, M, Ms, V, Q, T, order)``: ``vec`` (7, n + k) holds ``log phi``,
-    ``C``, the step ratios, the row sizes, the reflection scales, the column
+    ``(vec, M, Ms, V, Q, T, order)``: ``vec`` (7, n + k) holds ``phi^{-1/2}``,
+    ``C``, the step ratios, ``decay`` (then the row sizes), the reflection scales, the column
     ratios and ``log(phi_i/phi_{i-1})``; ``M`` (n + k, k) the stacked matrix, ``Ms`` its rows sorted (then
     ``R``), ``V`` (k, n + k) the reflections, ``Q`` (n + k, k), ``T`` (k, k),
     ``order`` the row order.
@@ -96,8 +96,8 @@ def workspace(n, k):
             np.zeros((m, k), DTYPE), np.zeros((k, k), DTYPE), np.zeros(m, np.int64))
 
 
-def graded_stack(tau, mu, gap, L, pivot, work):
-    """Fill ``log phi``, ``C`` and the stacked ``M = [Lbar; Sigma^{-1}]`` at one ``tau > 0``.
+def graded_stack(tau, mu, gap, L, pivot, logs, work):
+    """Fill ``C``, the stacked ``M = [Lbar; Sigma^{-1}]`` and, with ``logs``, ``log(phi_i/phi_{i-1})`` at one ``tau > 0``.
 
     ``mu`` (n,) decreasing with its gaps ``gap`` (``mu_i - mu_{i-1}``, accurate where
     ``mu`` rounds: :func:`symrich.wide_linear.frame.sorted_frame`), ``L`` (n, k) the staircase of ``Z`` (zero above the
@@ -105,43 +105,60 @@ def graded_stack(tau, mu, gap, L, pivot, work):
     rank-deficient layers; its ``Sigma_j`` is 1 and its column adds nothing),
     ``work`` from :func:`workspace` (whose ``M`` is zero off the diagonal of its
     lower block, which is never written otherwise): afterwards ``work[0][0]`` is
-    ``log phi``, ``work[0][1]`` is ``C``, ``work[0][6]`` is ``log(phi_i/phi_{i-1})``
-    (accurate even where ``log phi`` is huge and rounds) and ``work[1]`` is ``M``.
+    ``phi^{-1/2}``, ``work[0][1]`` is ``C``, ``work[1]`` is ``M`` and, with ``logs``, ``work[0][6]`` is
+    ``log(phi_i/phi_{i-1})`` (accurate even where ``log phi`` is huge and would round).
 
+    With ``x_i = 2 mu_i tau`` and ``decay_i = (1 - e^{-|x_i|})/|x_i|`` in ``(0, 1]``,
+    ``phi_i = tau decay_i e^{max(x_i, 0)}``: one exponential ``e^{-|x_i|/2}`` per
+    row gives ``C_i = e^{min(x_i, 0)/2}/sqrt(tau decay_i)``, ``phi_i^{-1/2}`` and
+    (for ``|x_i| > 1``, where ``1 - e^{-|x_i|}`` does not cancel) ``decay_i``.
     The entries ``sqrt(phi_i/phi_{p_j}) L_ij`` (``i >= p_j``, so the ratio is
     at most 1: ``phi`` decreases with ``mu``) are running products down the
-    column of the step ratios ``sqrt(phi_i/phi_{i-1})``: ``n`` exponentials,
-    not one per entry.
+    column of the step ratios ``sqrt(phi_i/phi_{i-1}) = e^{(max(x_i, 0) - max(x_{i-1}, 0))/2}
+    sqrt(decay_i/decay_{i-1})``, whose exponent is ``gap_i tau`` where both rows grow
+    (exact even where ``x_i`` rounds).
 
     >>> import numpy as np
     >>> work = workspace(1, 1)
-    >>> graded_stack(1.0, np.array([0.5]), np.array([0.0]), np.array([[0.1]]), np.array([0]), work)
+    >>> graded_stack(1.0, np.array([0.5]), np.array([0.0]), np.array([[0.1]]), np.array([0]), False, work)
     >>> phi = np.expm1(1.0)
     >>> bool(np.isclose(work[1][1, 0], phi ** -0.5)), bool(np.isclose(work[0][1, 0], np.exp(0.5) / phi ** 0.5))
     (True, True)
     """
     vec, M = work[0], work[1]
     n, k = L.shape
-    log_phi, C, step, log_decay, ratio, dlog_phi = vec[0], vec[1], vec[2], vec[3], vec[5], vec[6]
-    lt = log(tau)
-    x_prev = 0.0 * lt  # 2 mu_{i-1} tau
+    root, C, step, decay, ratio, dlog_phi = vec[0], vec[1], vec[2], vec[3], vec[5], vec[6]
+    one = 1.0 + 0.0 * tau
+    x_prev, h_prev, log_prev = 0.0 * tau, one, 0.0 * tau  # x, e^{-|x|/2} and log(decay) of the row before
     for i in range(n):
         x = 2.0 * mu[i] * tau
         a = abs(x)
-        decay = -expm1(-a) / a if a > 0 else 1.0 + 0.0 * a  # (1 - e^{-a})/a, in (0, 1]
-        log_decay[i] = log(decay)
-        log_phi[i] = max(x, 0.0 * x) + lt + log_decay[i]
-        # C_i = e^{mu tau}/sqrt(phi_i) = e^{min(x, 0)/2}/sqrt(tau decay): an exponential only where x < 0
-        C[i] = (exp(x / 2.0) if x < 0 else 1.0 + 0.0 * x) / sqrt(tau * decay)
+        h = exp(-a / 2.0)
+        if a > 1.0:  # 1 - e^{-a} >= 1 - 1/e: no cancellation; where h < EPS it is 1 (and h h would be subnormal: slow)
+            decay[i] = (1.0 - h * h if h > EPS else one) / a
+        elif a > 0:
+            decay[i] = -expm1(-a) / a
+        else:
+            decay[i] = one
+        rs = 1.0 / sqrt(tau * decay[i])
+        C[i] = h * rs if x < 0 else rs
+        root[i] = h * rs if x > 0 else rs  # phi_i^{-1/2}
         if i == 0:
-            dlog_phi[i] = 0.0 * x
-        else:  # log(phi_i/phi_{i-1}); where both grow, max(x, 0) differs by 2 tau gap_i, exact even if x rounds
-            growth = 2.0 * gap[i] * tau if x > 0 and x_prev > 0 else max(x, 0.0 * x) - max(x_prev, 0.0 * x)
-            dlog_phi[i] = growth + log_decay[i] - log_decay[i - 1]
-        step[i] = exp(min(dlog_phi[i] / 2.0, 0.0))
-        x_prev = x
+            step[i] = one
+        else:  # sqrt(phi_i/phi_{i-1}) <= 1
+            g = exp(gap[i] * tau) if x > 0 and x_prev > 0 else (h_prev if x_prev > 0 else one)
+            step[i] = min(g * sqrt(decay[i] / decay[i - 1]), one)
+        if logs:
+            log_decay = log(decay[i])
+            if i == 0:
+                dlog_phi[i] = 0.0 * x
+            else:  # where both grow, max(x, 0) differs by 2 tau gap_i, exact even if x rounds
+                growth = 2.0 * gap[i] * tau if x > 0 and x_prev > 0 else max(x, 0.0 * x) - max(x_prev, 0.0 * x)
+                dlog_phi[i] = growth + log_decay - log_prev
+            log_prev = log_decay
+        x_prev, h_prev = x, h
     for j in range(k):
-        ratio[j] = 1.0 + 0.0 * lt
+        ratio[j] = one
     for i in range(n):  # row by row; ratio[j] = sqrt(phi_i/phi_{p_j}) from row p_j on
         for j in range(k):
             if i > pivot[j]:
@@ -149,7 +166,7 @@ def graded_stack(tau, mu, gap, L, pivot, work):
             M[i, j] = ratio[j] * L[i, j]
     for j in range(k):  # the diagonal of the lower block (the rest of it is zero, from workspace)
         # a zero column of L has pivot -1: G = I there, so Sigma_j = 1 and the column adds nothing to Y
-        M[n + j, j] = exp(-log_phi[pivot[j]] / 2.0) if pivot[j] >= 0 else 1.0 + 0.0 * lt
+        M[n + j, j] = root[pivot[j]] if pivot[j] >= 0 else one
 
 
 def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wpol, work):
@@ -180,7 +197,7 @@ def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wp
     >>> bool(np.isclose(Y[0, 0] ** 2, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15))
     True
     """
-    graded_stack(tau, mu, gap, L, pivot, work)
+    graded_stack(tau, mu, gap, L, pivot, layers, work)
     vec, M, Ms, V, _, T, _ = work
     n, k = L.shape
     C, dsc = vec[1], vec[4]
@@ -249,13 +266,13 @@ def point(tau, mu, gap, L, pivot, layers, max_gap, tol, Y, Wpol, work):
     >>> bool(np.isclose(P, 0.01 * np.e / (1 + 0.01 * np.expm1(1.0)), rtol=1e-15)), float(abs(Wpol[0, 0]))
     (True, 1.0)
     """
-    graded_stack(tau, mu, gap, L, pivot, work)
+    graded_stack(tau, mu, gap, L, pivot, layers, work)
     vec, M, Ms, V, Q, T, order = work
     n, k = L.shape
     m = n + k
-    log_phi, C, step, size, scale, ratio = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5]
+    C, step, size, scale, ratio = vec[1], vec[2], vec[3], vec[4], vec[5]
     for r in range(m):
-        size[r] = 0.0 * log_phi[0]
+        size[r] = 0.0 * C[0]
         for j in range(k):
             size[r] += M[r, j] * M[r, j]
         order[r] = r
@@ -282,40 +299,6 @@ def point(tau, mu, gap, L, pivot, layers, max_gap, tol, Y, Wpol, work):
         hidden_polar(T, vec[6], pivot, max_gap, tol, step, Wpol)
 
 
-def hidden_polar(T, dlog_phi, pivot, max_gap, tol, log_s, Wpol):
-    """``Wpol = polar(T Sigma)``, ``Sigma = diag(sqrt(phi_{p_j}))`` (1 for a zero column), from the ``R`` factor ``T``.
-
-    ``T`` (``k x k``, upper triangular) is the ``R`` factor of the stack
-    ``[Lbar; Sigma^{-1}]`` (its rows' signs do not matter: they cancel in the
-    representative ``Y Wpol O^T``); ``dlog_phi`` (n,) holds ``log(phi_i/phi_{i-1})``;
-    ``log_s`` (length ``>= k``) is work space.  A common factor of ``Sigma``
-    leaves the polar factor alone, so the scales are taken relative to the first
-    row, as running sums of ``dlog_phi``; a drop beyond ``20 max_gap`` (``e^-800``
-    in float64, where ``exp`` is 0) counts as ``20 max_gap``, which keeps the sums
-    small, so that the gaps after it keep their digits.  A zero column (pivot
-    ``-1``) is orthogonal to the others and decoupled: its scale is 0.
-
-    >>> import numpy as np
-    >>> Wpol = np.zeros((1, 1))
-    >>> hidden_polar(np.array([[-2.0]]), np.array([0.0]), np.array([0]), 40.0, 1e-16, np.zeros(1), Wpol)
-    >>> Wpol.tolist()
-    [[-1.0]]
-    """
-    k = T.shape[0]
-    for j in range(k):
-        log_s[j] = 0.0 * T[0, 0]
-    rel = 0.0 * T[0, 0]
-    for i in range(dlog_phi.shape[0]):  # rel = log(phi_i/phi_0), big drops capped
-        rel = rel + max(dlog_phi[i], -20.0 * max_gap)
-        for j in range(k):
-            if pivot[j] == i:
-                log_s[j] = rel / 2.0
-    W = polar_of_graded(T, log_s[:k], max_gap, tol)
-    for i in range(k):
-        for j in range(k):
-            Wpol[i, j] = W[i, j]
-
-
 def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1, W2W2T, W1, W2):
     """Fill the outputs for every initialisation ``b`` and time ``tau[t]``.
 
@@ -327,13 +310,15 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
     with ``layers``, ``W1`` (B, T, h, d), ``W2`` (B, T, c, h).  Work arrays are
     allocated once, and the staircase of each ``Z`` once for all times; the
     factors ``Y`` of ``TIME_BLOCK`` times are rotated back to the original
-    coordinates by one matrix product (one BLAS call when compiled).
+    coordinates by one matrix product (one BLAS call when compiled).  Returns
+    whether every value written is finite (in float64 an overflow gives ``inf`` or NaN).
 
     >>> import numpy as np
     >>> out = [np.zeros((1, 1, 1, 1)) for _ in range(5)]
     >>> E, Z = np.eye(2), np.array([[0.6], [0.0]])   # one unit: W1 = W2 = 0.6 (unit rates), S = 0 ...
     >>> solve(np.array([0.0]), np.array([[0.0, 0.0]]), np.zeros((1, 2)), Z[None], E[None], (1.0, 1.0, 1.0, 1.0, 1.0), 1,
     ...       True, 40.0, 1e-16, CHOLESKY_MAX, *out)
+    True
     >>> [round(float(o[0, 0, 0, 0]), 12) + 0.0 for o in out]   # ... at t = 0: beta = 0 (the readout block is 0)
     [0.0, 0.36, 0.0, 0.6, 0.0]
     """
@@ -353,6 +338,7 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
     Wpols = np.zeros((tb, kk, kk), DTYPE)
     pivot = np.zeros(kk, np.int64)
     work = workspace(n, kk)
+    check = 0.0 * k_
     for b in range(B):
         householder_qr(Z[b].T.copy(), O, R)
         for j in range(kk):
@@ -394,18 +380,24 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
                         xj = X[j, q * tb:q * tb + nt]
                         for s in range(nt):
                             g[s] += xi[s] * xj[s]
-            for s in range(nt):  # into the blocks
+            for s in range(nt):  # into the blocks; check is 0 while every value written is finite (v - v = 0)
                 t = t0 + s
                 for i in range(d):
                     for j in range(i + 1):
-                        W1TW1[b, t, i, j] = ew * G[i * n + j, s]
-                        W1TW1[b, t, j, i] = ew * G[i * n + j, s]
+                        v = ew * G[i * n + j, s]
+                        W1TW1[b, t, i, j] = v
+                        W1TW1[b, t, j, i] = v
+                        check += v - v
                 for i in range(c):
                     for j in range(d):
-                        beta[b, t, i, j] = k_ * G[(d + i) * n + j, s]
+                        v = k_ * G[(d + i) * n + j, s]
+                        beta[b, t, i, j] = v
+                        check += v - v
                     for j in range(i + 1):
-                        W2W2T[b, t, i, j] = ea * G[(d + i) * n + d + j, s]
-                        W2W2T[b, t, j, i] = ea * G[(d + i) * n + d + j, s]
+                        v = ea * G[(d + i) * n + d + j, s]
+                        W2W2T[b, t, i, j] = v
+                        W2W2T[b, t, j, i] = v
+                        check += v - v
                 if layers:
                     for i in range(n):  # the representative X Wpol O^T
                         for j in range(kk):
@@ -416,16 +408,84 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
                             r = 0.0 * X[0, 0]
                             for q in range(kk):
                                 r += XW[i, q] * O[j, q]
+                            v = sw * r if i < d else sa * r
                             if i < d:
-                                W1[b, t, j, i] = sw * r
+                                W1[b, t, j, i] = v
                             else:
-                                W2[b, t, i - d, j] = sa * r
+                                W2[b, t, i - d, j] = v
+                            check += v - v
+    return bool(check == 0)
+
+
+#: Status codes of :func:`evaluate`.
+OK, NOT_BALANCED, NOT_FINITE, BAD_TIME = 0, 1, 2, 3
+
+
+def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol_max, lam, err, size,
+             beta, W1TW1, W2W2T, W1t, W2t):
+    """The closed form in one call: the balance check, the eigen-frame and :func:`solve`; returns a status code.
+
+    ``t`` (T,) the times; ``W1`` (B, h, d) and ``W2`` (B, c, h) the initial layers
+    (rates ``eta_w``, ``eta_a``); ``S = US diag(s) V^T`` (full SVD, ``V`` d x d);
+    ``rtol`` the balance tolerance (:func:`symrich.wide_linear.closed_form.balance`);
+    ``lam``, ``err``, ``size`` (B,) receive the output of
+    :func:`symrich.wide_linear.frame.balance_residual`; the outputs and the other
+    arguments are those of :func:`solve`.  The status is :data:`OK` (0), :data:`BAD_TIME`
+    (a time that is not finite and ``>= 0``), :data:`NOT_BALANCED` (some initialisation
+    has ``||Delta - lambda I||_F > rtol (eta_w ||W2||^2 + eta_a ||W1||^2)``, or one of them is not
+    finite, or it underflowed for nonzero layers; nothing is solved) or :data:`NOT_FINITE`
+    (an output overflowed).  The caller turns a status into a message.
+
+    >>> import numpy as np
+    >>> lam, err, size = np.zeros(1), np.zeros(1), np.zeros(1)
+    >>> out = [np.zeros((1, 1, 1, 1)) for _ in range(5)]
+    >>> evaluate(np.array([0.0]), np.array([[[0.6]]]), np.array([[[0.6]]]), np.eye(1), np.zeros(1), np.eye(1), 1.0, 1.0,
+    ...          1e-10, True, 40.0, 1e-16, CHOLESKY_MAX, lam, err, size, *out)
+    0
+    >>> [round(float(o[0, 0, 0, 0]), 12) for o in out]   # beta = W2 W1 = 0.36 at t = 0
+    [0.36, 0.36, 0.36, 0.6, 0.6]
+    """
+    B, h, d = W1.shape
+    c = W2.shape[1]
+    for i in range(t.shape[0]):
+        if not (t[i] >= 0 and t[i] - t[i] == 0):
+            return BAD_TIME
+    balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
+    for b in range(B):
+        if not (err[b] <= rtol * size[b] and lam[b] - lam[b] == 0 and size[b] - size[b] == 0):
+            return NOT_BALANCED
+        if not size[b] > 0:  # zero layers are balanced (lambda = 0); nonzero ones whose size underflowed are not
+            for p in range(h):
+                for i in range(d):
+                    if W1[b, p, i] != 0:
+                        return NOT_BALANCED
+                for i in range(c):
+                    if W2[b, i, p] != 0:
+                        return NOT_BALANCED
+    k2 = eta_a * eta_w
+    k, sw, sa = sqrt(k2), sqrt(eta_w), sqrt(eta_a)
+    Q0 = np.zeros((B, d + c, h), DTYPE)  # the stacked, rate-scaled layers [W1^T/sqrt(eta_w); W2/sqrt(eta_a)]
+    lam_scaled = np.zeros(B, DTYPE)
+    for b in range(B):
+        lam_scaled[b] = lam[b] / k2
+        for p in range(h):
+            for i in range(d):
+                Q0[b, i, p] = W1[b, p, i] / sw
+            for i in range(c):
+                Q0[b, d + i, p] = W2[b, i, p] / sa
+    tau = np.zeros(t.shape[0], DTYPE)
+    for i in range(t.shape[0]):
+        tau[i] = k2 * t[i]
+    mu, gap, E, Z = prepare(US, s, V, lam_scaled, k, Q0)
+    finite = solve(tau, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, layers, max_gap, tol, chol_max,
+                   beta, W1TW1, W2W2T, W1t, W2t)
+    return OK if finite else NOT_FINITE
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
 KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
-                    "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve")
+                    "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve", "evaluate")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -438,13 +498,16 @@ class RiccatiKernel:
         As the functions of the same names of :mod:`symrich.wide_linear.frame`.
     reflect, householder_in_place, householder_q, householder_qr : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
-    polar_rows_graded, polar_of_graded : callable
+    polar_rows_graded, polar_of_graded, hidden_polar : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
-    workspace, graded_stack, hidden_polar, point_cholesky, point, solve : callable
+    workspace, graded_stack, point_cholesky, point, solve, evaluate : callable
         As the module functions of the same names.
     max_gap : float
         Largest log-gap kept between consecutive column scales (``40`` in
         float64, unbounded in mpmath, which has no exponent range limit).
+    chol_max : float
+        Largest ``||R^{-1}||_F`` of the Cholesky path (:data:`CHOLESKY_MAX` in float64;
+        0 in mpmath, which always takes the Householder path).
 
     Examples
     --------
@@ -468,6 +531,7 @@ class RiccatiKernel:
     point_cholesky: object
     point: object
     solve: object
+    evaluate: object
     max_gap: float
     chol_max: float
 
@@ -498,7 +562,8 @@ def kernel(backend):
     >>> kern = kernel("mpmath")
     >>> with mpmath.workdps(30):   # C = e^{mu tau}/sqrt(phi) at mu = 1/2, tau = 1: 1/sqrt(1 - e^{-1})
     ...     work = kern.workspace(1, 1)
-    ...     kern.graded_stack(mpmath.mpf(1), [mpmath.mpf("0.5")], [0], np.array([[mpmath.mpf(1)]]), np.array([0]), work)
+    ...     kern.graded_stack(mpmath.mpf(1), [mpmath.mpf("0.5")], [0], np.array([[mpmath.mpf(1)]]), np.array([0]), False,
+    ...                       work)
     ...     print(mpmath.nstr(work[0][1, 0], 25), mpmath.nstr(1 / mpmath.sqrt(1 - mpmath.exp(-1)), 25))
     1.257766554997121246154058 1.257766554997121246154058
     """
@@ -512,6 +577,6 @@ def kernel(backend):
         import mpmath
 
         env = dict(globals(), exp=mpmath.exp, expm1=mpmath.expm1, log=mpmath.log, sqrt=mpmath.sqrt, atan2=mpmath.atan2,
-                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, DTYPE=object, TINY=0)
+                   cos=mpmath.cos, sin=mpmath.sin, hypot=mpmath.hypot, DTYPE=object, TINY=0, EPS=0)
         return RiccatiKernel(**_rebind(env, lambda f: f), max_gap=math.inf, chol_max=0.0)
     raise ValueError(f"backend must be 'numpy' or 'mpmath', got {backend!r}")

@@ -99,17 +99,14 @@ def _wide_inputs(t, W1_0, W2_0, S):
     return t, numpy.broadcast_to(W1_0, batch + (h, d)), numpy.broadcast_to(W2_0, batch + (c, h)), S
 
 
-def _wide_balance(W1, W2, eta_a, eta_w, rtol):
-    """``lambda = tr(Delta)/h`` of each initialisation; ``ValueError`` when ``Delta != lambda I`` (relative ``rtol``)."""
-    batch = W1.shape[:-2]
-    W1, W2 = (numpy.ascontiguousarray(W).reshape((-1,) + W.shape[-2:]) for W in (W1, W2))
-    lam, err, size = numpy.zeros((3, W1.shape[0]))
-    balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
-    if numpy.any(err > rtol * size):
-        worst = int(numpy.argmax(err - rtol * size))
-        raise ValueError(f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {float(err[worst]):.3g} "
-                         f"(relative {float(err[worst] / size[worst]):.3g} > rtol = {rtol:.3g})")
-    return lam.reshape(batch)
+def _wide_failure(status, lam, err, size, rtol):
+    """The ``ValueError`` for a status of ``evaluate`` other than ``OK``."""
+    if status == NOT_BALANCED:
+        worst = int(numpy.argmax(numpy.nan_to_num(err - rtol * size, nan=numpy.inf)))
+        return ValueError(f"W1_0, W2_0 are not lambda-balanced (or Delta leaves the float64 range): "
+                          f"||Delta - lambda I||_F = {float(err[worst]):.3g}, eta_w ||W2||^2 + eta_a ||W1||^2 = "
+                          f"{float(size[worst]):.3g}, rtol = {rtol:.3g}")
+    return ValueError("the closed form overflows float64 at these t, W1_0, W2_0, S, eta_a, eta_w: rescale them")
 
 
 # symrich-export: wide_trajectory
@@ -120,18 +117,19 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
         raise TypeError(f"layers must be True or False, got {layers!r}")
     eta_a, eta_w = positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
     t, W1_0, W2_0, S = _wide_inputs(t, W1_0, W2_0, S)
-    lam = _wide_balance(W1_0, W2_0, eta_a, eta_w, rtol)
     batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
-    k, sw, sa = numpy.sqrt(eta_a * eta_w), numpy.sqrt(eta_w), numpy.sqrt(eta_a)
-    Q0 = numpy.concatenate([numpy.swapaxes(W1_0, -1, -2) / sw, W2_0 / sa], axis=-2).reshape((-1, d + c, h))
+    W1, W2 = (numpy.ascontiguousarray(W).reshape((-1,) + W.shape[-2:]) for W in (W1_0, W2_0))
     US, s, VSh = numpy.linalg.svd(S)
-    mu, gap, E, Z = prepare(US, s, numpy.ascontiguousarray(VSh.T), lam.reshape(-1) / k**2, k, Q0)
     times = t.reshape(-1)
+    lam, err, size = numpy.zeros((3, W1.shape[0]))
     shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
-    out = {name: numpy.zeros((Z.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
+    out = {name: numpy.zeros((W1.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
            for name, shape in shapes.items()}
-    solve(k**2 * times, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, bool(layers), _MAX_LOG_GAP,
-          8 * EPS, CHOLESKY_MAX, out["beta"], out["W1TW1"], out["W2W2T"], out["W1"], out["W2"])
+    status = evaluate(times, W1, W2, US, s, numpy.ascontiguousarray(VSh.T), eta_a, eta_w, float(rtol), bool(layers),
+                      _MAX_LOG_GAP, 8 * EPS, CHOLESKY_MAX, lam, err, size, *out.values())
+    if status != OK:
+        raise _wide_failure(status, lam, err, size, rtol)
+    lam = lam.reshape(batch)
     for name, arr in out.items():
         if name in ("W1", "W2") and not layers:
             out[name] = None
