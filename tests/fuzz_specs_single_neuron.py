@@ -142,14 +142,19 @@ def check_observables(obs, kw):
     assert_shape(obs.w, shape + (d,), "w")
     assert_shape(obs.ntk, shape + (d, d), "ntk")
     # documented NaN: the alignment where w = 0 or beta_star = 0, the kernel distance where M(0) = 0 or M(t) = 0
-    w = np.asarray(obs.w, dtype=float)
-    bs = np.broadcast_to(np.asarray(kw["beta_star"], dtype=float), batch + (d,))
+    # zeros tested in the inputs' own arithmetic: an int beyond float64 or an mpf beyond its range is not 0 (seed 61)
+    def zero(x):
+        return np.asarray(np.asarray(x, dtype=object) == 0, dtype=bool)
+
+    w_zero = zero(obs.w)
+    bs_zero = np.broadcast_to(zero(kw["beta_star"]), batch + (d,))
     ext = (slice(None),) * len(batch) + (None,) * len(T)
-    undefined_alignment = np.all(w == 0, axis=-1) | np.all(bs == 0, axis=-1)[ext]
-    a0 = np.broadcast_to(np.asarray(kw["a0"], dtype=float), batch)
-    w0 = np.broadcast_to(np.asarray(kw["w0"], dtype=float), batch + (d,))
-    a = np.asarray(obs.a, dtype=float)   # and where M(t) = 0: a = 0, w = 0 (in float64 also by underflow)
-    undefined_distance = np.broadcast_to(((a0 == 0) & np.all(w0 == 0, axis=-1))[ext], shape) | ((a == 0) & np.all(w == 0, axis=-1))
+    undefined_alignment = np.all(w_zero, axis=-1) | np.all(bs_zero, axis=-1)[ext]
+    a0_zero = np.broadcast_to(zero(kw["a0"]), batch)
+    w0_zero = np.broadcast_to(zero(kw["w0"]), batch + (d,))
+    # and where M(t) = 0: a = 0, w = 0 (in float64 also by underflow)
+    undefined_distance = (np.broadcast_to((a0_zero & np.all(w0_zero, axis=-1))[ext], shape)
+                          | (zero(obs.a) & np.all(w_zero, axis=-1)))
     for name, undefined in (("alignment", undefined_alignment), ("kernel_distance", undefined_distance)):
         values = np.asarray(getattr(obs, name), dtype=object)
         defined = values[~np.broadcast_to(undefined, shape)]

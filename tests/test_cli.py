@@ -79,6 +79,15 @@ def test_unknown_names_list_the_valid_ones(argv, valid, tmp_path, capsys):
     assert not list(tmp_path.iterdir())  # nothing written
 
 
+@pytest.mark.parametrize("target", ["c", "jax"])
+def test_a_function_the_target_has_not_is_a_message(target, tmp_path, capsys):
+    """``wide_trajectory`` is NumPy only: a one-line message naming what the target has, not a traceback (tester)."""
+    assert main(["export", "--target", target, "--out", str(tmp_path / "k"), "--functions", "wide_trajectory"]) == 2
+    err = capsys.readouterr().err
+    assert f"wide_trajectory cannot be exported to {target}" in err and "delta_of" in err and "Traceback" not in err
+    assert not (tmp_path / "k").exists()
+
+
 def test_unknown_figure_lists_the_valid_ones(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["figures", "--only", "nosuchname"])

@@ -52,7 +52,11 @@ res["no_layers"] = vars(k.wide_trajectory(*cases[0], layers=False))
 errors = []
 W1, W2 = cases[-1][1], cases[-1][2]
 for call in (lambda: k.wide_trajectory(1.0, W1, 2 * W2, cases[-1][3]), lambda: k.wide_trajectory(-1.0, W1, W2, cases[-1][3]),
-             lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3][:, :1]), lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3], eta_w=0)):
+             lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3][:, :1]), lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3], eta_w=0),
+             lambda: k.wide_trajectory([0.0, 1e6], W1, W2, 1e303 * cases[-1][3]),  # 2 mu tau overflows (tester)
+             lambda: k.wide_trajectory(1.0, W1[:0], W2[:, :0], cases[-1][3]),
+             lambda: k.wide_trajectory(1.0, [W1, W1], [W2, W2, W2], cases[-1][3]),
+             lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3], rtol=-1.0)):
     try:
         call()
         errors.append(None)
@@ -109,6 +113,12 @@ def test_exported_wide_trajectory_errors(exported):
     assert "t must be >= 0" in e[1]
     assert "S = Y X^T must have shape (c, d)" in e[2]
     assert "eta_w" in e[3]
+    # found by a new user: a ZeroDivisionError in the plain-Python kernel, NumPy's reshape and broadcast messages,
+    # and a negative rtol taken as given
+    assert "the closed form overflows float64" in e[4]
+    assert "need h, d, c >= 1" in e[5]
+    assert "batch axes of W1_0 (2,) and W2_0 (3,) do not broadcast" in e[6]
+    assert "rtol must be a finite number >= 0" in e[7]
 
 
 def test_exported_module_needs_only_numpy_and_the_standard_library(exported):

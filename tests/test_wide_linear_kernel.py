@@ -250,3 +250,38 @@ def test_evaluate_reports_each_failure_by_its_status():
     assert status([1.0], W1, W2, S=((1e308, 0.0),))[0] == riccati.NOT_FINITE  # 2 mu tau = 2e308 overflows
     with pytest.raises(ValueError, match="outside the range of float64"):
         wl.trajectory(1.0, W1, W2, [[1e308, 0.0]])
+
+
+def test_layers_near_the_float64_underflow():
+    """Layers whose squares underflow (found by a new user): accurate where float64 can hold them, a message where not.
+
+    At scale 1e-155 the QR of ``Z^T`` divided by the underflowing ``v^T v`` (an overflow was reported) and the
+    Gram matrices of the stack lose their digits; the Householder norms are now taken of scaled columns and the
+    Cholesky path declines there.  At 1e-158 the entries of ``Delta`` are subnormal, so the balance check cannot
+    be trusted: an underflow message, not "not lambda-balanced".
+    """
+    rng = np.random.default_rng(1)
+    W1, W2 = wl.balanced_layers(4, 3, 3, 0.0, rng, scale=1e-155)
+    S = rng.normal(size=(3, 4))
+    t = [1.0, 300.0, 400.0, 1e4]  # the directions grow from 1e-155 to order 1 near t = 350
+    got = wl.trajectory(t, W1, W2, S)
+    with mpmath.workdps(30):
+        exact = wl.trajectory(t, W1.astype(object), W2.astype(object), S.astype(object), backend="mpmath", rtol=1e-10)
+    for name in ("beta", "W1TW1", "W2W2T", "W1", "W2"):
+        want = np.array(getattr(exact, name).tolist(), dtype=float)
+        for i in range(len(t)):
+            assert np.abs(getattr(got, name)[i] - want[i]).max() < 1e-13 * np.abs(want[i]).max(), (name, t[i])
+    W1, W2 = wl.balanced_layers(4, 3, 3, 0.0, rng, scale=1e-158)
+    with pytest.raises(ValueError, match="underflow float64 in Delta"):
+        wl.trajectory(1.0, W1, W2, S)
+
+
+@pytest.mark.parametrize("e", ["1e-200", "1e200"])
+def test_mpmath_unbalanced_message_at_any_scale(e):
+    """The message computes its ratio in mpmath (it divided floats: 0/0 at 1e-200, inf/inf at 1e200; tester)."""
+    e = mpmath.mpf(e)
+    W1, W2 = np.array([[e, 0], [0, e]], dtype=object), np.array([[2 * e, 0], [0, 3 * e]], dtype=object)
+    with pytest.raises(ValueError, match=r"not lambda-balanced.*relative 0\.\d+ > rtol"):
+        wl.trajectory(1.0, W1, W2, [[1, 0], [0, 1]], backend="mpmath")
+    with pytest.raises(ValueError, match=r"not lambda-balanced.*relative 0\.\d+ > rtol"):
+        wl.balance(W1, W2)

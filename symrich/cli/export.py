@@ -22,6 +22,11 @@ def cmd_export(args) -> int:
         if unknown:
             raise CommandError(f"unknown function(s): {', '.join(unknown)}; expected among: "
                                f"{', '.join(available_functions())}")
+        offered = available_functions(args.target)
+        elsewhere = [f for f in args.functions if f not in offered]
+        if elsewhere:  # before anything is written under --out
+            raise CommandError(f"{', '.join(elsewhere)} cannot be exported to {args.target}; "
+                               f"the {args.target} target has: {', '.join(offered)}")
     for p in export(args.target, output_dir(args.out), args.functions):
         print(p)
     return EXIT_OK

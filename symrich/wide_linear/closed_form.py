@@ -55,7 +55,7 @@ from symrich.wide_linear.arrays import as_mp, is_mp, mp_rates, namespace
 from symrich.wide_linear.flow import check_rates
 from symrich.wide_linear.ntk import ntk_from_grams
 from symrich.wide_linear import riccati
-from symrich.wide_linear.riccati import EPS, kernel
+from symrich.wide_linear.riccati import EPS, TINY, kernel
 
 __all__ = ["WideTrajectory", "trajectory", "balance", "eigen_frame"]
 
@@ -236,7 +236,7 @@ def balance(W1, W2, eta_a=1.0, eta_w=1.0, *, rtol=None):
     >>> balance([[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0]])
     Traceback (most recent call last):
     ...
-    ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); Delta = eta_w W2^T W2 - eta_a W1 W1^T depends on the rates: build the layers with balanced_layers at these eta_a, eta_w
+    ValueError: W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = 2.83 with lambda = 1 (relative 0.471 > rtol = 1e-10); Delta = eta_w W2^T W2 - eta_a W1 W1^T depends on the rates: build the layers with balanced_layers at these eta_a, eta_w, or pass a larger rtol for layers rounded to a lower precision (float32: about 1e-7)
     """
     exact = is_mp(W1, W2)
     eta_a, eta_w = mp_rates(eta_a, eta_w) if exact else check_rates(eta_a, eta_w)
@@ -289,19 +289,22 @@ def _balance_failure(W1, W2, lam, err, size, rtol, exact):
     if not exact and not np.isfinite(np.asarray([lam, err, size], dtype=float)).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
-    under = size == 0  # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers
-    if not exact and under.any() and (W1[under].any() or W2[under].any()):
+    # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers, or is so small that the
+    # entries of Delta are subnormal and have lost digits (layers near 1e-155), where a balance residual means nothing
+    zero = size == 0
+    if not exact and ((zero.any() and (W1[zero].any() or W2[zero].any())) or (bad & (size < TINY / EPS)).any()):
         raise ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
     if bad.any():
         i = int(np.argmax(bad))
-        e, sz, lm = float(err[i]), float(size[i]), float(lam[i])
+        fmt = (lambda x, digits: mpmath.nstr(x, digits)) if exact else (lambda x, digits: f"{float(x):.{digits}g}")
+        relative = err[i] / size[i] if size[i] > 0 else math.inf
         raise ValueError(
-            f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {e:.3g} with lambda = {lm:.6g} "
-            f"(relative {e / sz:.3g} > rtol = {float(rtol):.3g}); Delta = eta_w W2^T W2 - eta_a W1 W1^T depends on the "
-            "rates: build the layers with balanced_layers at these eta_a, eta_w"
+            f"W1_0, W2_0 are not lambda-balanced: ||Delta - lambda I||_F = {fmt(err[i], 3)} with lambda = "
+            f"{fmt(lam[i], 6)} (relative {fmt(relative, 3)} > rtol = {fmt(rtol, 3)}); Delta = eta_w W2^T W2 - "
+            "eta_a W1 W1^T depends on the rates: build the layers with balanced_layers at these eta_a, eta_w"
             + (" and this precision, or pass a larger rtol (layers rounded to float64 are balanced to about 1e-16)"
-               if exact else "")
+               if exact else ", or pass a larger rtol for layers rounded to a lower precision (float32: about 1e-7)")
         )
 
 

@@ -69,29 +69,39 @@ def householder_in_place(A, V, scale, s):
     column (no reflection); ``V`` is ``min(m, n) x m``, ``s`` (length ``n``)
     work space.  No allocation: the work arrays are the caller's.
 
+    The norms are taken of the columns divided by their largest entry, and
+    ``v`` is stored with unit norm (``scale[j] = 2``): columns whose squares
+    would underflow (entries near ``1e-160`` in float64) keep their digits.
+
     >>> import numpy as np
     >>> A, V, scale = np.array([[3.0], [4.0]]), np.zeros((1, 2)), np.zeros(1)
     >>> householder_in_place(A, V, scale, np.zeros(1))
-    >>> float(A[0, 0]), V[0].tolist(), float(scale[0])
-    (-5.0, [8.0, 4.0], 0.025)
+    >>> float(A[0, 0]), (V[0] * 80 ** 0.5).round(12).tolist(), float(scale[0])
+    (-5.0, [8.0, 4.0], 2.0)
     """
     m, n = A.shape
     for j in range(min(m, n)):
-        norm2 = 0.0 * A[0, 0]
+        top = 0.0 * A[0, 0]
         for i in range(j, m):
-            norm2 += A[i, j] * A[i, j]
-        scale[j] = 0.0 * norm2
-        if norm2 == 0:
+            top = max(top, abs(A[i, j]))
+        scale[j] = 0.0 * top
+        if top == 0:
             continue
-        alpha = -sqrt(norm2) if A[j, j] >= 0 else sqrt(norm2)
+        norm2 = 0.0 * top
+        for i in range(j, m):
+            norm2 += (A[i, j] / top) * (A[i, j] / top)
+        alpha = -top * sqrt(norm2) if A[j, j] >= 0 else top * sqrt(norm2)
         v = V[j]
         for i in range(j, m):
             v[i] = A[i, j]
-        v[j] = v[j] - alpha
+        v[j] = v[j] - alpha  # |v_j| = |A_jj| + |alpha| >= every |v_i|
         vv = 0.0 * norm2
         for i in range(j, m):
-            vv += v[i] * v[i]
-        scale[j] = 2.0 / vv
+            vv += (v[i] / v[j]) * (v[i] / v[j])
+        length = abs(v[j]) * sqrt(vv)
+        for i in range(j, m):
+            v[i] = v[i] / length
+        scale[j] = 2.0 + 0.0 * top
         reflect(v, scale[j], j, A, j, s)
 
 
@@ -158,7 +168,14 @@ def polar_rows_graded(B, tol):
     (True, True, True)
     """
     k = B.shape[0]
-    X = B.T.copy()
+    top = 0.0 * B[0, 0]  # the polar factor of B/top is that of B; B/top keeps the squares below from underflowing
+    for i in range(k):
+        for j in range(k):
+            top = max(top, abs(B[i, j]))
+    X = np.zeros((k, k), DTYPE)
+    for i in range(k):
+        for j in range(k):
+            X[i, j] = B[j, i] / top
     V = np.zeros((k, k), DTYPE)
     for i in range(k):
         V[i, i] = 1.0

@@ -182,7 +182,8 @@ def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wp
     (Higham, *Accuracy and Stability of Numerical Algorithms*, 2002, sections 10.1
     and 20.4).  When ``||R^{-1}||_F > chol_max`` (or a pivot of the Cholesky
     factorisation is not positive: nearly dependent columns, such as nearly
-    rank-deficient layers), ``Y`` is left alone and the result is ``False``:
+    rank-deficient layers; or a diagonal entry of ``N`` is below ``TINY/EPS``,
+    where its digits are lost to underflow: layers near ``1e-155``), ``Y`` is left alone and the result is ``False``:
     the caller then runs :func:`point`.  With ``layers``,
     ``Wpol`` receives ``polar(T Sigma)`` as in :func:`point`, from the ``R`` factor
     ``R D`` of the stack.  Work arrays: ``T`` holds ``N_1`` and ``R^T``, the
@@ -208,6 +209,8 @@ def point_cholesky(tau, mu, gap, L, pivot, layers, max_gap, tol, chol_max, Y, Wp
                 g += M[i, a] * M[i, b]
             T[a, b] = g
     for a in range(k):
+        if T[a, a] * EPS < TINY:  # squares near the underflow have lost digits (never without an underflow: TINY = 0)
+            return False
         dsc[a] = 1.0 / sqrt(T[a, a])
     for j in range(k):  # Cholesky, lower, in place, of D^{-1} N D^{-1}; Ms[j, j] = 1/T[j, j] (= R^{-1}[j, j])
         s = 1.0 + 0.0 * T[j, j]

@@ -95,7 +95,12 @@ def _wide_inputs(t, W1_0, W2_0, S):
         raise ValueError(f"S = Y X^T must have shape (c, d) with d = {d} (W1_0 is h x d), got shape {S.shape}")
     if W2_0.shape[-2:] != (c, h):
         raise ValueError(f"W2_0 must have shape (..., c, h) = (..., {c}, {h}), got shape {W2_0.shape}")
-    batch = numpy.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
+    if 0 in (h, d, c):
+        raise ValueError(f"W1_0 (h x d) and S (c x d) need h, d, c >= 1, got shapes {W1_0.shape} and {S.shape}")
+    try:
+        batch = numpy.broadcast_shapes(W1_0.shape[:-2], W2_0.shape[:-2])
+    except ValueError:
+        raise ValueError(f"the batch axes of W1_0 {W1_0.shape[:-2]} and W2_0 {W2_0.shape[:-2]} do not broadcast") from None
     return t, numpy.broadcast_to(W1_0, batch + (h, d)), numpy.broadcast_to(W2_0, batch + (c, h)), S
 
 
@@ -116,6 +121,9 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     if not isinstance(layers, (bool, numpy.bool_)):
         raise TypeError(f"layers must be True or False, got {layers!r}")
     eta_a, eta_w = positive(eta_a, "eta_a"), positive(eta_w, "eta_w")
+    rtol = as_array(rtol, "rtol", ndim=0)
+    if rtol < 0:
+        raise ValueError(f"rtol must be a finite number >= 0, got {float(rtol)!r}")
     t, W1_0, W2_0, S = _wide_inputs(t, W1_0, W2_0, S)
     batch, (h, d), c = W1_0.shape[:-2], W1_0.shape[-2:], S.shape[0]
     W1, W2 = (numpy.ascontiguousarray(W).reshape((-1,) + W.shape[-2:]) for W in (W1_0, W2_0))
@@ -125,8 +133,12 @@ def wide_trajectory(t, W1_0, W2_0, S, eta_a=1.0, eta_w=1.0, backend="numpy", *, 
     shapes = {"beta": (c, d), "W1TW1": (d, d), "W2W2T": (c, c), "W1": (h, d), "W2": (c, h)}
     out = {name: numpy.zeros((W1.shape[0], times.size) + shape if layers or name not in ("W1", "W2") else (1, 1, 1, 1))
            for name, shape in shapes.items()}
-    status = evaluate(times, W1, W2, US, s, numpy.ascontiguousarray(VSh.T), eta_a, eta_w, float(rtol), bool(layers),
-                      _MAX_LOG_GAP, 8 * EPS, CHOLESKY_MAX, lam, err, size, *out.values())
+    try:  # plain Python floats raise where the compiled kernel overflows to inf: both are NOT_FINITE
+        with numpy.errstate(all="ignore"):
+            status = evaluate(times, W1, W2, US, s, numpy.ascontiguousarray(VSh.T), eta_a, eta_w, float(rtol),
+                              bool(layers), _MAX_LOG_GAP, 8 * EPS, CHOLESKY_MAX, lam, err, size, *out.values())
+    except (ZeroDivisionError, OverflowError):
+        status = NOT_FINITE
     if status != OK:
         raise _wide_failure(status, lam, err, size, rtol)
     lam = lam.reshape(batch)
