@@ -56,7 +56,8 @@ for call in (lambda: k.wide_trajectory(1.0, W1, 2 * W2, cases[-1][3]), lambda: k
              lambda: k.wide_trajectory([0.0, 1e6], W1, W2, 1e303 * cases[-1][3]),  # 2 mu tau overflows (tester)
              lambda: k.wide_trajectory(1.0, W1[:0], W2[:, :0], cases[-1][3]),
              lambda: k.wide_trajectory(1.0, [W1, W1], [W2, W2, W2], cases[-1][3]),
-             lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3], rtol=-1.0)):
+             lambda: k.wide_trajectory(1.0, W1, W2, cases[-1][3], rtol=-1.0),
+             lambda: k.wide_trajectory(1.0, W1 * 2.0**-560, W2 * 2.0**-560, cases[-1][3])):
     try:
         call()
         errors.append(None)
@@ -119,6 +120,7 @@ def test_exported_wide_trajectory_errors(exported):
     assert "need h, d, c >= 1" in e[5]
     assert "batch axes of W1_0 (2,) and W2_0 (3,) do not broadcast" in e[6]
     assert "rtol must be a finite number >= 0" in e[7]
+    assert "underflow float64" in e[8]  # the squares of the layers are 0: not "not lambda-balanced"
 
 
 def test_exported_module_needs_only_numpy_and_the_standard_library(exported):

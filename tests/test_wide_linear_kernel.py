@@ -285,3 +285,36 @@ def test_mpmath_unbalanced_message_at_any_scale(e):
         wl.trajectory(1.0, W1, W2, [[1, 0], [0, 1]], backend="mpmath")
     with pytest.raises(ValueError, match=r"not lambda-balanced.*relative 0\.\d+ > rtol"):
         wl.balance(W1, W2)
+
+
+def test_t_zero_is_the_start_even_with_blocks_of_very_different_sizes():
+    """``W2 ~ 1e-140`` next to ``W1 ~ 1``: the eigenbasis of ``F`` mixes the blocks, so at ``t = 0`` beta was 2e25
+    off relative to ``W2 W1`` (a new user); now ``t = 0`` gives the start's own products, in both backends."""
+    rng = np.random.default_rng(5)
+    W1, W2 = wl.balanced_layers(4, 2, 3, -1.0, rng, 0.7, 1.3, scale=1e-140)
+    S = rng.normal(size=(3, 4))
+    for layers in (True, False):
+        sol = wl.trajectory([0.0, 1.0, 0.0], np.stack([W1, W1]), np.stack([W2, W2]), S, 0.7, 1.3, layers=layers)
+        for b, i in ((0, 0), (1, 2)):
+            assert np.abs(sol.beta[b, i] - W2 @ W1).max() <= 1e-15 * np.abs(W2 @ W1).max()
+            assert np.abs(sol.W2W2T[b, i] - W2 @ W2.T).max() <= 1e-15 * np.abs(W2 @ W2.T).max()
+            assert np.abs(sol.W1TW1[b, i] - W1.T @ W1).max() <= 1e-15 * np.abs(W1.T @ W1).max()
+            if layers:
+                assert np.array_equal(sol.W1[b, i], W1) and np.array_equal(sol.W2[b, i], W2)
+    with mpmath.workdps(30):
+        W1m, W2m = (np.array([[mpmath.mpf(x) for x in row] for row in W]) for W in (W1, W2))
+        sol = wl.trajectory([0, 1], W1m, W2m, S, 0.7, 1.3, backend="mpmath", rtol=1e-10)
+        want = W2m @ W1m
+        assert max(abs(x - y) for x, y in zip(sol.beta[0].flat, want.flat)) < 1e-28 * max(abs(x) for x in want.flat)
+
+
+def test_unbalanced_tiny_layers_are_not_called_an_underflow():
+    """Layers near 1e-150 have normal entries of Delta: unbalanced ones are "not lambda-balanced" (a new user saw
+    "underflow"); balanced ones pass; near 1e-158, where the residual is within the subnormal rounding, underflow."""
+    W1, W2 = wl.balanced_layers(4, 3, 3, -0.5, np.random.default_rng(3))
+    for scale in (1e-146, 1e-150, 1e-157):
+        with pytest.raises(ValueError, match="not lambda-balanced"):
+            wl.balance(W1 * scale, 1.01 * W2 * scale)
+        assert wl.balance(W1 * scale, W2 * scale) < 0
+    with pytest.raises(ValueError, match="underflow float64"):
+        wl.balance(W1 * 1e-158, W2 * 1e-158)

@@ -289,10 +289,13 @@ def _balance_failure(W1, W2, lam, err, size, rtol, exact):
     if not exact and not np.isfinite(np.asarray([lam, err, size], dtype=float)).all():
         raise ValueError("W1_0, W2_0 with eta_a, eta_w overflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
-    # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers, or is so small that the
-    # entries of Delta are subnormal and have lost digits (layers near 1e-155), where a balance residual means nothing
+    # eta_w ||W2||^2 + eta_a ||W1||^2 underflowed (rates near 1e-300) for nonzero layers, or the residual is within
+    # the rounding of subnormal products (each sum of c or d of them errs by up to that many half-units of the
+    # smallest subnormal, TINY EPS / 2): layers near 1e-158, whose balance float64 cannot tell
     zero = size == 0
-    if not exact and ((zero.any() and (W1[zero].any() or W2[zero].any())) or (bad & (size < TINY / EPS)).any()):
+    h, (c, d) = W1.shape[-2], (W2.shape[-2], W1.shape[-1])
+    subnormal = err <= 4 * h * (c + d) * TINY * EPS
+    if not exact and ((zero.any() and (W1[zero].any() or W2[zero].any())) or (bad & subnormal).any()):
         raise ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - eta_a W1 W1^T; "
                          "rescale them, or use backend='mpmath'")
     if bad.any():

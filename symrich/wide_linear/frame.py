@@ -8,7 +8,8 @@ numbers.
 
 * :func:`balance_residual`: ``lambda``, ``||Delta - lambda I||_F`` and the size of each initialisation;
 * :func:`frame`: eigenvalues and eigenvectors of ``F`` from the SVD of ``S``;
-* :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``.
+* :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``;
+* :func:`initial_state`: the outputs at ``t = 0``, from the layers themselves.
 
 >>> import numpy as np
 >>> mu, off, E = np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2, 2))
@@ -23,7 +24,7 @@ import math
 
 import numpy as np
 
-__all__ = ["balance_residual", "frame", "sorted_frame", "prepare"]
+__all__ = ["balance_residual", "frame", "sorted_frame", "prepare", "initial_state"]
 
 sqrt = math.sqrt
 atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot
@@ -214,3 +215,39 @@ def prepare(US, s, V, lam_scaled, k, Q0):
     mu, gap, E, Z = np.zeros((B, n), DTYPE), np.zeros((B, n), DTYPE), np.zeros((B, n, n), DTYPE), np.zeros((B, n, h), DTYPE)
     sorted_frame(mu0, off, E0, Q0, mu, gap, E, Z)
     return mu, gap, E, Z
+
+
+def initial_state(W1, W2, layers, beta, W1TW1, W2W2T, W1t, W2t):
+    """The outputs of :func:`solve` at ``t = 0`` from the layers ``W1`` (h, d), ``W2`` (c, h) themselves.
+
+    >>> import numpy as np
+    >>> out = [np.zeros((1, 2)), np.zeros((2, 2)), np.zeros((1, 1)), np.zeros((1, 2)), np.zeros((1, 1))]
+    >>> initial_state(np.array([[1.0, 2.0]]), np.array([[3.0]]), True, *out)
+    >>> out[0].tolist(), out[1].tolist(), out[2].tolist()
+    ([[3.0, 6.0]], [[1.0, 2.0], [2.0, 4.0]], [[9.0]])
+    """
+    h, d = W1.shape
+    c = W2.shape[0]
+    for p in range(d):
+        for q in range(d):
+            g = 0.0 * W1[0, 0]
+            for j in range(h):
+                g += W1[j, p] * W1[j, q]
+            W1TW1[p, q] = g
+    for p in range(c):
+        for q in range(d):
+            g = 0.0 * W1[0, 0]
+            for j in range(h):
+                g += W2[p, j] * W1[j, q]
+            beta[p, q] = g
+        for q in range(c):
+            g = 0.0 * W1[0, 0]
+            for j in range(h):
+                g += W2[p, j] * W2[q, j]
+            W2W2T[p, q] = g
+    if layers:
+        for j in range(h):
+            for q in range(d):
+                W1t[j, q] = W1[j, q]
+            for p in range(c):
+                W2t[p, j] = W2[p, j]

@@ -58,7 +58,7 @@ import types
 import numpy as np
 
 # the kernel's other functions: module globals, so that kernel() rebinds and compiles them with the ones here
-from symrich.wide_linear.frame import balance_residual, frame, prepare, sorted_frame  # noqa: F401
+from symrich.wide_linear.frame import balance_residual, frame, initial_state, prepare, sorted_frame  # noqa: F401
 from symrich.wide_linear.graded import (hidden_polar, householder_in_place, householder_q, householder_qr,  # noqa: F401
                                         polar_of_graded, polar_rows_graded, reflect)
 
@@ -482,11 +482,16 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
     mu, gap, E, Z = prepare(US, s, V, lam_scaled, k, Q0)
     finite = solve(tau, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, layers, max_gap, tol, chol_max,
                    beta, W1TW1, W2W2T, W1t, W2t)
+    for i in range(t.shape[0]):  # t = 0: the start as given (the eigenbasis of F mixes blocks of different sizes)
+        if t[i] == 0:
+            for b in range(B):
+                lb, li = (b, i) if layers else (0, 0)  # without layers, W1t and W2t are (1, 1, 1, 1) placeholders
+                initial_state(W1[b], W2[b], layers, beta[b, i], W1TW1[b, i], W2W2T[b, i], W1t[lb, li], W2t[lb, li])
     return OK if finite else NOT_FINITE
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "reflect",
+KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "initial_state", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
                     "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve", "evaluate")
 
@@ -497,7 +502,7 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    balance_residual, frame, sorted_frame, prepare : callable
+    balance_residual, frame, sorted_frame, prepare, initial_state : callable
         As the functions of the same names of :mod:`symrich.wide_linear.frame`.
     reflect, householder_in_place, householder_q, householder_qr : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
@@ -522,6 +527,7 @@ class RiccatiKernel:
     frame: object
     sorted_frame: object
     prepare: object
+    initial_state: object
     reflect: object
     householder_in_place: object
     householder_q: object

@@ -107,6 +107,9 @@ def _wide_inputs(t, W1_0, W2_0, S):
 def _wide_failure(status, lam, err, size, rtol):
     """The ``ValueError`` for a status of ``evaluate`` other than ``OK``."""
     if status == NOT_BALANCED:
+        if numpy.all(err <= rtol * size):  # every residual passes: nonzero layers whose size underflowed to 0
+            return ValueError("W1_0, W2_0 with eta_a, eta_w underflow float64 in Delta = eta_w W2^T W2 - "
+                              "eta_a W1 W1^T: rescale them")
         worst = int(numpy.argmax(numpy.nan_to_num(err - rtol * size, nan=numpy.inf)))
         return ValueError(f"W1_0, W2_0 are not lambda-balanced (or Delta leaves the float64 range): "
                           f"||Delta - lambda I||_F = {float(err[worst]):.3g}, eta_w ||W2||^2 + eta_a ||W1||^2 = "
