@@ -62,7 +62,7 @@ from symrich.wide_linear.frame import balance_residual, frame, initial_state, pr
 from symrich.wide_linear.graded import (hidden_polar, householder_in_place, householder_q, householder_qr,  # noqa: F401
                                         polar_of_graded, polar_rows_graded, reflect)
 
-__all__ = ["workspace", "graded_stack", "point_cholesky", "point", "solve", "evaluate",
+__all__ = ["workspace", "graded_stack", "point_cholesky", "point", "at_start", "solve", "evaluate",
            "kernel", "RiccatiKernel", "KERNEL_FUNCTIONS"]
 
 exp, expm1, log, sqrt = math.exp, math.expm1, math.log, math.sqrt
@@ -302,6 +302,17 @@ def point(tau, mu, gap, L, pivot, layers, max_gap, tol, Y, Wpol, work):
         hidden_polar(T, vec[6], pivot, max_gap, tol, step, Wpol)
 
 
+def at_start(tau, mu):
+    """Whether ``tau`` is the start: 0, or (float64) subnormal with ``tau max|mu| < EPS``, where ``e^{F tau} = I``.
+
+    ``mu`` (n,) decreasing.  ``log tau`` and ``1/tau`` would leave the float range at a subnormal ``tau``.
+
+    >>> [bool(at_start(tau, np.array([1.0, -2.0]))) for tau in (0.0, 1e-310, 1e-3)]
+    [True, True, False]
+    """
+    return tau == 0 or (tau < TINY and tau * max(abs(mu[0]), abs(mu[mu.shape[0] - 1])) < EPS)
+
+
 def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W1TW1, W2W2T, W1, W2):
     """Fill the outputs for every initialisation ``b`` and time ``tau[t]``.
 
@@ -354,8 +365,7 @@ def solve(tau, mu, gap, Z, E, scales, d, layers, max_gap, tol, chol_max, beta, W
             nt = min(tb, tau.shape[0] - t0)
             for s in range(nt):  # the factors Y of a block of times, side by side in Ys
                 t = t0 + s
-                if tau[t] == 0 or (tau[t] < TINY and tau[t] * max(abs(mu[b, 0]), abs(mu[b, n - 1])) < EPS):
-                    # t = 0, or a subnormal tau (float64) at which e^{F tau} = I to rounding: the initial state
+                if at_start(tau[t], mu[b]):  # the initial state (evaluate then writes the start's own products)
                     for i in range(n):
                         for j in range(kk):
                             Y[i, j] = L[i, j]
@@ -482,9 +492,9 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
     mu, gap, E, Z = prepare(US, s, V, lam_scaled, k, Q0)
     finite = solve(tau, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, layers, max_gap, tol, chol_max,
                    beta, W1TW1, W2W2T, W1t, W2t)
-    for i in range(t.shape[0]):  # t = 0: the start as given (the eigenbasis of F mixes blocks of different sizes)
-        if t[i] == 0:
-            for b in range(B):
+    for i in range(t.shape[0]):  # at the start: the layers' own products (the eigenbasis of F mixes the blocks)
+        for b in range(B):
+            if at_start(tau[i], mu[b]):
                 lb, li = (b, i) if layers else (0, 0)  # without layers, W1t and W2t are (1, 1, 1, 1) placeholders
                 initial_state(W1[b], W2[b], layers, beta[b, i], W1TW1[b, i], W2W2T[b, i], W1t[lb, li], W2t[lb, li])
     return OK if finite else NOT_FINITE
@@ -493,7 +503,8 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
 #: The kernel's functions, in the order they are compiled (callees first).
 KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "initial_state", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
-                    "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "solve", "evaluate")
+                    "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "at_start", "solve",
+                    "evaluate")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -508,7 +519,7 @@ class RiccatiKernel:
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
     polar_rows_graded, polar_of_graded, hidden_polar : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
-    workspace, graded_stack, point_cholesky, point, solve, evaluate : callable
+    workspace, graded_stack, point_cholesky, point, at_start, solve, evaluate : callable
         As the module functions of the same names.
     max_gap : float
         Largest log-gap kept between consecutive column scales (``40`` in
@@ -539,6 +550,7 @@ class RiccatiKernel:
     hidden_polar: object
     point_cholesky: object
     point: object
+    at_start: object
     solve: object
     evaluate: object
     max_gap: float
