@@ -14,6 +14,7 @@ extreme but valid magnitudes, and the bad values a user may pass by mistake.
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 from hypothesis import strategies as st
 
@@ -139,6 +140,29 @@ def not_a_real(value):
     if isinstance(value, (list, tuple)):
         return any(not_a_real(v) for v in value)
     return not isinstance(value, (int, float, np.integer, np.floating))
+
+
+def mpmath_text(value):
+    """True for numbers written as text (a string, or an array or list of them and numbers), which the mpmath
+    backends document reading at the working precision (``"0.7"`` is the decimal 0.7).
+
+    >>> mpmath_text("0.1"), mpmath_text(np.array(["1e-3", "2"])), mpmath_text("abc"), mpmath_text([True, "1"])
+    (True, True, False, False)
+    """
+    try:
+        items = [value] if isinstance(value, str) else list(np.asarray(value, dtype=object).ravel())
+    except (TypeError, ValueError):
+        return False
+    if not any(isinstance(v, str) for v in items):
+        return False
+    for v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (str, int, float, np.integer, np.floating, mpmath.mpf)):
+            return False
+        try:
+            mpmath.mpf(v)
+        except (TypeError, ValueError):
+            return False
+    return True
 
 
 @st.composite
