@@ -122,6 +122,10 @@ ONES = np.ones((2, 2))
     (lambda: wl.balanced_layers(2, 2, 3, np.ones((0, 3)), np.random.default_rng(0), backend="mpmath"), TypeError,
      "lam"),  # was NumPy's 'truth value of an empty array is ambiguous'
     (lambda: wl.singular_value_trajectory(np.ones(3), np.ones(2), 1.0, 1.0), ValueError, r"t \(3,\), sigma0 \(2,\)"),
+    (lambda: wl.balanced_layers(2, 2, 2, 0.5, np.random.default_rng(0), 1.0, np.array(True), backend="mpmath"),
+     TypeError, "eta_w"),  # seed 63: a 0-d boolean array was read as the rate 1
+    (lambda: ec.load_config({"settings": {"preset": np.array(["paper"])}}), ValueError, "preset"),  # seed 63: was
+    # Python's "unhashable type: 'numpy.ndarray'"
 ])
 def test_bad_or_extreme_input_is_named(call, error, match):
     # each was a crash from inside Python, NumPy or the generated code (or an accepted junk value) before

@@ -306,7 +306,7 @@ def load_config(config):
     if ("delta" in grid) == ("alpha" in grid):
         problems.append("grid needs exactly one of 'delta' and 'alpha'")
     preset = settings.pop("preset", "symrich")
-    if preset not in PRESETS:
+    if not isinstance(preset, str) or preset not in PRESETS:  # (an array is unhashable: fuzz seed 63)
         problems.append(f"preset must be one of {', '.join(map(repr, PRESETS))}, got {preset!r}")
         preset = "symrich"
     for k, v in settings.items():

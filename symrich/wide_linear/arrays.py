@@ -79,7 +79,7 @@ def mp_rates(eta_a, eta_w):
     """
     out = []
     for value, name in ((eta_a, "eta_a"), (eta_w, "eta_w")):
-        if value is None or isinstance(value, (bool, np.bool_)):
+        if value is None or isinstance(value, (bool, np.bool_)) or getattr(value, "dtype", None) == np.bool_:
             raise TypeError(f"{name} must be a positive finite number, got {value!r}")
         try:
             x = as_mp(value, name)
