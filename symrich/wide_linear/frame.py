@@ -9,7 +9,7 @@ numbers.
 * :func:`balance_residual`: ``lambda``, ``||Delta - lambda I||_F`` and the size of each initialisation;
 * :func:`frame`: eigenvalues and eigenvectors of ``F`` from the SVD of ``S``;
 * :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``;
-* :func:`initial_state`: the outputs at ``t = 0``, from the layers themselves.
+* :func:`initial_state`: the outputs at ``t = 0``, from the layers themselves (:func:`product`).
 
 >>> import numpy as np
 >>> mu, off, E = np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((1, 2, 2))
@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-__all__ = ["balance_residual", "frame", "sorted_frame", "prepare", "initial_state"]
+__all__ = ["balance_residual", "frame", "sorted_frame", "prepare", "product", "initial_state"]
 
 sqrt = math.sqrt
 atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot
@@ -217,6 +217,23 @@ def prepare(US, s, V, lam_scaled, k, Q0):
     return mu, gap, E, Z
 
 
+def product(A, B, out):
+    """``out = A B`` in scalar loops (``A`` may be a transposed view).
+
+    >>> import numpy as np
+    >>> out = np.zeros((1, 1))
+    >>> product(np.array([[1.0, 2.0]]), np.array([[3.0], [4.0]]), out)
+    >>> out.tolist()
+    [[11.0]]
+    """
+    for p in range(A.shape[0]):
+        for q in range(B.shape[1]):
+            g = 0.0 * A[0, 0]
+            for j in range(A.shape[1]):
+                g += A[p, j] * B[j, q]
+            out[p, q] = g
+
+
 def initial_state(W1, W2, layers, beta, W1TW1, W2W2T, W1t, W2t):
     """The outputs of :func:`solve` at ``t = 0`` from the layers ``W1`` (h, d), ``W2`` (c, h) themselves.
 
@@ -226,28 +243,12 @@ def initial_state(W1, W2, layers, beta, W1TW1, W2W2T, W1t, W2t):
     >>> out[0].tolist(), out[1].tolist(), out[2].tolist()
     ([[3.0, 6.0]], [[1.0, 2.0], [2.0, 4.0]], [[9.0]])
     """
-    h, d = W1.shape
-    c = W2.shape[0]
-    for p in range(d):
-        for q in range(d):
-            g = 0.0 * W1[0, 0]
-            for j in range(h):
-                g += W1[j, p] * W1[j, q]
-            W1TW1[p, q] = g
-    for p in range(c):
-        for q in range(d):
-            g = 0.0 * W1[0, 0]
-            for j in range(h):
-                g += W2[p, j] * W1[j, q]
-            beta[p, q] = g
-        for q in range(c):
-            g = 0.0 * W1[0, 0]
-            for j in range(h):
-                g += W2[p, j] * W2[q, j]
-            W2W2T[p, q] = g
+    product(W1.T, W1, W1TW1)
+    product(W2, W1, beta)
+    product(W2, W2.T, W2W2T)
     if layers:
-        for j in range(h):
-            for q in range(d):
+        for j in range(W1.shape[0]):
+            for q in range(W1.shape[1]):
                 W1t[j, q] = W1[j, q]
-            for p in range(c):
+            for p in range(W2.shape[0]):
                 W2t[p, j] = W2[p, j]

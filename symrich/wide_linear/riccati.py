@@ -58,7 +58,8 @@ import types
 import numpy as np
 
 # the kernel's other functions: module globals, so that kernel() rebinds and compiles them with the ones here
-from symrich.wide_linear.frame import balance_residual, frame, initial_state, prepare, sorted_frame  # noqa: F401
+from symrich.wide_linear.frame import (balance_residual, frame, initial_state, prepare, product,  # noqa: F401
+                                       sorted_frame)
 from symrich.wide_linear.graded import (hidden_polar, householder_in_place, householder_q, householder_qr,  # noqa: F401
                                         polar_of_graded, polar_rows_graded, reflect)
 
@@ -501,7 +502,7 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "initial_state", "reflect",
+KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "product", "initial_state", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
                     "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "at_start", "solve",
                     "evaluate")
@@ -513,7 +514,7 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    balance_residual, frame, sorted_frame, prepare, initial_state : callable
+    balance_residual, frame, sorted_frame, prepare, product, initial_state : callable
         As the functions of the same names of :mod:`symrich.wide_linear.frame`.
     reflect, householder_in_place, householder_q, householder_qr : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
@@ -538,6 +539,7 @@ class RiccatiKernel:
     frame: object
     sorted_frame: object
     prepare: object
+    product: object
     initial_state: object
     reflect: object
     householder_in_place: object
