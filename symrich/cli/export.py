@@ -11,23 +11,17 @@ from __future__ import annotations
 
 
 from symrich.cli.common import EXIT_OK, CommandError, output_dir
-from symrich.export import TARGETS, available_functions, export
+from symrich.export import GENERATORS, TARGETS
 
 __all__ = ["add_commands"]
 
 
 def cmd_export(args) -> int:
-    if args.functions:
-        unknown = [f for f in args.functions if f not in available_functions()]
-        if unknown:
-            raise CommandError(f"unknown function(s): {', '.join(unknown)}; expected among: "
-                               f"{', '.join(available_functions())}")
-        offered = available_functions(args.target)
-        elsewhere = [f for f in args.functions if f not in offered]
-        if elsewhere:  # before anything is written under --out
-            raise CommandError(f"{', '.join(elsewhere)} cannot be exported to {args.target}; "
-                               f"the {args.target} target has: {', '.join(offered)}")
-    for p in export(args.target, output_dir(args.out), args.functions):
+    try:  # the generator checks the names (unknown, or not in this target) before anything is written under --out
+        generator = GENERATORS[args.target](args.functions)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    for p in generator.write(output_dir(args.out)):
         print(p)
     return EXIT_OK
 

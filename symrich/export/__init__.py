@@ -62,13 +62,13 @@ TARGETS = tuple(GENERATORS)
 FUNCTIONS = {name: f.derivations for name, f in EXPORTED.items()}
 
 
-def available_functions(target=None):
-    """The exportable function names, or those that ``target`` (``"numpy"``, ``"c"``, ``"jax"``) has.
+def available_functions():
+    """The exportable function names.
 
-    >>> "trajectory" in available_functions(), "wide_trajectory" in available_functions("c")
-    (True, False)
+    >>> "trajectory" in available_functions()
+    True
     """
-    return tuple(name for name, f in EXPORTED.items() if target is None or target in f.targets)
+    return tuple(FUNCTIONS)
 
 
 def export(target, out_dir, functions=None):

@@ -234,7 +234,7 @@ class CodeGenerator:
         missing = [f for f in functions if f not in offered]
         if missing:
             raise ValueError(f"{', '.join(missing)} cannot be exported to {target} (only to "
-                             f"{', '.join(EXPORTED[missing[0]].targets)})")
+                             f"{', '.join(EXPORTED[missing[0]].targets)}); the {target} target has: {', '.join(offered)}")
         chosen = set(functions)
         for f in functions:
             chosen.update(EXPORTED[f].needs)
