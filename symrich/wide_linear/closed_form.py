@@ -258,9 +258,8 @@ def _checked_balance(W1, W2, eta_a, eta_w, rtol, exact):
     rtol = _rtol(rtol, exact)
     W1, W2 = _stacked(W1, batch), _stacked(W2, batch)
     lam, err, size = np.zeros((3, W1.shape[0]), object if exact else np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by _balance_failure
-        kernel("mpmath" if exact else "numpy").balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
-    _balance_failure(W1, W2, lam, err, size, rtol, exact)
+    if not kernel("mpmath" if exact else "numpy").balanced(W1, W2, eta_a, eta_w, rtol, lam, err, size):
+        _balance_failure(W1, W2, lam, err, size, rtol, exact)
     return lam.reshape(batch)
 
 
@@ -279,10 +278,9 @@ def _stacked(W, batch):
 
 
 def _balance_failure(W1, W2, lam, err, size, rtol, exact):
-    """Raise the ``ValueError`` for layers ``(B, h, d)``, ``(B, c, h)`` whose balance residual does not pass.
+    """Raise the ``ValueError`` that explains why :func:`symrich.wide_linear.frame.balanced` refused the layers.
 
-    ``lam``, ``err``, ``size`` (B,) from :func:`symrich.wide_linear.frame.balance_residual`; returns
-    normally when every initialisation is lambda-balanced to ``rtol``.
+    ``W1`` (B, h, d), ``W2`` (B, c, h); ``lam``, ``err``, ``size`` (B,) as that function left them.
     """
     with np.errstate(invalid="ignore"):  # NaN is bad too
         bad = np.logical_not(np.asarray(err <= rtol * size, dtype=bool))

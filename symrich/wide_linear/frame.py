@@ -7,6 +7,7 @@ rebinds their globals to run them compiled by numba (float64) or on object array
 numbers.
 
 * :func:`balance_residual`: ``lambda``, ``||Delta - lambda I||_F`` and the size of each initialisation;
+  :func:`balanced`: whether they pass the check;
 * :func:`frame`: eigenvalues and eigenvectors of ``F`` from the SVD of ``S``;
 * :func:`sorted_frame`, :func:`prepare`: the frame in decreasing order and ``Z = E^T Q0``;
 * :func:`initial_state`: the outputs at ``t = 0``, from the layers themselves (:func:`product`).
@@ -24,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["balance_residual", "frame", "sorted_frame", "prepare", "product", "initial_state"]
+__all__ = ["balance_residual", "balanced", "frame", "sorted_frame", "prepare", "product", "initial_state"]
 
 sqrt = math.sqrt
 atan2, cos, sin, hypot = math.atan2, math.cos, math.sin, math.hypot
@@ -80,6 +81,37 @@ def balance_residual(W1, W2, eta_a, eta_w, lam, err, size):
             for i in range(d):
                 f += W1[b, p, i] * W1[b, p, i]
         size[b] = eta_w * g + eta_a * f
+
+
+def balanced(W1, W2, eta_a, eta_w, rtol, lam, err, size):
+    """:func:`balance_residual` into ``lam``, ``err``, ``size``, then whether every initialisation is lambda-balanced.
+
+    Balanced: ``||Delta - lambda I||_F <= rtol (eta_w ||W2||_F^2 + eta_a ||W1||_F^2)`` with all three
+    finite, and a size that is positive unless the layers are zero (``lambda = 0``); nonzero layers
+    whose size underflowed to 0 are not.  The caller explains a ``False``.
+
+    >>> import numpy as np
+    >>> lam, err, size = np.zeros(1), np.zeros(1), np.zeros(1)
+    >>> balanced(np.array([[[1.0, 0.0]]]), np.array([[[2.0]]]), 1.0, 1.0, 1e-10, lam, err, size), lam.tolist()
+    (True, [3.0])
+    >>> balanced(np.array([[[1.0, 0.0], [0.0, 1.0]]]), np.array([[[2.0, 0.0]]]), 1.0, 1.0, 1e-10, lam, err, size)
+    False
+    """
+    B, h, d = W1.shape
+    c = W2.shape[1]
+    balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
+    for b in range(B):
+        if not (err[b] <= rtol * size[b] and lam[b] - lam[b] == 0 and size[b] - size[b] == 0):
+            return False
+        if not size[b] > 0:
+            for p in range(h):
+                for i in range(d):
+                    if W1[b, p, i] != 0:
+                        return False
+                for i in range(c):
+                    if W2[b, i, p] != 0:
+                        return False
+    return True
 
 
 def frame(US, s, V, lam_scaled, k, mu, off, E):

@@ -58,8 +58,8 @@ import types
 import numpy as np
 
 # the kernel's other functions: module globals, so that kernel() rebinds and compiles them with the ones here
-from symrich.wide_linear.frame import (balance_residual, frame, initial_state, prepare, product,  # noqa: F401
-                                       sorted_frame)
+from symrich.wide_linear.frame import (balance_residual, balanced, frame, initial_state, prepare,  # noqa: F401
+                                       product, sorted_frame)
 from symrich.wide_linear.graded import (hidden_polar, householder_in_place, householder_q, householder_qr,  # noqa: F401
                                         polar_of_graded, polar_rows_graded, reflect)
 
@@ -461,22 +461,14 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
     """
     B, h, d = W1.shape
     c = W2.shape[1]
+    k2 = eta_a * eta_w
+    tau = np.zeros(t.shape[0], DTYPE)
     for i in range(t.shape[0]):
         if not (t[i] >= 0 and t[i] - t[i] == 0):
             return BAD_TIME
-    balance_residual(W1, W2, eta_a, eta_w, lam, err, size)
-    for b in range(B):
-        if not (err[b] <= rtol * size[b] and lam[b] - lam[b] == 0 and size[b] - size[b] == 0):
-            return NOT_BALANCED
-        if not size[b] > 0:  # zero layers are balanced (lambda = 0); nonzero ones whose size underflowed are not
-            for p in range(h):
-                for i in range(d):
-                    if W1[b, p, i] != 0:
-                        return NOT_BALANCED
-                for i in range(c):
-                    if W2[b, i, p] != 0:
-                        return NOT_BALANCED
-    k2 = eta_a * eta_w
+        tau[i] = k2 * t[i]
+    if not balanced(W1, W2, eta_a, eta_w, rtol, lam, err, size):
+        return NOT_BALANCED
     k, sw, sa = sqrt(k2), sqrt(eta_w), sqrt(eta_a)
     Q0 = np.zeros((B, d + c, h), DTYPE)  # the stacked, rate-scaled layers [W1^T/sqrt(eta_w); W2/sqrt(eta_a)]
     lam_scaled = np.zeros(B, DTYPE)
@@ -487,9 +479,6 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
                 Q0[b, i, p] = W1[b, p, i] / sw
             for i in range(c):
                 Q0[b, d + i, p] = W2[b, i, p] / sa
-    tau = np.zeros(t.shape[0], DTYPE)
-    for i in range(t.shape[0]):
-        tau[i] = k2 * t[i]
     mu, gap, E, Z = prepare(US, s, V, lam_scaled, k, Q0)
     finite = solve(tau, mu, gap, Z, E, (k, sw, sa, eta_w, eta_a), d, layers, max_gap, tol, chol_max,
                    beta, W1TW1, W2W2T, W1t, W2t)
@@ -502,7 +491,7 @@ def evaluate(t, W1, W2, US, s, V, eta_a, eta_w, rtol, layers, max_gap, tol, chol
 
 
 #: The kernel's functions, in the order they are compiled (callees first).
-KERNEL_FUNCTIONS = ("balance_residual", "frame", "sorted_frame", "prepare", "product", "initial_state", "reflect",
+KERNEL_FUNCTIONS = ("balance_residual", "balanced", "frame", "sorted_frame", "prepare", "product", "initial_state", "reflect",
                     "householder_in_place", "householder_q", "householder_qr", "polar_rows_graded", "polar_of_graded",
                     "workspace", "graded_stack", "hidden_polar", "point_cholesky", "point", "at_start", "solve",
                     "evaluate")
@@ -514,7 +503,7 @@ class RiccatiKernel:
 
     Attributes
     ----------
-    balance_residual, frame, sorted_frame, prepare, product, initial_state : callable
+    balance_residual, balanced, frame, sorted_frame, prepare, product, initial_state : callable
         As the functions of the same names of :mod:`symrich.wide_linear.frame`.
     reflect, householder_in_place, householder_q, householder_qr : callable
         As the functions of the same names of :mod:`symrich.wide_linear.graded`.
@@ -536,6 +525,7 @@ class RiccatiKernel:
     """
 
     balance_residual: object
+    balanced: object
     frame: object
     sorted_frame: object
     prepare: object
